@@ -1,0 +1,167 @@
+"""Reading deck and note files, and reporting every problem with file and path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import yaml
+from marshmallow import ValidationError
+
+from facilitator.engine.deck import Deck
+
+from .references import check_references
+from .schemas import DeckSchema, SourceNoteSchema
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.path}: {self.message}" if self.path else f"{self.file}: {self.message}"
+
+
+class DeckInvalid(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LoadedDeck:
+    deck: Deck
+    data: dict  # the file as parsed, stored with each exercise so a replay uses the same deck
+    path: Path
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"the key '{key}' is given twice",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def read_yaml(path: Path) -> dict:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeckInvalid([Problem(file, "", f"Cannot read the file: {exc}")]) from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise DeckInvalid([Problem(file, where, f"Not valid YAML: {reason}.")]) from None
+    if data is None:
+        raise DeckInvalid([Problem(file, "", "The file is empty.")])
+    if not isinstance(data, dict):
+        raise DeckInvalid([Problem(file, "", "The file must hold a mapping of keys (id, title, …) at the top.")])
+    return data
+
+
+def flatten(messages, prefix: str = "") -> list[tuple[str, str]]:
+    """marshmallow's nested error dict -> (``signals[3].effects.trust``, message) pairs."""
+    if isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            return [(prefix, m) for m in messages]
+        return [pair for m in messages for pair in flatten(m, prefix)]
+    out = []
+    for key, value in messages.items():
+        if key == "_schema":
+            path = prefix
+        elif isinstance(key, int):
+            path = f"{prefix}[{key}]"
+        else:
+            path = f"{prefix}.{key}" if prefix else str(key)
+        out += flatten(value, path)
+    return out
+
+
+def deck_from_data(data: dict, file: str = "<deck>", notes: Mapping[str, dict] | None = None) -> Deck:
+    """Build a deck from parsed data; raise ``DeckInvalid`` naming every problem."""
+    try:
+        deck = DeckSchema().load(data)
+    except ValidationError as exc:
+        raise DeckInvalid([Problem(file, path, msg) for path, msg in flatten(exc.messages)]) from None
+    problems = [Problem(file, path, msg) for path, msg in check_references(deck, notes)]
+    if problems:
+        raise DeckInvalid(problems)
+    return deck
+
+
+def load_deck(path: Path, notes: Mapping[str, dict] | None = None) -> LoadedDeck:
+    path = Path(path)
+    data = read_yaml(path)
+    deck = deck_from_data(data, str(path), notes)
+    if deck.id != path.stem:
+        raise DeckInvalid([Problem(str(path), "id", f"The deck id '{deck.id}' must match the file name "
+                                                    f"'{path.stem}'.")])
+    return LoadedDeck(deck, data, path)
+
+
+def load_notes(seeds_dir: Path) -> dict[str, dict]:
+    """Every source note in ``seeds_dir/notes``, by id."""
+    notes, problems = {}, []
+    for path in sorted(Path(seeds_dir, "notes").glob("*.yaml")):
+        try:
+            note = SourceNoteSchema().load(read_yaml(path))
+        except DeckInvalid as exc:
+            problems += exc.problems
+            continue
+        except ValidationError as exc:
+            problems += [Problem(str(path), p, m) for p, m in flatten(exc.messages)]
+            continue
+        if note["id"] != path.stem:
+            problems.append(Problem(str(path), "id", f"The note id '{note['id']}' must match the file name."))
+        notes[note["id"]] = note
+    if problems:
+        raise DeckInvalid(problems)
+    return notes
+
+
+def find_deck_files(paths: Iterable[Path]) -> list[Path]:
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        else:
+            found.append(path)
+    return found
+
+
+def validate_files(paths: Iterable[Path], seeds_dir: Path) -> list[Problem]:
+    """Every problem in the given deck files (folders are searched for ``*.yaml``)."""
+    try:
+        notes = load_notes(seeds_dir)
+    except DeckInvalid as exc:
+        return exc.problems
+    problems = []
+    for path in find_deck_files(paths):
+        try:
+            load_deck(path, notes)
+        except DeckInvalid as exc:
+            problems += exc.problems
+    return problems
+
+
+def load_decks(scenarios_dir: Path, seeds_dir: Path) -> dict[str, LoadedDeck]:
+    """All decks in ``scenarios_dir``, checked against the notes; raises on the first broken file."""
+    notes = load_notes(seeds_dir)
+    decks = {}
+    for path in find_deck_files([scenarios_dir]):
+        loaded = load_deck(path, notes)
+        decks[loaded.deck.id] = loaded
+    return decks

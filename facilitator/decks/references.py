@@ -1,0 +1,118 @@
+"""Checks across a deck: every id a card names must exist, and cite real notes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterator, Mapping
+
+from facilitator.engine.deck import Deck, Effects
+
+Found = Iterator[tuple[str, str]]  # (path inside the deck, message)
+
+
+def check_references(deck: Deck, notes: Mapping[str, dict] | None) -> list[tuple[str, str]]:
+    """Every broken reference in ``deck``; source citations are checked when ``notes`` is given."""
+    return list(_duplicates(deck)) + list(_links(deck)) + (list(_sources(deck, notes)) if notes is not None else [])
+
+
+_PARTS = ("delegations", "tables", "indicators", "signals", "clause_types", "injects", "ceasefire_risks", "phases")
+
+
+def _duplicates(deck: Deck) -> Found:
+    for part in _PARTS:
+        items = getattr(deck, part)
+        counts = Counter(item.id for item in items)
+        for i, item in enumerate(items):
+            if counts[item.id] > 1:
+                first = next(j for j, other in enumerate(items) if other.id == item.id)
+                if first != i:
+                    yield f"{part}[{i}].id", f"Duplicate id '{item.id}' (already used by {part}[{first}])."
+
+
+def _links(deck: Deck) -> Found:
+    delegations = set(deck.delegation_ids())
+    tables = {t.id for t in deck.tables}
+    indicators = {i.id for i in deck.indicators}
+    signals = {s.id for s in deck.signals}
+    clause_types = {k.id for k in deck.clause_types}
+    phases = {p.id for p in deck.phases}
+
+    def refs(values, known, path, what) -> Found:
+        for j, value in enumerate(values):
+            if value not in known:
+                yield f"{path}[{j}]", f"Unknown {what} '{value}'."
+
+    def effects(e: Effects | None, path) -> Found:
+        for key in (e.indicators if e else {}):
+            if key not in indicators:
+                yield f"{path}.indicators.{key}", f"Unknown indicator '{key}'."
+
+    for i, dl in enumerate(deck.delegations):
+        yield from refs(dl.hand, signals, f"delegations[{i}].hand", "signal card")
+    for i, t in enumerate(deck.tables):
+        yield from refs(t.delegations, delegations, f"tables[{i}].delegations", "delegation")
+        yield from refs(t.mediators, delegations, f"tables[{i}].mediators", "delegation")
+        for j, m in enumerate(t.mediators):
+            if m in t.delegations:
+                yield f"tables[{i}].mediators[{j}]", f"'{m}' is already a party at this table."
+    for i, ind in enumerate(deck.indicators):
+        if isinstance(ind.visible_to, tuple):
+            yield from refs(ind.visible_to, delegations, f"indicators[{i}].visible_to", "delegation")
+    seen_pairs = {}
+    for i, r in enumerate(deck.relations):
+        yield from refs(r.between, delegations, f"relations[{i}].between", "delegation")
+        key = tuple(sorted(r.between))
+        if r.between[0] == r.between[1]:
+            yield f"relations[{i}].between", "A relation joins two different delegations."
+        elif key in seen_pairs:
+            yield f"relations[{i}].between", f"This pair is already given at relations[{seen_pairs[key]}]."
+        seen_pairs.setdefault(key, i)
+        if r.readiness >= len(deck.readiness_ladder):
+            yield f"relations[{i}].readiness", f"The readiness ladder has only {len(deck.readiness_ladder)} rungs."
+    for i, s in enumerate(deck.signals):
+        yield from refs(s.toward, delegations, f"signals[{i}].toward", "delegation")
+        for name in ("cost", "effects", "on_reciprocated", "on_withdraw"):
+            yield from effects(getattr(s, name), f"signals[{i}].{name}")
+    for i, k in enumerate(deck.clause_types):
+        yield from refs(k.offered_by, delegations, f"clause_types[{i}].offered_by", "delegation")
+        yield from refs(k.requires_parties, delegations, f"clause_types[{i}].requires_parties", "delegation")
+        yield from effects(k.effects, f"clause_types[{i}].effects")
+        for who, cost in k.signing_costs.items():
+            if who not in delegations:
+                yield f"clause_types[{i}].signing_costs.{who}", f"Unknown delegation '{who}'."
+            yield from effects(cost, f"clause_types[{i}].signing_costs.{who}")
+        for j, cond in enumerate(k.sign_conditions):
+            if cond.delegation not in delegations:
+                yield f"clause_types[{i}].sign_conditions[{j}].delegation", f"Unknown delegation '{cond.delegation}'."
+            if cond.indicator not in indicators:
+                yield f"clause_types[{i}].sign_conditions[{j}].indicator", f"Unknown indicator '{cond.indicator}'."
+    for i, inj in enumerate(deck.injects):
+        if isinstance(inj.audience, tuple):
+            yield from refs(inj.audience, delegations, f"injects[{i}].audience", "delegation")
+        if inj.schedule and inj.schedule.phase is not None and inj.schedule.phase not in phases:
+            yield f"injects[{i}].schedule.phase", f"Unknown phase '{inj.schedule.phase}'."
+        yield from effects(inj.effects, f"injects[{i}].effects")
+    for i, rule in enumerate(deck.ceasefire_risks):
+        for key in rule.modifiers:
+            if key not in clause_types:
+                yield f"ceasefire_risks[{i}].modifiers.{key}", f"Unknown clause type '{key}'."
+        yield from effects(rule.effects, f"ceasefire_risks[{i}].effects")
+    if deck.ceasefire_risks and not any(k.establishes_ceasefire for k in deck.clause_types):
+        yield "ceasefire_risks", "No clause type establishes a cease-fire, so these rules could never be drawn."
+    for i, p in enumerate(deck.phases):
+        if p.open_tables is not None:
+            yield from refs(p.open_tables, tables, f"phases[{i}].open_tables", "table")
+
+
+def _sources(deck: Deck, notes: Mapping[str, dict]) -> Found:
+    cited = [("sources", deck.sources)]
+    for part in ("signals", "clause_types", "injects", "ceasefire_risks"):
+        cited += [(f"{part}[{i}].sources", item.sources) for i, item in enumerate(getattr(deck, part))]
+    for path, sources in cited:
+        for j, source in enumerate(sources):
+            note_id, _, fact = source.partition("#")
+            note = notes.get(note_id)
+            if note is None:
+                yield f"{path}[{j}]", f"Unknown source note '{note_id}' (no seeds/notes/{note_id}.yaml)."
+            elif fact and int(fact) > len(note["facts"]):
+                yield f"{path}[{j}]", f"Source note '{note_id}' has no fact {fact} (it has {len(note['facts'])})."

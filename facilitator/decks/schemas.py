@@ -1,0 +1,306 @@
+"""marshmallow schemas for deck and source-note files.
+
+They check shape (types, required keys, ranges) and build engine records;
+references between parts of a deck are checked afterwards in ``references``.
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from facilitator.engine import deck as d
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+SOURCE_PATTERN = r"^[a-z0-9][a-z0-9_-]*(#[0-9]+)?$"
+KINDS = ("belligerent", "ally", "mediator", "organization", "other")
+INJECT_KINDS = ("historical", "hypothetical", "intelligence", "contingency")
+CREDIBILITY = ("low", "medium", "high")
+
+
+def Id(**kw):
+    return fields.String(required=True, validate=validate.Regexp(ID_PATTERN, error="Use lowercase letters, digits, "
+                                                                 "'-' and '_' (for example 'ukraine')."), **kw)
+
+
+def Ids(**kw):
+    return fields.List(fields.String(validate=validate.Regexp(ID_PATTERN, error="Not a valid id.")),
+                       load_default=list, **kw)
+
+
+def Text(required=True, **kw):
+    if not required:
+        kw.setdefault("load_default", "")
+    return fields.String(required=required, validate=validate.Length(min=1 if required else 0, max=4000), **kw)
+
+
+def Sources(required=True):
+    return fields.List(fields.String(validate=validate.Regexp(SOURCE_PATTERN, error="Cite a note as 'note-id' "
+                                                              "or 'note-id#fact'.")),
+                       required=required, validate=validate.Length(min=1) if required else None,
+                       **({} if required else {"load_default": list}))
+
+
+class Audience(fields.Field):
+    """``all``, ``umpire`` (when allowed), or a list of delegation ids."""
+
+    def __init__(self, words=("all",), **kw):
+        super().__init__(**kw)
+        self.words = words
+
+    def _deserialize(self, value, attr, data, **kw):
+        if isinstance(value, str) and value in self.words:
+            return value
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ValidationError(f"Use {' or '.join(repr(w) for w in self.words)}, or a list of delegation ids.")
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class EffectsSchema(Strict):
+    indicators = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), load_default=dict)
+    trust = fields.Integer(strict=True, load_default=0, validate=validate.Range(-100, 100))
+    readiness = fields.Integer(strict=True, load_default=0, validate=validate.Range(-10, 10))
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Effects(d.frozen(data["indicators"]), data["trust"], data["readiness"])
+
+
+def Effects(**kw):
+    return fields.Nested(EffectsSchema, load_default=lambda: d.NO_EFFECTS, **kw)
+
+
+class DelegationSchema(Strict):
+    id = Id()
+    name = Text()
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    public_brief = Text()
+    private_brief = Text(required=False)
+    objectives = fields.List(Text(), load_default=list)
+    red_lines = fields.List(Text(), load_default=list)
+    hand = Ids()
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Delegation(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+class TableSchema(Strict):
+    id = Id()
+    name = Text()
+    delegations = fields.List(fields.String(), required=True, validate=validate.Length(min=2))
+    mediators = Ids()
+    agenda = fields.List(Text(), load_default=list)
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Table(data["id"], data["name"], tuple(data["delegations"]), tuple(data["mediators"]),
+                       tuple(data["agenda"]))
+
+
+class ThresholdSchema(Strict):
+    at = fields.Integer(required=True, strict=True)
+    note = Text()
+    rising = fields.Boolean(load_default=True)
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Threshold(**data)
+
+
+class IndicatorSchema(Strict):
+    id = Id()
+    name = Text()
+    min = fields.Integer(required=True, strict=True)
+    max = fields.Integer(required=True, strict=True)
+    start = fields.Integer(required=True, strict=True)
+    visible_to = Audience(words=("all", "umpire"), load_default="all")
+    description = Text(required=False)
+    thresholds = fields.List(fields.Nested(ThresholdSchema), load_default=list)
+    per_phase = fields.Integer(load_default=0, strict=True)
+
+    @validates_schema
+    def bounds(self, data, **kw):
+        if not data["min"] < data["max"]:
+            raise ValidationError("must be greater than min.", "max")
+        if not data["min"] <= data["start"] <= data["max"]:
+            raise ValidationError(f"must lie between min ({data['min']}) and max ({data['max']}).", "start")
+        for i, t in enumerate(data.get("thresholds", [])):
+            if not data["min"] <= t.at <= data["max"]:
+                raise ValidationError({i: {"at": ["must lie between min and max."]}}, "thresholds")
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Indicator(**{**data, "thresholds": tuple(data["thresholds"])})
+
+
+class RelationSchema(Strict):
+    between = fields.List(fields.String(), required=True, validate=validate.Length(equal=2))
+    trust = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
+    readiness = fields.Integer(load_default=0, strict=True, validate=validate.Range(0, 10))
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Relation(tuple(data["between"]), data["trust"], data["readiness"])
+
+
+class SignalSchema(Strict):
+    id = Id()
+    title = Text()
+    text = Text()
+    visibility = fields.String(load_default=d.PUBLIC, validate=validate.OneOf((d.PUBLIC, d.PRIVATE, d.EITHER)))
+    reversible = fields.Boolean(load_default=False)
+    toward = Ids()
+    credibility = fields.String(load_default="medium", validate=validate.OneOf(CREDIBILITY))
+    cost = Effects()
+    effects = Effects()
+    on_reciprocated = Effects()
+    on_withdraw = fields.Nested(EffectsSchema, load_default=None)
+    sources = Sources()
+
+    @post_load
+    def make(self, data, **kw):
+        return d.SignalCard(**{**data, "toward": tuple(data["toward"]), "sources": tuple(data["sources"])})
+
+
+class SignConditionSchema(Strict):
+    delegation = fields.String(required=True)
+    indicator = fields.String(required=True)
+    min = fields.Integer(required=True, strict=True)
+    message = Text(required=False)
+
+    @post_load
+    def make(self, data, **kw):
+        return d.SignCondition(**data)
+
+
+class ClauseTypeSchema(Strict):
+    id = Id()
+    title = Text()
+    text = Text()
+    topics = fields.List(fields.String(), load_default=list)
+    offered_by = Ids()
+    requires_parties = Ids()
+    establishes_ceasefire = fields.Boolean(load_default=False)
+    effects = Effects()
+    signing_costs = fields.Dict(keys=fields.String(), values=fields.Nested(EffectsSchema), load_default=dict)
+    sign_conditions = fields.List(fields.Nested(SignConditionSchema), load_default=list)
+    sources = Sources()
+
+    @post_load
+    def make(self, data, **kw):
+        return d.ClauseType(**{**data, "topics": tuple(data["topics"]), "offered_by": tuple(data["offered_by"]),
+                               "requires_parties": tuple(data["requires_parties"]),
+                               "signing_costs": d.frozen(data["signing_costs"]),
+                               "sign_conditions": tuple(data["sign_conditions"]), "sources": tuple(data["sources"])})
+
+
+class ScheduleSchema(Strict):
+    phase = fields.String(load_default=None)
+    minute = fields.Integer(load_default=None, strict=True, validate=validate.Range(0, 600))
+
+    @validates_schema
+    def phase_or_minute(self, data, **kw):
+        if data.get("phase") is None and data.get("minute") is None:
+            raise ValidationError("Give a phase, a minute, or both.")
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Schedule(**data)
+
+
+class InjectSchema(Strict):
+    id = Id()
+    title = Text()
+    text = Text()
+    kind = fields.String(required=True, validate=validate.OneOf(INJECT_KINDS))
+    audience = Audience(load_default="all")
+    schedule = fields.Nested(ScheduleSchema, load_default=None)
+    effects = Effects()
+    sources = Sources()
+
+    @post_load
+    def make(self, data, **kw):
+        return d.InjectCard(**{**data, "sources": tuple(data["sources"])})
+
+
+class CeasefireRiskSchema(Strict):
+    id = Id()
+    title = Text()
+    text = Text()
+    likelihood = fields.Float(required=True, validate=validate.Range(0, 1))
+    per_phase = fields.Float(load_default=0.0, validate=validate.Range(-1, 1))
+    modifiers = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(-1, 1)),
+                            load_default=dict)
+    effects = Effects()
+    ends_ceasefire = fields.Boolean(load_default=False)
+    sources = Sources()
+
+    @post_load
+    def make(self, data, **kw):
+        return d.CeasefireRisk(**{**data, "modifiers": d.frozen(data["modifiers"]),
+                                  "sources": tuple(data["sources"])})
+
+
+class PhaseSchema(Strict):
+    id = Id()
+    name = Text()
+    minutes = fields.Integer(required=True, strict=True, validate=validate.Range(1, 600))
+    brief = Text(required=False)
+    open_tables = fields.List(fields.String(), load_default=None)
+
+    @post_load
+    def make(self, data, **kw):
+        tables = data["open_tables"]
+        return d.Phase(**{**data, "open_tables": tuple(tables) if tables is not None else None})
+
+
+class DeckSchema(Strict):
+    id = Id()
+    title = Text()
+    summary = Text()
+    audience = Text(required=False)
+    sources = Sources(required=False)
+    readiness_ladder = fields.List(Text(), validate=validate.Length(min=2, max=11),
+                                   load_default=lambda: list(d.Deck.__dataclass_fields__["readiness_ladder"].default))
+    delegations = fields.List(fields.Nested(DelegationSchema), required=True, validate=validate.Length(min=2))
+    tables = fields.List(fields.Nested(TableSchema), load_default=list)
+    indicators = fields.List(fields.Nested(IndicatorSchema), load_default=list)
+    relations = fields.List(fields.Nested(RelationSchema), load_default=list)
+    signals = fields.List(fields.Nested(SignalSchema), load_default=list)
+    clause_types = fields.List(fields.Nested(ClauseTypeSchema), load_default=list)
+    injects = fields.List(fields.Nested(InjectSchema), load_default=list)
+    ceasefire_risks = fields.List(fields.Nested(CeasefireRiskSchema), load_default=list)
+    phases = fields.List(fields.Nested(PhaseSchema), required=True, validate=validate.Length(min=1))
+    debrief = fields.List(Text(), load_default=list)
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Deck(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+class FactSchema(Strict):
+    n = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    text = Text()
+
+
+class SourceNoteSchema(Strict):
+    id = Id()
+    title = Text()
+    outlet = Text()
+    date = fields.String(required=True, validate=validate.Regexp(r"^\d{4}(-\d{2})?$", error="Use YYYY or YYYY-MM."))
+    author = fields.String(allow_none=True, load_default=None)
+    source_file = fields.String(load_default=None)
+    argument = Text()
+    facts = fields.List(fields.Nested(FactSchema), required=True, validate=validate.Length(min=1))
+    remarks = Text(required=False)
+
+    @validates_schema
+    def numbered(self, data, **kw):
+        numbers = [f["n"] for f in data.get("facts", [])]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValidationError("Number the facts 1, 2, 3 … in order, without gaps.", "facts")

@@ -1,0 +1,87 @@
+"""Who may see an event: the one boundary every payload passes through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+UMPIRE = "umpire"
+DELEGATION = "delegation"
+OBSERVER = "observer"
+ROLES = (UMPIRE, DELEGATION, OBSERVER)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Someone acting on, or looking at, an exercise.
+
+    ``participant`` and ``name`` are set for seated people; the umpire and
+    observers may act without them.
+    """
+
+    role: str
+    delegation: str | None = None
+    participant: str | None = None
+    name: str | None = None
+
+    @property
+    def is_umpire(self) -> bool:
+        return self.role == UMPIRE
+
+    def to_dict(self) -> dict:
+        return {"role": self.role, "delegation": self.delegation,
+                "participant": self.participant, "name": self.name}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Actor | None":
+        if data is None:
+            return None
+        return cls(data["role"], data.get("delegation"), data.get("participant"), data.get("name"))
+
+
+UMPIRE_ACTOR = Actor(UMPIRE, name="Umpire")
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Everyone, or some delegations (with or without observers). The umpire always sees."""
+
+    everyone: bool = False
+    delegations: frozenset[str] = frozenset()
+    observers: bool = False
+
+    @classmethod
+    def all(cls) -> "Audience":
+        return cls(everyone=True, observers=True)
+
+    @classmethod
+    def umpire_only(cls) -> "Audience":
+        return cls()
+
+    @classmethod
+    def of(cls, delegations: Iterable[str], observers: bool = False) -> "Audience":
+        return cls(delegations=frozenset(delegations), observers=observers)
+
+    def to_dict(self) -> dict:
+        if self.everyone:
+            return {"everyone": True}
+        return {"everyone": False, "delegations": sorted(self.delegations), "observers": self.observers}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Audience":
+        if data.get("everyone"):
+            return cls.all()
+        return cls.of(data.get("delegations", ()), bool(data.get("observers", False)))
+
+
+def can_see(audience: Audience, viewer: Actor) -> bool:
+    if viewer.role == UMPIRE or audience.everyone:
+        return True
+    if viewer.role == OBSERVER:
+        return audience.observers
+    return viewer.delegation is not None and viewer.delegation in audience.delegations
+
+
+def visible_to(event, viewer: Actor) -> bool:
+    """True if ``viewer`` may receive ``event`` (live, on sync, on replay or in an export)."""
+    return can_see(event.audience, viewer)

@@ -1,0 +1,234 @@
+"""A scenario deck as the engine sees it: frozen records, already validated.
+
+Decks are read from YAML and checked by ``facilitator.decks``; the engine
+trusts what it is given here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+PUBLIC, PRIVATE, EITHER = "public", "private", "either"
+EVERYONE = "all"
+UMPIRE_ONLY = "umpire"
+
+
+def frozen(mapping: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    """Changes to indicators (by id), and to trust and readiness of the pairs concerned."""
+
+    indicators: Mapping[str, int] = field(default_factory=frozen)
+    trust: int = 0
+    readiness: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.indicators) or bool(self.trust) or bool(self.readiness)
+
+    def negated(self) -> "Effects":
+        return Effects(frozen({k: -v for k, v in self.indicators.items()}), -self.trust, -self.readiness)
+
+
+NO_EFFECTS = Effects()
+
+
+@dataclass(frozen=True, slots=True)
+class Delegation:
+    id: str
+    name: str
+    kind: str
+    public_brief: str
+    private_brief: str = ""
+    objectives: tuple[str, ...] = ()
+    red_lines: tuple[str, ...] = ()
+    hand: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A negotiation table: ``delegations`` are its parties (they sign); ``mediators`` sit and talk."""
+
+    id: str
+    name: str
+    delegations: tuple[str, ...]
+    mediators: tuple[str, ...] = ()
+    agenda: tuple[str, ...] = ()
+
+    @property
+    def seated(self) -> tuple[str, ...]:
+        return self.delegations + self.mediators
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    at: int
+    note: str
+    rising: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    id: str
+    name: str
+    min: int
+    max: int
+    start: int
+    visible_to: str | tuple[str, ...] = EVERYONE
+    description: str = ""
+    thresholds: tuple[Threshold, ...] = ()
+    per_phase: int = 0  # drift applied at each phase change (e.g. support that fades unless renewed)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """Starting trust and readiness between two delegations."""
+
+    between: tuple[str, str]
+    trust: int
+    readiness: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SignalCard:
+    id: str
+    title: str
+    text: str
+    visibility: str = PUBLIC
+    reversible: bool = False
+    toward: tuple[str, ...] = ()
+    credibility: str = "medium"
+    cost: Effects = NO_EFFECTS
+    effects: Effects = NO_EFFECTS
+    on_reciprocated: Effects = NO_EFFECTS
+    on_withdraw: Effects | None = None
+    sources: tuple[str, ...] = ()
+
+    @property
+    def withdrawal_effects(self) -> Effects:
+        """What withdrawing costs: as the deck says, or else the trust it had bought."""
+        if self.on_withdraw is not None:
+            return self.on_withdraw
+        return Effects(trust=-self.effects.trust)
+
+
+@dataclass(frozen=True, slots=True)
+class SignCondition:
+    delegation: str
+    indicator: str
+    min: int
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseType:
+    id: str
+    title: str
+    text: str
+    topics: tuple[str, ...] = ()
+    offered_by: tuple[str, ...] = ()
+    requires_parties: tuple[str, ...] = ()
+    establishes_ceasefire: bool = False
+    effects: Effects = NO_EFFECTS
+    signing_costs: Mapping[str, Effects] = field(default_factory=frozen)
+    sign_conditions: tuple[SignCondition, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    phase: str | None = None
+    minute: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InjectCard:
+    id: str
+    title: str
+    text: str
+    kind: str
+    audience: str | tuple[str, ...] = EVERYONE
+    schedule: Schedule | None = None
+    effects: Effects = NO_EFFECTS
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CeasefireRisk:
+    """Something that can go wrong while a cease-fire holds, drawn once per draw."""
+
+    id: str
+    title: str
+    text: str
+    likelihood: float
+    per_phase: float = 0.0
+    modifiers: Mapping[str, float] = field(default_factory=frozen)
+    effects: Effects = NO_EFFECTS
+    ends_ceasefire: bool = False
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    id: str
+    name: str
+    minutes: int
+    brief: str = ""
+    open_tables: tuple[str, ...] | None = None
+
+    def table_open(self, table_id: str) -> bool:
+        return self.open_tables is None or table_id in self.open_tables
+
+
+@dataclass(frozen=True, slots=True)
+class Deck:
+    id: str
+    title: str
+    summary: str
+    delegations: tuple[Delegation, ...]
+    tables: tuple[Table, ...]
+    indicators: tuple[Indicator, ...]
+    phases: tuple[Phase, ...]
+    signals: tuple[SignalCard, ...] = ()
+    clause_types: tuple[ClauseType, ...] = ()
+    injects: tuple[InjectCard, ...] = ()
+    ceasefire_risks: tuple[CeasefireRisk, ...] = ()
+    readiness_ladder: tuple[str, ...] = ("no contact", "talking about talking", "channel open",
+                                         "formal talks", "agreement")
+    relations: tuple[Relation, ...] = ()
+    debrief: tuple[str, ...] = ()
+    audience: str = ""
+    sources: tuple[str, ...] = ()
+
+    # Look-ups by id; decks are small, so a scan is clear and quick enough.
+    def delegation(self, id: str) -> Delegation | None:
+        return _by_id(self.delegations, id)
+
+    def table(self, id: str) -> Table | None:
+        return _by_id(self.tables, id)
+
+    def indicator(self, id: str) -> Indicator | None:
+        return _by_id(self.indicators, id)
+
+    def signal(self, id: str) -> SignalCard | None:
+        return _by_id(self.signals, id)
+
+    def clause_type(self, id: str) -> ClauseType | None:
+        return _by_id(self.clause_types, id)
+
+    def inject(self, id: str) -> InjectCard | None:
+        return _by_id(self.injects, id)
+
+    def delegation_ids(self) -> tuple[str, ...]:
+        return tuple(d.id for d in self.delegations)
+
+
+def _by_id(items, id):
+    for item in items:
+        if item.id == id:
+            return item
+    return None
