@@ -1,0 +1,70 @@
+"""``create_app``: configuration, extensions, blueprints and commands. Wiring only."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from .decks.catalog import DeckCatalog
+from .persistence import Database
+from .services import ExerciseService
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Services:
+    db: Database
+    catalog: DeckCatalog
+    exercises: ExerciseService
+
+
+def services() -> Services:
+    return current_app.extensions["facilitator"]
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    instance = Path(os.environ.get("FACILITATOR_INSTANCE", ROOT / "instance"))
+    app = Flask(__name__, instance_path=str(instance.resolve()), static_folder=str(ROOT / "static"),
+                static_url_path="/static")
+    app.config.from_mapping(
+        DATABASE_URL=f"sqlite:///{instance.resolve() / 'facilitator.sqlite3'}",
+        SOCKETIO_MESSAGE_QUEUE=None,
+        SCENARIOS_DIR=str(ROOT / "scenarios"),
+        SEEDS_DIR=str(ROOT / "seeds"),
+        MAX_CONTENT_LENGTH=256 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    for name in ("DATABASE_URL", "SECRET_KEY", "SOCKETIO_MESSAGE_QUEUE"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config.from_prefixed_env("FACILITATOR")
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+
+    db = Database(app.config["DATABASE_URL"])
+    catalog = DeckCatalog(Path(app.config["SCENARIOS_DIR"]), Path(app.config["SEEDS_DIR"]))
+    app.extensions["facilitator"] = Services(db, catalog, ExerciseService(db, catalog))
+
+    from . import api, cli, pages, realtime
+    api.init_app(app)
+    pages.init_app(app)
+    realtime.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret key made once per installation and kept in the instance folder."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,26 @@
+"""REST request bodies."""
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class CreateExercise(Schema):
+    class Meta:
+        unknown = RAISE
+
+    deck = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    title = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class Join(Schema):
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=validate.Length(min=4, max=40))
+    name = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class EventQuery(Schema):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+    channel = fields.String(load_default=None, validate=validate.Length(max=100))
