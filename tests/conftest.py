@@ -1,0 +1,83 @@
+"""Shared fixtures: an app on a fresh, migrated SQLite file, its CLI runner, and a real live server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from facilitator import create_app
+from facilitator.app import services
+from facilitator.persistence import Database
+from facilitator.persistence.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def migrated_url(path: Path) -> str:
+    url = f"sqlite:///{path}"
+    db = Database(url)
+    upgrade(db)
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "DATABASE_URL": migrated_url(tmp_path / "test.sqlite3")})
+    yield app
+    services_ = app.extensions["facilitator"]
+    services_.db.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def exercises(app):
+    """The app's exercise service (create, join, execute, events)."""
+    with app.app_context():
+        return services().exercises
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The app served over real HTTP and WebSocket on 127.0.0.1 (Werkzeug, threaded, as `facilitator serve`)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> "LiveServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app).start()
+    yield server
+    server.stop()

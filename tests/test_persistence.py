@@ -1,0 +1,137 @@
+"""The event log on a real SQLite file: gap-free seq under concurrent writers, stale commands refused."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from facilitator.engine import Audience, Event, PostMessage, RuleError
+from facilitator.engine.audience import UMPIRE_ACTOR
+from facilitator.persistence import Database, EventStore
+from facilitator.persistence.models import EventRow
+
+from .conftest import migrated_url
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(migrated_url(tmp_path / "log.sqlite3"))
+    yield database
+    database.dispose()
+
+
+def _exercise(exercises) -> str:
+    return exercises.create("demo").id
+
+
+def test_sqlite_runs_in_wal_mode_with_busy_timeout_and_foreign_keys(db):
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_concurrent_appends_from_many_threads_give_gap_free_unique_seqs(exercises, app):
+    """8 threads x 40 commands, each appending two events (a message and its echo): nothing lost, no gap."""
+    exercise_id = _exercise(exercises)
+    threads, errors, per_thread = 8, [], 40
+    store, db = EventStore(), exercises.db
+
+    def writer(n: int):
+        try:
+            for i in range(per_thread):
+                at = datetime.now(timezone.utc)
+                events = [Event("message_posted", {"channel": "umpire", "text": f"{n}-{i}-{k}"},
+                                Audience.umpire_only(), UMPIRE_ACTOR) for k in range(2)]
+                with db.write() as session:
+                    store.append(session, exercise_id, events, at)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert errors == []
+    with db.read() as session:
+        rows = session.execute(select(EventRow.seq, EventRow.data).where(EventRow.exercise_id == exercise_id)
+                               .order_by(EventRow.seq)).all()
+    assert [r.seq for r in rows] == list(range(1, threads * per_thread * 2 + 1))
+    texts = [r.data["text"] for r in rows]
+    assert len(set(texts)) == len(texts) == threads * per_thread * 2
+    # the two events of one append are adjacent: one command, one transaction
+    for first, second in zip(texts[::2], texts[1::2]):
+        assert first[:-1] == second[:-1]
+
+
+def test_concurrent_commands_through_the_service_keep_state_and_log_in_step(exercises):
+    exercise_id = _exercise(exercises)
+    done = []
+
+    def post(n):
+        for i in range(25):
+            done.append(exercises.execute(exercise_id, PostMessage("umpire", f"{n}:{i}"), UMPIRE_ACTOR))
+
+    workers = [threading.Thread(target=post, args=(n,)) for n in range(6)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    seqs = sorted(e.seq for batch in done for e in batch)
+    assert seqs == list(range(1, 151))
+    state = exercises.state(exercise_id)
+    assert state.seq == 150 and state.message_counts["umpire"] == 150
+
+
+def test_a_command_decided_against_a_stale_seq_is_refused_and_changes_nothing(exercises):
+    exercise_id = _exercise(exercises)
+    exercises.execute(exercise_id, PostMessage("plenary", "first"), UMPIRE_ACTOR)
+    exercises.execute(exercise_id, PostMessage("plenary", "second"), UMPIRE_ACTOR, expected_seq=1)
+    with pytest.raises(RuleError) as refused:
+        exercises.execute(exercise_id, PostMessage("plenary", "late"), UMPIRE_ACTOR, expected_seq=1)
+    assert refused.value.code == "stale"
+    assert [e.data["text"] for e in exercises.events(exercise_id, UMPIRE_ACTOR)] == ["first", "second"]
+
+
+def test_the_store_refuses_a_stale_expected_seq(exercises):
+    exercise_id = _exercise(exercises)
+    store, at = EventStore(), datetime.now(timezone.utc)
+    event = Event("message_posted", {"channel": "umpire", "text": "x"}, Audience.umpire_only(), UMPIRE_ACTOR)
+    with exercises.db.write() as session:
+        store.append(session, exercise_id, [event], at, expected_seq=0)
+    with pytest.raises(RuleError) as refused, exercises.db.write() as session:
+        store.append(session, exercise_id, [event], at, expected_seq=0)
+    assert refused.value.code == "stale" and "seq 1" in refused.value.message
+
+
+def test_refused_command_writes_nothing(exercises):
+    exercise_id = _exercise(exercises)
+    with pytest.raises(RuleError):
+        exercises.execute(exercise_id, PostMessage("table:nowhere", "hello"), UMPIRE_ACTOR)
+    assert exercises.events(exercise_id, UMPIRE_ACTOR) == []
+    assert exercises.state(exercise_id).seq == 0
+
+
+def test_events_round_trip_with_audience_actor_time_and_version(exercises):
+    exercise_id = _exercise(exercises)
+    [stored] = exercises.execute(exercise_id, PostMessage("umpire", "note to self"), UMPIRE_ACTOR)
+    [loaded] = exercises.events(exercise_id, UMPIRE_ACTOR)
+    assert loaded.to_dict() == stored.to_dict()
+    assert loaded.at.tzinfo is not None and loaded.version == 1
+    assert loaded.audience == Audience.umpire_only()
+
+
+def test_state_is_rebuilt_from_the_log_by_a_fresh_service(app, exercises):
+    """A second process (a fresh service on the same database) folds the same state."""
+    from facilitator.services import ExerciseService
+    exercise_id = _exercise(exercises)
+    for text in ("one", "two", "three"):
+        exercises.execute(exercise_id, PostMessage("plenary", text), UMPIRE_ACTOR)
+    other = ExerciseService(exercises.db, exercises.catalog)
+    assert other.state(exercise_id) == exercises.state(exercise_id)
+    other.execute(exercise_id, PostMessage("plenary", "four"), UMPIRE_ACTOR)
+    assert exercises.state(exercise_id).message_counts["plenary"] == 4
