@@ -1,5 +1,12 @@
-"""facilitator: a real-time server for multiplayer negotiation exercises."""
+"""facilitator: a real-time server for multiplayer negotiation exercises.
 
-from .app import create_app
+Importing the package loads nothing else, so ``facilitator.engine`` stays free
+of Flask, SQLAlchemy and the rest.
+"""
 
-__all__ = ["create_app"]
+
+def create_app(overrides: dict | None = None):
+    """The Flask application (see ``facilitator.app.create_app``)."""
+    from .app import create_app as make
+
+    return make(overrides)

@@ -60,21 +60,39 @@ class Strict(Schema):
         unknown = RAISE
 
 
-class EffectsSchema(Strict):
+def _frozen(value):
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, dict):
+        return d.frozen(value)
+    return value
+
+
+class Record(Strict):
+    """A schema that builds the engine record ``record`` (lists become tuples, mappings read-only)."""
+
+    record = None
+
+    @post_load
+    def make(self, data, **kw):
+        return self.record(**{k: _frozen(v) for k, v in data.items()})
+
+
+
+class EffectsSchema(Record):
+    record = d.Effects
     indicators = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), load_default=dict)
     trust = fields.Integer(strict=True, load_default=0, validate=validate.Range(-100, 100))
     readiness = fields.Integer(strict=True, load_default=0, validate=validate.Range(-10, 10))
 
-    @post_load
-    def make(self, data, **kw):
-        return d.Effects(d.frozen(data["indicators"]), data["trust"], data["readiness"])
 
 
 def Effects(**kw):
     return fields.Nested(EffectsSchema, load_default=lambda: d.NO_EFFECTS, **kw)
 
 
-class DelegationSchema(Strict):
+class DelegationSchema(Record):
+    record = d.Delegation
     id = Id()
     name = Text()
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
@@ -84,35 +102,28 @@ class DelegationSchema(Strict):
     red_lines = fields.List(Text(), load_default=list)
     hand = Ids()
 
-    @post_load
-    def make(self, data, **kw):
-        return d.Delegation(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
-class TableSchema(Strict):
+class TableSchema(Record):
+    record = d.Table
     id = Id()
     name = Text()
     delegations = fields.List(fields.String(), required=True, validate=validate.Length(min=2))
     mediators = Ids()
     agenda = fields.List(Text(), load_default=list)
 
-    @post_load
-    def make(self, data, **kw):
-        return d.Table(data["id"], data["name"], tuple(data["delegations"]), tuple(data["mediators"]),
-                       tuple(data["agenda"]))
 
 
-class ThresholdSchema(Strict):
+class ThresholdSchema(Record):
+    record = d.Threshold
     at = fields.Integer(required=True, strict=True)
     note = Text()
     rising = fields.Boolean(load_default=True)
 
-    @post_load
-    def make(self, data, **kw):
-        return d.Threshold(**data)
 
 
-class IndicatorSchema(Strict):
+class IndicatorSchema(Record):
+    record = d.Indicator
     id = Id()
     name = Text()
     min = fields.Integer(required=True, strict=True)
@@ -133,22 +144,18 @@ class IndicatorSchema(Strict):
             if not data["min"] <= t.at <= data["max"]:
                 raise ValidationError({i: {"at": ["must lie between min and max."]}}, "thresholds")
 
-    @post_load
-    def make(self, data, **kw):
-        return d.Indicator(**{**data, "thresholds": tuple(data["thresholds"])})
 
 
-class RelationSchema(Strict):
+class RelationSchema(Record):
+    record = d.Relation
     between = fields.List(fields.String(), required=True, validate=validate.Length(equal=2))
     trust = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100))
     readiness = fields.Integer(load_default=0, strict=True, validate=validate.Range(0, 10))
 
-    @post_load
-    def make(self, data, **kw):
-        return d.Relation(tuple(data["between"]), data["trust"], data["readiness"])
 
 
-class SignalSchema(Strict):
+class SignalSchema(Record):
+    record = d.SignalCard
     id = Id()
     title = Text()
     text = Text()
@@ -162,23 +169,19 @@ class SignalSchema(Strict):
     on_withdraw = fields.Nested(EffectsSchema, load_default=None)
     sources = Sources()
 
-    @post_load
-    def make(self, data, **kw):
-        return d.SignalCard(**{**data, "toward": tuple(data["toward"]), "sources": tuple(data["sources"])})
 
 
-class SignConditionSchema(Strict):
+class SignConditionSchema(Record):
+    record = d.SignCondition
     delegation = fields.String(required=True)
     indicator = fields.String(required=True)
     min = fields.Integer(required=True, strict=True)
     message = Text(required=False)
 
-    @post_load
-    def make(self, data, **kw):
-        return d.SignCondition(**data)
 
 
-class ClauseTypeSchema(Strict):
+class ClauseTypeSchema(Record):
+    record = d.ClauseType
     id = Id()
     title = Text()
     text = Text()
@@ -191,15 +194,10 @@ class ClauseTypeSchema(Strict):
     sign_conditions = fields.List(fields.Nested(SignConditionSchema), load_default=list)
     sources = Sources()
 
-    @post_load
-    def make(self, data, **kw):
-        return d.ClauseType(**{**data, "topics": tuple(data["topics"]), "offered_by": tuple(data["offered_by"]),
-                               "requires_parties": tuple(data["requires_parties"]),
-                               "signing_costs": d.frozen(data["signing_costs"]),
-                               "sign_conditions": tuple(data["sign_conditions"]), "sources": tuple(data["sources"])})
 
 
-class ScheduleSchema(Strict):
+class ScheduleSchema(Record):
+    record = d.Schedule
     phase = fields.String(load_default=None)
     minute = fields.Integer(load_default=None, strict=True, validate=validate.Range(0, 600))
 
@@ -208,12 +206,10 @@ class ScheduleSchema(Strict):
         if data.get("phase") is None and data.get("minute") is None:
             raise ValidationError("Give a phase, a minute, or both.")
 
-    @post_load
-    def make(self, data, **kw):
-        return d.Schedule(**data)
 
 
-class InjectSchema(Strict):
+class InjectSchema(Record):
+    record = d.InjectCard
     id = Id()
     title = Text()
     text = Text()
@@ -223,12 +219,10 @@ class InjectSchema(Strict):
     effects = Effects()
     sources = Sources()
 
-    @post_load
-    def make(self, data, **kw):
-        return d.InjectCard(**{**data, "sources": tuple(data["sources"])})
 
 
-class CeasefireRiskSchema(Strict):
+class CeasefireRiskSchema(Record):
+    record = d.CeasefireRisk
     id = Id()
     title = Text()
     text = Text()
@@ -240,26 +234,20 @@ class CeasefireRiskSchema(Strict):
     ends_ceasefire = fields.Boolean(load_default=False)
     sources = Sources()
 
-    @post_load
-    def make(self, data, **kw):
-        return d.CeasefireRisk(**{**data, "modifiers": d.frozen(data["modifiers"]),
-                                  "sources": tuple(data["sources"])})
 
 
-class PhaseSchema(Strict):
+class PhaseSchema(Record):
+    record = d.Phase
     id = Id()
     name = Text()
     minutes = fields.Integer(required=True, strict=True, validate=validate.Range(1, 600))
     brief = Text(required=False)
     open_tables = fields.List(fields.String(), load_default=None)
 
-    @post_load
-    def make(self, data, **kw):
-        tables = data["open_tables"]
-        return d.Phase(**{**data, "open_tables": tuple(tables) if tables is not None else None})
 
 
-class DeckSchema(Strict):
+class DeckSchema(Record):
+    record = d.Deck
     id = Id()
     title = Text()
     summary = Text()
@@ -278,9 +266,6 @@ class DeckSchema(Strict):
     phases = fields.List(fields.Nested(PhaseSchema), required=True, validate=validate.Length(min=1))
     debrief = fields.List(Text(), load_default=list)
 
-    @post_load
-    def make(self, data, **kw):
-        return d.Deck(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
 class FactSchema(Strict):
