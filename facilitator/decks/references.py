@@ -114,5 +114,5 @@ def _sources(deck: Deck, notes: Mapping[str, dict]) -> Found:
             note = notes.get(note_id)
             if note is None:
                 yield f"{path}[{j}]", f"Unknown source note '{note_id}' (no seeds/notes/{note_id}.yaml)."
-            elif fact and int(fact) > len(note["facts"]):
+            elif fact and not 1 <= int(fact) <= len(note["facts"]):
                 yield f"{path}[{j}]", f"Source note '{note_id}' has no fact {fact} (it has {len(note['facts'])})."

@@ -46,10 +46,10 @@ def check_can_post(state: ExerciseState, actor: Actor, channel: str) -> Audience
         raise RuleError("forbidden", f"Your delegation may not write in '{channel}'.", {"channel": channel})
     if channel.startswith("table:"):
         table_id = channel.partition(":")[2]
-        phase = state.phase
-        if phase is not None and not phase.table_open(table_id):
-            raise RuleError("closed", f"The table '{state.deck.table(table_id).name}' is closed in the phase "
-                                      f"'{phase.name}'.", {"channel": channel})
+        if not state.table_open(table_id):
+            where = f"in the phase '{state.phase.name}'" if state.phase else "before the exercise starts"
+            raise RuleError("closed", f"The table '{state.deck.table(table_id).name}' is closed {where}.",
+                            {"channel": channel})
     return audience
 
 

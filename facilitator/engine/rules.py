@@ -144,14 +144,22 @@ def _play_signal(state, cmd: c.PlaySignal, actor, out, now):
     out.emit(ev.SIGNAL_PLAYED, {"play": number, "card": card.id, "title": card.title, "text": card.text,
                                 "by": me, "to": list(to), "toward": list(toward), "reversible": card.reversible,
                                 "visibility": PUBLIC if not to else PRIVATE}, audience)
-    addressees = tuple(dict.fromkeys(to + toward))
-    out.apply(card.cost, pairs_with(me, addressees), f"cost of the signal '{card.title}'")
-    out.apply(card.effects, pairs_with(me, addressees), f"signal '{card.title}'")
+    addressees = to or toward  # as SignalPlay.addressees
+    # A change's reason reaches all who see the change (everyone, for a public indicator): it must not
+    # name a private signal.
+    cost_reason, reason = ((f"cost of the signal '{card.title}'", f"signal '{card.title}'") if not to
+                           else ("cost of a private signal", "a private signal"))
+    out.apply(card.cost, pairs_with(me, addressees), cost_reason)
+    out.apply(card.effects, pairs_with(me, addressees), reason)
     _reciprocations(state, number, me, addressees, bool(to), out)
 
 
 def _reciprocations(state, number, me, addressees, private, out):
-    """A signal toward a delegation that has an active signal toward us answers it."""
+    """A signal toward a delegation that has an active signal toward us answers it.
+
+    Only signals each side was told of count: ``addressees`` are those the new signal speaks to, and an
+    earlier signal is answered only by one of its own addressees.
+    """
     for earlier in state.plays:
         if not earlier.active or earlier.by == me or earlier.by not in addressees or me not in earlier.addressees:
             continue
@@ -161,7 +169,8 @@ def _reciprocations(state, number, me, addressees, private, out):
         audience = Audience.all() if not private and earlier.public else Audience.of({me, earlier.by})
         out.emit(ev.SIGNAL_RECIPROCATED, {"play": number, "reciprocates": earlier.number, "by": me,
                                           "answering": earlier.by, "title": card.title}, audience)
-        out.apply(card.on_reciprocated, pairs_with(me, [earlier.by]), f"reciprocated signal '{card.title}'")
+        reason = f"reciprocated signal '{card.title}'" if audience.everyone else "a private signal reciprocated"
+        out.apply(card.on_reciprocated, pairs_with(me, [earlier.by]), reason)
 
 
 def _withdraw_signal(state, cmd: c.WithdrawSignal, actor, out, now):
@@ -178,7 +187,8 @@ def _withdraw_signal(state, cmd: c.WithdrawSignal, actor, out, now):
         raise RuleError("conflict", f"'{card.title}' has already been withdrawn.")
     audience = Audience.all() if play.public else Audience.of((me,) + play.to)
     out.emit(ev.SIGNAL_WITHDRAWN, {"play": play.number, "card": card.id, "title": card.title, "by": me}, audience)
-    out.apply(card.withdrawal_effects, pairs_with(me, play.addressees), f"withdrew the signal '{card.title}'")
+    reason = f"withdrew the signal '{card.title}'" if play.public else "withdrew a private signal"
+    out.apply(card.withdrawal_effects, pairs_with(me, play.addressees), reason)
 
 
 # ---- proposals and agreements --------------------------------------------
@@ -226,8 +236,8 @@ def _seated_table(state, table_id, me):
         raise RuleError("not_found", f"There is no table '{table_id}'.", {"table": "unknown"})
     if me not in table.seated:
         raise RuleError("forbidden", f"{_name(state, me)} does not sit at '{table.name}'.")
-    if state.phase and not state.phase.table_open(table.id):
-        raise RuleError("closed", f"'{table.name}' is closed in the phase '{state.phase.name}'.")
+    if not state.table_open(table.id):
+        raise RuleError("closed", f"'{table.name}' is closed at this point of the exercise.")
     return table
 
 
@@ -292,7 +302,7 @@ def _sign_proposal(state, cmd: c.SignProposal, actor, out, now):
     for kind in kinds:
         cost = kind.signing_costs.get(me)
         if cost:
-            out.apply(cost, pairs_with(me, proposal.parties), f"signed '{kind.title}'")
+            out.apply(cost, pairs_with(me, proposal.parties), "cost of a signature")  # reasons reach beyond the table
     _enter_into_force(state, proposal, me, out)
 
 
@@ -370,7 +380,8 @@ def _fire_inject(state, cmd: c.FireInject, actor, out, now):
     out.emit(ev.INJECT_FIRED, data, Audience.all() if to is None else Audience.of(to))
     if effects:
         concerned = to or state.deck.delegation_ids()
-        out.apply(effects, pairs_among(concerned), f"inject '{data['title']}'")
+        reason = f"inject '{data['title']}'" if to is None else "a confidential inject"  # see _play_signal
+        out.apply(effects, pairs_among(concerned), reason)
 
 
 def _adjust_indicator(state, cmd: c.AdjustIndicator, actor, out, now):

@@ -62,8 +62,11 @@ class SignalPlay:
 
     @property
     def addressees(self) -> tuple[str, ...]:
-        """The delegations the signal speaks to (its addressees, or whom it is aimed at)."""
-        return tuple(dict.fromkeys(self.to + self.toward))
+        """Whom the signal speaks to: those it was played to in private, or whom it aims at in public.
+
+        Only they can answer it, and only their relations with the sender move.
+        """
+        return self.to if self.to else self.toward
 
 
 OPEN, SIGNED, IN_FORCE, WITHDRAWN = "open", "signed", "in_force", "withdrawn"
@@ -136,6 +139,13 @@ class ExerciseState:
         if 0 <= self.phase_index < len(self.deck.phases):
             return self.deck.phases[self.phase_index]
         return None
+
+    def table_open(self, table_id: str) -> bool:
+        """Tables follow the current phase, or the first one while the exercise has not started."""
+        if self.ended:
+            return False
+        phase = self.phase or self.deck.phases[0]
+        return phase.table_open(table_id)
 
     def proposal(self, number: int) -> Proposal | None:
         if 1 <= number <= len(self.proposals):

@@ -34,7 +34,7 @@ def view_state(state: ExerciseState, viewer: Actor, now: datetime | None = None)
         "delegations": [_delegation(state, d, umpire or d.id == mine) for d in deck.delegations],
         "tables": [{"id": t.id, "name": t.name, "delegations": list(t.delegations), "mediators": list(t.mediators),
                     "agenda": list(t.agenda), "channel": table_channel(t.id),
-                    "open": phase is None or phase.table_open(t.id)} for t in deck.tables],
+                    "open": state.table_open(t.id)} for t in deck.tables],
         "channels": channels_for(state, viewer),
         "indicators": [{"id": i.id, "name": i.name, "min": i.min, "max": i.max, "value": state.indicators[i.id],
                         "description": i.description}

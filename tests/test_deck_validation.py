@@ -1,0 +1,331 @@
+"""Broken scenario decks are refused with the file, the path inside it and what is wrong.
+
+Each case starts from one small valid deck, breaks one thing, writes it as
+YAML and loads it the way the application does (``load_deck`` with the
+project's source notes, or ``validate_files`` over a folder).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from facilitator.decks import DeckInvalid, deck_from_data, load_deck, load_notes, validate_files
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="module")
+def notes():
+    return load_notes(SEEDS)
+
+
+def valid_deck() -> dict:
+    """Small, but with a part of every kind; it cites the project's real source notes."""
+    return {
+        "id": "mini",
+        "title": "Mini crisis",
+        "summary": "Two belligerents and a mediator.",
+        "sources": ["kyiv-decides"],
+        "delegations": [
+            {"id": "a", "name": "Alpha", "kind": "belligerent", "public_brief": "Alpha in public.",
+             "hand": ["olive-branch", "quiet-word"]},
+            {"id": "b", "name": "Beta", "kind": "belligerent", "public_brief": "Beta in public.",
+             "hand": ["feeler", "warning"]},
+            {"id": "m", "name": "Mediator", "kind": "mediator", "public_brief": "The broker."},
+        ],
+        "tables": [{"id": "main", "name": "Main table", "delegations": ["a", "b"], "mediators": ["m"]}],
+        "indicators": [
+            {"id": "tension", "name": "Tension", "min": 0, "max": 10, "start": 5,
+             "thresholds": [{"at": 8, "note": "Close to war."}]},
+            {"id": "support", "name": "Support", "min": 0, "max": 100, "start": 50, "visible_to": ["a"]},
+        ],
+        "relations": [{"between": ["a", "b"], "trust": 10, "readiness": 1}],
+        "signals": [
+            {"id": "olive-branch", "title": "Olive branch", "text": "A gesture.", "toward": ["b"],
+             "effects": {"indicators": {"tension": -1}, "trust": 3}, "sources": ["two-to-tango#12"]},
+            {"id": "quiet-word", "title": "Quiet word", "text": "In private.", "visibility": "private",
+             "effects": {"trust": 2}, "sources": ["talking-about-talking"]},
+            {"id": "feeler", "title": "Feeler", "text": "Either way.", "visibility": "either", "reversible": True,
+             "toward": ["a"], "effects": {"trust": 1}, "sources": ["talking-about-talking#19"]},
+            {"id": "warning", "title": "Warning", "text": "Ships sail.", "effects": {"trust": -2},
+             "sources": ["chances-negotiated-end#6"]},
+        ],
+        "clause_types": [
+            {"id": "truce", "title": "Truce", "text": "Guns fall silent.", "establishes_ceasefire": True,
+             "sign_conditions": [{"delegation": "a", "indicator": "support", "min": 30}],
+             "sources": ["kyiv-decides#10"]},
+            {"id": "monitors", "title": "Monitors", "text": "Observers on the line.", "sources": ["kyiv-decides#11"]},
+        ],
+        "injects": [
+            {"id": "news", "title": "News", "text": "Headlines.", "kind": "historical",
+             "schedule": {"phase": "talks", "minute": 5}, "sources": ["chances-negotiated-end#5"]},
+        ],
+        "ceasefire_risks": [
+            {"id": "skirmish", "title": "Skirmish", "text": "A patrol fires.", "likelihood": 0.3,
+             "modifiers": {"monitors": -0.1}, "sources": ["kyiv-decides#11"]},
+        ],
+        "phases": [
+            {"id": "opening", "name": "Opening", "minutes": 10, "open_tables": []},
+            {"id": "talks", "name": "Talks", "minutes": 20},
+        ],
+    }
+
+
+def write(folder: Path, content, name: str = "mini.yaml") -> Path:
+    path = folder / name
+    path.write_text(content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False),
+                    encoding="utf-8")
+    return path
+
+
+def problems(path: Path, notes) -> list[tuple[str, str, str]]:
+    with pytest.raises(DeckInvalid) as info:
+        load_deck(path, notes)
+    return [(p.file, p.path, p.message) for p in info.value.problems]
+
+
+# ---- mutations: each returns a function that breaks one thing in the deck dict --------
+
+def _walk(data, path):
+    for key in path[:-1]:
+        data = data[key]
+    return data, path[-1]
+
+
+def set_at(*path_and_value):
+    *path, value = path_and_value
+
+    def change(data):
+        parent, key = _walk(data, path)
+        parent[key] = value
+    return change
+
+
+def drop(*path):
+    def change(data):
+        parent, key = _walk(data, path)
+        del parent[key]
+    return change
+
+
+def append(*path_and_value):
+    *path, value = path_and_value
+
+    def change(data):
+        parent, key = _walk(data, path)
+        parent[key].append(value)
+    return change
+
+
+def both(*changes):
+    def change(data):
+        for c in changes:
+            c(data)
+    return change
+
+
+def duplicate_signal(data):
+    data["signals"].append(copy.deepcopy(data["signals"][0]))
+
+
+BROKEN = [
+    pytest.param(drop("delegations", 0, "name"),
+                 [("delegations[0].name", "Missing data for required field.")], id="missing-required-field"),
+    pytest.param(set_at("signals", 3, "effects", "trust", "high"),
+                 [("signals[3].effects.trust", "Not a valid integer.")], id="wrong-type"),
+    pytest.param(set_at("delegations", 1, "colour", "red"),
+                 [("delegations[1].colour", "Unknown field.")], id="unknown-field"),
+    pytest.param(set_at("signals", 0, "id", "Olive Branch"),
+                 [("signals[0].id", "Use lowercase letters, digits, '-' and '_' (for example 'ukraine').")],
+                 id="bad-id-pattern"),
+    pytest.param(set_at("delegations", 0, "kind", "enemy"),
+                 [("delegations[0].kind", "Must be one of: belligerent, ally, mediator, organization, other.")],
+                 id="value-not-allowed"),
+    pytest.param(append("tables", 0, "delegations", "atlantis"),
+                 [("tables[0].delegations[2]", "Unknown delegation 'atlantis'.")], id="unknown-delegation-in-table"),
+    pytest.param(set_at("signals", 3, "effects", "indicators", {"fear": 2}),
+                 [("signals[3].effects.indicators.fear", "Unknown indicator 'fear'.")],
+                 id="unknown-indicator-in-effects"),
+    pytest.param(append("delegations", 0, "hand", "secret-plan"),
+                 [("delegations[0].hand[2]", "Unknown signal card 'secret-plan'.")], id="unknown-signal-in-hand"),
+    pytest.param(set_at("injects", 0, "schedule", "phase", "finale"),
+                 [("injects[0].schedule.phase", "Unknown phase 'finale'.")], id="unknown-phase-in-schedule"),
+    pytest.param(set_at("ceasefire_risks", 0, "modifiers", {"amnesty": -0.2}),
+                 [("ceasefire_risks[0].modifiers.amnesty", "Unknown clause type 'amnesty'.")],
+                 id="unknown-clause-type-in-modifiers"),
+    pytest.param(duplicate_signal,
+                 [("signals[4].id", "Duplicate id 'olive-branch' (already used by signals[0]).")], id="duplicate-id"),
+    pytest.param(set_at("indicators", 0, "start", 11),
+                 [("indicators[0].start", "must lie between min (0) and max (10).")], id="start-outside-bounds"),
+    pytest.param(set_at("indicators", 0, "thresholds", 0, "at", 12),
+                 [("indicators[0].thresholds[0].at", "must lie between min and max.")],
+                 id="threshold-outside-bounds"),
+    pytest.param(set_at("relations", 0, "between", ["a", "a"]),
+                 [("relations[0].between", "A relation joins two different delegations.")],
+                 id="relation-with-itself"),
+    pytest.param(append("relations", {"between": ["b", "a"], "trust": 40}),
+                 [("relations[1].between", "This pair is already given at relations[0].")], id="relation-twice"),
+    pytest.param(set_at("relations", 0, "readiness", 5),
+                 [("relations[0].readiness", "The readiness ladder has only 5 rungs.")], id="readiness-off-ladder"),
+    pytest.param(set_at("signals", 1, "sources", ["no-such-note#1"]),
+                 [("signals[1].sources[0]", "Unknown source note 'no-such-note' (no seeds/notes/no-such-note.yaml).")],
+                 id="citation-of-missing-note"),
+    pytest.param(set_at("clause_types", 0, "sources", ["kyiv-decides#10", "kyiv-decides#99"]),
+                 [("clause_types[0].sources[1]", "Source note 'kyiv-decides' has no fact 99 (it has 20).")],
+                 id="citation-of-missing-fact"),
+    pytest.param(set_at("injects", 0, "sources", ["kyiv-decides#0"]),
+                 [("injects[0].sources[0]", "Source note 'kyiv-decides' has no fact 0 (it has 20).")],
+                 id="citation-of-fact-zero"),
+    pytest.param(set_at("signals", 0, "sources", ["two to tango"]),
+                 [("signals[0].sources[0]", "Cite a note as 'note-id' or 'note-id#fact'.")], id="citation-syntax"),
+    pytest.param(set_at("signals", 0, "sources", []),
+                 [("signals[0].sources", "Shorter than minimum length 1.")], id="card-without-sources"),
+    pytest.param(set_at("clause_types", 0, "establishes_ceasefire", False),
+                 [("ceasefire_risks", "No clause type establishes a cease-fire, so these rules could never be drawn.")],
+                 id="risks-without-ceasefire"),
+    pytest.param(set_at("ceasefire_risks", 0, "likelihood", 1.5),
+                 [("ceasefire_risks[0].likelihood", "Must be greater than or equal to 0 and less than or equal to 1.")],
+                 id="likelihood-out-of-range"),
+    pytest.param(set_at("tables", 0, "mediators", ["a"]),
+                 [("tables[0].mediators[0]", "'a' is already a party at this table.")], id="mediator-also-party"),
+    pytest.param(set_at("clause_types", 0, "sign_conditions", 0, "indicator", "morale"),
+                 [("clause_types[0].sign_conditions[0].indicator", "Unknown indicator 'morale'.")],
+                 id="unknown-indicator-in-sign-condition"),
+    pytest.param(set_at("indicators", 1, "visible_to", "everyone"),
+                 [("indicators[1].visible_to", "Use 'all' or 'umpire', or a list of delegation ids.")],
+                 id="visibility-word"),
+    pytest.param(set_at("injects", 0, "schedule", {}),
+                 [("injects[0].schedule", "Give a phase, a minute, or both.")], id="empty-schedule"),
+    pytest.param(set_at("phases", 0, "open_tables", ["lobby"]),
+                 [("phases[0].open_tables[0]", "Unknown table 'lobby'.")], id="unknown-table-in-phase"),
+    pytest.param(set_at("phases", []),
+                 [("phases", "Shorter than minimum length 1.")], id="no-phases"),
+]
+
+
+@pytest.mark.parametrize("change, expected", BROKEN)
+def test_a_broken_deck_names_file_path_and_problem(tmp_path, notes, change, expected):
+    data = valid_deck()
+    change(data)
+    path = write(tmp_path, data)
+    assert problems(path, notes) == [(str(path), where, message) for where, message in expected]
+
+
+@pytest.mark.parametrize("text, where, message", [
+    pytest.param("id: mini\ntitle: Mini: a crisis\n", "line 2, column 12",
+                 "Not valid YAML: mapping values are not allowed here.", id="syntax-error"),
+    pytest.param("id: mini\ntitle: [unclosed\n", "line 3, column 1",
+                 "Not valid YAML: expected ',' or ']', but got '<stream end>'.", id="unclosed-list"),
+    pytest.param("id: mini\ntitle: Mini\nsummary: S\ntitle: Again\n", "line 4, column 1",
+                 "Not valid YAML: the key 'title' is given twice.", id="duplicate-key"),
+    pytest.param("id: mini\ndelegations:\n  - id: a\n    name: A\n    id: b\n", "line 5, column 5",
+                 "Not valid YAML: the key 'id' is given twice.", id="duplicate-nested-key"),
+    pytest.param("", "", "The file is empty.", id="empty-file"),
+    pytest.param("# only a comment\n", "", "The file is empty.", id="only-comments"),
+    pytest.param("- id: mini\n- title: Mini\n", "", "The file must hold a mapping of keys (id, title, …) at the top.",
+                 id="top-level-list"),
+    pytest.param("just words\n", "", "The file must hold a mapping of keys (id, title, …) at the top.",
+                 id="top-level-string"),
+])
+def test_a_file_that_is_not_a_deck_mapping_is_refused(tmp_path, notes, text, where, message):
+    path = write(tmp_path, text)
+    assert problems(path, notes) == [(str(path), where, message)]
+
+
+def test_the_deck_id_must_match_the_file_name(tmp_path, notes):
+    path = write(tmp_path, valid_deck(), name="other.yaml")
+    assert problems(path, notes) == [(str(path), "id", "The deck id 'mini' must match the file name 'other'.")]
+
+
+def test_every_shape_problem_in_a_file_is_reported(tmp_path, notes):
+    data = valid_deck()
+    drop("delegations", 0, "name")(data)
+    set_at("signals", 3, "effects", "trust", "high")(data)
+    set_at("colour", "red")(data)
+    set_at("phases", 1, "minutes", 0)(data)
+    path = write(tmp_path, data)
+    assert sorted(problems(path, notes)) == sorted([
+        (str(path), "colour", "Unknown field."),
+        (str(path), "delegations[0].name", "Missing data for required field."),
+        (str(path), "phases[1].minutes", "Must be greater than or equal to 1 and less than or equal to 600."),
+        (str(path), "signals[3].effects.trust", "Not a valid integer."),
+    ])
+
+
+def test_every_reference_problem_in_a_file_is_reported(tmp_path, notes):
+    data = valid_deck()
+    append("tables", 0, "delegations", "atlantis")(data)
+    append("delegations", 0, "hand", "secret-plan")(data)
+    set_at("signals", 1, "sources", ["no-such-note"])(data)
+    set_at("injects", 0, "schedule", "phase", "finale")(data)
+    path = write(tmp_path, data)
+    assert problems(path, notes) == [
+        (str(path), "delegations[0].hand[2]", "Unknown signal card 'secret-plan'."),
+        (str(path), "tables[0].delegations[2]", "Unknown delegation 'atlantis'."),
+        (str(path), "injects[0].schedule.phase", "Unknown phase 'finale'."),
+        (str(path), "signals[1].sources[0]", "Unknown source note 'no-such-note' (no seeds/notes/no-such-note.yaml)."),
+    ]
+
+
+def test_the_small_valid_deck_loads(tmp_path, notes):
+    loaded = load_deck(write(tmp_path, valid_deck()), notes)
+    deck = loaded.deck
+    assert deck.id == "mini" and loaded.data["title"] == "Mini crisis"
+    assert deck.signal("quiet-word").visibility == "private" and deck.signal("olive-branch").visibility == "public"
+    assert deck.signal("feeler").on_withdraw is None and deck.signal("feeler").withdrawal_effects.trust == -1
+    assert deck.phases[1].open_tables is None and deck.phases[0].open_tables == ()
+    assert deck.indicator("tension").visible_to == "all" and deck.indicator("support").visible_to == ("a",)
+    assert deck.readiness_ladder[0] == "no contact"
+
+
+def test_citations_are_checked_only_against_notes_when_notes_are_given():
+    data = valid_deck()
+    set_at("signals", 1, "sources", ["no-such-note#7"])(data)
+    assert deck_from_data(data, "mini.yaml").signal("quiet-word").sources == ("no-such-note#7",)
+
+
+def test_the_demo_deck_is_valid(notes):
+    loaded = load_deck(ROOT / "scenarios" / "demo.yaml", notes)
+    assert loaded.deck.id == "demo" and len(loaded.deck.delegations) == 4
+    assert validate_files([ROOT / "scenarios" / "demo.yaml"], SEEDS) == []
+
+
+def test_validating_a_folder_reports_each_broken_file_and_passes_the_good_one(tmp_path):
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    write(folder, valid_deck())
+    broken = valid_deck()
+    broken["id"] = "broken"
+    set_at("signals", 3, "effects", "trust", "high")(broken)
+    broken_path = write(folder, broken, name="broken.yaml")
+    empty_path = write(folder, "", name="empty.yaml")
+    (folder / "README.txt").write_text("not a deck")
+    found = validate_files([folder], SEEDS)
+    assert [(p.file, p.path, p.message) for p in found] == [
+        (str(broken_path), "signals[3].effects.trust", "Not a valid integer."),
+        (str(empty_path), "", "The file is empty."),
+    ]
+    assert str(found[0]) == f"{broken_path}: signals[3].effects.trust: Not a valid integer."
+    assert str(found[1]) == f"{empty_path}: The file is empty."
+
+
+def test_broken_source_notes_are_reported_with_their_file(tmp_path):
+    notes_dir = tmp_path / "seeds" / "notes"
+    notes_dir.mkdir(parents=True)
+    note = yaml.safe_load((SEEDS / "notes" / "kyiv-decides.yaml").read_text(encoding="utf-8"))
+    note["facts"][1]["n"] = 5
+    path = notes_dir / "kyiv-decides.yaml"
+    path.write_text(yaml.safe_dump(note, sort_keys=False), encoding="utf-8")
+    misnamed = dict(note, facts=[{"n": 1, "text": "A fact."}])
+    misnamed_path = notes_dir / "elsewhere.yaml"
+    misnamed_path.write_text(yaml.safe_dump(misnamed, sort_keys=False), encoding="utf-8")
+    found = validate_files([ROOT / "scenarios" / "demo.yaml"], tmp_path / "seeds")
+    assert [(p.file, p.path, p.message) for p in found] == [
+        (str(misnamed_path), "id", "The note id 'kyiv-decides' must match the file name."),
+        (str(path), "facts", "Number the facts 1, 2, 3 … in order, without gaps."),
+    ]
