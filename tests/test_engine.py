@@ -1052,3 +1052,42 @@ def test_a_signing_cost_does_not_tell_outsiders_what_was_signed():
     [change] = of_type(game.run(SignProposal(1), A), "indicator_changed")
     assert visible_to(change, D) and change.data["delta"] == -10
     assert "Truce" not in change.data["reason"]
+
+
+def test_a_hostile_signal_does_not_count_as_answering_an_olive_branch():
+    game = in_talks()
+    game.run(PlaySignal("feeler"), B)  # Beta reaches out toward Alpha
+    events = game.run(PlaySignal("show-of-force"), A)  # Alpha answers with ships
+    assert of_type(events, "signal_reciprocated") == []
+    assert game.state.play(1).reciprocated_by == ()
+
+
+def test_an_inject_can_hit_the_trust_of_one_named_pair_only():
+    def targeted(data):
+        data["injects"][2]["effects"] = {"trust": -5, "pairs": [["a", "b"]]}
+    game = in_talks(mini_deck(targeted))
+    before = {k: r.trust for k, r in game.state.relations.items()}
+    events = game.run(FireInject("crisis"), UMPIRE)
+    [change] = of_type(events, "relation_changed")
+    assert change.data["between"] == ["a", "b"] and change.data["trust_delta"] == -5
+    assert all(game.state.relations[k].trust == v for k, v in before.items() if k != ("a", "b"))
+
+
+def test_a_table_with_a_readiness_rung_refuses_premature_proposals():
+    def formal(data):
+        data["tables"][0]["min_readiness"] = 3
+    game = in_talks(mini_deck(formal))
+    error = game.refused(DraftProposal("main", "Too soon", (Clause("monitors"),)), A, "not_ready")
+    assert "'formal talks' between Alpha and Beta" in error.message and "'talking about talking'" in error.message
+    game.run(AdjustRelation(("a", "b"), "talks about talks went well", readiness=2), UMPIRE)
+    game.run(DraftProposal("main", "Now", (Clause("monitors"),)), A)
+    assert game.state.proposal(1).title == "Now"
+
+
+def test_a_risk_draw_records_the_exact_odds_and_roll_so_the_log_explains_itself():
+    game = in_talks()
+    game.run(DraftProposal("main", "Truce", (Clause("truce"),)), A)
+    game.run(SignProposal(1), A)
+    game.run(SignProposal(1), B)
+    for draw in of_type(game.run(DrawCeasefireRisk(), UMPIRE), "ceasefire_risk_drawn"):
+        assert draw.data["occurred"] == (draw.data["roll"] < draw.data["probability"])

@@ -46,6 +46,8 @@ def _links(deck: Deck) -> Found:
         for key in (e.indicators if e else {}):
             if key not in indicators:
                 yield f"{path}.indicators.{key}", f"Unknown indicator '{key}'."
+        for i, between in enumerate(e.pairs if e else ()):
+            yield from refs(between, delegations, f"{path}.pairs[{i}]", "delegation")
 
     for i, dl in enumerate(deck.delegations):
         yield from refs(dl.hand, signals, f"delegations[{i}].hand", "signal card")
@@ -55,6 +57,8 @@ def _links(deck: Deck) -> Found:
         for j, m in enumerate(t.mediators):
             if m in t.delegations:
                 yield f"tables[{i}].mediators[{j}]", f"'{m}' is already a party at this table."
+        if t.min_readiness >= len(deck.readiness_ladder):
+            yield f"tables[{i}].min_readiness", f"The readiness ladder has only {len(deck.readiness_ladder)} rungs."
     for i, ind in enumerate(deck.indicators):
         if isinstance(ind.visible_to, tuple):
             yield from refs(ind.visible_to, delegations, f"indicators[{i}].visible_to", "delegation")

@@ -84,6 +84,12 @@ class EffectsSchema(Record):
     indicators = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), load_default=dict)
     trust = fields.Integer(strict=True, load_default=0, validate=validate.Range(-100, 100))
     readiness = fields.Integer(strict=True, load_default=0, validate=validate.Range(-10, 10))
+    pairs = fields.List(fields.List(fields.String(), validate=validate.Length(equal=2)), load_default=list)
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Effects(d.frozen(data["indicators"]), data["trust"], data["readiness"],
+                         tuple(tuple(p) for p in data["pairs"]))
 
 
 
@@ -111,6 +117,7 @@ class TableSchema(Record):
     delegations = fields.List(fields.String(), required=True, validate=validate.Length(min=2))
     mediators = Ids()
     agenda = fields.List(Text(), load_default=list)
+    min_readiness = fields.Integer(load_default=0, strict=True, validate=validate.Range(0, 10))
 
 
 

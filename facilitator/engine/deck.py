@@ -26,12 +26,10 @@ class Effects:
     indicators: Mapping[str, int] = field(default_factory=frozen)
     trust: int = 0
     readiness: int = 0
+    pairs: tuple[tuple[str, str], ...] = ()  # where trust/readiness apply; empty: the pairs the move concerns
 
     def __bool__(self) -> bool:
         return bool(self.indicators) or bool(self.trust) or bool(self.readiness)
-
-    def negated(self) -> "Effects":
-        return Effects(frozen({k: -v for k, v in self.indicators.items()}), -self.trust, -self.readiness)
 
 
 NO_EFFECTS = Effects()
@@ -58,6 +56,7 @@ class Table:
     delegations: tuple[str, ...]
     mediators: tuple[str, ...] = ()
     agenda: tuple[str, ...] = ()
+    min_readiness: int = 0  # proposals here need at least this rung between every pair of parties
 
     @property
     def seated(self) -> tuple[str, ...]:

@@ -47,7 +47,7 @@ class EffectBuilder:
         for indicator_id, delta in effects.indicators.items():
             self.change_indicator(indicator_id, delta, reason)
         if effects.trust or effects.readiness:
-            for key in pairs:
+            for key in [pair(*p) for p in effects.pairs] or pairs:
                 self.change_relation(key, effects.trust, effects.readiness, reason)
 
     def change_indicator(self, indicator_id: str, delta: int, reason: str) -> None:

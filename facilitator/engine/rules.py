@@ -151,26 +151,31 @@ def _play_signal(state, cmd: c.PlaySignal, actor, out, now):
                            else ("cost of a private signal", "a private signal"))
     out.apply(card.cost, pairs_with(me, addressees), cost_reason)
     out.apply(card.effects, pairs_with(me, addressees), reason)
-    _reciprocations(state, number, me, addressees, bool(to), out)
+    _reciprocations(state, number, card, me, addressees, bool(to), out)
 
 
-def _reciprocations(state, number, me, addressees, private, out):
+def _reciprocations(state, number, card, me, addressees, private, out):
     """A signal toward a delegation that has an active signal toward us answers it.
 
     Only signals each side was told of count: ``addressees`` are those the new signal speaks to, and an
-    earlier signal is answered only by one of its own addressees.
+    earlier signal is answered only by one of its own addressees. Only conciliatory signals (cards that
+    raise trust) answer, or are answered: a threat is no reply to an olive branch.
     """
+    if card.effects.trust <= 0:
+        return
     for earlier in state.plays:
         if not earlier.active or earlier.by == me or earlier.by not in addressees or me not in earlier.addressees:
             continue
         if any(state.play(n).by == me for n in earlier.reciprocated_by):
             continue
-        card = state.deck.signal(earlier.card)
+        answered = state.deck.signal(earlier.card)
+        if answered.effects.trust <= 0:
+            continue
         audience = Audience.all() if not private and earlier.public else Audience.of({me, earlier.by})
         out.emit(ev.SIGNAL_RECIPROCATED, {"play": number, "reciprocates": earlier.number, "by": me,
-                                          "answering": earlier.by, "title": card.title}, audience)
-        reason = f"reciprocated signal '{card.title}'" if audience.everyone else "a private signal reciprocated"
-        out.apply(card.on_reciprocated, pairs_with(me, [earlier.by]), reason)
+                                          "answering": earlier.by, "title": answered.title}, audience)
+        reason = f"reciprocated signal '{answered.title}'" if audience.everyone else "a private signal reciprocated"
+        out.apply(answered.on_reciprocated, pairs_with(me, [earlier.by]), reason)
 
 
 def _withdraw_signal(state, cmd: c.WithdrawSignal, actor, out, now):
@@ -241,6 +246,17 @@ def _seated_table(state, table_id, me):
     return table
 
 
+def _check_readiness(state, table) -> None:
+    """Formal proposals at a table wait until every pair of its parties has climbed far enough."""
+    ladder = state.deck.readiness_ladder
+    for key in pairs_among(table.delegations):
+        relation = state.relations.get(key)
+        if relation is not None and relation.readiness < table.min_readiness:
+            names = " and ".join(_name(state, d) for d in key)
+            raise RuleError("not_ready", f"Proposals at '{table.name}' need '{ladder[table.min_readiness]}' "
+                                         f"between {names}; they are at '{ladder[relation.readiness]}'.")
+
+
 def _table_audience(table) -> Audience:
     return Audience.of(table.seated, observers=True)
 
@@ -249,6 +265,7 @@ def _draft_proposal(state, cmd: c.DraftProposal, actor, out, now):
     me = _member(actor)
     _started(state)
     table = _seated_table(state, cmd.table, me)
+    _check_readiness(state, table)
     title = _text(cmd.title, "title", c.MAX_TITLE)
     clauses = _check_clauses(state, table, me, cmd.clauses)
     links = _check_links(state, cmd.links, None)
@@ -465,8 +482,8 @@ def _draw_risks(state: ExerciseState, out) -> None:
         probability = max(0.0, min(1.0, rule.likelihood + rule.per_phase * held + sum(modifiers.values())))
         roll = random.Random(f"{state.seed}:{state.seq}:{rule.id}").random()
         occurred = roll < probability
-        out.emit(ev.CEASEFIRE_RISK_DRAWN, {"rule": rule.id, "title": rule.title, "probability": round(probability, 4),
-                                           "roll": round(roll, 4), "occurred": occurred, "phases_held": held,
+        out.emit(ev.CEASEFIRE_RISK_DRAWN, {"rule": rule.id, "title": rule.title, "probability": probability,
+                                           "roll": roll, "occurred": occurred, "phases_held": held,
                                            "modifiers": modifiers}, Audience.umpire_only())
         if not occurred:
             continue
