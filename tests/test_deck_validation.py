@@ -205,6 +205,12 @@ BROKEN = [
                  [("phases[0].open_tables[0]", "Unknown table 'lobby'.")], id="unknown-table-in-phase"),
     pytest.param(set_at("phases", []),
                  [("phases", "Shorter than minimum length 1.")], id="no-phases"),
+    pytest.param(set_at("signals", 0, "effects", "pairs", [["a", "atlantis"]]),
+                 [("signals[0].effects.pairs[0][1]", "Unknown delegation 'atlantis'.")],
+                 id="unknown-delegation-in-effect-pairs"),
+    pytest.param(set_at("tables", 0, "min_readiness", 7),
+                 [("tables[0].min_readiness", "The readiness ladder has only 5 rungs.")],
+                 id="readiness-rung-beyond-the-ladder"),
 ]
 
 
