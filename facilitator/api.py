@@ -15,7 +15,9 @@ from .schemas.api import CreateExercise, EventQuery, Join
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-STATUS = {"not_found": 404, "forbidden": 403, "bad_token": 401, "bad_code": 404, "conflict": 409, "stale": 409}
+STATUS = {"not_found": 404, "forbidden": 403, "bad_token": 401, "bad_code": 404, "conflict": 409, "stale": 409,
+          "name_taken": 409}
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 500: "internal"}
 
 
 def init_app(app: Flask) -> None:
@@ -25,7 +27,7 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if not request.path.startswith("/api/"):
             return exc
-        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.code, "http_error")
+        code = HTTP_CODES.get(exc.code, "http_error")
         return jsonify(error_body(WireError(code, exc.description or exc.name))), exc.code
 
 

@@ -7,11 +7,12 @@ the wire schemas, and hand it to the exercise service.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from flask import Flask, current_app, request
-from flask_socketio import Namespace, SocketIO, join_room
+from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
 
 from .app import services
 from .broadcast import Broadcaster, rooms_for
@@ -35,6 +36,10 @@ def init_app(app: Flask) -> None:
 class Connection:
     identity: Identity
     resumed: bool = False
+    closed: bool = False
+    # Orders this connection's first resume and its disconnect (handlers run on separate threads), so a
+    # participant is never marked present after their connection has gone.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _error(exc) -> dict:
@@ -50,14 +55,21 @@ class ExerciseNamespace(Namespace):
         token = auth.get("token") if isinstance(auth, dict) else None
         identity = services().exercises.identify(token) if token else None
         if identity is None:
-            raise ConnectionRefusedError({"code": "bad_token", "message": "Missing or unknown token: this link is "
-                                          "not (or no longer) valid for any exercise."})
+            # Socket.IO's own exception (not the builtin of the same name), so the reason reaches the client
+            # as the connect_error packet {message, data: {code, message, fields}}.
+            message = "Missing or unknown token: this link is not (or no longer) valid for any exercise."
+            raise ConnectionRefusedError(message, {"code": "bad_token", "message": message, "fields": {}})
         self.connections[request.sid] = Connection(identity)
 
     def on_disconnect(self, reason=None):
-        connection = self.connections.pop(request.sid, None)
-        if connection is not None and connection.resumed:
-            services().exercises.mark_presence(connection.identity, False)
+        connection = self.connections.get(request.sid)
+        if connection is None:
+            return
+        with connection.lock:
+            self.connections.pop(request.sid, None)
+            connection.closed = True
+            if connection.resumed:
+                services().exercises.mark_presence(connection.identity, False)
 
     def on_resume(self, payload=None):
         """Send one ``sync`` and every event after ``last_seq`` this client may see, then live events."""
@@ -79,10 +91,13 @@ class ExerciseNamespace(Namespace):
             if last_seq is not None:
                 for event in exercises.events(identity.exercise_id, identity.actor, after=last_seq, upto=state.seq):
                     self.emit("event", event.to_dict(), room=request.sid)
-        first = not connection.resumed
-        connection.resumed = True
-        if first:
-            exercises.mark_presence(identity, True)
+        with connection.lock:
+            if connection.closed:  # gone while this resume ran: do not mark a departed participant present
+                return {"ok": False, "error": {"code": "bad_token", "message": "Not connected.", "fields": {}}}
+            first = not connection.resumed
+            connection.resumed = True
+            if first:
+                exercises.mark_presence(identity, True)
         return {"ok": True, "last_seq": state.seq}
 
     def on_command(self, payload=None):

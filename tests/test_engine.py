@@ -1091,3 +1091,17 @@ def test_a_risk_draw_records_the_exact_odds_and_roll_so_the_log_explains_itself(
     game.run(SignProposal(1), B)
     for draw in of_type(game.run(DrawCeasefireRisk(), UMPIRE), "ceasefire_risk_drawn"):
         assert draw.data["occurred"] == (draw.data["roll"] < draw.data["probability"])
+
+
+def test_clearing_presence_marks_every_connected_participant_gone(demo_deck):
+    from facilitator.engine import ClearPresence, MarkPresence
+    game = Game(demo_deck)
+    olena = Actor("delegation", "ukraine", "p1", "Olena")
+    game.run(SeatParticipant("p1", "Olena", "ukraine"), olena)
+    game.run(MarkPresence("p1", True), olena)
+    game.run(MarkPresence("p1", True), olena)  # two tabs
+    game.refused(ClearPresence(), olena, "forbidden")
+    [gone] = game.run(ClearPresence(), UMPIRE)
+    assert gone.type == "participant_disconnected" and seen_by(gone, UMPIRE, olena) == [True, False]
+    assert game.state.participants["p1"].connections == 0
+    assert game.run(ClearPresence(), UMPIRE) == []

@@ -32,6 +32,13 @@ class MarkPresence:
 
 
 @dataclass(frozen=True, slots=True)
+class ClearPresence:
+    """The server (re)started: nobody is connected any more (sent by the server, not by clients)."""
+
+    type: ClassVar[str] = "clear_presence"
+
+
+@dataclass(frozen=True, slots=True)
 class PostMessage:
     type: ClassVar[str] = "post_message"
     channel: str
@@ -155,7 +162,7 @@ class EndExercise:
 
 
 COMMANDS = {c.type: c for c in (
-    SeatParticipant, MarkPresence, PostMessage, OpenBackchannel, PlaySignal, WithdrawSignal,
+    SeatParticipant, MarkPresence, ClearPresence, PostMessage, OpenBackchannel, PlaySignal, WithdrawSignal,
     DraftProposal, AmendProposal, SignProposal, WithdrawProposal, FireInject, AdjustIndicator,
     AdjustRelation, AdvancePhase, PauseClock, ResumeClock, ExtendClock, DrawCeasefireRisk,
     EndExercise,

@@ -25,7 +25,8 @@ def decide(state: ExerciseState, command, actor: Actor, now: datetime | None = N
     handler = _DECIDERS.get(type(command))
     if handler is None:
         raise RuleError("unknown_command", f"Unknown command {type(command).__name__}.")
-    if state.ended and not isinstance(command, (c.PostMessage, c.MarkPresence, c.SeatParticipant)):
+    if state.ended and not isinstance(command, (c.PostMessage, c.MarkPresence, c.ClearPresence,
+                                                c.SeatParticipant)):
         raise RuleError("ended", "The exercise has ended.")
     out = EffectBuilder(state, actor)
     handler(state, command, actor, out, now or datetime.now(timezone.utc))
@@ -96,6 +97,15 @@ def _mark_presence(state, cmd: c.MarkPresence, actor, out, now):
     kind = ev.PARTICIPANT_CONNECTED if cmd.connected else ev.PARTICIPANT_DISCONNECTED
     out.emit(kind, {"participant": participant.id, "name": participant.name,
                     "delegation": participant.delegation}, Audience.umpire_only())
+
+
+def _clear_presence(state, cmd: c.ClearPresence, actor, out, now):
+    _umpire(actor)
+    for participant in state.participants.values():
+        if participant.connections:
+            out.emit(ev.PARTICIPANT_DISCONNECTED, {"participant": participant.id, "name": participant.name,
+                                                   "delegation": participant.delegation, "all": True,
+                                                   "reason": "server restarted"}, Audience.umpire_only())
 
 
 def _post_message(state, cmd: c.PostMessage, actor, out, now):
@@ -503,6 +513,7 @@ def _end_exercise(state, cmd, actor, out, now):
 _DECIDERS = {
     c.SeatParticipant: _seat_participant,
     c.MarkPresence: _mark_presence,
+    c.ClearPresence: _clear_presence,
     c.PostMessage: _post_message,
     c.OpenBackchannel: _open_backchannel,
     c.PlaySignal: _play_signal,

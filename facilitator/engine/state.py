@@ -213,8 +213,8 @@ def _presence(delta):
         p = s.participants.get(d["participant"])
         if p is None:
             return s
-        return replace(s, participants=_with(s.participants, p.id,
-                                             replace(p, connections=max(0, p.connections + delta))))
+        connections = 0 if d.get("all") else max(0, p.connections + delta)
+        return replace(s, participants=_with(s.participants, p.id, replace(p, connections=connections)))
     return apply
 
 

@@ -20,7 +20,7 @@ from facilitator.decks import deck_from_data
 from facilitator.decks.catalog import DeckCatalog
 from facilitator.engine import Actor, Event, ExerciseState, RuleError, decide, evolve, initial_state
 from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE, UMPIRE_ACTOR, visible_to
-from facilitator.engine.commands import MarkPresence, SeatParticipant
+from facilitator.engine.commands import ClearPresence, MarkPresence, SeatParticipant
 from facilitator.persistence import Database, EventStore
 from facilitator.persistence.models import ExerciseRow, ParticipantRow, SeatRow
 
@@ -174,6 +174,13 @@ class ExerciseService:
     def exclusive(self, exercise_id: str) -> threading.Lock:
         """Hold off this process's commits to ``exercise_id`` (while a client joins and catches up)."""
         return self._cached(exercise_id).lock
+
+    def clear_presence(self) -> int:
+        """Mark everyone disconnected in every exercise (at start-up, when no connection can survive)."""
+        cleared = 0
+        for exercise in self.list_exercises():
+            cleared += len(self.execute(exercise["id"], ClearPresence(), UMPIRE_ACTOR))
+        return cleared
 
     def mark_presence(self, identity: Identity, connected: bool) -> None:
         if identity.actor.role == DELEGATION and identity.actor.participant:
