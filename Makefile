@@ -23,7 +23,20 @@ run: db
 	$(BIN)/facilitator demo --host $(HOST) --port $(PORT)
 	$(BIN)/facilitator serve --host $(HOST) --port $(PORT)
 
+# The browser tests (tests/browser) drive Debian's Chromium: install it first when it is missing
+# (as root, or through sudo). If that fails they fail loudly; they never skip.
 test: venv
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
+	  else sudo="none"; fi; \
+	  if [ "$$sudo" = none ]; then echo "make test: /usr/bin/chromium is missing and neither root nor sudo is" \
+	    "available; the browser tests will fail" >&2; \
+	  else echo "make test: installing chromium (apt-get)"; \
+	    $$sudo apt-get update -qq && \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+	    || echo "make test: could not install chromium; the browser tests will fail" >&2; \
+	  fi; \
+	fi
 	$(BIN)/python -m pytest
 
 clean:

@@ -113,9 +113,6 @@ def list_events(exercise_id: str):
         query = EventQuery().load(request.args)
     except ValidationError as exc:
         raise WireError.from_validation(exc, "query") from None
-    upto = query["before"] - 1 if query["before"] else None
-    found = services().exercises.events(exercise_id, identity.actor, after=query["after"], upto=upto)
-    if query["channel"]:
-        found = [e for e in found if e.data.get("channel") == query["channel"]]
-    page = found[-query["limit"]:] if query["before"] else found[:query["limit"]]
-    return jsonify({"events": [e.to_dict() for e in page], "more": len(found) > len(page)})
+    page, more = services().exercises.page(exercise_id, identity.actor, after=query["after"], before=query["before"],
+                                           limit=query["limit"], channel=query["channel"])
+    return jsonify({"events": [e.to_dict() for e in page], "more": more})

@@ -16,7 +16,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_roo
 
 from .app import services
 from .broadcast import Broadcaster, rooms_for
-from .engine import RuleError, view_state
+from .engine import RuleError
 from .schemas import WireError, load_command
 from .services import Identity
 
@@ -84,12 +84,11 @@ class ExerciseNamespace(Namespace):
         with exercises.exclusive(identity.exercise_id):
             for room in rooms_for(identity.exercise_id, identity.actor):
                 join_room(room)
-            state = exercises.state(identity.exercise_id)
-            now = datetime.now(timezone.utc)
-            self.emit("sync", {"state": view_state(state, identity.actor, now), "last_seq": state.seq,
-                               "server_time": now.isoformat()}, room=request.sid)
+            sync = exercises.sync(identity.exercise_id, identity.actor, datetime.now(timezone.utc))
+            self.emit("sync", sync, room=request.sid)
             if last_seq is not None:
-                for event in exercises.events(identity.exercise_id, identity.actor, after=last_seq, upto=state.seq):
+                for event in exercises.events(identity.exercise_id, identity.actor, after=last_seq,
+                                              upto=sync["last_seq"]):
                     self.emit("event", event.to_dict(), room=request.sid)
         with connection.lock:
             if connection.closed:  # gone while this resume ran: do not mark a departed participant present
@@ -98,7 +97,7 @@ class ExerciseNamespace(Namespace):
             connection.resumed = True
             if first:
                 exercises.mark_presence(identity, True)
-        return {"ok": True, "last_seq": state.seq}
+        return {"ok": True, "last_seq": sync["last_seq"], "exercise": identity.exercise_id}
 
     def on_command(self, payload=None):
         connection = self.connections.get(request.sid)

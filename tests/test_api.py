@@ -226,3 +226,20 @@ def test_a_server_failure_under_api_uses_the_envelope_too(app, client, exercises
     monkeypatch.setattr(exercises, "summary", broken)
     error = error_of(client.get("/api/exercises/anything"), 500, "internal")
     assert "a bug" not in error["message"]
+
+
+def test_sync_carries_the_exercise_id_and_its_own_title(live_server):
+    import socketio
+    from .realtime_helpers import http
+    created = http(live_server.url, "POST", "/api/exercises", {"deck": "demo", "title": "Seminar group B"}).body
+    client = socketio.SimpleClient()
+    client.connect(live_server.url, auth={"token": created["umpire"]["token"]}, transports=["websocket"])
+    try:
+        ack = client.call("resume", {"last_seq": None}, timeout=10)
+        name, sync = client.receive(timeout=10)
+    finally:
+        client.disconnect()
+    assert ack["exercise"] == created["id"] and name == "sync"
+    assert sync["state"]["exercise"]["id"] == created["id"]
+    assert sync["state"]["exercise"]["title"] == "Seminar group B"
+    assert sync["state"]["exercise"]["deck_title"] == "Demo: a corridor for grain"

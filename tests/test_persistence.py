@@ -135,3 +135,33 @@ def test_state_is_rebuilt_from_the_log_by_a_fresh_service(app, exercises):
     assert other.state(exercise_id) == exercises.state(exercise_id)
     other.execute(exercise_id, PostMessage("plenary", "four"), UMPIRE_ACTOR)
     assert exercises.state(exercise_id).message_counts["plenary"] == 4
+
+
+def test_paging_history_backwards_and_forwards_covers_what_a_viewer_may_see_exactly_once(exercises):
+    """2,600 events, two in three in a room Russia cannot read: pages of 300 walk across read batches."""
+    from facilitator.engine import Actor
+    exercise_id = _exercise(exercises)
+    for i in range(2600):
+        channel = "plenary" if i % 3 == 0 else "delegation:ukraine"
+        exercises.execute(exercise_id, PostMessage(channel, f"m{i}"), UMPIRE_ACTOR)
+    russia = Actor("delegation", "russia", "p-r", "Rus")
+    expected = [f"m{i}" for i in range(2600) if i % 3 == 0]
+
+    seen, before, more = [], exercises.state(exercise_id).seq + 1, True
+    while more:
+        page, more = exercises.page(exercise_id, russia, before=before, limit=300)
+        assert [e.seq for e in page] == sorted(e.seq for e in page)
+        seen = [e.data["text"] for e in page] + seen
+        before = page[0].seq
+    assert seen == expected
+
+    seen, after, more = [], 0, True
+    while more:
+        page, more = exercises.page(exercise_id, russia, after=after, limit=300)
+        seen += [e.data["text"] for e in page]
+        after = page[-1].seq
+    assert seen == expected
+
+    ukraine_room, more = exercises.page(exercise_id, UMPIRE_ACTOR, channel="delegation:ukraine", limit=5000)
+    assert len(ukraine_room) == 2600 - len(expected) and not more
+    assert exercises.page(exercise_id, russia, channel="delegation:ukraine")[0] == []

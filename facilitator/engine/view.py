@@ -22,7 +22,8 @@ def view_state(state: ExerciseState, viewer: Actor, now: datetime | None = None)
         "last_seq": state.seq,
         "you": viewer.to_dict(),
         "exercise": {
-            "deck": deck.id, "title": deck.title, "summary": deck.summary, "audience": deck.audience,
+            "deck": deck.id, "deck_title": deck.title, "title": deck.title, "summary": deck.summary,
+            "audience": deck.audience,
             "ended": state.ended,
             "phase": None if phase is None else {"index": state.phase_index, "id": phase.id, "name": phase.name,
                                                  "minutes": phase.minutes, "brief": phase.brief},

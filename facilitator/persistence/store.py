@@ -52,11 +52,16 @@ class EventStore:
     def last_seq(self, session: Session, exercise_id: str) -> int:
         return session.scalar(select(ExerciseRow.last_seq).where(ExerciseRow.id == exercise_id)) or 0
 
-    def load(self, session: Session, exercise_id: str, after: int = 0, upto: int | None = None) -> list[Event]:
+    def load(self, session: Session, exercise_id: str, after: int = 0, upto: int | None = None,
+             channel: str | None = None, newest_first: bool = False, limit: int | None = None) -> list[Event]:
+        """Events with ``after < seq <= upto``, optionally only those of one channel, in either order."""
         query = select(EventRow).where(EventRow.exercise_id == exercise_id, EventRow.seq > after)
         if upto is not None:
             query = query.where(EventRow.seq <= upto)
-        return [to_event(row) for row in session.scalars(query.order_by(EventRow.seq))]
+        if channel is not None:
+            query = query.where(EventRow.data["channel"].as_string() == channel)
+        query = query.order_by(EventRow.seq.desc() if newest_first else EventRow.seq).limit(limit)
+        return [to_event(row) for row in session.scalars(query)]
 
 
 def to_event(row: EventRow) -> Event:

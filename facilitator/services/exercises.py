@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from facilitator.decks import deck_from_data
 from facilitator.decks.catalog import DeckCatalog
-from facilitator.engine import Actor, Event, ExerciseState, RuleError, decide, evolve, initial_state
+from facilitator.engine import Actor, Event, ExerciseState, RuleError, decide, evolve, initial_state, view_state
 from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE, UMPIRE_ACTOR, visible_to
 from facilitator.engine.commands import ClearPresence, MarkPresence, SeatParticipant
 from facilitator.persistence import Database, EventStore
@@ -27,6 +27,7 @@ from facilitator.persistence.models import ExerciseRow, ParticipantRow, SeatRow
 from . import tokens
 
 Listener = Callable[[str, list[Event]], None]
+_PAGE_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Identity:
 @dataclass
 class _Cached:
     state: ExerciseState
+    title: str
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -195,12 +197,44 @@ class ExerciseService:
             state = self._catch_up(session, exercise_id, cached.state)
         return state
 
+    def sync(self, exercise_id: str, viewer: Actor, now: datetime) -> dict:
+        """The ``sync`` payload: the current state as ``viewer`` may see it, with the exercise's id and title."""
+        state = self.state(exercise_id)
+        view = view_state(state, viewer, now)
+        view["exercise"].update(id=exercise_id, title=self._cached(exercise_id).title)
+        return {"state": view, "last_seq": state.seq, "server_time": now.isoformat()}
+
     def events(self, exercise_id: str, viewer: Actor, after: int = 0, upto: int | None = None,
                limit: int | None = None) -> list[Event]:
         """The stored events ``viewer`` may see, in order (the one filter for resume, replay and export)."""
         with self.db.read() as session:
             found = [e for e in self.store.load(session, exercise_id, after, upto) if visible_to(e, viewer)]
         return found[:limit] if limit else found
+
+    def page(self, exercise_id: str, viewer: Actor, after: int = 0, before: int | None = None, limit: int = 500,
+             channel: str | None = None) -> tuple[list[Event], bool]:
+        """One page of what ``viewer`` may see, in seq order, and whether there is more.
+
+        Without ``before``: the oldest ``limit`` events after ``after``. With it: the newest ``limit``
+        before it (paging older history in). The log is read in batches from the right end, so a page
+        costs about what it returns, however long the exercise.
+        """
+        backwards, found = before is not None, []
+        low, high = after, (before - 1 if before is not None else None)
+        with self.db.read() as session:
+            while len(found) <= limit:
+                batch = self.store.load(session, exercise_id, after=low, upto=high, channel=channel,
+                                        newest_first=backwards, limit=_PAGE_BATCH)
+                found += [e for e in batch if visible_to(e, viewer)]
+                if len(batch) < _PAGE_BATCH:
+                    break
+                if backwards:
+                    high = batch[-1].seq - 1
+                else:
+                    low = batch[-1].seq
+        more = len(found) > limit
+        found = found[:limit]
+        return (found[::-1] if backwards else found), more
 
     def summary(self, exercise_id: str) -> dict:
         with self.db.read() as session:
@@ -238,8 +272,9 @@ class ExerciseService:
         with self.db.read() as session:
             row = self._row(session, exercise_id)
             state = initial_state(deck_from_data(row.deck, f"exercise {exercise_id}"), row.seed)
+            title = row.title
         with self._cache_lock:
-            return self._cache.setdefault(exercise_id, _Cached(state))
+            return self._cache.setdefault(exercise_id, _Cached(state, title))
 
     def _catch_up(self, session, exercise_id: str, state: ExerciseState) -> ExerciseState:
         for event in self.store.load(session, exercise_id, after=state.seq):

@@ -1,0 +1,274 @@
+// Channels: the list (with unread counts), the messages of one channel (virtual list, older pages
+// loaded on scroll), and a composer whose draft survives incoming messages and channel switches.
+
+import {h, renderIfChanged} from '../lib/dom.js';
+import {formatTimeOfDay} from '../lib/clock.js';
+import {storage} from '../lib/store.js';
+import {VirtualList} from '../lib/virtual-list.js';
+import {errorLine, sendCommand, showError} from './ui.js';
+
+const KIND_ORDER = {plenary: 0, table: 1, delegation: 2, backchannel: 3, umpire: 4};
+
+/**
+ * @param {object} o
+ * @param {ExerciseModel} o.model
+ * @param {Connection} o.conn
+ * @param {'delegation'|'umpire'|'observer'} o.role
+ * @param {() => boolean} o.isVisible  whether the chat is on screen (to count messages as read)
+ * @param {(total: number) => void} [o.onUnread]
+ */
+export function chatPanel({model, conn, role, isVisible, onUnread}) {
+  const scope = `${model.exerciseId}:${model.viewerKey}`;
+  const readCounts = storage.readCounts(scope);
+  const drafts = storage.drafts(scope);
+  let current = 'plenary';
+  let saveTimer = null;
+
+  const channelList = h('ul', {class: 'channel-list', 'aria-label': 'Channels'});
+  const heading = h('h2', {class: 'chat-heading', id: 'chat-heading'}, 'Plenary');
+  const subheading = h('p', {class: 'chat-sub'});
+
+  const messages = new VirtualList({
+    label: 'Messages',
+    role: 'log',
+    estimate: 58,
+    stickToBottom: true,
+    emptyText: 'No messages here yet.',
+    className: 'messages',
+    renderItem: (event) => renderMessage(event, model),
+    onNearTop: () => loadOlder(),
+  });
+
+  // ---- composer ----
+  const textarea = h('textarea', {id: 'composer-text', class: 'composer-text', rows: '2', maxlength: '2000',
+                                  placeholder: 'Write a message…', 'aria-describedby': 'composer-hint'});
+  const sendButton = h('button', {type: 'submit', class: 'btn btn--primary'}, 'Send');
+  const composerLabel = h('label', {for: 'composer-text', class: 'composer-label'}, 'Message');
+  const composerNote = h('p', {class: 'composer-note', id: 'composer-hint'}, 'Enter sends; Shift+Enter starts a new line.');
+  const composerError = errorLine();
+  const composer = h('form', {class: 'composer', 'aria-labelledby': 'chat-heading'},
+    composerLabel, h('div', {class: 'composer-row'}, textarea, sendButton), composerNote, composerError);
+
+  textarea.addEventListener('input', () => {
+    drafts[current] = textarea.value;
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => storage.saveDrafts(scope, drafts), 400);
+  });
+  textarea.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+  composer.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const text = textarea.value.trim();
+    if (!text) return;
+    const channel = current;
+    const ack = await sendCommand(conn, 'post_message', {channel, text}, {button: sendButton, errorEl: composerError});
+    if (ack.ok) {
+      if (current === channel) textarea.value = '';
+      drafts[channel] = '';
+      storage.saveDrafts(scope, drafts);
+      messages.scrollToBottom();
+    }
+    textarea.focus();
+  });
+
+  // ---- back-channels ----
+  const backchannel = role === 'observer' ? null : backchannelForm({model, conn, role});
+
+  const el = h('div', {class: 'chat'},
+    h('div', {class: 'chat-channels'}, h('h2', {class: 'sr-only'}, 'Channels'), channelList, backchannel?.el),
+    h('div', {class: 'chat-main'},
+      h('div', {class: 'chat-head'}, heading, subheading),
+      messages.el,
+      role === 'observer' ? h('p', {class: 'composer-note'}, 'Observers read; they do not post.') : composer));
+
+  function channels() {
+    const list = (model.state?.channels || []).slice();
+    list.sort((a, b) => (KIND_ORDER[a.kind] ?? 9) - (KIND_ORDER[b.kind] ?? 9));
+    return list;
+  }
+
+  function unread(ch) {
+    return Math.max(0, ch.count - (readCounts[ch.id] || 0));
+  }
+
+  function markRead() {
+    if (!isVisible() || document.hidden) return;
+    const ch = model.state?.channels?.find((c) => c.id === current);
+    if (ch && readCounts[ch.id] !== ch.count) {
+      readCounts[ch.id] = ch.count;
+      storage.saveReadCounts(scope, readCounts);
+    }
+  }
+
+  function tableOf(channelId) {
+    if (!channelId.startsWith('table:')) return null;
+    return model.state.tables.find((t) => t.channel === channelId) || null;
+  }
+
+  function renderList() {
+    markRead();
+    const list = channels();
+    const seen = isVisible() && !document.hidden;  // the open channel counts as read only while on screen
+    let total = 0;
+    const sig = list.map((ch) => {
+      const n = ch.id === current && seen ? 0 : unread(ch);
+      total += n;
+      const table = tableOf(ch.id);
+      return [ch.id, ch.name, n, table ? table.open : true];
+    });
+    onUnread?.(total);
+    renderIfChanged(channelList, [sig, current], () => list.map((ch) => {
+      const n = ch.id === current && seen ? 0 : unread(ch);
+      const table = tableOf(ch.id);
+      const closed = table && !table.open;
+      return h('li', {},
+        h('button', {type: 'button', class: ['channel', ch.id === current && 'is-current', `channel--${ch.kind}`],
+                     'aria-current': ch.id === current ? 'true' : null, dataset: {key: `ch-${ch.id}`, channel: ch.id},
+                     'aria-label': `${ch.name}${closed ? ', closed in this phase' : ''}${n ? `, ${n} unread` : ''}`,
+                     on: {click: () => select(ch.id)}},
+          h('span', {class: 'channel-name'}, ch.name),
+          closed ? h('span', {class: 'channel-closed', 'aria-hidden': 'true'}, 'closed') : null,
+          n ? h('span', {class: 'unread', 'aria-hidden': 'true'}, n > 999 ? '999+' : String(n)) : null));
+    }));
+  }
+
+  function renderHead() {
+    const ch = model.state?.channels?.find((c) => c.id === current);
+    heading.textContent = ch ? ch.name : model.channelName(current);
+    composerLabel.textContent = `Message to ${heading.textContent}`;
+    const table = tableOf(current);
+    let sub = '';
+    let canPost = role !== 'observer';
+    if (model.state?.exercise?.ended) sub = 'The exercise has ended; messages can still be posted.';
+    if (table) {
+      const seated = [...table.delegations, ...table.mediators].map((d) => model.delegationName(d)).join(', ');
+      sub = `At this table: ${seated}.`;
+      if (!table.open && role !== 'umpire') {
+        canPost = false;
+        sub += ` Closed in the phase “${model.state.exercise.phase?.name || ''}”.`;
+      }
+    } else if (current.startsWith('delegation:')) {
+      sub = role === 'umpire' ? 'The delegation’s own room (and you).' : 'Only your delegation (and the umpire) read this.';
+    } else if (current.startsWith('backchannel:')) {
+      sub = 'Only the delegations in this back-channel (and the umpire) read this.';
+    } else if (current === 'plenary') {
+      sub = 'Everyone, observers included, reads the plenary.';
+    } else if (current === 'umpire') {
+      sub = 'Only exercise control reads this.';
+    }
+    subheading.textContent = sub;
+    sendButton.disabled = !canPost;
+    composer.classList.toggle('is-closed', !canPost);
+    if (!canPost && role !== 'observer') composerNote.textContent = 'This table is closed in this phase: keep your draft for later.';
+    else composerNote.textContent = 'Enter sends; Shift+Enter starts a new line.';
+  }
+
+  function showMessages() {
+    messages.setItems(model.channel(current).items);
+    messages.setLoading(model.channel(current).loading);
+  }
+
+  async function loadOlder() {
+    const list = model.channel(current);
+    if (list.loading || !list.more) return;
+    messages.setLoading(true);
+    try {
+      await model.loadOlderChannel(current);
+    } catch (err) {
+      showError(composerError, err);
+    } finally {
+      messages.setLoading(false);
+    }
+  }
+
+  function select(id) {
+    if (id === current) return;
+    current = id;
+    textarea.value = drafts[id] || '';
+    showError(composerError, null);
+    messages.atBottom = true;
+    showMessages();
+    renderList();
+    renderHead();
+    const list = model.channel(id);
+    if (list.items.length < 40 && list.more) loadOlder();
+  }
+
+  model.on('state', () => {
+    if (!model.state.channels.some((c) => c.id === current)) current = 'plenary';
+    renderList();
+    renderHead();
+  });
+  model.on('message', ({event}) => {
+    if (event.data.channel === current) showMessages();
+    renderList();
+  });
+  model.on('history', ({channel}) => {
+    if (channel === current || channel === null) showMessages();
+  });
+  document.addEventListener('visibilitychange', renderList);
+
+  textarea.value = drafts[current] || '';
+  return {
+    el,
+    start() {
+      renderList();
+      renderHead();
+      showMessages();
+      loadOlder();
+    },
+    shown() {
+      renderList();
+      messages.scrollToBottom();
+    },
+    select,
+    get current() {
+      return current;
+    },
+  };
+}
+
+function renderMessage(event, model) {
+  const d = event.data;
+  const you = model.state?.you;
+  const mine = you && event.actor && event.actor.participant && event.actor.participant === you.participant;
+  const umpire = event.actor?.role === 'umpire';
+  return h('article', {class: ['msg', mine && 'msg--mine', umpire && 'msg--umpire'], dataset: {seq: event.seq}},
+    h('header', {class: 'msg-head'},
+      h('strong', {class: 'msg-author'}, d.author || 'Umpire'),
+      d.delegation ? h('span', {class: 'msg-delegation'}, model.delegationName(d.delegation)) : null,
+      h('time', {class: 'msg-time', datetime: event.at}, formatTimeOfDay(event.at))),
+    h('p', {class: 'msg-text'}, d.text));
+}
+
+function backchannelForm({model, conn, role}) {
+  const boxes = h('div', {class: 'checks'});
+  const button = h('button', {type: 'submit', class: 'btn btn--small'}, 'Open back-channel');
+  const error = errorLine();
+  const form = h('form', {class: 'backchannel-form'},
+    h('fieldset', {}, h('legend', {}, role === 'umpire' ? 'Delegations (two or more)' : 'With'), boxes), button, error);
+  const el = h('details', {class: 'backchannel'}, h('summary', {}, 'Open a back-channel'), form);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const chosen = [...boxes.querySelectorAll('input:checked')].map((i) => i.value);
+    if (!chosen.length) {
+      showError(error, {message: 'Choose at least one delegation.'});
+      return;
+    }
+    await sendCommand(conn, 'open_backchannel', {delegations: chosen}, {button, errorEl: error, done: () => {
+      for (const input of boxes.querySelectorAll('input')) input.checked = false;
+      el.open = false;
+    }});
+  });
+  model.on('state', () => {
+    const mine = model.state.you?.delegation;
+    const others = model.state.delegations.filter((d) => d.id !== mine);
+    renderIfChanged(boxes, others.map((d) => d.id), () => others.map((d) => h('label', {class: 'check'},
+      h('input', {type: 'checkbox', value: d.id, name: 'backchannel-with'}), ' ', d.name)));
+  });
+  return {el};
+}

@@ -1,0 +1,172 @@
+// The state of play: phase and its brief, indicators, relations, injects received, cease-fire.
+
+import {h, renderIfChanged, setStyle} from '../lib/dom.js';
+import {fetchEvents} from '../lib/api.js';
+import {card, emptyNote} from './ui.js';
+
+export function indicatorBar(ind, {big = false} = {}) {
+  const span = ind.max - ind.min || 1;
+  const pct = Math.max(0, Math.min(100, ((ind.value - ind.min) / span) * 100));
+  const fill = h('div', {class: 'bar-fill'});
+  setStyle(fill, '--pct', `${pct}%`);
+  const level = pct >= 75 ? 'high' : pct >= 40 ? 'mid' : 'low';
+  return h('div', {class: ['indicator', big && 'indicator--big', `indicator--${ind.id.replace(/[^a-z0-9-]/gi, '')}`],
+                   dataset: {indicator: ind.id}},
+    h('div', {class: 'indicator-head'},
+      h('span', {class: 'indicator-name'}, ind.name),
+      h('span', {class: 'indicator-value'}, String(ind.value))),
+    h('div', {class: ['bar', `bar--${level}`], role: 'meter', 'aria-valuemin': ind.min, 'aria-valuemax': ind.max,
+              'aria-valuenow': ind.value, 'aria-label': `${ind.name}: ${ind.value} on a scale of ${ind.min} to ${ind.max}`},
+      fill),
+    !big && ind.description ? h('p', {class: 'indicator-desc'}, ind.description) : null);
+}
+
+export function indicatorsView(model) {
+  const el = h('div', {class: 'indicators'});
+  return {
+    el,
+    update() {
+      const inds = model.state.indicators;
+      renderIfChanged(el, inds, () => (inds.length ? inds.map((i) => indicatorBar(i)) : emptyNote('No indicators are shown to you.')));
+    },
+  };
+}
+
+export function relationsView(model) {
+  const el = h('div', {class: 'relations'});
+  return {
+    el,
+    update() {
+      const state = model.state;
+      const mine = state.you?.delegation;
+      const rels = state.relations;
+      const ladder = state.exercise.readiness_ladder;
+      renderIfChanged(el, [rels, mine], () => {
+        if (!rels.length) return emptyNote('No relations are tracked for you.');
+        return h('table', {class: 'data-table relations-table'},
+          h('caption', {class: 'sr-only'}, 'Trust (0 to 100) and readiness to talk'),
+          h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, mine ? 'With' : 'Between'), h('th', {scope: 'col'}, 'Trust'),
+            h('th', {scope: 'col'}, 'Readiness'))),
+          h('tbody', {}, ...rels.map((r) => {
+            const others = mine ? r.between.filter((d) => d !== mine) : r.between;
+            const trust = h('div', {class: 'bar bar--trust', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100,
+                                    'aria-valuenow': r.trust, 'aria-label': `Trust ${r.trust} of 100`}, h('div', {class: 'bar-fill'}));
+            setStyle(trust.firstChild, '--pct', `${r.trust}%`);
+            return h('tr', {},
+              h('th', {scope: 'row'}, others.map((d) => model.delegationName(d)).join(' – ')),
+              h('td', {}, h('div', {class: 'trust-cell'}, trust, h('span', {class: 'num'}, String(r.trust)))),
+              h('td', {}, h('span', {class: 'ladder', title: ladder.join(' → ')},
+                `${r.readiness_label} (${r.readiness}/${ladder.length - 1})`)));
+          })));
+      });
+    },
+  };
+}
+
+export function phaseView(model) {
+  const el = h('div', {class: 'phase-card'});
+  return {
+    el,
+    update() {
+      const ex = model.state.exercise;
+      renderIfChanged(el, [ex.phase, ex.ended, ex.phases], () => {
+        const steps = h('ol', {class: 'phase-steps', 'aria-label': 'Phases'}, ...ex.phases.map((p, i) => {
+          const state = ex.ended || (ex.phase && i < ex.phase.index) ? 'done' : ex.phase && i === ex.phase.index ? 'current' : 'next';
+          return h('li', {class: `step step--${state}`, 'aria-current': state === 'current' ? 'step' : null},
+            h('span', {class: 'step-name'}, p.name), h('span', {class: 'step-min'}, `${p.minutes} min`));
+        }));
+        const brief = ex.ended ? 'The exercise has ended. Thank you: the umpire leads the debrief.'
+          : ex.phase ? ex.phase.brief : 'Read your brief and talk in your delegation’s room. The umpire starts the first phase.';
+        return [h('p', {class: 'phase-brief'}, brief || ''), steps];
+      });
+    },
+  };
+}
+
+/** Injects this viewer has received, newest first, with their text (fetched if not in the timeline). */
+export function injectsView(model) {
+  const el = h('div', {class: 'injects-received'});
+  const texts = new Map();
+  const fetching = new Set();
+
+  function textOf(seq) {
+    if (texts.has(seq)) return texts.get(seq);
+    const list = model.timeline;
+    if (list.seqs.has(seq)) {
+      const event = list.items.find((e) => e.seq === seq);
+      if (event) {
+        texts.set(seq, event.data.text);
+        return event.data.text;
+      }
+    }
+    if (!fetching.has(seq)) {
+      fetching.add(seq);
+      fetchEvents(model.exerciseId, model.token, {after: seq - 1, limit: 1}).then((page) => {
+        const event = page.events.find((e) => e.seq === seq);
+        if (event) {
+          texts.set(seq, event.data.text);
+          render(true);
+        }
+      }).catch(() => {});
+    }
+    return '';
+  }
+
+  function render(force = false) {
+    const fired = model.state.injects_fired.slice().reverse();
+    if (force) el.__sig = null;
+    renderIfChanged(el, [fired, [...texts.keys()]], () => {
+      if (!fired.length) return emptyNote('No news yet.');
+      return h('ul', {class: 'inject-list'}, ...fired.map((f) => h('li', {class: 'inject-item', dataset: {seq: f.seq}},
+        h('strong', {class: 'inject-title'}, f.title),
+        f.to ? h('span', {class: 'tl-private'}, f.to.length === 1 && f.to[0] === model.state.you?.delegation
+          ? 'only your delegation' : `to ${f.to.map((d) => model.delegationName(d)).join(', ')}`) : null,
+        h('p', {class: 'inject-text'}, textOf(f.seq)))));
+    });
+  }
+
+  return {el, update: () => render()};
+}
+
+export function ceasefireView(model) {
+  const el = h('div', {class: 'ceasefire'});
+  return {
+    el,
+    update() {
+      const s = model.state;
+      renderIfChanged(el, [s.ceasefire, s.ceasefires_collapsed], () => {
+        const parts = [];
+        if (s.ceasefire) {
+          const p = s.proposals.find((x) => x.proposal === s.ceasefire.agreement);
+          parts.push(h('p', {class: 'ceasefire-on'}, `A cease-fire holds under agreement #${s.ceasefire.agreement}${p ? ` “${p.title}”` : ''}.`));
+        } else {
+          parts.push(h('p', {class: 'ceasefire-off'}, 'No cease-fire is in force.'));
+        }
+        if (s.ceasefires_collapsed) parts.push(h('p', {class: 'hint'}, `Cease-fires collapsed so far: ${s.ceasefires_collapsed}.`));
+        return parts;
+      });
+    },
+  };
+}
+
+export function situationPanel(model, {role = 'delegation'} = {}) {
+  const phase = phaseView(model);
+  const indicators = indicatorsView(model);
+  const relations = relationsView(model);
+  const injects = injectsView(model);
+  const ceasefire = ceasefireView(model);
+  const el = h('div', {class: 'grid-2'},
+    card('Phase', phase.el),
+    card('News and injects', injects.el),
+    card('Indicators', indicators.el),
+    role === 'observer' ? null : card('Trust and readiness', relations.el),
+    card('Cease-fire', ceasefire.el));
+  model.on('state', () => {
+    phase.update();
+    indicators.update();
+    relations.update();
+    injects.update();
+    ceasefire.update();
+  });
+  return {el};
+}

@@ -1,0 +1,129 @@
+// Small shared pieces: toasts, copy buttons, two-step confirmations, command buttons with errors shown.
+
+import {h} from '../lib/dom.js';
+
+export function toast(message, {kind = 'info', timeout = 5000} = {}) {
+  const host = document.getElementById('toasts');
+  if (!host) return;
+  const close = h('button', {type: 'button', class: 'toast-close', 'aria-label': 'Dismiss'}, '×');
+  const el = h('div', {class: ['toast', `toast--${kind}`]}, h('span', {}, message), close);
+  close.addEventListener('click', () => el.remove());
+  host.appendChild(el);
+  while (host.children.length > 4) host.firstElementChild.remove();
+  if (timeout) setTimeout(() => el.remove(), timeout);
+}
+
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Older browsers or an insecure origin (plain http on a LAN): select a hidden field and copy.
+    const area = h('textarea', {class: 'sr-only', 'aria-hidden': 'true', readonly: true});
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+}
+
+/** A button that copies `text` and says so. */
+export function copyButton(text, label = 'Copy', what = 'link') {
+  const button = h('button', {type: 'button', class: 'btn btn--small', 'aria-label': `${label} ${what}`}, label);
+  button.addEventListener('click', async () => {
+    const ok = await copyText(typeof text === 'function' ? text() : text);
+    button.textContent = ok ? 'Copied ✓' : 'Press Ctrl+C';
+    setTimeout(() => { button.textContent = label; }, 1800);
+  });
+  return button;
+}
+
+/**
+ * A button that asks once more before acting (no blocking browser dialogs):
+ * the first press turns it into "Confirm …" for a few seconds.
+ */
+export function confirmButton(label, confirmLabel, action, {className = 'btn', key} = {}) {
+  let armed = false;
+  let timer = null;
+  const button = h('button', {type: 'button', class: className, dataset: {key}}, label);
+  const disarm = () => {
+    armed = false;
+    button.textContent = label;
+    button.classList.remove('is-armed');
+  };
+  button.addEventListener('click', async () => {
+    if (!armed) {
+      armed = true;
+      button.textContent = confirmLabel;
+      button.classList.add('is-armed');
+      clearTimeout(timer);
+      timer = setTimeout(disarm, 4000);
+      return;
+    }
+    clearTimeout(timer);
+    disarm();
+    await action(button);
+  });
+  button.addEventListener('blur', () => { if (armed) setTimeout(disarm, 200); });
+  return button;
+}
+
+/** An inline error line for a form (announced to screen readers). */
+export function errorLine() {
+  return h('p', {class: 'form-error', role: 'alert', hidden: true});
+}
+
+export function showError(el, error) {
+  if (!el) return;
+  if (!error) {
+    el.hidden = true;
+    el.textContent = '';
+    return;
+  }
+  el.textContent = error.message || 'Something went wrong.';
+  el.hidden = false;
+}
+
+/**
+ * Send a command and report the outcome: the button is busy meanwhile, errors go to `errorEl`
+ * (or a toast). Resolves to the ack.
+ */
+export async function sendCommand(conn, type, fields, {button, errorEl, done} = {}) {
+  if (button) {
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+  }
+  showError(errorEl, null);
+  const ack = await conn.command(type, fields);
+  if (button) {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  }
+  if (!ack.ok) {
+    if (errorEl) showError(errorEl, ack.error);
+    else toast(ack.error?.message || 'The command failed.', {kind: 'error', timeout: 8000});
+  } else if (done) {
+    done(ack);
+  }
+  return ack;
+}
+
+export function badge(text, kind = '') {
+  return h('span', {class: ['badge', kind && `badge--${kind}`]}, text);
+}
+
+export function emptyNote(text) {
+  return h('p', {class: 'empty'}, text);
+}
+
+/** A section card with a heading. */
+export function card(title, ...children) {
+  return h('section', {class: 'card'}, h('h2', {class: 'card-title'}, title), ...children);
+}

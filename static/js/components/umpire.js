@@ -1,0 +1,347 @@
+// Exercise control: phases and clock, injects (deck and ad hoc), indicators and relations,
+// cease-fire risk, presence, debrief.
+
+import {h, renderIfChanged, uid} from '../lib/dom.js';
+import {describeEffects} from '../lib/format.js';
+import {storage} from '../lib/store.js';
+import {indicatorBar} from './situation.js';
+import {delegationsList} from './brief.js';
+import {badge, card, confirmButton, copyButton, emptyNote, errorLine, sendCommand, showError} from './ui.js';
+
+function delegationChecks(model, name) {
+  return model.state.delegations.map((d) => h('label', {class: 'check'},
+    h('input', {type: 'checkbox', name, value: d.id}), ' ', d.name));
+}
+
+function checked(container) {
+  return [...container.querySelectorAll('input[type=checkbox]:checked')].map((i) => i.value);
+}
+
+// ---- phase and clock ---------------------------------------------------------------------------------
+
+function phaseControls({model, conn}) {
+  const body = h('div', {class: 'phase-controls'});
+  const error = errorLine();
+  const minutes = h('input', {type: 'number', id: 'extend-minutes', min: '1', max: '120', value: '5', class: 'input-narrow'});
+  const extend = h('button', {type: 'submit', class: 'btn'}, 'Extend');
+  const extendForm = h('form', {class: 'inline-form'},
+    h('label', {for: 'extend-minutes'}, 'Add minutes'), minutes, extend);
+  extendForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    sendCommand(conn, 'extend_clock', {minutes: Number(minutes.value)}, {button: extend, errorEl: error});
+  });
+  const el = h('div', {}, body, extendForm, error);
+
+  function update() {
+    const ex = model.state.exercise;
+    const next = ex.phase ? ex.phases[ex.phase.index + 1] : ex.phases[0];
+    extend.disabled = !ex.phase || ex.ended;
+    renderIfChanged(body, [ex.phase?.index, ex.clock.running, ex.ended], () => {
+      if (ex.ended) return h('p', {class: 'notice'}, 'The exercise has ended. Lead the debrief from the questions below.');
+      const advanceLabel = !ex.phase ? `Start: ${next.name}` : next ? `Next phase: ${next.name}` : 'Finish the last phase';
+      const advance = confirmButton(advanceLabel, next ? `Confirm: open ${next.name}` : 'Confirm: end the exercise',
+        (button) => sendCommand(conn, 'advance_phase', {}, {button, errorEl: error}),
+        {className: 'btn btn--primary', key: 'advance'});
+      const buttons = [advance];
+      if (ex.phase) {
+        const toggle = h('button', {type: 'button', class: 'btn', dataset: {key: 'pause'}}, ex.clock.running ? 'Pause clock' : 'Resume clock');
+        toggle.addEventListener('click', () => sendCommand(conn, ex.clock.running ? 'pause_clock' : 'resume_clock', {},
+          {button: toggle, errorEl: error}));
+        buttons.push(toggle);
+      }
+      buttons.push(confirmButton('End exercise', 'Confirm: end now', (button) =>
+        sendCommand(conn, 'end_exercise', {}, {button, errorEl: error}), {className: 'btn btn--danger', key: 'end'}));
+      return [
+        h('p', {}, ex.phase ? `Now: ${ex.phase.name} (phase ${ex.phase.index + 1} of ${ex.phases.length}).`
+          : 'Briefing: tables are closed until you start the first phase.'),
+        h('div', {class: 'form-actions'}, ...buttons)];
+    });
+  }
+  return {el, update};
+}
+
+// ---- injects ----------------------------------------------------------------------------------------
+
+function elapsedMinutes(model) {
+  const ex = model.state.exercise;
+  if (!ex.phase) return 0;
+  return (ex.phase.minutes * 60 - model.clock.remaining(ex.clock)) / 60;
+}
+
+function isDue(inject, model) {
+  const ex = model.state.exercise;
+  if (inject.fired || !inject.schedule || ex.ended) return false;
+  const phaseId = ex.phase ? ex.phase.id : ex.phases[0]?.id;
+  if (inject.schedule.phase && inject.schedule.phase !== phaseId) return false;
+  if (!ex.phase) return inject.schedule.phase === phaseId && !inject.schedule.minute;
+  return elapsedMinutes(model) >= (inject.schedule.minute || 0);
+}
+
+function scheduleText(inject, model) {
+  const s = inject.schedule;
+  if (!s) return 'unscheduled (contingency)';
+  const phase = model.state.exercise.phases.find((p) => p.id === s.phase);
+  return `${phase ? phase.name : 'any phase'}${s.minute != null ? `, minute ${s.minute}` : ''}`;
+}
+
+function injectRow(inject, {model, conn}) {
+  const error = errorLine();
+  const fire = h('button', {type: 'button', class: 'btn btn--primary btn--small', dataset: {key: `fire-${inject.id}`},
+                           'aria-label': `Fire inject: ${inject.title}`}, inject.fired ? 'Fire again' : 'Fire');
+  fire.addEventListener('click', () => sendCommand(conn, 'fire_inject', {inject: inject.id}, {button: fire, errorEl: error}));
+  const boxes = h('div', {class: 'checks'}, ...delegationChecks(model, `to-${inject.id}`));
+  const fireTo = h('button', {type: 'submit', class: 'btn btn--small'}, 'Fire to these');
+  const toForm = h('form', {class: 'fire-to'}, h('fieldset', {}, h('legend', {}, 'Only to'), boxes), fireTo);
+  toForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const to = checked(boxes);
+    if (!to.length) {
+      showError(error, {message: 'Choose at least one delegation.'});
+      return;
+    }
+    sendCommand(conn, 'fire_inject', {inject: inject.id, to}, {button: fireTo, errorEl: error});
+  });
+  const audience = inject.audience === 'all' ? 'everyone' : inject.audience.map((d) => model.delegationName(d)).join(', ');
+  const effects = describeEffects(inject.effects, model);
+  const due = isDue(inject, model);
+  return h('li', {class: ['inject-row', inject.fired && 'is-fired', due && 'is-due'], dataset: {inject: inject.id}},
+    h('div', {class: 'inject-row-main'},
+      h('div', {},
+        h('p', {class: 'inject-row-title'}, h('strong', {}, inject.title)),
+        h('div', {class: 'badges'}, badge(inject.kind), badge(`to ${audience}`),
+          inject.fired ? badge('fired ✓', 'ok') : null, due ? badge('due now', 'warn') : null),
+        h('p', {class: 'muted'}, scheduleText(inject, model), effects ? ` · effects: ${effects}` : '')),
+      fire),
+    h('details', {class: 'inject-more'}, h('summary', {}, 'Text and audience'),
+      h('p', {}, inject.text), toForm),
+    error);
+}
+
+function injectsCard({model, conn}) {
+  const list = h('ul', {class: 'inject-rows'});
+  const el = card('Deck injects', h('p', {class: 'hint'}, 'The scenario’s events, in order. Scheduled ones are flagged when due.'), list);
+  function update() {
+    const injects = model.state.umpire.injects;
+    const due = injects.filter((i) => isDue(i, model)).map((i) => i.id);
+    renderIfChanged(list, [injects.map((i) => [i.id, i.fired]), due, model.state.delegations.length], () =>
+      injects.length ? injects.map((i) => injectRow(i, {model, conn})) : emptyNote('This deck has no injects.'));
+  }
+  setInterval(() => model.state && update(), 15000);
+  return {el, update};
+}
+
+function adHocInject({model, conn}) {
+  const title = h('input', {type: 'text', id: uid('adhoc-title'), maxlength: '120', required: true});
+  const text = h('textarea', {id: uid('adhoc-text'), rows: '3', maxlength: '2000', required: true});
+  const name = uid('adhoc-aud');
+  const everyone = h('input', {type: 'radio', name, value: 'all', checked: true});
+  const some = h('input', {type: 'radio', name, value: 'some'});
+  const boxes = h('div', {class: 'checks'});
+  const who = h('fieldset', {class: 'recipients', hidden: true}, h('legend', {}, 'Delegations'), boxes);
+  const submit = h('button', {type: 'submit', class: 'btn btn--primary'}, 'Fire ad hoc inject');
+  const error = errorLine();
+  const form = h('form', {class: 'adhoc-form'},
+    h('div', {class: 'field'}, h('label', {for: title.id}, 'Title'), title),
+    h('div', {class: 'field'}, h('label', {for: text.id}, 'Text'), text),
+    h('fieldset', {class: 'radios'}, h('legend', {}, 'Audience'),
+      h('label', {class: 'check'}, everyone, ' Everyone'), h('label', {class: 'check'}, some, ' Chosen delegations')),
+    who, submit, error);
+  const sync = () => { who.hidden = !some.checked; };
+  everyone.addEventListener('change', sync);
+  some.addEventListener('change', sync);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const fields = {title: title.value.trim(), text: text.value.trim()};
+    if (some.checked) {
+      fields.to = checked(boxes);
+      if (!fields.to.length) {
+        showError(error, {message: 'Choose at least one delegation, or send it to everyone.'});
+        return;
+      }
+    }
+    const ack = await sendCommand(conn, 'fire_inject', fields, {button: submit, errorEl: error});
+    if (ack.ok) {
+      title.value = '';
+      text.value = '';
+    }
+  });
+  return {
+    el: card('Ad hoc inject', form),
+    update() {
+      renderIfChanged(boxes, model.state.delegations.map((d) => d.id), () => delegationChecks(model, `adhoc-to`));
+    },
+  };
+}
+
+// ---- cease-fire ---------------------------------------------------------------------------------------
+
+function ceasefireCard({model, conn}) {
+  const body = h('div', {});
+  const draws = h('ul', {class: 'draws'});
+  const error = errorLine();
+  const draw = h('button', {type: 'button', class: 'btn'}, 'Draw cease-fire risk');
+  draw.addEventListener('click', () => sendCommand(conn, 'draw_ceasefire_risk', {}, {button: draw, errorEl: error}));
+  const el = card('Cease-fire', body, h('div', {class: 'form-actions'}, draw), error,
+    h('h3', {}, 'Recent draws'), draws);
+  function update() {
+    const s = model.state;
+    draw.disabled = !s.ceasefire || s.exercise.ended;
+    renderIfChanged(body, [s.ceasefire, s.umpire.ceasefire_risks], () => [
+      h('p', {}, s.ceasefire ? `Holding under agreement #${s.ceasefire.agreement} since phase ${s.ceasefire.began_phase + 1}. ` +
+        'Each change of phase draws the risks; you may also draw now.' : 'No cease-fire holds: there is nothing to draw.'),
+      s.umpire.ceasefire_risks.length ? h('ul', {class: 'risks'}, ...s.umpire.ceasefire_risks.map((r) => h('li', {},
+        h('strong', {}, r.title), ` — ${Math.round(r.likelihood * 100)}%` +
+        (r.per_phase ? `, +${Math.round(r.per_phase * 100)}% per phase held` : '') +
+        (r.ends_ceasefire ? '; ends the cease-fire' : '')))) : null]);
+    const recent = model.timeline.items.filter((e) => e.type === 'ceasefire_risk_drawn').slice(-6).reverse();
+    renderIfChanged(draws, recent.map((e) => e.seq), () => (recent.length ? recent.map((e) => h('li', {},
+      `${e.data.title}: ${e.data.occurred ? 'happened' : 'did not happen'} (p ${Math.round(e.data.probability * 100)}%, roll ${Math.round(e.data.roll * 100)})`))
+      : emptyNote('No draw yet.')));
+  }
+  model.on('event', ({event}) => { if (event.type === 'ceasefire_risk_drawn' && model.state) update(); });
+  return {el, update};
+}
+
+// ---- indicators and relations ------------------------------------------------------------------------
+
+function indicatorAdjust(ind, {conn}) {
+  const delta = h('input', {type: 'number', id: uid('delta'), class: 'input-narrow', step: '1', value: '5',
+                            'aria-label': `Change to ${ind.name}`});
+  const reason = h('input', {type: 'text', id: uid('reason'), maxlength: '120', placeholder: 'Reason (shown in the timeline)',
+                             'aria-label': `Reason for changing ${ind.name}`});
+  const up = h('button', {type: 'submit', class: 'btn btn--small', value: 'up', 'aria-label': `Raise ${ind.name}`}, 'Raise');
+  const down = h('button', {type: 'submit', class: 'btn btn--small', value: 'down', 'aria-label': `Lower ${ind.name}`}, 'Lower');
+  const error = errorLine();
+  const form = h('form', {class: 'adjust-form'}, delta, reason, up, down, error);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const sign = e.submitter?.value === 'down' ? -1 : 1;
+    const amount = Math.abs(Number(delta.value));
+    if (!amount || !reason.value.trim()) {
+      showError(error, {message: 'Give a non-zero amount and a reason.'});
+      return;
+    }
+    const ack = await sendCommand(conn, 'adjust_indicator', {indicator: ind.id, delta: sign * amount, reason: reason.value.trim()},
+      {button: e.submitter, errorEl: error});
+    if (ack.ok) reason.value = '';
+  });
+  return form;
+}
+
+function worldPanel({model, conn}) {
+  const indicators = h('div', {class: 'indicators'});
+  const relations = h('div', {});
+  const relError = errorLine();
+  const el = h('div', {class: 'stack'},
+    card('Indicators', h('p', {class: 'hint'}, 'Every change is logged with its reason and shown to those who see the indicator.'), indicators),
+    card('Trust and readiness', relations, relError));
+  function update() {
+    const s = model.state;
+    // Values change often; forms must keep what the umpire is typing, so bars and forms update apart.
+    renderIfChanged(indicators, s.indicators.map((i) => i.id), () => s.indicators.map((ind) =>
+      h('div', {class: 'indicator-adjust', dataset: {indicator: ind.id}}, h('div', {class: 'bar-slot'}), indicatorAdjust(ind, {conn}))));
+    for (const ind of s.indicators) {
+      const slot = indicators.querySelector(`[data-indicator="${CSS.escape(ind.id)}"] .bar-slot`);
+      if (slot) renderIfChanged(slot, ind, () => indicatorBar(ind));
+    }
+    renderIfChanged(relations, [s.relations, s.exercise.readiness_ladder], () => {
+      if (!s.relations.length) return emptyNote('The deck tracks no relations.');
+      return h('table', {class: 'data-table'},
+        h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Between'), h('th', {scope: 'col'}, 'Trust (0–100)'),
+          h('th', {scope: 'col'}, 'Readiness'))),
+        h('tbody', {}, ...s.relations.map((r) => {
+          const names = r.between.map((d) => model.delegationName(d)).join(' – ');
+          const step = (kind, n, label, text) => {
+            const b = h('button', {type: 'button', class: 'btn btn--small', dataset: {key: `rel-${r.between.join('-')}-${kind}${n}`},
+                                   'aria-label': `${label} between ${names}`}, text);
+            b.addEventListener('click', () => sendCommand(conn, 'adjust_relation',
+              {between: r.between, [kind]: n, reason: 'umpire adjustment'}, {button: b, errorEl: relError}));
+            return b;
+          };
+          return h('tr', {}, h('th', {scope: 'row'}, names),
+            h('td', {}, h('div', {class: 'stepper'}, step('trust', -5, 'Trust −5', '−5'), h('span', {class: 'num'}, String(r.trust)),
+              step('trust', 5, 'Trust +5', '+5'))),
+            h('td', {}, h('div', {class: 'stepper'}, step('readiness', -1, 'Readiness −1', '−'), h('span', {}, r.readiness_label),
+              step('readiness', 1, 'Readiness +1', '+'))));
+        })));
+    });
+  }
+  model.on('state', update);
+  return {el, update};
+}
+
+// ---- people -------------------------------------------------------------------------------------------
+
+function presenceCard(model) {
+  const body = h('div', {class: 'presence'});
+  function update() {
+    const s = model.state;
+    const presence = s.umpire.presence;
+    renderIfChanged(body, [presence, s.delegations.map((d) => d.name)], () => h('ul', {class: 'presence-list'},
+      ...s.delegations.map((d) => {
+        const people = presence[d.id] || [];
+        const online = people.filter((p) => p.connected).length;
+        return h('li', {class: 'presence-delegation', dataset: {delegation: d.id}},
+          h('p', {}, h('strong', {}, d.name), h('span', {class: ['presence-count', online ? 'is-on' : 'is-off']},
+            people.length ? ` ${online} of ${people.length} connected` : ' — nobody has joined yet')),
+          people.length ? h('ul', {class: 'people'}, ...people.map((p) => h('li', {class: p.connected ? 'is-online' : 'is-offline'},
+            h('span', {class: 'dot', 'aria-hidden': 'true'}), p.name, h('span', {class: 'sr-only'}, p.connected ? ' (connected)' : ' (not connected)'))))
+            : null);
+      })));
+  }
+  return {el: card('Who is connected', body), update};
+}
+
+function joinLinksCard(model) {
+  const created = storage.created().find((c) => c.id === model.exerciseId);
+  if (!created) return null;
+  return card('Join links (saved in this browser)', h('ul', {class: 'link-list'}, ...created.delegations.map((d) =>
+    h('li', {}, h('strong', {}, d.name), ' ', h('code', {class: 'code'}, d.code), ' ', copyButton(d.url, 'Copy', `join link for ${d.name}`))),
+  h('li', {}, h('strong', {}, 'Projector'), ' ', copyButton(created.observer.projector_url, 'Copy', 'projector link'))));
+}
+
+function debriefCard(model) {
+  const body = h('div', {});
+  return {
+    el: card('Debrief questions', body),
+    update() {
+      const qs = model.state.umpire.debrief;
+      renderIfChanged(body, qs, () => (qs.length ? h('ol', {class: 'debrief'}, ...qs.map((q) => h('li', {}, q))) : emptyNote('None in this deck.')));
+    },
+  };
+}
+
+export function controlPanel({model, conn}) {
+  const phase = phaseControls({model, conn});
+  const injects = injectsCard({model, conn});
+  const adhoc = adHocInject({model, conn});
+  const ceasefire = ceasefireCard({model, conn});
+  const debrief = debriefCard(model);
+  const el = h('div', {class: 'grid-2'},
+    h('div', {class: 'stack'}, card('Phase and clock', phase.el), adhoc.el, ceasefire.el, debrief.el),
+    h('div', {class: 'stack'}, injects.el));
+  model.on('state', () => {
+    phase.update();
+    injects.update();
+    adhoc.update();
+    ceasefire.update();
+    debrief.update();
+  });
+  return {el};
+}
+
+export function peoplePanel({model}) {
+  const presence = presenceCard(model);
+  const links = joinLinksCard(model);
+  const briefs = h('div', {});
+  const el = h('div', {class: 'grid-2'}, h('div', {class: 'stack'}, presence.el, links),
+    card('Briefs', h('p', {class: 'hint'}, 'Every delegation’s brief, private parts included (only you see them all).'), briefs));
+  model.on('state', () => {
+    presence.update();
+    const s = model.state;
+    renderIfChanged(briefs, s.delegations.map((d) => [d.id, d.members, d.private_brief]), () => delegationsList(model, {full: true}));
+  });
+  return {el};
+}
+
+export {worldPanel};

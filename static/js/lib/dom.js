@@ -1,0 +1,113 @@
+// Building DOM without HTML strings. Text is only ever set through text nodes / textContent,
+// so user data (names, messages, proposal titles) can never become markup.
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+// Properties set directly on the element (not as attributes).
+const PROPERTIES = new Set(['value', 'checked', 'disabled', 'selected', 'hidden', 'indeterminate', 'open']);
+
+function assertSafeName(name) {
+  const lower = name.toLowerCase();
+  if (lower.startsWith('on') || lower === 'style' || lower === 'innerhtml' || lower === 'outerhtml' ||
+      lower === 'srcdoc') {
+    throw new Error(`h(): refusing to set '${name}'`);
+  }
+}
+
+function applyProps(el, props, isSvg) {
+  if (!props) return;
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') {
+      const cls = Array.isArray(value) ? value.filter(Boolean).join(' ') : String(value);
+      if (isSvg) el.setAttribute('class', cls); else el.className = cls;
+    } else if (key === 'text') {
+      el.textContent = String(value);
+    } else if (key === 'on') {
+      for (const [type, fn] of Object.entries(value)) if (fn) el.addEventListener(type, fn);
+    } else if (key === 'dataset') {
+      for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) el.dataset[k] = String(v);
+    } else if (key === 'ref') {
+      value(el);
+    } else if (!isSvg && PROPERTIES.has(key)) {
+      el[key] = value;
+    } else {
+      assertSafeName(key);
+      el.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+}
+
+function appendChildren(el, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false || child === true) continue;
+    if (Array.isArray(child)) appendChildren(el, child);
+    else if (child instanceof Node) el.appendChild(child);
+    else el.appendChild(document.createTextNode(String(child)));
+  }
+}
+
+/** h('button', {class: 'x', on: {click}}, 'text', child, [more]) -> HTMLElement. Strings become text nodes. */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  if (props instanceof Node || typeof props !== 'object' || Array.isArray(props)) {
+    children.unshift(props);
+    props = null;
+  }
+  applyProps(el, props, false);
+  appendChildren(el, children);
+  return el;
+}
+
+/** The same for SVG elements (geometry goes in attributes, which CSP allows). */
+export function svg(tag, props, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  applyProps(el, props, true);
+  appendChildren(el, children);
+  return el;
+}
+
+/** Replace the children of `container`, keeping keyboard focus on the element with the same data-key. */
+export function replace(container, ...children) {
+  const active = document.activeElement;
+  const key = active && container.contains(active) ? active.dataset?.key : null;
+  container.replaceChildren();
+  appendChildren(container, children);
+  if (key) {
+    const again = container.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    if (again) again.focus({preventScroll: true});
+  }
+}
+
+/** Call `render()` into `container` only when `signature` changed since the last call (no flicker, no lost focus). */
+export function renderIfChanged(container, signature, render) {
+  const sig = typeof signature === 'string' ? signature : JSON.stringify(signature);
+  if (container.__sig === sig) return false;
+  container.__sig = sig;
+  replace(container, render());
+  return true;
+}
+
+/** A labelled form field: label + control (+ optional hint). */
+export function field(labelText, control, hint) {
+  const id = control.id || (control.id = uid('f'));
+  const hintEl = hint ? h('small', {class: 'hint', id: `${id}-hint`}, hint) : null;
+  if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+  return h('div', {class: 'field'}, h('label', {for: id}, labelText), control, hintEl);
+}
+
+let counter = 0;
+export function uid(prefix = 'id') {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}
+
+/** A visually hidden text (read by screen readers). */
+export function srOnly(text) {
+  return h('span', {class: 'sr-only'}, text);
+}
+
+/** Set a CSS custom property or style through the CSSOM (allowed under style-src 'self'). */
+export function setStyle(el, prop, value) {
+  el.style.setProperty(prop, value);
+}

@@ -1,0 +1,32 @@
+// One live session with an exercise: the model and the connection wired together.
+
+import {Connection} from './socket.js';
+import {ExerciseModel} from './store.js';
+
+/**
+ * @param {object} o
+ * @param {string} o.exerciseId
+ * @param {string} o.token
+ * @param {string} o.viewerKey  who is looking (participant id, 'umpire', 'observer'): scopes read counts and drafts
+ * @param {(status: string, detail: object) => void} o.onStatus
+ */
+export function openSession({exerciseId, token, viewerKey, onStatus}) {
+  const model = new ExerciseModel({exerciseId, token, viewerKey});
+  const conn = new Connection({
+    token,
+    onSync: (sync, info) => model.applySync(sync, info),
+    onEvent: (event, history) => model.addEvent(event, history),
+    onStatus: (status, detail) => {
+      model.emit('status', {status, detail});
+      onStatus?.(status, detail);
+    },
+  });
+  model.conn = conn;
+  window.addEventListener('pagehide', () => conn.stop());
+  return {model, conn, start: () => conn.start()};
+}
+
+/** The fragment (#a=1&b=2) as URLSearchParams: secrets ride there, never sent to the server. */
+export function fragment() {
+  return new URLSearchParams(location.hash.replace(/^#/, ''));
+}

@@ -1,0 +1,184 @@
+// The live connection: connect with a token, `resume` from the last event seen, drop duplicates by seq,
+// reconnect by itself, and say what it is doing (status) so the page can show it.
+//
+// Protocol (facilitator/realtime.py): after `connect` the client emits `resume` {last_seq}; the server
+// answers with one `sync` {state, last_seq, server_time}, then every event the client may see with
+// seq > last_seq, then live `event`s. Events with seq <= sync.last_seq are history already folded into
+// the state; any seq already seen is dropped.
+
+import {io} from '/static/vendor/socket.io.esm.min.js';
+
+const COMMAND_TIMEOUT_MS = 10000;
+const RESYNC_DELAY_MS = 60;
+
+export const STATUS = {
+  CONNECTING: 'connecting',
+  LIVE: 'live',
+  RECONNECTING: 'reconnecting',
+  REFUSED: 'refused',
+};
+
+export class Connection {
+  /**
+   * @param {object} o
+   * @param {string} o.token
+   * @param {(sync: object, info: {first: boolean}) => void} o.onSync
+   * @param {(event: object, history: boolean) => void} o.onEvent
+   * @param {(status: string, detail: object) => void} o.onStatus
+   */
+  constructor({token, onSync, onEvent, onStatus}) {
+    this.token = token;
+    this.onSync = onSync;
+    this.onEvent = onEvent;
+    this.onStatus = onStatus || (() => {});
+    this.lastSeq = null;      // highest seq seen (sync or event); null before the first sync
+    this.syncLastSeq = 0;     // last_seq of the latest sync: events at or below it are history
+    this.seen = new Set();    // seqs of events already delivered
+    this.synced = false;
+    this.everConnected = false;
+    this.reconnecting = false;
+    this.missed = 0;          // history events received since the latest sync
+    this.resyncTimer = null;
+    this.resyncInFlight = false;
+    this.resyncAgain = false;
+    this.status = STATUS.CONNECTING;
+    this.attempt = 0;
+  }
+
+  start() {
+    this.socket = io({
+      auth: {token: this.token},
+      // WebSocket first (no sticky sessions needed behind several server processes); long-polling
+      // only where a network lets no WebSocket through.
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 4000,
+      randomizationFactor: 0.3,
+      timeout: 8000,
+    });
+    const s = this.socket;
+    s.on('connect', () => this.resume({reconnected: this.everConnected}));
+    s.on('sync', (msg) => this.handleSync(msg));
+    s.on('event', (event) => this.handleEvent(event));
+    s.on('disconnect', (reason) => {
+      this.resyncInFlight = false;
+      if (this.status === STATUS.REFUSED) return;
+      this.setStatus(STATUS.RECONNECTING, {reason});
+      if (reason === 'io server disconnect') setTimeout(() => s.connect(), 1000);  // not automatic in that case
+    });
+    s.on('connect_error', (err) => {
+      if (isRefusal(err)) {
+        this.setStatus(STATUS.REFUSED, {message: refusalMessage(err)});
+        s.disconnect();
+        return;
+      }
+      this.setStatus(this.everConnected ? STATUS.RECONNECTING : STATUS.CONNECTING, {reason: err.message});
+    });
+    s.io.on('reconnect_attempt', (n) => {
+      this.attempt = n;
+      this.setStatus(STATUS.RECONNECTING, {attempt: n});
+    });
+    return this;
+  }
+
+  stop() {
+    clearTimeout(this.resyncTimer);
+    this.socket?.disconnect();
+  }
+
+  get connected() {
+    return Boolean(this.socket?.connected) && this.synced;
+  }
+
+  setStatus(status, detail = {}) {
+    this.status = status;
+    this.onStatus(status, detail);
+  }
+
+  resume({reconnected = false} = {}) {
+    this.reconnecting = reconnected;
+    this.resyncInFlight = true;
+    this.socket.timeout(COMMAND_TIMEOUT_MS).emit('resume', {last_seq: this.lastSeq}, (err, ack) => {
+      this.resyncInFlight = false;
+      if (err || !ack?.ok) {
+        // No answer (or refused): try again shortly while connected.
+        if (this.socket.connected) this.scheduleResync(1000);
+        return;
+      }
+      if (this.reconnecting || !this.everConnected) {
+        const wasReconnect = this.reconnecting;
+        this.everConnected = true;
+        this.reconnecting = false;
+        this.attempt = 0;
+        this.setStatus(STATUS.LIVE, {reconnected: wasReconnect, missed: this.missed});
+      }
+      if (this.resyncAgain) {
+        this.resyncAgain = false;
+        this.scheduleResync();
+      }
+    });
+  }
+
+  handleSync(msg) {
+    const first = !this.synced;
+    this.synced = true;
+    this.syncLastSeq = msg.last_seq;
+    this.lastSeq = Math.max(this.lastSeq ?? 0, msg.last_seq);
+    this.missed = 0;
+    this.onSync(msg, {first});
+  }
+
+  handleEvent(event) {
+    if (!event || typeof event.seq !== 'number' || this.seen.has(event.seq)) return;
+    this.seen.add(event.seq);
+    const history = event.seq <= this.syncLastSeq;
+    if (history) this.missed += 1;
+    if (event.seq > (this.lastSeq ?? 0)) this.lastSeq = event.seq;
+    this.onEvent(event, history);
+  }
+
+  /** Ask for a fresh `sync` (a `resume` from the last seq seen), coalescing bursts of events into one. */
+  scheduleResync(delay = RESYNC_DELAY_MS) {
+    if (this.resyncInFlight) {
+      this.resyncAgain = true;
+      return;
+    }
+    if (this.resyncTimer) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = null;
+      if (this.socket?.connected && this.synced) this.resume({reconnected: false});
+    }, delay);
+  }
+
+  /** Send a command; resolves to the ack ({ok: true, seq} or {ok: false, error}); never rejects. */
+  command(type, fields = {}) {
+    if (!this.socket?.connected) {
+      return Promise.resolve({ok: false, error: {code: 'offline',
+        message: 'Not connected: wait for the connection to come back, then try again.', fields: {}}});
+    }
+    return new Promise((resolve) => {
+      this.socket.timeout(COMMAND_TIMEOUT_MS).emit('command', {type, ...fields}, (err, ack) => {
+        if (err) {
+          resolve({ok: false, error: {code: 'timeout', message: 'The server did not answer in time. Check the ' +
+            'timeline before trying again: it may have been done.', fields: {}}});
+        } else {
+          resolve(ack || {ok: false, error: {code: 'internal', message: 'No answer from the server.', fields: {}}});
+        }
+      });
+    });
+  }
+}
+
+// The server refuses with ConnectionRefusedError({code, message}); python-socketio passes a single
+// argument on as str(arg), so the message may be that dict's repr rather than JSON: accept both.
+function isRefusal(err) {
+  const text = `${err?.message || ''} ${JSON.stringify(err?.data || '')}`;
+  return text.includes('bad_token') || err?.data?.code === 'bad_token';
+}
+
+function refusalMessage(err) {
+  if (err?.data?.message) return err.data.message;
+  const m = /'message':\s*'([^']*)'/.exec(err?.message || '') || /"message":\s*"([^"]*)"/.exec(err?.message || '');
+  return m ? m[1] : 'This link is not (or no longer) valid for any exercise.';
+}

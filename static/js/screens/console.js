@@ -1,0 +1,91 @@
+// The console every participant role shares: header, tabs, chat beside them, banners for what
+// happens live. Each role chooses its tabs; the wiring (session, first sync, history) is here.
+
+import {h, replace} from '../lib/dom.js';
+import {openSession} from '../lib/session.js';
+import {STATUS} from '../lib/socket.js';
+import {describeEvent} from '../lib/format.js';
+import {exerciseHeader} from '../components/header.js';
+import {banner, consoleShell} from '../components/shell.js';
+import {chatPanel} from '../components/chat.js';
+import {timelinePanel} from '../components/timeline.js';
+
+const BANNER_TYPES = new Set(['inject_fired', 'phase_advanced', 'exercise_ended', 'agreement_entered_into_force',
+                              'ceasefire_began', 'ceasefire_incident', 'ceasefire_collapsed']);
+
+/**
+ * @param {HTMLElement} root
+ * @param {object} o
+ * @param {string} o.exerciseId
+ * @param {string} o.token
+ * @param {'delegation'|'umpire'|'observer'} o.role
+ * @param {string} o.viewerKey
+ * @param {(ctx) => {id, label, panel}[]} o.tabs  built once the model and connection exist
+ * @param {(info) => HTMLElement} [o.onRefused]
+ */
+export function mountConsole(root, {exerciseId, token, role, viewerKey, tabs, onRefused}) {
+  const {model, conn, start} = openSession({exerciseId, token, viewerKey});
+  const header = exerciseHeader(model, {role});
+  let shell = null;
+
+  const chat = chatPanel({model, conn, role, isVisible: () => shell?.isVisible('chat'),
+                          onUnread: (n) => shell?.setBadge('chat', n)});
+  const timeline = timelinePanel({model});
+  const ctx = {model, conn, role};
+  const work = tabs(ctx);
+  shell = consoleShell({
+    header: header.el,
+    className: `console--${role}`,
+    tabs: [...work, {id: 'timeline', label: 'Timeline', panel: timeline.el}],
+    aside: {id: 'chat', label: 'Channels', panel: chat.el},
+  });
+  shell.onVisibility((ids) => {
+    if (ids.has('chat')) chat.shown();
+    if (ids.has('timeline')) timeline.shown();
+  });
+
+  const waiting = h('p', {class: 'console-waiting'}, 'Connecting to the exercise…');
+  replace(root, header.el, waiting);
+  root.classList.remove('loading');
+
+  model.on('status', ({status, detail}) => {
+    header.status.set(status, detail);
+    if (status === STATUS.REFUSED) {
+      conn.stop();
+      replace(root, refusedView(detail.message, onRefused));
+    }
+  });
+  model.on('state', ({first}) => {
+    header.update();
+    if (first) {
+      shell.el.prepend(header.el);  // it stood alone while connecting
+      replace(root, shell.el);
+      chat.start();
+      timeline.start();
+    }
+  });
+  model.on('event', ({event, history}) => {
+    if (history || !BANNER_TYPES.has(event.type)) return;
+    const info = describeEvent(event, model);
+    if (role === 'umpire' && info.kind !== 'alert') return;  // the umpire caused it: the timeline is enough
+    banner(shell.banners, {title: info.title, text: info.detail, kind: info.kind});
+  });
+  start();
+  return {model, conn, shell};
+}
+
+function refusedView(message, extra) {
+  return h('div', {class: 'page narrow'},
+    h('section', {class: 'card card--error', role: 'alert'},
+      h('h1', {}, 'This link does not open an exercise'),
+      h('p', {}, message || 'The link is not (or no longer) valid. Ask the umpire for a new one.'),
+      extra ? extra() : null,
+      h('p', {}, h('a', {href: '/', class: 'btn'}, 'Go to the start page'))));
+}
+
+/** A page shown when there is nothing to connect with (no token in this browser). */
+export function messagePage(root, {title, text, actions = []}) {
+  root.classList.remove('loading');
+  replace(root, h('div', {class: 'page narrow'},
+    h('section', {class: 'card'}, h('h1', {}, title), h('p', {}, text), h('div', {class: 'form-actions'}, ...actions))));
+}

@@ -1,0 +1,181 @@
+// Home: pick a scenario deck, create an exercise, hand out the links (with QR codes), or join one.
+
+import {h, replace, uid} from '../lib/dom.js';
+import {createExercise, listScenarios} from '../lib/api.js';
+import {storage} from '../lib/store.js';
+import {copyButton, errorLine, showError} from '../components/ui.js';
+
+function qr(url, label) {
+  return h('img', {class: 'qr', src: `/qr.svg?data=${encodeURIComponent(url)}`, alt: `QR code: ${label}`,
+                   width: '132', height: '132', loading: 'lazy'});
+}
+
+function linkLine(url, what) {
+  return h('div', {class: 'link-line'},
+    h('a', {href: url, class: 'link-url', target: '_blank', rel: 'noopener'}, url),
+    copyButton(url, 'Copy', what));
+}
+
+export function createdView(created, {onClose} = {}) {
+  const heading = h('h2', {tabindex: '-1', id: uid('created')}, `Exercise ready: ${created.title}`);
+  const el = h('section', {class: 'card created', 'aria-labelledby': heading.id, 'data-testid': 'created'},
+    h('div', {class: 'created-head'}, heading,
+      h('div', {class: 'form-actions no-print'},
+        h('button', {type: 'button', class: 'btn', on: {click: () => window.print()}}, 'Print join sheets'),
+        onClose ? h('button', {type: 'button', class: 'btn btn--ghost', on: {click: onClose}}, 'Close') : null)),
+    h('p', {class: 'notice no-print'}, 'Keep these links: the server keeps only fingerprints of them and cannot show them again. ' +
+      'This browser remembers them under “Your exercises”.'),
+    h('div', {class: 'created-umpire no-print'},
+      h('h3', {}, 'Umpire console'),
+      h('p', {class: 'hint'}, 'For you (exercise control) only: it can advance phases, fire injects and end the exercise.'),
+      h('div', {class: 'form-actions'}, h('a', {href: created.umpire.url, class: 'btn btn--primary', 'data-testid': 'umpire-link'},
+        'Open the umpire console'), copyButton(created.umpire.url, 'Copy link', 'umpire console link'))),
+    h('h3', {}, 'Delegations'),
+    h('p', {class: 'hint no-print'}, 'Give each delegation its link, or its code to type at this site’s /join page. ' +
+      'Everyone in a delegation uses the same link and picks their own name.'),
+    h('ul', {class: 'join-cards'}, ...created.delegations.map((d) => h('li', {class: 'join-card', dataset: {delegation: d.id}},
+      h('div', {class: 'join-card-top'},
+        h('div', {class: 'join-card-text'},
+          h('h4', {}, d.name),
+          h('p', {class: 'code-caption'}, 'Join code'),
+          h('p', {class: 'code-line'}, h('code', {class: 'code code--big', 'data-testid': `code-${d.id}`}, d.code)),
+          h('p', {class: 'print-only'}, `Open ${location.origin}/join and type the code, or scan the square.`),
+          h('div', {class: 'form-actions no-print'}, copyButton(d.code, 'Copy code', `for ${d.name}`),
+            copyButton(d.url, 'Copy link', `to join ${d.name}`))),
+        qr(d.url, `join link for ${d.name}`)),
+      h('p', {class: 'link-line'},
+        h('a', {href: d.url, class: 'link-url', target: '_blank', rel: 'noopener', 'data-testid': `join-${d.id}`}, d.url))))),
+    h('div', {class: 'created-public no-print'},
+      h('div', {},
+        h('h3', {}, 'Observers'),
+        h('p', {class: 'hint'}, 'Read-only: plenary, tables, agreements, public indicators.'),
+        linkLine(created.observer.url, 'observer link')),
+      h('div', {},
+        h('h3', {}, 'Projector'),
+        h('p', {class: 'hint'}, 'For the room’s screen: phase, countdown, indicators, agreements.'),
+        h('div', {class: 'link-line'},
+          h('a', {href: created.observer.projector_url, class: 'link-url', target: '_blank', rel: 'noopener', 'data-testid': 'projector-link'},
+            created.observer.projector_url),
+          copyButton(created.observer.projector_url, 'Copy', 'projector link')))));
+  return {el, heading};
+}
+
+function scenarioCard(deck, onCreate) {
+  const titleInput = h('input', {type: 'text', id: uid('title'), maxlength: '200', placeholder: deck.title,
+                                 'aria-describedby': null});
+  const button = h('button', {type: 'submit', class: 'btn btn--primary', 'aria-label': `Create an exercise from “${deck.title}”`},
+    'Create exercise');
+  const error = errorLine();
+  const form = h('form', {class: 'create-form'},
+    h('div', {class: 'field'}, h('label', {for: titleInput.id}, 'Title for your session (optional)'), titleInput),
+    button, error);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    button.textContent = 'Creating…';
+    showError(error, null);
+    try {
+      await onCreate(deck, titleInput.value.trim());
+      titleInput.value = '';
+    } catch (err) {
+      showError(error, err);
+    } finally {
+      button.disabled = false;
+      button.textContent = 'Create exercise';
+    }
+  });
+  const hours = deck.minutes >= 90 ? `${Math.floor(deck.minutes / 60)} h ${deck.minutes % 60 ? `${deck.minutes % 60} min` : ''}` : `${deck.minutes} min`;
+  return h('article', {class: 'card scenario', dataset: {deck: deck.id}},
+    h('h3', {class: 'scenario-title'}, deck.title),
+    h('p', {class: 'scenario-meta'}, h('span', {class: 'badge'}, `${hours.trim()} of play`),
+      h('span', {class: 'badge'}, `${deck.delegations.length} delegations`),
+      h('span', {class: 'badge'}, `${deck.phases.length} phases`)),
+    h('p', {}, deck.summary),
+    deck.audience ? h('p', {class: 'muted'}, deck.audience) : null,
+    h('details', {},
+      h('summary', {}, 'Delegations, tables and phases'),
+      h('h4', {}, 'Delegations'),
+      h('ul', {class: 'chips'}, ...deck.delegations.map((d) => h('li', {class: 'chip'}, d.name, h('span', {class: 'muted'}, ` · ${d.kind}`)))),
+      h('h4', {}, 'Tables'),
+      h('ul', {}, ...deck.tables.map((t) => h('li', {}, t.name))),
+      h('h4', {}, 'Phases'),
+      h('ol', {}, ...deck.phases.map((p) => h('li', {}, `${p.name} — ${p.minutes} min`)))),
+    form);
+}
+
+function recentList(onShow, onForget) {
+  const created = storage.created();
+  if (!created.length) return null;
+  return h('section', {class: 'card recent'},
+    h('h2', {}, 'Your exercises (this browser)'),
+    h('ul', {class: 'recent-list'}, ...created.map((c) => h('li', {},
+      h('div', {}, h('strong', {}, c.title), h('span', {class: 'muted'}, ` · ${c.deck} · created ${new Date(c.created_at).toLocaleString()}`)),
+      h('div', {class: 'form-actions'},
+        h('a', {href: c.umpire.url, class: 'btn btn--small'}, 'Umpire console'),
+        h('button', {type: 'button', class: 'btn btn--small', on: {click: () => onShow(c)}}, 'Show links'),
+        h('button', {type: 'button', class: 'btn btn--small btn--ghost', 'aria-label': `Forget ${c.title}`,
+                     on: {click: () => onForget(c)}}, 'Forget'))))));
+}
+
+export async function mount(root) {
+  const createdSlot = h('div', {class: 'created-slot'});
+  const recentSlot = h('div', {});
+  const scenarios = h('div', {class: 'scenarios', 'aria-busy': 'true'}, h('p', {}, 'Loading scenarios…'));
+  const codeInput = h('input', {type: 'text', id: 'home-code', autocomplete: 'off', autocapitalize: 'characters',
+                                spellcheck: 'false', placeholder: 'ABCD-EFGH', class: 'input-code'});
+  const joinForm = h('form', {class: 'join-inline', action: '/join'},
+    h('label', {for: 'home-code'}, 'Your code'), codeInput, h('button', {type: 'submit', class: 'btn btn--primary'}, 'Join'));
+  joinForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const code = codeInput.value.trim();
+    location.assign(code ? `/join#code=${encodeURIComponent(code)}` : '/join');
+  });
+
+  function show(created) {
+    const view = createdView(created, {onClose: () => replace(createdSlot)});
+    replace(createdSlot, view.el);
+    view.heading.focus();
+    view.el.scrollIntoView({block: 'start'});
+  }
+  function renderRecent() {
+    replace(recentSlot, recentList(show, (c) => {
+      storage.saveCreated(storage.created().filter((x) => x.id !== c.id));
+      renderRecent();
+    }));
+  }
+
+  async function onCreate(deck, title) {
+    const created = await createExercise(deck.id, title || undefined);
+    const entry = {...created, created_at: new Date().toISOString()};
+    storage.saveCreated([entry, ...storage.created().filter((x) => x.id !== created.id)]);
+    storage.saveUmpireToken(created.id, created.umpire.token);
+    renderRecent();
+    show(entry);
+  }
+
+  root.classList.remove('loading');
+  replace(root, h('div', {class: 'page home'},
+    h('header', {class: 'hero'},
+      h('div', {class: 'hero-brand'}, h('img', {src: '/static/img/icon.svg', alt: '', width: '44', height: '44'}),
+        h('h1', {}, 'facilitator')),
+      h('p', {class: 'lead'}, 'Negotiation exercises for a classroom or a workshop: delegations talk, signal, draft and sign; ' +
+        'an umpire runs the clock and the events.')),
+    h('section', {class: 'card join-box'}, h('h2', {}, 'Joining an exercise?'),
+      h('p', {class: 'hint'}, 'Open the link you were given, or type your delegation’s code.'), joinForm),
+    createdSlot,
+    recentSlot,
+    h('section', {class: 'section-scenarios'}, h('h2', {}, 'Run an exercise'),
+      h('p', {class: 'hint'}, 'Choose a scenario deck. Creating an exercise gives you an umpire console and one link per delegation.'),
+      scenarios)));
+  renderRecent();
+
+  try {
+    const decks = await listScenarios();
+    scenarios.removeAttribute('aria-busy');
+    replace(scenarios, ...(decks.length ? decks.map((d) => scenarioCard(d, onCreate)) : [h('p', {}, 'No scenario decks are installed.')]));
+  } catch (err) {
+    const error = errorLine();
+    showError(error, err);
+    replace(scenarios, error);
+  }
+}

@@ -1,0 +1,105 @@
+"""What people do in the browser, as steps the tests share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def create_exercise(page: Page, base_url: str, deck: str = "demo", title: str | None = None) -> dict:
+    """Create an exercise from the home page; returns the links it shows."""
+    page.goto(base_url + "/")
+    card = page.locator(f".scenario[data-deck='{deck}']")
+    if title:
+        card.get_by_label("Title for your session (optional)").fill(title)
+    card.get_by_role("button", name="Create an exercise").click()
+    created = page.get_by_test_id("created")
+    expect(created).to_be_visible()
+    links = {
+        "umpire": page.get_by_test_id("umpire-link").get_attribute("href"),
+        "projector": page.get_by_test_id("projector-link").get_attribute("href"),
+        "join": {},
+        "codes": {},
+    }
+    for item in page.locator(".join-card").all():
+        delegation = item.get_attribute("data-delegation")
+        links["join"][delegation] = item.get_by_test_id(f"join-{delegation}").get_attribute("href")
+        links["codes"][delegation] = item.get_by_test_id(f"code-{delegation}").inner_text()
+    return links
+
+
+def join(page: Page, url: str, name: str) -> None:
+    page.goto(url)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Join", exact=True).click()
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-status", "live")
+    expect(page.locator(".tabs")).to_be_visible()
+
+
+def open_console(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-status", "live")
+    expect(page.locator(".tabs")).to_be_visible()
+
+
+def tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name).first.click()
+
+
+def confirm_click(page: Page, key: str) -> None:
+    """The two-step buttons (advance phase, end exercise): press, then confirm."""
+    button = page.locator(f"button[data-key='{key}']")
+    button.click()
+    expect(button).to_contain_text("Confirm")
+    button.click()
+
+
+def advance_to(umpire: Page, phase_name: str) -> None:
+    tab(umpire, "Control")
+    confirm_click(umpire, "advance")
+    expect(umpire.get_by_test_id("phase")).to_contain_text(phase_name)
+
+
+def channel(page: Page, channel_id: str) -> None:
+    page.locator(f"button[data-channel='{channel_id}']").click()
+    expect(page.locator(f"button[data-channel='{channel_id}']")).to_have_attribute("aria-current", "true")
+
+
+def post(page: Page, channel_id: str, text: str) -> None:
+    channel(page, channel_id)
+    box = page.locator("#composer-text")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.locator(".msg-text", has_text=text).first).to_be_visible()
+    expect(box).to_have_value("")
+
+
+def expect_message(page: Page, channel_id: str, text: str) -> None:
+    channel(page, channel_id)
+    expect(page.locator(".messages .msg-text", has_text=text).first).to_be_visible()
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = False, before_phone=None) -> None:
+    """Save ``name``-desktop.png and ``name``-phone.png under test-artifacts/screenshots/.
+
+    ``before_phone(page)`` runs once the page is at phone width (e.g. to open the tab worth showing).
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.set_viewport_size(DESKTOP)
+    page.wait_for_timeout(150)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-desktop.png"), full_page=full_page)
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(150)
+    if before_phone:
+        before_phone(page)
+        page.wait_for_timeout(150)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"), full_page=full_page)
+    page.set_viewport_size(size)
+    page.wait_for_timeout(100)

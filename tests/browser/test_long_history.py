@@ -1,0 +1,93 @@
+"""A long session stays light: 5,000 messages in one channel and ~10,000 events in all are rendered
+a screenful at a time, and scrolling up pages older history in from the events endpoint."""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import expect
+
+from facilitator.engine.audience import UMPIRE_ACTOR
+from facilitator.engine.commands import AdvancePhase, PostMessage
+from flows import tab
+
+MESSAGES = 5000
+OTHER = 4990  # in the delegation's own room: with phases and seating, ~10,000 events in all
+
+
+def smallest_number_shown(page, selector: str) -> int:
+    return page.evaluate("""(selector) => Math.min(...[...document.querySelectorAll(selector)]
+        .map((el) => Number((el.textContent.match(/#(\\d+)/) || [0, Infinity])[1])))""", selector)
+
+
+def test_long_channel_and_timeline_render_little_and_page_older_history_in(live_server, exercises, watched):
+    created = exercises.create("demo")
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    identity, token = exercises.join(created.join_codes["ukraine"], "Olena")
+    for i in range(MESSAGES):
+        exercises.execute(created.id, PostMessage("plenary", f"plenary message #{i}"), identity.actor)
+        if i < OTHER:
+            exercises.execute(created.id, PostMessage("delegation:ukraine", f"room note #{i}"), identity.actor)
+    last_seq = exercises.state(created.id).seq
+    assert last_seq >= 9_990
+
+    page = watched.page(label="ukraine")
+    page.goto(live_server.url + "/join")
+    session = {"token": token, "role": "delegation", "delegation": "ukraine",
+               "participant": identity.actor.participant, "name": "Olena"}
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)",
+                  [f"facilitator:session:{created.id}", json.dumps(session)])
+    page.goto(f"{live_server.url}/play#exercise={created.id}")
+
+    # The plenary opens at its newest message, with only a screenful of rows in the page.
+    messages = page.locator(".messages")
+    expect(messages.locator(".msg-text", has_text=f"plenary message #{MESSAGES - 1}")).to_be_visible()
+    rendered = page.locator(".messages .msg").count()
+    assert 0 < rendered < 100, f"{rendered} message rows in the DOM"
+    first_seen = smallest_number_shown(page, ".messages .msg-text")
+
+    # Scrolling to the top pages older messages in (several times), and the DOM stays small.
+    for _ in range(12):
+        before = smallest_number_shown(page, ".messages .msg-text")
+        if before < first_seen - 300:
+            break
+        messages.evaluate("(el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }")
+        page.wait_for_function("""([selector, before]) => Math.min(...[...document.querySelectorAll(selector)]
+            .map((el) => Number((el.textContent.match(/#(\\d+)/) || [0, Infinity])[1]))) < before""",
+                               arg=[".messages .msg-text", before])
+    assert smallest_number_shown(page, ".messages .msg-text") < first_seen - 300
+    assert page.locator(".messages .msg").count() < 100
+
+    # A message arriving meanwhile does not pull the reader down: a button offers to jump.
+    scrolled = messages.evaluate("(el) => el.scrollTop")
+    exercises.execute(created.id, PostMessage("plenary", "a late message"), identity.actor)
+    jump = page.locator(".chat .vlist-jump")
+    expect(jump).to_have_text("1 new below ↓")
+    assert abs(messages.evaluate("(el) => el.scrollTop") - scrolled) < 5
+    jump.click()
+    expect(messages.locator(".msg-text", has_text="a late message")).to_be_visible()
+    expect(jump).to_be_hidden()
+
+    # The timeline: everything, ~10,000 events, a screenful at a time, older pages on scroll.
+    tab(page, "Timeline")
+    page.get_by_label("Show").select_option("all")
+    timeline = page.locator(".timeline")
+    expect(timeline.locator(".tl").first).to_be_visible()
+    assert page.locator(".timeline .tl").count() < 100
+    top_seq = lambda: page.evaluate("() => Math.min(...[...document.querySelectorAll('.timeline .tl')].map((el) => Number(el.dataset.seq)))")  # noqa: E731
+    newest = top_seq()
+    for _ in range(12):
+        before = top_seq()
+        if before < newest - 300:
+            break
+        timeline.evaluate("(el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); }")
+        page.wait_for_function("""(before) => Math.min(...[...document.querySelectorAll('.timeline .tl')]
+            .map((el) => Number(el.dataset.seq))) < before""", arg=before)
+    assert top_seq() < newest - 300
+    assert page.locator(".timeline .tl").count() < 100
+
+    # Switching channels and back keeps working with the long lists.
+    page.get_by_role("tab", name="Chat").click() if page.viewport_size["width"] < 960 else None
+    page.locator("button[data-channel='delegation:ukraine']").click()
+    expect(messages.locator(".msg-text", has_text=f"room note #{OTHER - 1}")).to_be_visible()
+    assert page.locator(".messages .msg").count() < 100
