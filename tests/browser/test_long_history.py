@@ -59,7 +59,7 @@ def test_long_channel_and_timeline_render_little_and_page_older_history_in(live_
     assert page.locator(".messages .msg").count() < 100
 
     # A message arriving meanwhile does not pull the reader down: a button offers to jump.
-    scrolled = messages.evaluate("(el) => el.scrollTop")
+    scrolled = settled_scroll_top(messages)  # an older page may still be settling in
     exercises.execute(created.id, PostMessage("plenary", "a late message"), identity.actor)
     jump = page.locator(".chat .vlist-jump")
     expect(jump).to_have_text("1 new below ↓")
@@ -91,3 +91,15 @@ def test_long_channel_and_timeline_render_little_and_page_older_history_in(live_
     page.locator("button[data-channel='delegation:ukraine']").click()
     expect(messages.locator(".msg-text", has_text=f"room note #{OTHER - 1}")).to_be_visible()
     assert page.locator(".messages .msg").count() < 100
+
+
+def settled_scroll_top(locator, tries: int = 50) -> float:
+    """The element's scrollTop once two readings 100 ms apart agree."""
+    last = locator.evaluate("(el) => el.scrollTop")
+    for _ in range(tries):
+        locator.page.wait_for_timeout(100)
+        now = locator.evaluate("(el) => el.scrollTop")
+        if now == last:
+            return now
+        last = now
+    return last
