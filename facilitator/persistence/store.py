@@ -49,9 +49,6 @@ class EventStore:
         session.flush()
         return stored
 
-    def last_seq(self, session: Session, exercise_id: str) -> int:
-        return session.scalar(select(ExerciseRow.last_seq).where(ExerciseRow.id == exercise_id)) or 0
-
     def load(self, session: Session, exercise_id: str, after: int = 0, upto: int | None = None,
              channel: str | None = None, newest_first: bool = False, limit: int | None = None) -> list[Event]:
         """Events with ``after < seq <= upto``, optionally only those of one channel, in either order."""

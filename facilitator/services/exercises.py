@@ -204,12 +204,10 @@ class ExerciseService:
         view["exercise"].update(id=exercise_id, title=self._cached(exercise_id).title)
         return {"state": view, "last_seq": state.seq, "server_time": now.isoformat()}
 
-    def events(self, exercise_id: str, viewer: Actor, after: int = 0, upto: int | None = None,
-               limit: int | None = None) -> list[Event]:
+    def events(self, exercise_id: str, viewer: Actor, after: int = 0, upto: int | None = None) -> list[Event]:
         """The stored events ``viewer`` may see, in order (the one filter for resume, replay and export)."""
         with self.db.read() as session:
-            found = [e for e in self.store.load(session, exercise_id, after, upto) if visible_to(e, viewer)]
-        return found[:limit] if limit else found
+            return [e for e in self.store.load(session, exercise_id, after, upto) if visible_to(e, viewer)]
 
     def page(self, exercise_id: str, viewer: Actor, after: int = 0, before: int | None = None, limit: int = 500,
              channel: str | None = None) -> tuple[list[Event], bool]:
