@@ -165,3 +165,14 @@ def test_paging_history_backwards_and_forwards_covers_what_a_viewer_may_see_exac
     ukraine_room, more = exercises.page(exercise_id, UMPIRE_ACTOR, channel="delegation:ukraine", limit=5000)
     assert len(ukraine_room) == 2600 - len(expected) and not more
     assert exercises.page(exercise_id, russia, channel="delegation:ukraine")[0] == []
+
+
+def test_clearing_presence_at_start_up_touches_only_exercises_where_someone_connected(exercises):
+    quiet = _exercise(exercises)
+    busy = exercises.create("demo")
+    identity, _ = exercises.join(busy.join_codes["ukraine"], "Olena")
+    exercises.mark_presence(identity, True)
+    assert exercises.clear_presence() == 1
+    assert exercises.state(busy.id).participants[identity.actor.participant].connections == 0
+    assert exercises.events(quiet, UMPIRE_ACTOR) == []
+    assert exercises.clear_presence() == 0

@@ -22,7 +22,8 @@ from facilitator.engine import Actor, Event, ExerciseState, RuleError, decide, e
 from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE, UMPIRE_ACTOR, visible_to
 from facilitator.engine.commands import ClearPresence, MarkPresence, SeatParticipant
 from facilitator.persistence import Database, EventStore
-from facilitator.persistence.models import ExerciseRow, ParticipantRow, SeatRow
+from facilitator.engine.events import PARTICIPANT_CONNECTED
+from facilitator.persistence.models import EventRow, ExerciseRow, ParticipantRow, SeatRow
 
 from . import tokens
 
@@ -179,10 +180,10 @@ class ExerciseService:
 
     def clear_presence(self) -> int:
         """Mark everyone disconnected in every exercise (at start-up, when no connection can survive)."""
-        cleared = 0
-        for exercise in self.list_exercises():
-            cleared += len(self.execute(exercise["id"], ClearPresence(), UMPIRE_ACTOR))
-        return cleared
+        with self.db.read() as session:
+            touched = session.scalars(select(EventRow.exercise_id).distinct()
+                                      .where(EventRow.type == PARTICIPANT_CONNECTED)).all()
+        return sum(len(self.execute(exercise_id, ClearPresence(), UMPIRE_ACTOR)) for exercise_id in touched)
 
     def mark_presence(self, identity: Identity, connected: bool) -> None:
         if identity.actor.role == DELEGATION and identity.actor.participant:
