@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, request
+import io
+
+import segno
+from flask import Blueprint, Flask, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
-from .app import services
+from .extensions import services
 from .engine import RuleError
 from .engine.audience import DELEGATION, OBSERVER
 from .links import links
@@ -17,6 +20,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 STATUS = {"not_found": 404, "forbidden": 403, "bad_token": 401, "bad_code": 404, "conflict": 409, "stale": 409,
           "name_taken": 409}
+QR_MAX_DATA = 512  # characters; a join link is well under 100
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 500: "internal"}
 
 
@@ -103,6 +107,33 @@ def join():
                     "name": identity.actor.name}), 201
 
 
+@bp.get("/whoami")
+def whoami():
+    """The exercise and role a bearer token opens (the umpire link carries only its token, and the client
+    needs the exercise id to page history in). 401 ``bad_token`` if none. Never returns a token."""
+    identity = _bearer()
+    actor = identity.actor
+    response = jsonify({"exercise": identity.exercise_id, "role": actor.role, "delegation": actor.delegation,
+                        "participant": actor.participant, "name": actor.name})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/qr.svg")
+def qr_code():
+    """A QR code (SVG, drawn here by segno) for ``data``, a link or a code of 1 to 512 characters, so join
+    links can be scanned from a projector or a printed sheet without any outside service."""
+    data = request.args.get("data", "")
+    if not data or len(data) > QR_MAX_DATA:
+        raise WireError("invalid", f"Give 'data' of 1 to {QR_MAX_DATA} characters.", {"data": "1 to 512 characters"})
+    buffer = io.BytesIO()
+    segno.make(data, error="m", micro=False).save(buffer, kind="svg", scale=4, border=2, xmldecl=False,
+                                                  title="QR code", dark="#000", light="#fff", omitsize=True)
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
 @bp.get("/exercises/<exercise_id>/events")
 def list_events(exercise_id: str):
     """The caller's view of the log, for paging history in: ``after``, ``before``, ``limit``, ``channel``."""
@@ -115,4 +146,5 @@ def list_events(exercise_id: str):
         raise WireError.from_validation(exc, "query") from None
     page, more = services().exercises.page(exercise_id, identity.actor, after=query["after"], before=query["before"],
                                            limit=query["limit"], channel=query["channel"])
-    return jsonify({"events": [e.to_dict() for e in page], "more": more})
+    deck = services().exercises.deck(exercise_id)
+    return jsonify({"events": [e.to_dict(deck) for e in page], "more": more})

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 
+from . import api, broadcast, cli, pages, realtime
 from .decks.catalog import DeckCatalog
+from .extensions import Services
 from .persistence import Database
 from .services import ExerciseService
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass
-class Services:
-    db: Database
-    catalog: DeckCatalog
-    exercises: ExerciseService
-
-
-def services() -> Services:
-    return current_app.extensions["facilitator"]
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -51,10 +41,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     catalog = DeckCatalog(Path(app.config["SCENARIOS_DIR"]), Path(app.config["SEEDS_DIR"]))
     app.extensions["facilitator"] = Services(db, catalog, ExerciseService(db, catalog))
 
-    from . import api, cli, pages, realtime
     api.init_app(app)
     pages.init_app(app)
     realtime.init_app(app)
+    broadcast.init_app(app)
     cli.init_app(app)
     return app
 

@@ -1,43 +1,50 @@
-"""The only place that emits events to clients: after commit, to the rooms of each event's audience.
+"""The only place that emits to clients: after commit, one ``update`` per perspective room; and, to one
+connection joining, its ``sync`` and the history it missed.
 
-Every connection sits in its exercise's ``all`` room and in exactly one
-audience room (the umpire's, the observers', or its delegation's), so an
-event addressed to several rooms still reaches each connection once.
+Every connection sits in exactly one room, its perspective's (``x:<exercise>:umpire``,
+``x:<exercise>:observers``, ``x:<exercise>:d:<delegation>``): what a perspective may see is
+decided once, by the engine's visibility boundary, and each room's payload is encoded once.
 """
 
 from __future__ import annotations
 
-from flask_socketio import SocketIO
+from flask import Flask
+from flask_socketio import SocketIO, join_room
 
-from .engine import Actor, Audience, Event
-from .engine.audience import OBSERVER, UMPIRE
+from .engine import Actor, perspective, perspective_key
 
-
-def rooms_for(exercise_id: str, actor: Actor) -> list[str]:
-    """The rooms a connection joins."""
-    base = f"x:{exercise_id}"
-    if actor.role == UMPIRE:
-        return [f"{base}:all", f"{base}:umpire"]
-    if actor.role == OBSERVER:
-        return [f"{base}:all", f"{base}:observers"]
-    return [f"{base}:all", f"{base}:d:{actor.delegation}"]
+NAMESPACE = "/"
 
 
-def rooms_of(exercise_id: str, audience: Audience) -> list[str]:
-    """The rooms an event goes to."""
-    base = f"x:{exercise_id}"
-    if audience.everyone:
-        return [f"{base}:all"]
-    rooms = [f"{base}:umpire"] + [f"{base}:d:{d}" for d in sorted(audience.delegations)]
-    if audience.observers:
-        rooms.append(f"{base}:observers")
-    return rooms
+def room(exercise_id: str, key: str) -> str:
+    """The room of one perspective (``perspective_key``) of an exercise."""
+    return f"x:{exercise_id}:{key}"
+
+
+def room_of(exercise_id: str, viewer: Actor) -> str:
+    return room(exercise_id, perspective_key(perspective(viewer)))
 
 
 class Broadcaster:
     def __init__(self, socketio: SocketIO):
         self.socketio = socketio
 
-    def publish(self, exercise_id: str, events: list[Event]) -> None:
-        for event in events:
-            self.socketio.emit("event", event.to_dict(), to=rooms_of(exercise_id, event.audience), namespace="/")
+    def publish(self, exercise_id: str, payloads: dict[str, dict]) -> None:
+        """One ``update`` to each perspective room that has something new."""
+        for key, payload in payloads.items():
+            self.socketio.emit("update", payload, to=room(exercise_id, key), namespace=NAMESPACE)
+
+    def attach(self, sid: str, exercise_id: str, viewer: Actor, sync: dict, history: list[list[dict]]) -> None:
+        """Send one connection its ``sync``, then what it missed (``update``s marked ``history``), then put it
+        in its perspective's room: later updates reach it in order, after these."""
+        self.socketio.emit("sync", sync, to=sid, namespace=NAMESPACE)
+        for batch in history:
+            self.socketio.emit("update", {"seq": batch[-1]["seq"], "events": batch, "history": True}, to=sid,
+                               namespace=NAMESPACE)
+        join_room(room_of(exercise_id, viewer), sid=sid, namespace=NAMESPACE)
+
+
+def init_app(app: Flask) -> None:
+    broadcaster = Broadcaster(app.extensions["socketio"])
+    app.extensions["facilitator"].exercises.subscribe(broadcaster.publish)
+    app.extensions["facilitator_broadcaster"] = broadcaster

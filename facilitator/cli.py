@@ -13,7 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from .app import services
+from .extensions import services, socketio
 from .decks import validate_files
 from .links import links
 from .persistence import migrate
@@ -132,11 +132,10 @@ def demo(host: str, port: int):
 @click.option("--port", default=5000, show_default=True)
 def serve(host: str, port: int):
     """Run the server (Socket.IO in threading mode on Werkzeug: one process, for a class or a workshop)."""
-    from .realtime import socketio_of
     os.environ.pop("FLASK_RUN_FROM_CLI", None)  # Flask refuses app.run() inside its CLI otherwise
     services().exercises.clear_presence()  # connections do not outlive the process (one server process)
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    socketio_of().run(current_app._get_current_object(), host=host, port=port, allow_unsafe_werkzeug=True,
+    socketio().run(current_app._get_current_object(), host=host, port=port, allow_unsafe_werkzeug=True,
                       use_reloader=False, log_output=False)
 
 

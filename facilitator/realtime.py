@@ -1,35 +1,58 @@
 """Socket.IO: connect with a token, ``resume`` to get a ``sync`` and what was missed, ``command`` to act.
 
-Handlers are thin: they check who is speaking, load the payload through
-the wire schemas, and hand it to the exercise service.
+Handlers are thin: they check who is speaking, load the payload through the wire schemas, and hand it
+to the exercise service; ``broadcast.py`` does the emitting. Each connection's events are handled one
+after another, in the order sent (``async_handlers=False``), so its commands are decided in that order.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
-from flask import Flask, current_app, request
-from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
+from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from flask import Flask, request
+from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
 
-from .app import services
-from .broadcast import Broadcaster, rooms_for
-from .engine import RuleError
+from .engine import MAX_TEXT, MAX_TITLE, RuleError
+from .engine.core import MAX_REF
+from .engine.proposals import MAX_CLAUSES, MAX_LINKS
+from .extensions import broadcaster, services
 from .schemas import WireError, load_command
 from .services import Identity
 
 log = logging.getLogger(__name__)
-MAX_PAYLOAD = 64 * 1024  # bytes in one Socket.IO message; text limits are far below this
+
+
+def _largest_command() -> int:
+    """The size of the largest valid command as JSON, with every character escaped the costliest way
+    (a character outside the BMP is 12 bytes as ``\\uXXXX\\uXXXX``): a full proposal, 30 clauses of 2,000."""
+    wide = "\U0001F54A"
+    payload = {"type": "amend_proposal", "proposal": 2 ** 31, "title": wide * MAX_TITLE, "table": "t" * MAX_REF,
+               "clauses": [{"clause_type": "c" * MAX_REF, "terms": wide * MAX_TEXT}] * MAX_CLAUSES,
+               "links": [2 ** 31] * MAX_LINKS, "seq": 2 ** 31, "command_id": "i" * 64}
+    return len(json.dumps(payload))
+
+
+COMMAND_CAP = -(-_largest_command() * 5 // 4 // 1024) * 1024  # bytes of one command, with a quarter of margin
+TRANSPORT_CAP = 2 * COMMAND_CAP  # bytes of one Socket.IO message: beyond it the transport closes the connection
+
+
+class _CappedWebSocket(SimpleWebSocketWSGI):
+    """The threading WebSocket, refusing a message as soon as it grows past the cap (decompressed), instead of
+    reading all of it first."""
+
+    def __init__(self, handler, server, **kwargs):
+        super().__init__(handler, server, max_message_size=TRANSPORT_CAP, **kwargs)
 
 
 def init_app(app: Flask) -> None:
-    socketio = SocketIO(app, async_mode="threading", message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-                        max_http_buffer_size=MAX_PAYLOAD)
+    socketio = SocketIO(app, async_mode="threading", async_handlers=False,
+                        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], max_http_buffer_size=TRANSPORT_CAP)
+    socketio.server.eio._async = {**socketio.server.eio._async, "websocket": _CappedWebSocket}
     socketio.on_namespace(ExerciseNamespace("/"))
-    services_ = app.extensions["facilitator"]
-    services_.exercises.subscribe(Broadcaster(socketio).publish)
 
 
 @dataclass
@@ -37,13 +60,16 @@ class Connection:
     identity: Identity
     resumed: bool = False
     closed: bool = False
-    # Orders this connection's first resume and its disconnect (handlers run on separate threads), so a
-    # participant is never marked present after their connection has gone.
+    # Orders this connection's first resume and its disconnect (a disconnect may come from another thread),
+    # so a participant is never marked present after their connection has gone.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def _error(exc) -> dict:
-    return {"ok": False, "error": exc.to_dict()}
+def _error(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+NOT_CONNECTED = _error("bad_token", "Not connected.")
 
 
 class ExerciseNamespace(Namespace):
@@ -72,50 +98,45 @@ class ExerciseNamespace(Namespace):
                 services().exercises.mark_presence(connection.identity, False)
 
     def on_resume(self, payload=None):
-        """Send one ``sync`` and every event after ``last_seq`` this client may see, then live events."""
+        """Send one ``sync`` and every event after ``last_seq`` this client may see, then live updates."""
         connection = self.connections.get(request.sid)
         if connection is None:
-            return {"ok": False, "error": {"code": "bad_token", "message": "Not connected.", "fields": {}}}
+            return NOT_CONNECTED
         last_seq = payload.get("last_seq") if isinstance(payload, dict) else None
         if last_seq is not None and (not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0):
-            return _error(WireError("invalid", "'last_seq' must be a whole number of 0 or more.",
-                                    {"last_seq": "not a whole number"}))
-        identity, exercises = connection.identity, services().exercises
-        with exercises.exclusive(identity.exercise_id):
-            for room in rooms_for(identity.exercise_id, identity.actor):
-                join_room(room)
-            sync = exercises.sync(identity.exercise_id, identity.actor, datetime.now(timezone.utc))
-            self.emit("sync", sync, room=request.sid)
-            if last_seq is not None:
-                for event in exercises.events(identity.exercise_id, identity.actor, after=last_seq,
-                                              upto=sync["last_seq"]):
-                    self.emit("event", event.to_dict(), room=request.sid)
+            return _error("invalid", "'last_seq' must be a whole number of 0 or more.", {"last_seq": "not a whole number"})
+        identity, exercises, sid = connection.identity, services().exercises, request.sid
+        emitter = broadcaster()
+        seq = exercises.attach(identity, last_seq, lambda sync, history: emitter.attach(
+            sid, identity.exercise_id, identity.actor, sync, history))
         with connection.lock:
             if connection.closed:  # gone while this resume ran: do not mark a departed participant present
-                return {"ok": False, "error": {"code": "bad_token", "message": "Not connected.", "fields": {}}}
+                return NOT_CONNECTED
             first = not connection.resumed
             connection.resumed = True
             if first:
                 exercises.mark_presence(identity, True)
-        return {"ok": True, "last_seq": sync["last_seq"], "exercise": identity.exercise_id}
+        return {"ok": True, "last_seq": seq, "exercise": identity.exercise_id}
 
     def on_command(self, payload=None):
         connection = self.connections.get(request.sid)
         if connection is None:
-            return {"ok": False, "error": {"code": "bad_token", "message": "Not connected.", "fields": {}}}
+            return NOT_CONNECTED
         identity = connection.identity
+        size = len(json.dumps(payload))
+        if size > COMMAND_CAP:
+            return _error("too_large", f"This command is {size:,} bytes; the limit is {COMMAND_CAP:,}.",
+                          {"": f"over {COMMAND_CAP} bytes"})
         try:
-            command, expected_seq = load_command(payload)
-            events = services().exercises.execute(identity.exercise_id, command, identity.actor, expected_seq)
+            command, envelope = load_command(payload)
+            applied = services().exercises.execute(identity.exercise_id, command, identity.actor, envelope["seq"],
+                                                   envelope["command_id"], identity.issuer)
         except (WireError, RuleError) as exc:
-            return _error(exc)
+            return {"ok": False, "error": exc.to_dict()}
         except Exception:  # a bug must not take the connection down; the transaction was rolled back
             log.exception("command failed: %r", payload)
-            return {"ok": False, "error": {"code": "internal", "message": "The server failed on this command.",
-                                           "fields": {}}}
-        seq = events[-1].seq if events else services().exercises.state(identity.exercise_id).seq
-        return {"ok": True, "seq": seq}
-
-
-def socketio_of(app: Flask | None = None) -> SocketIO:
-    return (app or current_app).extensions["socketio"]
+            return _error("internal", "The server failed on this command.")
+        ack = {"ok": True, "seq": applied.seq}
+        if applied.duplicate:
+            ack["duplicate"] = True
+        return ack

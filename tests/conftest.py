@@ -10,7 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from facilitator import create_app
-from facilitator.app import services
+from facilitator.extensions import services
 from facilitator.persistence import Database
 from facilitator.persistence.migrate import upgrade
 

@@ -1,14 +1,17 @@
 """Helpers for tests against a real server: REST calls, and players that hold a real Socket.IO connection.
 
 A ``Player`` wraps a python-socketio client on the websocket transport. It
-records every ``sync`` and ``event`` in arrival order and handles incoming
-packets one at a time, as a browser does (python-socketio's client would
-otherwise run each handler in its own thread, so arrival order could not be
-checked). Tests wait on conditions (``wait_for``), never on sleeps.
+records every ``sync`` and every event of every ``update`` in arrival order,
+and keeps its state as the browser does (the last ``sync``, with each update's
+patch applied). It handles incoming packets one at a time, as a browser does
+(python-socketio's client would otherwise run each handler in its own thread,
+so arrival order could not be checked). Tests wait on conditions
+(``wait_for``), never on sleeps.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -85,6 +88,29 @@ def may_see(event: dict, role: str, delegation: str | None = None) -> bool:
     return delegation in audience.get("delegations", ())
 
 
+def apply_patch(state: dict, patch: dict) -> None:
+    """Apply an ``update``'s state patch as docs/protocol.md describes it (and the browser does)."""
+    for name, value in patch.get("set", {}).items():
+        if value is None:
+            state.pop(name, None)
+        else:
+            state[name] = value
+    for name, change in patch.get("merge", {}).items():
+        key, before = change["key"], state.get(name, [])
+        entries = {entry[key]: entry for entry in before}
+        for entry in change.get("upsert", []):
+            entries[entry[key]] = entry
+        for gone in change.get("remove", []):
+            entries.pop(gone, None)
+        order = change.get("order", [entry[key] for entry in before])
+        state[name] = [entries[k] for k in order]
+
+
+def comparable(state: dict) -> dict:
+    """A state without what belongs to one connection or one moment (``you``, ``last_seq``)."""
+    return {k: v for k, v in state.items() if k not in ("you", "last_seq")}
+
+
 # ---- players ------------------------------------------------------------------------
 
 class _OrderedEngineIO(engineio.Client):
@@ -117,7 +143,10 @@ class Player:
         self.label = label or delegation or role
         self.cond = threading.Condition()
         self.events: list[dict] = []        # in arrival order, over every connection
+        self.updates: list[dict] = []       # every update as received
         self.syncs: list[dict] = []
+        self.state: dict | None = None      # the last sync's state with every later update's patch applied
+        self.received: list[tuple[str, dict]] = []  # ("sync" | "update", payload) in arrival order
         self.refusals: list[dict] = []
         self.sio: socketio.Client | None = None
 
@@ -128,7 +157,7 @@ class Player:
     def connect(self, last_seq=0, resume: bool = True, auth=None) -> "Player":
         """Connect (and, unless told otherwise, ``resume`` from ``last_seq``: 0 replays the whole visible log)."""
         sio = _OrderedClient(reconnection=False)
-        sio.on("event", self._on_event)
+        sio.on("update", self._on_update)
         sio.on("sync", self._on_sync)
         sio.on("connect_error", self._on_refused)
         sio.on("disconnect", self._on_disconnect)
@@ -179,14 +208,20 @@ class Player:
         return ack["error"]
 
     # what it was sent ------------------------------------------------------------
-    def _on_event(self, data):
+    def _on_update(self, data):
         with self.cond:
-            self.events.append(data)
+            self.received.append(("update", data))
+            self.updates.append(data)
+            self.events.extend(data.get("events", []))
+            if self.state is not None and data.get("state"):
+                apply_patch(self.state, data["state"])
             self.cond.notify_all()
 
     def _on_sync(self, data):
         with self.cond:
+            self.received.append(("sync", data))
             self.syncs.append(data)
+            self.state = copy.deepcopy(data["state"])
             self.cond.notify_all()
 
     def _on_disconnect(self, reason=None):

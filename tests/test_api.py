@@ -78,12 +78,12 @@ def test_joining_trades_a_code_and_a_name_for_a_personal_token(client, created):
     assert observer.status_code == 200
     assert observer.get_json() == {"token": created["observer"]["code"], "exercise": created["id"],
                                    "role": "observer"}
-    who = client.get("/whoami", headers=bearer(first["token"]))
+    who = client.get("/api/whoami", headers=bearer(first["token"]))
     assert who.status_code == 200 and who.get_json()["delegation"] == "ukraine"
 
 
 def test_events_are_paged_and_filtered_for_the_caller(client, created, exercises, app):
-    from facilitator.engine.commands import AdvancePhase, PostMessage
+    from facilitator.engine import AdvancePhase, PostMessage
 
     ua = join(client, created["codes"]["ukraine"], "Olena")
     ru = join(client, created["codes"]["russia"], "Sergei")
@@ -116,7 +116,7 @@ def test_events_are_paged_and_filtered_for_the_caller(client, created, exercises
     older = client.get(f"{url}?before=8&limit=3", headers=bearer(ru["token"])).get_json()
     assert [e["seq"] for e in older["events"]] == [5, 6, 7] and older["more"] is True
     for event in everything["events"]:
-        assert set(event) == {"seq", "type", "version", "at", "actor", "audience", "data"}
+        assert set(event) == {"seq", "type", "version", "at", "actor", "audience", "data", "summary"}
 
 
 # ---- failures: one envelope, a sensible status ------------------------------------------------

@@ -1,8 +1,9 @@
-"""The engine depends on nothing but the standard library.
+"""The engine depends on nothing but the standard library, and never reads the wall clock.
 
-Two checks: every ``import`` written in ``facilitator/engine`` names a
-standard-library module (or a sibling inside the engine), and importing the
-engine in a fresh interpreter loads none of the application's frameworks.
+Three checks: every ``import`` written in ``facilitator/engine`` names a
+standard-library module (or a sibling inside the engine), importing the
+engine in a fresh interpreter loads none of the application's frameworks,
+and no engine module calls a clock (``now`` is always passed in).
 """
 
 from __future__ import annotations
@@ -41,8 +42,35 @@ def outside_imports(path: Path) -> list[str]:
     return found
 
 
+CLOCKS = ("now", "utcnow", "today", "time", "monotonic", "perf_counter", "time_ns")
+
+
+def clock_reads(path: Path) -> list[str]:
+    """Each call in ``path`` that reads a clock (``datetime.now()``, ``time.time()`` …)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CLOCKS:
+            owner = node.func.value
+            if isinstance(owner, ast.Name) and owner.id in ("datetime", "date", "time"):
+                found.append(f"line {node.lineno}: {owner.id}.{node.func.attr}()")
+    return found
+
+
 def test_the_engine_has_modules_to_check():
-    assert {p.name for p in ENGINE_FILES} >= {"__init__.py", "rules.py", "state.py", "view.py"}
+    assert {p.name for p in ENGINE_FILES} >= {"__init__.py", "core.py", "state.py", "visibility.py", "signals.py",
+                                              "proposals.py", "clock.py"}
+
+
+@pytest.mark.parametrize("path", ENGINE_FILES, ids=lambda p: p.name)
+def test_engine_module_never_reads_the_clock(path):
+    assert clock_reads(path) == []
+
+
+def test_the_clock_check_catches_a_clock_read(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from datetime import datetime\nimport time\nx = datetime.now()\ny = time.time()\n"
+                      "z = event.now\n")
+    assert clock_reads(sample) == ["line 3: datetime.now()", "line 4: time.time()"]
 
 
 @pytest.mark.parametrize("path", ENGINE_FILES, ids=lambda p: p.name)
@@ -63,14 +91,14 @@ def test_importing_the_engine_loads_no_framework():
         import json, sys
         before = set(sys.modules)
         import facilitator.engine
-        from facilitator.engine import decide, evolve, initial_state, replay, view_state
+        from facilitator.engine import decide, evolve, initial_state, replay, run, view_state
         print(json.dumps(sorted(set(sys.modules) - before)))
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60,
                             check=False)
     assert result.returncode == 0, result.stderr
     added = json.loads(result.stdout)
-    assert "facilitator.engine.rules" in added
+    assert {"facilitator.engine.signals", "facilitator.engine.visibility"} <= set(added)
     assert [m for m in added if m.partition(".")[0] in FRAMEWORKS] == []
     outside = [m for m in added if m.partition(".")[0] not in sys.stdlib_module_names
                and m != "facilitator" and not m.startswith("facilitator.engine")]

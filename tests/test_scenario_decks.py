@@ -16,9 +16,9 @@ from facilitator.decks import DeckInvalid, load_deck, load_notes, validate_files
 from facilitator.engine import (Actor, AdjustIndicator, AdvancePhase, Clause, DraftProposal, DrawCeasefireRisk,
                                 FireInject, PlaySignal, RuleError, SeatParticipant, SignProposal, WithdrawSignal,
                                 decide, evolve, initial_state, replay, view_state, visible_to)
-from facilitator.engine import events as ev
 from facilitator.engine.audience import DELEGATION, UMPIRE_ACTOR
-from facilitator.engine.state import IN_FORCE, SIGNED, pair
+from facilitator.engine import pair
+from facilitator.engine.proposals import IN_FORCE, SIGNED
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -259,7 +259,7 @@ class Exercise:
             actor = Actor(DELEGATION, dl.id, f"p-{dl.id}", f"{dl.id} lead")
             self.run(actor, SeatParticipant(actor.participant, actor.name, dl.id))
             self.members[dl.id] = actor
-        assert len(self.state.participants) == len(self.deck.delegations)
+        assert len(self.state.participants.members) == len(self.deck.delegations)
 
     def advance(self):
         return self.umpire(AdvancePhase())
@@ -290,7 +290,7 @@ class Exercise:
 
     def view(self, delegation):
         actor = UMPIRE_ACTOR if delegation == "umpire" else self.members[delegation]
-        return view_state(self.state, actor, now=self.now)
+        return view_state(self.state, actor)
 
     def card(self, card_id):
         return self.deck.signal(card_id)
@@ -309,7 +309,7 @@ class Exercise:
         assert again == self.state
         for who in ["umpire", *self.members]:
             actor = UMPIRE_ACTOR if who == "umpire" else self.members[who]
-            assert view_state(again, actor, now=self.now) == view_state(self.state, actor, now=self.now)
+            assert view_state(again, actor) == view_state(self.state, actor)
 
 
 def _clamp(x):
@@ -325,7 +325,7 @@ def _indicators(view):
 
 
 def _check_private_inject(ex, inject_id, addressee, outsider):
-    [fired] = [e for e in ex.umpire(FireInject(inject_id)) if e.type == ev.INJECT_FIRED]
+    [fired] = [e for e in ex.umpire(FireInject(inject_id)) if e.type == "inject_fired"]
     assert fired.data["to"] == [addressee]
     assert visible_to(fired, ex.members[addressee])
     assert not visible_to(fired, ex.members[outsider])
@@ -336,8 +336,8 @@ def _check_private_inject(ex, inject_id, addressee, outsider):
 
 def _check_draws(ex, events):
     """Each risk rule is drawn with the odds its deck gives, lowered by what is in force."""
-    in_force = {cl.clause_type for p in ex.state.proposals if p.status == IN_FORCE for cl in p.clauses}
-    draws = [e for e in events if e.type == ev.CEASEFIRE_RISK_DRAWN]
+    in_force = {cl.clause_type for p in ex.state.proposals.items if p.status == IN_FORCE for cl in p.clauses}
+    draws = [e for e in events if e.type == "ceasefire_risk_drawn"]
     assert draws
     rules = {r.id: r for r in ex.deck.ceasefire_risks}
     for draw in draws:
@@ -348,11 +348,11 @@ def _check_draws(ex, events):
         if abs(draw.data["roll"] - draw.data["probability"]) > 1e-4:  # both are stored rounded
             assert draw.data["occurred"] == (draw.data["roll"] < draw.data["probability"])
         assert draw.audience.everyone is False and not draw.audience.delegations  # umpire only
-    incidents = [e for e in events if e.type == ev.CEASEFIRE_INCIDENT]
+    incidents = [e for e in events if e.type == "ceasefire_incident"]
     assert len(incidents) == sum(1 for d in draws if d.data["occurred"])
     assert all(i.audience.everyone for i in incidents)
-    collapsed = any(e.type == ev.CEASEFIRE_COLLAPSED for e in events)
-    assert (ex.state.ceasefire is None) == collapsed
+    collapsed = any(e.type == "ceasefire_collapsed" for e in events)
+    assert (ex.state.ceasefire.current is None) == collapsed
     return {d.data["rule"]: d.data for d in draws}
 
 
@@ -379,7 +379,7 @@ def test_three_track_talks_plays_through_a_linked_package():
     # Envoys: Russia names one, Washington answers with its own.
     envoy = ex.play("russia", "ru-envoy")
     ex.play("united-states", "us-envoy")
-    assert ex.state.play(envoy).reciprocated_by == (envoy + 1,)
+    assert ex.state.signals.play(envoy).reciprocated_by == (envoy + 1,)
     r0 = ex.relation_start("russia", "united-states")
     assert ex.trust("russia", "united-states") == (r0.trust + ex.card("ru-envoy").effects.trust
                                                    + ex.card("us-envoy").effects.trust
@@ -393,7 +393,7 @@ def test_three_track_talks_plays_through_a_linked_package():
     thin = ex.play("russia", "ru-thin-forces")
     assert ex.trust("ukraine", "russia") == before + ex.card("ru-thin-forces").effects.trust
     withdrawn = ex.by("russia", WithdrawSignal(thin))
-    assert withdrawn[0].type == ev.SIGNAL_WITHDRAWN and withdrawn[0].audience.everyone
+    assert withdrawn[0].type == "signal_withdrawn" and withdrawn[0].audience.everyone
     assert ex.trust("ukraine", "russia") < before
     assert ex.refused("russia", WithdrawSignal(thin)).code == "conflict"
     pows = ex.play("ukraine", "ua-pow-list", to=["russia"])
@@ -426,17 +426,17 @@ def test_three_track_talks_plays_through_a_linked_package():
     ex.sign(track2, "russia", "eu", "ukraine")
     ex.sign(guarantee, "ukraine", "united-states", "eu", "nato")
     ex.sign(track3, "russia", "nato")
-    assert ex.state.proposal(track1).status == SIGNED
-    assert all(ex.state.proposal(n).status != IN_FORCE for n in package)
-    assert ex.state.ceasefire is None
+    assert ex.state.proposals.get(track1).status == SIGNED
+    assert all(ex.state.proposals.get(n).status != IN_FORCE for n in package)
+    assert ex.state.ceasefire.current is None
     assert ex.value("ua-support") == support_before - 8 - 4 - 3  # what Kyiv paid to sign
     russia_paid = ex.value("kremlin-standing")
     assert russia_paid == standing_before - 5 - 4
 
     last = ex.sign(track3, "united-states")
-    assert [e.data["proposal"] for e in last if e.type == ev.AGREEMENT_IN_FORCE] == sorted(package)
-    assert all(ex.state.proposal(n).status == IN_FORCE for n in package)
-    assert ex.state.ceasefire is not None and ex.state.ceasefire.agreement == track1
+    assert [e.data["proposal"] for e in last if e.type == "agreement_entered_into_force"] == sorted(package)
+    assert all(ex.state.proposals.get(n).status == IN_FORCE for n in package)
+    assert ex.state.ceasefire.current is not None and ex.state.ceasefire.current.agreement == track1
     # Russia's gains at tracks 2 and 3 more than pay for the buffer zone at track 1.
     gains = sum(ex.clause(k).effects.indicators.get("kremlin-standing", 0) for k in (
         "buffer-zone", "eu-sanctions-relief", "states-between", "strategic-stability", "us-sanctions-relief",
@@ -453,7 +453,7 @@ def test_three_track_talks_plays_through_a_linked_package():
     assert draws["line-violations"]["probability"] < violations.likelihood  # monitors and peacekeepers help
     assert draws["line-violations"]["modifiers"] == {"verification": -0.12, "peacekeeping": -0.12,
                                                       "buffer-zone": -0.08}
-    if ex.state.ceasefire is not None:
+    if ex.state.ceasefire.current is not None:
         _check_draws(ex, ex.advance())
     ex.check_replay()
 
@@ -485,7 +485,7 @@ def test_talking_about_talking_plays_signals_up_the_ladder():
     ex.play("nato", "nato-council-agenda")
     principles = ex.draft("united-states", "allies", "How this war could end", "allied-principles")
     ex.sign(principles, "united-states", "eu", "nato")
-    assert ex.state.proposal(principles).status == IN_FORCE
+    assert ex.state.proposals.get(principles).status == IN_FORCE
     assert ex.value("allied-consensus") == ex.start("allied-consensus") + 10 + 15
     assert "allied-consensus" not in _indicators(ex.view("russia"))
     assert "allied-consensus" not in _indicators(ex.view("ukraine"))
@@ -496,7 +496,7 @@ def test_talking_about_talking_plays_signals_up_the_ladder():
     hold = ex.play("united-states", "us-hold-aid")
     assert ex.trust("ukraine", "united-states") == trust_us - 15
     assert ex.trust("ukraine", "eu") == trust_eu
-    crossed = [e for e in ex.log if e.type == ev.THRESHOLD_CROSSED and e.data["indicator"] == "security-aid"]
+    crossed = [e for e in ex.log if e.type == "threshold_crossed" and e.data["indicator"] == "security-aid"]
     assert crossed and crossed[-1].data["at"] == 45 and not crossed[-1].audience.everyone
     ex.by("united-states", WithdrawSignal(hold))
     assert trust_us - 15 < ex.trust("ukraine", "united-states") < trust_us  # restoring aid repairs only part
@@ -510,7 +510,7 @@ def test_talking_about_talking_plays_signals_up_the_ladder():
     assert offer not in [s["play"] for s in ex.view("united-states")["signals"]]
     assert offer in [s["play"] for s in ex.view("russia")["signals"]]
     halt = ex.play("russia", "ru-halt-city-strikes")
-    assert ex.state.play(offer).reciprocated_by == (halt,)
+    assert ex.state.signals.play(offer).reciprocated_by == (halt,)
     expected = (start.trust + ex.card("ua-halt-deep-strikes").effects.trust
                 + ex.card("ru-halt-city-strikes").effects.trust
                 + ex.card("ua-halt-deep-strikes").on_reciprocated.trust)
@@ -528,8 +528,8 @@ def test_talking_about_talking_plays_signals_up_the_ladder():
     ex.sign(swap, "ukraine", "russia")
     truce = ex.draft("russia", "contact", "No strikes on cities", "strike-halt", "strike-monitoring", "hotline")
     events = ex.sign(truce, "ukraine", "russia")
-    assert any(e.type == ev.CEASEFIRE_BEGAN for e in events)
-    assert ex.state.ceasefire.agreement == truce
+    assert any(e.type == "ceasefire_began" for e in events)
+    assert ex.state.ceasefire.current.agreement == truce
     top = len(ex.deck.readiness_ladder) - 1
     assert ex.readiness("ukraine", "russia") == top
 
@@ -576,7 +576,7 @@ def test_kyiv_decides_plays_small_deals_a_ceasefire_and_its_risks():
     # Grain ships let through; Kyiv answers in private with the Istanbul formula.
     corridor = ex.play("russia", "ru-corridor-respect")
     ex.play("ukraine", "ua-istanbul-formula", to=["russia"])
-    assert ex.state.play(corridor).reciprocated_by
+    assert ex.state.signals.play(corridor).reciprocated_by
     trust = ex.trust("ukraine", "russia")
     grain = ex.value("grain")
     ex.by("russia", WithdrawSignal(corridor))  # and then taken back
@@ -586,7 +586,7 @@ def test_kyiv_decides_plays_small_deals_a_ceasefire_and_its_risks():
     # A low-stakes deal at the Black Sea table, signed by all four.
     deal = ex.draft("turkey", "black-sea", "Grain and prisoners", "grain-corridor", "prisoner-exchange")
     ex.sign(deal, "ukraine", "russia", "turkey", "un")
-    assert ex.state.proposal(deal).status == IN_FORCE
+    assert ex.state.proposals.get(deal).status == IN_FORCE
     assert ex.value("grain") == grain - 15 + 30
 
     ex.advance()  # autumn 2022
@@ -594,7 +594,7 @@ def test_kyiv_decides_plays_small_deals_a_ceasefire_and_its_risks():
     ex.umpire(FireInject("h-kaliningrad"))
     ex.play("russia", "ru-nuclear-hints")
     assert ex.value("escalation") >= 60
-    alarms = [e for e in ex.log if e.type == ev.THRESHOLD_CROSSED and e.data["indicator"] == "escalation"]
+    alarms = [e for e in ex.log if e.type == "threshold_crossed" and e.data["indicator"] == "escalation"]
     assert [a.data["at"] for a in alarms] == [60]
     assert "consult" in alarms[0].data["note"] and not alarms[0].audience.everyone
     assert ex.refused("russia", DraftProposal("washington-moscow", "Freeze it",
@@ -608,7 +608,7 @@ def test_kyiv_decides_plays_small_deals_a_ceasefire_and_its_risks():
     support = ex.value("ua-support")
     ex.sign(ceasefire, "ukraine", "russia")
     assert ex.value("ua-support") == support - 10
-    assert ex.state.ceasefire is None
+    assert ex.state.ceasefire.current is None
 
     # Every further step costs Kyiv support; below 35 it cannot ratify territory.
     ex.play("ukraine", "ua-diplomacy-end")
@@ -618,15 +618,15 @@ def test_kyiv_decides_plays_small_deals_a_ceasefire_and_its_risks():
     assert refusal.code == "cannot_ratify" and "35" in refusal.message
 
     ex.sign(guarantee, "ukraine", "united-states", "france")
-    assert ex.state.proposal(ceasefire).status == IN_FORCE
-    assert ex.state.proposal(guarantee).status == IN_FORCE
-    assert ex.state.ceasefire.agreement == ceasefire
+    assert ex.state.proposals.get(ceasefire).status == IN_FORCE
+    assert ex.state.proposals.get(guarantee).status == IN_FORCE
+    assert ex.state.ceasefire.current.agreement == ceasefire
 
     draws = _check_draws(ex, ex.umpire(DrawCeasefireRisk()))
     assert draws["shooting"]["probability"] == pytest.approx(0.45 - 0.2 - 0.05)
     assert draws["offensive"]["probability"] == 0.0  # guarantee and monitors hold off a new offensive, for now
 
-    if ex.state.ceasefire is not None:
+    if ex.state.ceasefire.current is not None:
         _check_draws(ex, ex.advance())  # winter 2023: the risks grow with time
     else:
         ex.advance()

@@ -1,29 +1,38 @@
-"""The pure exercise engine: decks, state, commands, events, rules.
+"""The pure exercise engine: decks, state, commands, events, rules, and who sees what.
 
 Standard library only. Nothing here knows of Flask, SQLAlchemy, marshmallow,
 YAML or sockets; the rest of the application folds stored events through
-``evolve`` and asks ``decide`` what a command does.
+``evolve``, asks ``run`` what a command does, and shows the state only
+through ``visibility``.
+
+One slice per part of the exercise, each with its commands, events, rules and view:
 """
 
-from .audience import Actor, Audience, visible_to
-from . import commands as _commands
-from .commands import *  # noqa: F401,F403  (the command records)
+from . import clock, participants, channels, indicators, signals, proposals, injects, ceasefire  # noqa: F401
+from .audience import Actor, Audience
+from .ceasefire import DrawCeasefireRisk
+from .channels import OpenBackchannel, PostMessage
+from .clock import AdvancePhase, EndExercise, ExtendClock, PauseClock, ResumeClock
+from .core import COMMANDS, EVENTS, Event, load_event
 from .errors import RuleError
-from .events import Event
-from .rules import decide
-from .state import ExerciseState, evolve, initial_state, replay
-from .view import view_state
+from .guards import MAX_NAME, MAX_TEXT, MAX_TITLE
+from .indicators import AdjustIndicator, AdjustRelation
+from .injects import FireInject
+from .participants import ClearPresence, MarkPresence, SeatParticipant
+from .proposals import AmendProposal, Clause, DraftProposal, SignProposal, WithdrawProposal
+from .signals import PlaySignal, WithdrawSignal
+from .state import ExerciseState, decide, evolve, initial_state, pair, replay, run
+from .visibility import Sections, diff, perspective, perspective_key, perspectives, sees, view_sections, view_state, \
+    visible_events, visible_to
 
-__all__ = _commands.__all__ + [
-    "Actor",
-    "Audience",
-    "Event",
-    "ExerciseState",
-    "RuleError",
-    "decide",
-    "evolve",
-    "initial_state",
-    "replay",
-    "view_state",
-    "visible_to",
+SLICES = (clock, participants, channels, indicators, signals, proposals, injects, ceasefire)
+
+__all__ = [
+    "Actor", "AdjustIndicator", "AdjustRelation", "AdvancePhase", "AmendProposal", "Audience", "COMMANDS", "Clause",
+    "ClearPresence", "DraftProposal", "DrawCeasefireRisk", "EVENTS", "EndExercise", "Event", "ExerciseState",
+    "ExtendClock", "FireInject", "MAX_NAME", "MAX_TEXT", "MAX_TITLE", "MarkPresence", "OpenBackchannel",
+    "PauseClock", "PlaySignal", "PostMessage", "ResumeClock", "RuleError", "SLICES", "SeatParticipant", "Sections",
+    "SignProposal", "WithdrawProposal", "WithdrawSignal", "decide", "diff", "evolve", "initial_state", "load_event",
+    "pair", "perspective", "perspective_key", "perspectives", "replay", "run", "sees", "view_sections", "view_state",
+    "visible_events", "visible_to",
 ]

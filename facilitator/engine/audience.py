@@ -1,4 +1,4 @@
-"""Who may see an event: the one boundary every payload passes through."""
+"""Actors (who acts or looks) and audiences (who may see an event). The rule joining them is in ``visibility``."""
 
 from __future__ import annotations
 
@@ -72,16 +72,3 @@ class Audience:
         if data.get("everyone"):
             return cls.all()
         return cls.of(data.get("delegations", ()), bool(data.get("observers", False)))
-
-
-def can_see(audience: Audience, viewer: Actor) -> bool:
-    if viewer.role == UMPIRE or audience.everyone:
-        return True
-    if viewer.role == OBSERVER:
-        return audience.observers
-    return viewer.delegation is not None and viewer.delegation in audience.delegations
-
-
-def visible_to(event, viewer: Actor) -> bool:
-    """True if ``viewer`` may receive ``event`` (live, on sync, on replay or in an export)."""
-    return can_see(event.audience, viewer)

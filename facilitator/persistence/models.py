@@ -91,3 +91,21 @@ class EventRow(Base):
     audience: Mapped[dict[str, Any]] = mapped_column(JSON)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CommandRow(Base):
+    """A command applied once: who sent it, the name its sender gave it, and the seq it left the log at.
+
+    A resend with the same ``command_id`` by the same issuer is recognised and not applied again.
+    """
+
+    __tablename__ = "commands"
+    __table_args__ = (UniqueConstraint("exercise_id", "issuer", "command_id", name="uq_commands_exercise_issuer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    exercise_id: Mapped[str] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(String(64))  # a participant id, "umpire" or "observer"
+    command_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)  # the exercise's seq once the command was applied
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

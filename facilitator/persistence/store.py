@@ -1,17 +1,21 @@
-"""The append-only event log: gap-free ``seq`` per exercise, one transaction per command."""
+"""The append-only event log: gap-free ``seq`` per exercise, one transaction per command, and the
+commands already applied (so a resent command is recognised)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from facilitator.engine import Actor, Audience, Event
+from facilitator.engine import Actor, Audience, Event, load_event
 from facilitator.engine.errors import RuleError
 
-from .models import EventRow, ExerciseRow
+from .models import CommandRow, EventRow, ExerciseRow
+
+_COLUMNS = (EventRow.seq, EventRow.type, EventRow.version, EventRow.actor, EventRow.audience, EventRow.data,
+            EventRow.at)
 
 
 class StaleSequence(RuleError):
@@ -23,44 +27,49 @@ class StaleSequence(RuleError):
 class EventStore:
     """Reads and appends events inside the caller's transaction."""
 
-    def append(self, session: Session, exercise_id: str, events: Iterable[Event], at: datetime,
-               expected_seq: int | None = None) -> list[Event]:
-        """Append ``events`` after the exercise's last seq; the caller's write transaction serialises writers.
+    def append(self, session: Session, exercise_id: str, events: Iterable[Event], after: int) -> None:
+        """Append ``events`` (numbered by the engine from ``after + 1``) to the exercise's log.
 
-        The exercise row is locked (``FOR UPDATE`` where the database has it;
-        SQLite's ``BEGIN IMMEDIATE`` already holds the write lock) and the
-        unique key on (exercise, seq) refuses any duplicate that slipped by.
+        Raises ``StaleSequence`` if the log has moved past ``after`` meanwhile. The exercise row is
+        locked (``FOR UPDATE`` where the database has it; SQLite's ``BEGIN IMMEDIATE`` already holds
+        the write lock) and the unique key on (exercise, seq) refuses any duplicate that slipped by.
         """
         exercise = session.get(ExerciseRow, exercise_id, with_for_update=True, populate_existing=True)
         if exercise is None:
             raise RuleError("not_found", f"There is no exercise '{exercise_id}'.")
-        if expected_seq is not None and expected_seq != exercise.last_seq:
-            raise StaleSequence(expected_seq, exercise.last_seq)
-        stored = []
-        seq = exercise.last_seq
-        for event in events:
-            seq += 1
-            event = event.stored(seq, at)
-            session.add(EventRow(exercise_id=exercise_id, seq=seq, type=event.type, version=event.version,
-                                 actor=event.actor.to_dict() if event.actor else None,
-                                 audience=event.audience.to_dict(), data=dict(event.to_dict()["data"]), at=at))
-            stored.append(event)
-        exercise.last_seq = seq
+        if exercise.last_seq != after:
+            raise StaleSequence(after, exercise.last_seq)
+        rows = [{"exercise_id": exercise_id, "seq": e.seq, "type": e.type, "version": e.version,
+                 "actor": e.actor.to_dict() if e.actor else None, "audience": e.audience.to_dict(), "data": e.data,
+                 "at": e.at} for e in events]
+        if not rows:
+            return
+        if [r["seq"] for r in rows] != list(range(after + 1, after + 1 + len(rows))):
+            raise ValueError("events must be numbered from the log's last seq on, without gaps")
+        session.execute(insert(EventRow), rows)
+        exercise.last_seq = rows[-1]["seq"]
         session.flush()
-        return stored
 
     def load(self, session: Session, exercise_id: str, after: int = 0, upto: int | None = None,
              channel: str | None = None, newest_first: bool = False, limit: int | None = None) -> list[Event]:
         """Events with ``after < seq <= upto``, optionally only those of one channel, in either order."""
-        query = select(EventRow).where(EventRow.exercise_id == exercise_id, EventRow.seq > after)
+        query = select(*_COLUMNS).where(EventRow.exercise_id == exercise_id, EventRow.seq > after)
         if upto is not None:
             query = query.where(EventRow.seq <= upto)
         if channel is not None:
             query = query.where(EventRow.data["channel"].as_string() == channel)
         query = query.order_by(EventRow.seq.desc() if newest_first else EventRow.seq).limit(limit)
-        return [to_event(row) for row in session.scalars(query)]
+        return [load_event(r.type, r.version, r.data, Audience.from_dict(r.audience), Actor.from_dict(r.actor),
+                           r.seq, r.at) for r in session.execute(query)]
 
+    def applied(self, session: Session, exercise_id: str, issuer: str, command_id: str) -> int | None:
+        """The seq the log stood at once ``issuer``'s command ``command_id`` was applied, or None if it was not."""
+        return session.scalar(select(CommandRow.seq).where(CommandRow.exercise_id == exercise_id,
+                                                           CommandRow.issuer == issuer,
+                                                           CommandRow.command_id == command_id))
 
-def to_event(row: EventRow) -> Event:
-    return Event(row.type, row.data, Audience.from_dict(row.audience), Actor.from_dict(row.actor),
-                 row.seq, row.at, row.version)
+    def remember(self, session: Session, exercise_id: str, issuer: str, command_id: str, type_: str, seq: int,
+                 at: datetime) -> None:
+        session.execute(insert(CommandRow), [{"exercise_id": exercise_id, "issuer": issuer, "command_id": command_id,
+                                              "type": type_, "seq": seq, "at": at}])
+

@@ -1,173 +1,122 @@
-"""The ``command`` payloads clients send, one schema per type, loaded into engine commands."""
+"""The ``command`` payloads clients send, loaded into engine commands.
+
+One marshmallow schema per client command, derived from the command record itself
+(its fields, their wire types from ``engine.core`` and their defaults), so a command
+is declared once, in its engine slice.
+"""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+import dataclasses
+import typing
+from types import UnionType
+from typing import Annotated
 
-from facilitator.engine import commands as c
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+
+from facilitator.engine import COMMANDS
+from facilitator.engine.core import MAX_REF, Wire, hints
 
 from .errors import WireError
 
-MAX_ID = 100
+COMMAND_ID = validate.Length(min=8, max=64)
 
 
-def Ref(**kw):
-    return fields.String(validate=validate.Length(min=1, max=MAX_ID), **kw)
+def _field(hint, default):
+    """The marshmallow field for one record field: its ``Wire`` annotation says how it travels."""
+    optional, hint = _optional(hint)
+    wire = next((m for m in typing.get_args(hint)[1:] if isinstance(m, Wire)), None) \
+        if typing.get_origin(hint) is Annotated else None
+    base = typing.get_args(hint)[0] if typing.get_origin(hint) is Annotated else hint
+    kw = {"required": True} if default is dataclasses.MISSING else {"load_default": _wire_default(default)}
+    if optional:
+        kw["allow_none"] = True
+    if wire is None:
+        if base is bool:
+            return fields.Boolean(strict=True, **kw)
+        raise TypeError(f"no wire type for {hint!r}")
+    kind = wire.kind
+    if kind == "ref":
+        return fields.String(validate=validate.Length(min=wire.min, max=wire.max), **kw)
+    if kind == "text":
+        return fields.String(**kw)
+    if kind == "number":
+        return fields.Integer(strict=True, validate=validate.Range(min=wire.min), **kw)
+    if kind == "int":
+        return fields.Integer(strict=True, validate=validate.Range(wire.min, wire.max), **kw)
+    if kind in ("refs", "pair"):
+        length = validate.Length(equal=2) if kind == "pair" else validate.Length(max=wire.max)
+        return fields.List(fields.String(validate=validate.Length(min=1, max=MAX_REF)), validate=length, **kw)
+    if kind == "numbers":
+        return fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)),
+                           validate=validate.Length(max=wire.max), **kw)
+    if kind == "records":
+        element = typing.get_args(base)[0]
+        return fields.List(fields.Nested(schema_for(element)), validate=validate.Length(max=wire.max), **kw)
+    raise TypeError(f"unknown wire kind {kind!r}")
 
 
-def Refs(**kw):
-    return fields.List(Ref(), validate=validate.Length(max=50), **kw)
+def _optional(hint):
+    if typing.get_origin(hint) in (typing.Union, UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(options) == 1:
+            return True, options[0]
+    return False, hint
 
 
-def Number(**kw):
-    return fields.Integer(strict=True, validate=validate.Range(min=1), **kw)
+def _wire_default(default):
+    return list(default) if isinstance(default, tuple) else default
 
 
-class CommandSchema(Schema):
-    """Base: unknown keys are refused; ``seq`` is the state the client decided against (optional)."""
+def _to_record(cls, data: dict):
+    """Loaded data -> the record: lists become tuples (nested records are built by their own schemas)."""
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
-    command = None
 
-    class Meta:
-        unknown = RAISE
+_SCHEMAS: dict[type, type[Schema]] = {}
 
-    type = fields.String(required=True)
-    seq = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0))
 
-    @post_load
+def schema_for(cls) -> type[Schema]:
+    """The schema of a command record or of a record nested in one (cached). Unknown keys are refused."""
+    found = _SCHEMAS.get(cls)
+    if found is not None:
+        return found
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    attrs = {name: _field(hint, defaults[name]) for name, hint in hints(cls).items()}
+    attrs["Meta"] = type("Meta", (), {"unknown": RAISE})
+    is_command = cls in COMMANDS.values()
+    if is_command:
+        # The envelope: ``type``; ``seq``, the state the client decided on; ``command_id``, its own name for
+        # this command (a resend with the same id is not applied twice).
+        attrs["type"] = fields.String(required=True)
+        attrs["seq"] = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0))
+        attrs["command_id"] = fields.String(load_default=None, validate=COMMAND_ID)
+
     def make(self, data, **kw):
-        data.pop("type")
-        seq = data.pop("seq")
-        args = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        return self.command(**args), seq
+        if not is_command:
+            return _to_record(cls, data)
+        envelope = {k: data.pop(k) for k in ("type", "seq", "command_id")}
+        return _to_record(cls, data), envelope
+
+    attrs["make"] = post_load(make)
+    found = _SCHEMAS[cls] = type(f"{cls.__name__}Schema", (Schema,), attrs)
+    return found
 
 
-class ClauseSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    clause_type = Ref(required=True)
-    terms = fields.String(load_default="")
-
-    @post_load
-    def make(self, data, **kw):
-        return c.Clause(data["clause_type"], data["terms"])
+CLIENT_COMMANDS: dict[str, type] = {name: cls for name, cls in COMMANDS.items() if cls.CLIENT}
 
 
-def Clauses(**kw):
-    return fields.List(fields.Nested(ClauseSchema), validate=validate.Length(max=30), **kw)
-
-
-class PostMessage(CommandSchema):
-    command = c.PostMessage
-    channel = Ref(required=True)
-    text = fields.String(required=True)
-
-
-class OpenBackchannel(CommandSchema):
-    command = c.OpenBackchannel
-    delegations = Refs(required=True)
-
-
-class PlaySignal(CommandSchema):
-    command = c.PlaySignal
-    card = Ref(required=True)
-    to = Refs(load_default=list)
-    toward = Refs(load_default=list)
-
-
-class WithdrawSignal(CommandSchema):
-    command = c.WithdrawSignal
-    play = Number(required=True)
-
-
-class DraftProposal(CommandSchema):
-    command = c.DraftProposal
-    table = Ref(required=True)
-    title = fields.String(required=True)
-    clauses = Clauses(required=True)
-    links = fields.List(Number(), load_default=list, validate=validate.Length(max=20))
-
-
-class AmendProposal(CommandSchema):
-    command = c.AmendProposal
-    proposal = Number(required=True)
-    clauses = Clauses(required=True)
-    title = fields.String(load_default=None)
-    links = fields.List(Number(), load_default=None, validate=validate.Length(max=20))
-
-
-class SignProposal(CommandSchema):
-    command = c.SignProposal
-    proposal = Number(required=True)
-    version = Number(load_default=None)
-
-
-class WithdrawProposal(CommandSchema):
-    command = c.WithdrawProposal
-    proposal = Number(required=True)
-
-
-class FireInject(CommandSchema):
-    command = c.FireInject
-    inject = Ref(load_default=None)
-    to = Refs(load_default=None)
-    title = fields.String(load_default=None)
-    text = fields.String(load_default=None)
-
-    @validates_schema
-    def deck_or_ad_hoc(self, data, **kw):
-        if data.get("inject") is None and (data.get("title") is None or data.get("text") is None):
-            raise ValidationError("Name a deck inject, or give a title and a text for an ad hoc one.")
-        if data.get("inject") is not None and (data.get("title") is not None or data.get("text") is not None):
-            raise ValidationError("Name a deck inject or write an ad hoc one, not both.")
-
-
-class AdjustIndicator(CommandSchema):
-    command = c.AdjustIndicator
-    indicator = Ref(required=True)
-    delta = fields.Integer(required=True, strict=True, validate=validate.Range(-1000, 1000))
-    reason = fields.String(required=True)
-
-
-class AdjustRelation(CommandSchema):
-    command = c.AdjustRelation
-    between = fields.List(Ref(), required=True, validate=validate.Length(equal=2))
-    reason = fields.String(required=True)
-    trust = fields.Integer(strict=True, load_default=0, validate=validate.Range(-100, 100))
-    readiness = fields.Integer(strict=True, load_default=0, validate=validate.Range(-10, 10))
-
-
-class ExtendClock(CommandSchema):
-    command = c.ExtendClock
-    minutes = fields.Integer(required=True, strict=True)
-
-
-def _bare(command_class):
-    return type(command_class.__name__, (CommandSchema,), {"command": command_class})
-
-
-CLIENT_COMMANDS: dict[str, type[CommandSchema]] = {
-    s.command.type: s for s in (
-        PostMessage, OpenBackchannel, PlaySignal, WithdrawSignal, DraftProposal, AmendProposal, SignProposal,
-        WithdrawProposal, FireInject, AdjustIndicator, AdjustRelation, ExtendClock,
-        _bare(c.AdvancePhase), _bare(c.PauseClock), _bare(c.ResumeClock), _bare(c.DrawCeasefireRisk),
-        _bare(c.EndExercise),
-    )
-}
-
-
-def load_command(payload) -> tuple[object, int | None]:
-    """A client payload -> (engine command, expected seq or None); ``WireError`` names what is wrong."""
+def load_command(payload) -> tuple[object, dict]:
+    """A client payload -> (engine command, ``{type, seq, command_id}``); ``WireError`` names what is wrong."""
     if not isinstance(payload, dict):
         raise WireError("invalid", "A command is an object with a 'type' field.", {"": "not an object"})
     kind = payload.get("type")
-    schema = CLIENT_COMMANDS.get(kind) if isinstance(kind, str) else None
-    if schema is None:
+    command = CLIENT_COMMANDS.get(kind) if isinstance(kind, str) else None
+    if command is None:
         known = ", ".join(sorted(CLIENT_COMMANDS))
         raise WireError("unknown_command", f"Unknown command type {kind!r}. Known types: {known}.",
                         {"type": "unknown"})
     try:
-        return schema().load(payload)
+        return schema_for(command)().load(payload)
     except ValidationError as exc:
         raise WireError.from_validation(exc, f"'{kind}' command") from None

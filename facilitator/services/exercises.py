@@ -1,34 +1,42 @@
-"""Exercises: create one from a deck, admit people, and run commands through the engine.
+"""Exercises: create one from a deck, admit people, run commands, and publish what each perspective sees.
 
-Every command is decided against the current state, appended in one write
-transaction, committed, and only then published to listeners (the realtime
-broadcaster). States are cached per exercise and caught up from the log, so a
-command costs the new events, not a replay of the whole session.
+The pipeline of a command, in one place (``execute``): decide (the engine folds every event
+as it decides, so an event that cannot be folded is never stored), append, commit, then publish.
+Writers to one exercise queue on its lock, in order; publishing happens after the lock is
+released, in commit order, and a failure while publishing is logged, never turned into a
+failed command. States are cached per exercise and caught up from the log, so a command
+costs its new events, not a replay of the whole session.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy import select
 
 from facilitator.decks import deck_from_data
 from facilitator.decks.catalog import DeckCatalog
-from facilitator.engine import Actor, Event, ExerciseState, RuleError, decide, evolve, initial_state, view_state
-from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE, UMPIRE_ACTOR, visible_to
-from facilitator.engine.commands import ClearPresence, MarkPresence, SeatParticipant
+from facilitator.engine import Actor, ClearPresence, Event, ExerciseState, MarkPresence, RuleError, SeatParticipant, \
+    evolve, initial_state, run, visible_events
+from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE_ACTOR
 from facilitator.persistence import Database, EventStore
-from facilitator.engine.events import PARTICIPANT_CONNECTED
 from facilitator.persistence.models import EventRow, ExerciseRow, ParticipantRow, SeatRow
 
 from . import tokens
+from .feed import Feed
 
-Listener = Callable[[str, list[Event]], None]
+log = logging.getLogger(__name__)
+
+Listener = Callable[[str, dict[str, dict]], None]  # (exercise id, {perspective key: payload})
 _PAGE_BATCH = 1000
+HISTORY_BATCH = 500  # events per message when a client catches up
 
 
 @dataclass(frozen=True)
@@ -48,12 +56,40 @@ class Identity:
     exercise_id: str
     actor: Actor
 
+    @property
+    def issuer(self) -> str:
+        """Whose ``command_id``s these are: the participant, or the umpire's (or observers') shared token."""
+        return self.actor.participant or self.actor.role
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A command's result: the seq the log stood at after it, its events, and whether it had been applied before."""
+
+    seq: int
+    events: list[Event]
+    duplicate: bool = False
+
 
 @dataclass
-class _Cached:
+class _Publication:
+    events: list[Event]
     state: ExerciseState
-    title: str
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    emit: bool = True  # False for events another process committed (and published)
+
+
+@dataclass
+class _Live:
+    """One exercise in this process: its state, its writers' lock, and what is still to publish."""
+
+    state: ExerciseState
+    lock: threading.Lock = field(default_factory=threading.Lock)  # writers, in turn
+    outbox: deque = field(default_factory=deque)  # committed, not yet published, in seq order
+    publishing: threading.Lock = field(default_factory=threading.Lock)  # publication, and attaching readers
+    feed: Feed = None  # what each perspective was last sent; moved on by publication only
+
+    def __post_init__(self):
+        self.feed = Feed(self.state)
 
 
 def now() -> datetime:
@@ -66,11 +102,12 @@ class ExerciseService:
         self.catalog = catalog
         self.store = EventStore()
         self._listeners: list[Listener] = []
-        self._cache: dict[str, _Cached] = {}
-        self._cache_lock = threading.Lock()
+        self._live: dict[str, _Live] = {}
+        self._live_lock = threading.Lock()
 
     def subscribe(self, listener: Listener) -> None:
-        """``listener(exercise_id, events)`` is called after each commit, in seq order per exercise."""
+        """``listener(exercise_id, payloads)`` is called after each commit, in seq order per exercise, with
+        one payload per perspective that has something new (see ``Feed.advance``)."""
         self._listeners.append(listener)
 
     # ---- creating and admitting -------------------------------------------
@@ -146,69 +183,127 @@ class ExerciseService:
                 return Identity(row.id, Actor(OBSERVER, name="Observer"))
         return None
 
-    # ---- commands -------------------------------------------------------------
+    # ---- commands -------------------------------------------------------------------------------
 
     def execute(self, exercise_id: str, command, actor: Actor, expected_seq: int | None = None,
-                also: Callable | None = None) -> list[Event]:
-        """Decide ``command``, store its events, commit, then tell listeners. Returns the stored events.
+                command_id: str | None = None, issuer: str | None = None, also: Callable | None = None) -> Applied:
+        """Decide ``command``, store its events, commit, then publish. Returns what was applied.
 
-        ``also(session)`` runs in the same transaction (e.g. the participant row of a join).
+        ``expected_seq``: the seq the sender decided on (``stale`` if the log has moved since).
+        ``command_id`` (with ``issuer``, whose id it is): a command already applied under that id is not
+        applied again; its original result comes back with ``duplicate`` set. ``also(session)`` runs in
+        the same transaction (e.g. the participant row of a join). Raises ``RuleError``.
         """
-        cached = self._cached(exercise_id)
-        with cached.lock:  # one writer per exercise in this process keeps publication in seq order
+        live = self._get(exercise_id)
+        with live.lock:
             at = now()
             with self.db.write() as session:
-                state = self._catch_up(session, exercise_id, cached.state)
+                state = self._catch_up(session, live)
+                if command_id is not None:
+                    seq = self.store.applied(session, exercise_id, issuer or actor.role, command_id)
+                    if seq is not None:
+                        return Applied(seq, [], duplicate=True)
                 if expected_seq is not None and expected_seq != state.seq:
                     raise RuleError("stale", f"The exercise has moved on (seq {state.seq}, you acted on "
                                              f"{expected_seq}); look again and retry.", {"seq": state.seq})
-                events = decide(state, command, actor, at)
+                events, after = run(state, command, actor, at)
                 if also is not None:
                     also(session)
-                stored = self.store.append(session, exercise_id, events, at, expected_seq=state.seq)
-            for event in stored:
-                state = evolve(state, event)
-            cached.state = state
-            if stored:
-                for listener in self._listeners:
-                    listener(exercise_id, stored)
-        return stored
-
-    def exclusive(self, exercise_id: str) -> threading.Lock:
-        """Hold off this process's commits to ``exercise_id`` (while a client joins and catches up)."""
-        return self._cached(exercise_id).lock
+                self.store.append(session, exercise_id, events, state.seq)
+                if command_id is not None:
+                    self.store.remember(session, exercise_id, issuer or actor.role, command_id, command.TYPE,
+                                        after.seq, at)
+            live.state = after
+            if events:
+                live.outbox.append(_Publication(events, after))
+        self._publish(live)
+        return Applied(after.seq, events)
 
     def clear_presence(self) -> int:
-        """Mark everyone disconnected in every exercise (at start-up, when no connection can survive)."""
+        """Mark everyone disconnected in every exercise where someone was (at start-up: no connection survives)."""
         with self.db.read() as session:
             touched = session.scalars(select(EventRow.exercise_id).distinct()
-                                      .where(EventRow.type == PARTICIPANT_CONNECTED)).all()
-        return sum(len(self.execute(exercise_id, ClearPresence(), UMPIRE_ACTOR)) for exercise_id in touched)
+                                      .where(EventRow.type == "participant_connected")).all()
+        return sum(len(self.execute(exercise_id, ClearPresence(), UMPIRE_ACTOR).events) for exercise_id in touched)
 
     def mark_presence(self, identity: Identity, connected: bool) -> None:
         if identity.actor.role == DELEGATION and identity.actor.participant:
             self.execute(identity.exercise_id, MarkPresence(identity.actor.participant, connected), identity.actor)
 
-    # ---- reading --------------------------------------------------------------
+    # ---- publishing ---------------------------------------------------------------------------------
+
+    def _publish(self, live: _Live) -> None:
+        """Publish what ``live`` has committed, unless another thread is at it (it will publish ours too)."""
+        while live.outbox:
+            if not live.publishing.acquire(blocking=False):
+                return
+            try:
+                self._drain(live)
+            finally:
+                live.publishing.release()
+
+    def _drain(self, live: _Live) -> None:
+        """Publish everything in the outbox, in order (the caller holds ``live.publishing``)."""
+        while live.outbox:
+            publication = live.outbox.popleft()
+            try:
+                payloads = live.feed.advance(publication.events, publication.state)
+                if publication.emit and payloads:
+                    for listener in self._listeners:
+                        listener(publication.state.exercise_id, payloads)
+            except Exception:  # committed is committed: a failed publication must not fail the command
+                log.exception("publishing seq %s of exercise %s failed", publication.state.seq,
+                              publication.state.exercise_id)
+
+    @contextmanager
+    def _attaching(self, live: _Live) -> Iterator[None]:
+        """Hold publication still (for a reader joining the live stream), then publish what waited meanwhile."""
+        live.publishing.acquire()
+        try:
+            self._drain(live)
+            yield
+        finally:
+            live.publishing.release()
+        self._publish(live)
+
+    def attach(self, identity: Identity, last_seq: int | None, deliver: Callable[[dict, list[list[dict]]], None]) \
+            -> int:
+        """Bring one connection up to date and into the live stream, with nothing lost or repeated.
+
+        While publication is held still, calls ``deliver(sync, history)`` once: ``sync`` is the connection's
+        ``sync`` payload (its perspective's view as last published, at seq S), ``history`` the events it may
+        see with ``last_seq < seq <= S``, in batches (none if ``last_seq`` is None). ``deliver`` must send
+        both and join the perspective's room before returning: every later publication reaches it. Returns S.
+        """
+        live = self._get(identity.exercise_id)
+        with self._attaching(live):
+            sync = live.feed.sync(identity.actor, now())
+            seq = live.feed.seq
+            history = []
+            if last_seq is not None and last_seq < seq:
+                found = self.events(identity.exercise_id, identity.actor, after=last_seq, upto=seq)
+                deck = live.state.deck
+                history = [[e.to_dict(deck) for e in found[i:i + HISTORY_BATCH]]
+                           for i in range(0, len(found), HISTORY_BATCH)]
+            deliver(sync, history)
+        return seq
+
+    # ---- reading ------------------------------------------------------------------------------------
 
     def state(self, exercise_id: str) -> ExerciseState:
         """The current state, caught up with anything other processes appended."""
-        cached = self._cached(exercise_id)
-        with self.db.read() as session:
-            state = self._catch_up(session, exercise_id, cached.state)
-        return state
+        live = self._get(exercise_id)
+        with live.lock, self.db.read() as session:
+            return self._catch_up(session, live)
 
-    def sync(self, exercise_id: str, viewer: Actor, now: datetime) -> dict:
-        """The ``sync`` payload: the current state as ``viewer`` may see it, with the exercise's id and title."""
-        state = self.state(exercise_id)
-        view = view_state(state, viewer, now)
-        view["exercise"].update(id=exercise_id, title=self._cached(exercise_id).title)
-        return {"state": view, "last_seq": state.seq, "server_time": now.isoformat()}
+    def deck(self, exercise_id: str):
+        """The deck an exercise is played with (as it was when the exercise was created)."""
+        return self._get(exercise_id).state.deck
 
     def events(self, exercise_id: str, viewer: Actor, after: int = 0, upto: int | None = None) -> list[Event]:
-        """The stored events ``viewer`` may see, in order (the one filter for resume, replay and export)."""
+        """The stored events ``viewer`` may see, in order."""
         with self.db.read() as session:
-            return [e for e in self.store.load(session, exercise_id, after, upto) if visible_to(e, viewer)]
+            return visible_events(self.store.load(session, exercise_id, after, upto), viewer)
 
     def page(self, exercise_id: str, viewer: Actor, after: int = 0, before: int | None = None, limit: int = 500,
              channel: str | None = None) -> tuple[list[Event], bool]:
@@ -224,7 +319,7 @@ class ExerciseService:
             while len(found) <= limit:
                 batch = self.store.load(session, exercise_id, after=low, upto=high, channel=channel,
                                         newest_first=backwards, limit=_PAGE_BATCH)
-                found += [e for e in batch if visible_to(e, viewer)]
+                found += visible_events(batch, viewer)
                 if len(batch) < _PAGE_BATCH:
                     break
                 if backwards:
@@ -243,7 +338,8 @@ class ExerciseService:
         info.update({"last_seq": state.seq, "ended": state.ended,
                      "phase": state.phase.name if state.phase else None,
                      "delegations": [{"id": d.id, "name": d.name,
-                                      "members": sum(1 for p in state.participants.values() if p.delegation == d.id)}
+                                      "members": sum(1 for p in state.participants.members.values()
+                                                      if p.delegation == d.id)}
                                      for d in state.deck.delegations]})
         return info
 
@@ -263,19 +359,26 @@ class ExerciseService:
             raise RuleError("not_found", f"There is no exercise '{exercise_id}'.", {"exercise": "unknown"})
         return row
 
-    def _cached(self, exercise_id: str) -> _Cached:
-        with self._cache_lock:
-            cached = self._cache.get(exercise_id)
-        if cached is not None:
-            return cached
+    def _get(self, exercise_id: str) -> _Live:
+        with self._live_lock:
+            live = self._live.get(exercise_id)
+        if live is not None:
+            return live
         with self.db.read() as session:
             row = self._row(session, exercise_id)
-            state = initial_state(deck_from_data(row.deck, f"exercise {exercise_id}"), row.seed)
-            title = row.title
-        with self._cache_lock:
-            return self._cache.setdefault(exercise_id, _Cached(state, title))
+            state = initial_state(deck_from_data(row.deck, f"exercise {exercise_id}"), row.seed, row.id, row.title)
+        with self._live_lock:
+            return self._live.setdefault(exercise_id, _Live(state))
 
-    def _catch_up(self, session, exercise_id: str, state: ExerciseState) -> ExerciseState:
-        for event in self.store.load(session, exercise_id, after=state.seq):
-            state = evolve(state, event)
-        return state
+    def _catch_up(self, session, live: _Live) -> ExerciseState:
+        """Fold what was appended since ``live.state`` (by another process); queued so feeds stay in step.
+
+        The caller holds ``live.lock``."""
+        found = self.store.load(session, live.state.exercise_id, after=live.state.seq)
+        if found:
+            state = live.state
+            for event in found:
+                state = evolve(state, event)
+            live.state = state
+            live.outbox.append(_Publication(found, state, emit=False))
+        return live.state

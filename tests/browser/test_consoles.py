@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from playwright.sync_api import expect
 
 from facilitator.engine.audience import UMPIRE_ACTOR
-from facilitator.engine.commands import AdvancePhase, Clause, DraftProposal, SignProposal
+from facilitator.engine import AdvancePhase, Clause, DraftProposal, SignProposal
 from flows import channel, confirm_click, join, open_console, post, tab
 
 

@@ -16,7 +16,7 @@ def test_a_short_exercise_played_in_three_browsers(live_server, watched):
     expect(home.get_by_test_id("created")).to_contain_text("Seminar group B")
     assert set(links["join"]) == {"ukraine", "russia", "turkey", "un"}
     for qr in home.locator("img.qr").all():  # QR codes drawn by the server, not an outside service
-        assert qr.get_attribute("src").startswith("/qr.svg?data=")
+        assert qr.get_attribute("src").startswith("/api/qr.svg?data=")
         assert home.evaluate("(img) => img.complete && img.naturalWidth > 0", qr.element_handle())
     home.get_by_test_id("created").scroll_into_view_if_needed()
     screenshot(home, "home")

@@ -8,7 +8,7 @@ import json
 from playwright.sync_api import expect
 
 from facilitator.engine.audience import UMPIRE_ACTOR
-from facilitator.engine.commands import AdvancePhase, PostMessage
+from facilitator.engine import AdvancePhase, PostMessage
 from flows import tab
 
 MESSAGES = 5000

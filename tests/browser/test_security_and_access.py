@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from facilitator.engine.audience import UMPIRE_ACTOR
-from facilitator.engine.commands import AdvancePhase
+from facilitator.engine import AdvancePhase
 from flows import PHONE, join, open_console, tab
 
 STATIC = Path(__file__).resolve().parents[2] / "static"

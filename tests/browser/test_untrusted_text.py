@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from facilitator.engine.audience import UMPIRE_ACTOR, Actor
-from facilitator.engine.commands import AdvancePhase, Clause, DraftProposal, SignProposal
+from facilitator.engine import AdvancePhase, Clause, DraftProposal, SignProposal
 from flows import join, open_console, post, tab
 
 NAME = "<img src=x onerror=alert(1)>"

@@ -34,7 +34,7 @@ export async function api(path, {method = 'GET', body, token, signal} = {}) {
 export const listScenarios = () => api('/api/scenarios');
 export const createExercise = (deck, title) => api('/api/exercises', {method: 'POST', body: title ? {deck, title} : {deck}});
 export const joinExercise = (code, name) => api('/api/join', {method: 'POST', body: name == null ? {code} : {code, name}});
-export const whoami = (token) => api('/whoami', {token});
+export const whoami = (token) => api('/api/whoami', {token});
 
 /** One page of the caller's view of the log: {events, more}. */
 export function fetchEvents(exerciseId, token, {before, after, limit, channel} = {}) {

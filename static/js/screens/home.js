@@ -6,7 +6,7 @@ import {storage} from '../lib/store.js';
 import {copyButton, errorLine, showError} from '../components/ui.js';
 
 function qr(url, label) {
-  return h('img', {class: 'qr', src: `/qr.svg?data=${encodeURIComponent(url)}`, alt: `QR code: ${label}`,
+  return h('img', {class: 'qr', src: `/api/qr.svg?data=${encodeURIComponent(url)}`, alt: `QR code: ${label}`,
                    width: '132', height: '132', loading: 'lazy'});
 }
 

@@ -1,0 +1,237 @@
+"""Phases and the clock: the umpire opens each phase (its countdown starts), pauses, resumes and adjusts
+the clock, and ends the exercise. Tables open and close with the phases (see ``state.table_open``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from .audience import Audience
+from .ceasefire import draw_risks
+from .core import Description, Int, Outcome, command, decides, event, evolves, initial, record, view
+from .errors import RuleError
+from .guards import started, umpire
+from .indicators import change_indicator
+from .visibility import sees
+
+MAX_ADJUST = 120  # minutes, either way
+
+# ---- state -----------------------------------------------------------------------------------------
+
+
+@record
+class Clock:
+    phase_index: int = -1  # -1: briefing, before the first phase
+    running: bool = False
+    remaining: float = 0.0  # seconds left at ``since`` (running) or now (paused)
+    since: datetime | None = None
+    ended: bool = False
+
+    def remaining_at(self, now: datetime) -> float:
+        if not self.running or self.since is None:
+            return max(0.0, self.remaining)
+        return max(0.0, self.remaining - (now - self.since).total_seconds())
+
+
+@initial
+def _initial(deck) -> dict:
+    return {"clock": Clock()}
+
+
+# ---- commands ----------------------------------------------------------------------------------------
+
+
+@command("advance_phase")
+class AdvancePhase:
+    """Open the first phase, or the next one (after the last: end the exercise)."""
+
+
+@command("pause_clock")
+class PauseClock:
+    pass
+
+
+@command("resume_clock")
+class ResumeClock:
+    pass
+
+
+@command("extend_clock")
+class ExtendClock:
+    """Add minutes to the phase's clock (or take them off, with a negative number; never below zero)."""
+
+    minutes: Int(-MAX_ADJUST, MAX_ADJUST)
+
+
+@command("end_exercise")
+class EndExercise:
+    pass
+
+
+# ---- events ------------------------------------------------------------------------------------------
+
+
+@event("phase_advanced")
+class PhaseAdvanced:
+    index: int
+    phase: str
+    name: str
+    minutes: int
+    brief: str
+    open_tables: tuple[str, ...] | None  # None: every table
+
+    def describe(self, deck) -> Description:
+        return Description("phase", f"Phase {self.index + 1}: {self.name} ({self.minutes} min)", self.brief or None)
+
+
+@event("clock_paused")
+class ClockPaused:
+    remaining: float  # seconds
+
+    def describe(self, deck) -> Description:
+        return Description("clock", "Clock paused")
+
+
+@event("clock_resumed")
+class ClockResumed:
+    remaining: float  # seconds
+
+    def describe(self, deck) -> Description:
+        return Description("clock", "Clock resumed")
+
+
+def _remaining_unknown(data: dict) -> dict:
+    """Version 1 added the minutes to the time left when the clock last started (not to the time left now)."""
+    return {**data, "remaining": None}
+
+
+@event("clock_extended", version=2, upgrades={1: _remaining_unknown})
+class ClockExtended:
+    minutes: int  # negative: time taken off
+    remaining: float | None  # seconds left once adjusted (None in old logs)
+
+    def describe(self, deck) -> Description:
+        what = "extended" if self.minutes > 0 else "shortened"
+        return Description("clock", f"Clock {what} by {abs(self.minutes)} min")
+
+
+@event("exercise_ended")
+class ExerciseEnded:
+    reason: str
+
+    def describe(self, deck) -> Description:
+        return Description("phase", "The exercise has ended", self.reason)
+
+
+# ---- rules -------------------------------------------------------------------------------------------
+
+
+@decides(AdvancePhase)
+def _advance(out: Outcome, cmd: AdvancePhase) -> None:
+    umpire(out.actor)
+    if out.state.ceasefire.current is not None and out.state.phase is not None:
+        draw_risks(out)
+    state = out.state
+    index = state.clock.phase_index + 1
+    if index >= len(state.deck.phases):
+        out.act(ExerciseEnded("last phase completed"), Audience.all())
+        return
+    if state.phase is not None:
+        for indicator in state.deck.indicators:
+            if indicator.per_phase:
+                change_indicator(out, indicator.id, indicator.per_phase, "drift at the change of phase")
+    phase = state.deck.phases[index]
+    out.act(PhaseAdvanced(index, phase.id, phase.name, phase.minutes, phase.brief, phase.open_tables),
+            Audience.all())
+
+
+def _clock_running(state, running: bool) -> None:
+    started(state)
+    if state.clock.running != running:
+        raise RuleError("conflict", "The clock is already " + ("paused." if running else "running."))
+
+
+@decides(PauseClock)
+def _pause(out: Outcome, cmd: PauseClock) -> None:
+    umpire(out.actor)
+    _clock_running(out.state, True)
+    out.act(ClockPaused(round(out.state.clock.remaining_at(out.now), 3)), Audience.all())
+
+
+@decides(ResumeClock)
+def _resume(out: Outcome, cmd: ResumeClock) -> None:
+    umpire(out.actor)
+    _clock_running(out.state, False)
+    out.act(ClockResumed(round(out.state.clock.remaining, 3)), Audience.all())
+
+
+@decides(ExtendClock)
+def _extend(out: Outcome, cmd: ExtendClock) -> None:
+    umpire(out.actor)
+    started(out.state)
+    if not cmd.minutes or abs(cmd.minutes) > MAX_ADJUST:
+        raise RuleError("invalid", f"Adjust the clock by 1 to {MAX_ADJUST} minutes, either way (not 0).",
+                        {"minutes": "out of range"})
+    left = out.state.clock.remaining_at(out.now)  # an expired clock has 0 left, not less
+    out.act(ClockExtended(cmd.minutes, round(max(0.0, left + cmd.minutes * 60), 3)), Audience.all())
+
+
+@decides(EndExercise)
+def _end(out: Outcome, cmd: EndExercise) -> None:
+    umpire(out.actor)
+    out.act(ExerciseEnded("ended by the umpire"), Audience.all())
+
+
+@evolves(PhaseAdvanced)
+def _phase_advanced(state, e: PhaseAdvanced, event):
+    return replace(state, clock=Clock(e.index, True, float(e.minutes * 60), event.at))
+
+
+@evolves(ClockPaused)
+def _paused(state, e: ClockPaused, event):
+    return replace(state, clock=replace(state.clock, running=False, remaining=float(e.remaining), since=None))
+
+
+@evolves(ClockResumed)
+def _resumed(state, e: ClockResumed, event):
+    return replace(state, clock=replace(state.clock, running=True, since=event.at))
+
+
+@evolves(ClockExtended)
+def _extended(state, e: ClockExtended, event):
+    clock = state.clock
+    if e.remaining is None:  # an old log: as it was played then
+        return replace(state, clock=replace(clock, remaining=clock.remaining + e.minutes * 60))
+    return replace(state, clock=replace(clock, remaining=float(e.remaining),
+                                        since=event.at if clock.running else None))
+
+
+@evolves(ExerciseEnded)
+def _ended(state, e: ExerciseEnded, event):
+    return replace(state, clock=replace(state.clock, running=False, remaining=0.0, since=None, ended=True))
+
+
+# ---- view --------------------------------------------------------------------------------------------
+
+
+@view("exercise", reads=("clock",))
+def _exercise(state, viewer) -> dict:
+    """The exercise, its phases and its clock: ``remaining`` seconds at ``at`` (while running, the client
+    counts down from there on the server's time)."""
+    deck, clock, phase = state.deck, state.clock, state.phase
+    return {
+        "id": state.exercise_id, "title": state.title or deck.title, "deck": deck.id, "deck_title": deck.title,
+        "summary": deck.summary, "audience": deck.audience, "ended": clock.ended,
+        "phase": None if phase is None else {"index": clock.phase_index, "id": phase.id, "name": phase.name,
+                                             "minutes": phase.minutes, "brief": phase.brief},
+        "phases": [{"id": p.id, "name": p.name, "minutes": p.minutes} for p in deck.phases],
+        "clock": {"running": clock.running, "remaining": round(clock.remaining, 3),
+                  "at": clock.since.isoformat() if clock.running and clock.since else None},
+        "readiness_ladder": list(deck.readiness_ladder),
+    }
+
+
+@view("debrief", reads=())
+def _debrief(state, viewer) -> list[str] | None:
+    """The deck's debrief questions, for exercise control."""
+    return list(state.deck.debrief) if sees(viewer, Audience.umpire_only()) else None

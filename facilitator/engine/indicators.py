@@ -1,0 +1,222 @@
+"""Indicators and relations: the situation's gauges, trust and readiness between delegations, and how
+the effects of cards, clauses, injects and incidents move them (always within their bounds)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import combinations
+from types import MappingProxyType
+from typing import Iterable
+
+from .audience import Audience
+from .core import Description, Int, Outcome, Pair, Ref, Text, command, decides, event, evolves, initial, names, \
+    record, signed, view
+from .deck import EVERYONE, UMPIRE_ONLY, Effects, Indicator
+from .errors import RuleError
+from .guards import MAX_TITLE, text, umpire
+from .state import pair
+from .visibility import sees
+
+
+def indicator_audience(indicator: Indicator) -> Audience:
+    """Who sees an indicator and its moves, as its deck says (``visible_to``)."""
+    if indicator.visible_to == EVERYONE:
+        return Audience.all()
+    if indicator.visible_to == UMPIRE_ONLY:
+        return Audience.umpire_only()
+    return Audience.of(indicator.visible_to)
+
+
+def relation_audience(key: tuple[str, str]) -> Audience:
+    """Trust and readiness between two delegations are known to the two of them."""
+    return Audience.of(key)
+
+
+def pairs_among(delegations: Iterable[str]) -> list[tuple[str, str]]:
+    return [pair(a, b) for a, b in combinations(sorted(set(delegations)), 2)]
+
+
+def pairs_with(delegation: str, others: Iterable[str]) -> list[tuple[str, str]]:
+    return [pair(delegation, o) for o in others if o != delegation]
+
+
+def effects_view(e: Effects) -> dict:
+    """Effects as a card or an inject shows them."""
+    return {"indicators": dict(e.indicators), "trust": e.trust, "readiness": e.readiness}
+
+
+# ---- state -----------------------------------------------------------------------------------------
+
+
+@record
+class RelationState:
+    trust: int  # 0-100
+    readiness: int  # a rung of the deck's readiness ladder
+
+
+@initial
+def _initial(deck) -> dict:
+    return {"indicators": MappingProxyType({i.id: i.start for i in deck.indicators}),
+            "relations": MappingProxyType({pair(*r.between): RelationState(r.trust, r.readiness)
+                                           for r in deck.relations})}
+
+
+# ---- commands ----------------------------------------------------------------------------------------
+
+
+@command("adjust_indicator")
+class AdjustIndicator:
+    indicator: Ref
+    delta: Int(-1000, 1000)
+    reason: Text
+
+
+@command("adjust_relation")
+class AdjustRelation:
+    between: Pair
+    reason: Text
+    trust: Int(-100, 100) = 0
+    readiness: Int(-10, 10) = 0
+
+
+# ---- events ------------------------------------------------------------------------------------------
+
+
+@event("indicator_changed")
+class IndicatorChanged:
+    indicator: str
+    name: str
+    delta: int
+    value: int
+    reason: str  # never names a private act: it reaches all who see the indicator
+
+    def describe(self, deck) -> Description:
+        return Description("indicator", f"{self.name}: {signed(self.delta)} → {self.value}", self.reason)
+
+
+@event("threshold_crossed")
+class ThresholdCrossed:
+    indicator: str
+    name: str
+    at: int
+    value: int
+    note: str
+
+    def describe(self, deck) -> Description:
+        return Description("alert", f"{self.name} crossed {self.at} (now {self.value})", self.note)
+
+
+@event("relation_changed")
+class RelationChanged:
+    between: tuple[str, str]
+    trust: int
+    readiness: int
+    readiness_label: str
+    trust_delta: int
+    readiness_delta: int
+    reason: str
+
+    def describe(self, deck) -> Description:
+        parts = []
+        if self.trust_delta:
+            parts.append(f"trust {signed(self.trust_delta)} → {self.trust}")
+        if self.readiness_delta:
+            parts.append(f"readiness → {self.readiness_label}")
+        return Description("relation", f"{names(deck, self.between)}: {', '.join(parts)}", self.reason)
+
+
+# ---- applying effects (used by every slice whose cards move the situation) ----------------------------
+
+
+def apply_effects(out: Outcome, effects: Effects, pairs: Iterable[tuple[str, str]], reason: str) -> None:
+    """Move indicators, and trust and readiness of ``pairs`` (or of the pairs the effects name)."""
+    for indicator_id, delta in effects.indicators.items():
+        change_indicator(out, indicator_id, delta, reason)
+    if effects.trust or effects.readiness:
+        for key in [pair(*p) for p in effects.pairs] or pairs:
+            change_relation(out, key, effects.trust, effects.readiness, reason)
+
+
+def change_indicator(out: Outcome, indicator_id: str, delta: int, reason: str, act: bool = False) -> None:
+    """Move an indicator within its bounds; nothing if it does not move. Crossed thresholds go to the umpire."""
+    indicator = out.state.deck.indicator(indicator_id)
+    old = out.state.indicators[indicator_id]
+    new = max(indicator.min, min(indicator.max, old + delta))
+    if new == old:
+        return
+    record_ = out.act if act else out.consequence
+    record_(IndicatorChanged(indicator_id, indicator.name, new - old, new, reason), indicator_audience(indicator))
+    for threshold in indicator.thresholds:
+        crossed = (old < threshold.at <= new) if threshold.rising else (old > threshold.at >= new)
+        if crossed:
+            out.consequence(ThresholdCrossed(indicator_id, indicator.name, threshold.at, new, threshold.note),
+                            Audience.umpire_only())
+
+
+def change_relation(out: Outcome, key: tuple[str, str], trust: int, readiness: int, reason: str,
+                    act: bool = False) -> None:
+    """Move trust (0-100) and readiness (on the ladder) of a tracked pair; nothing if nothing moves."""
+    current = out.state.relations.get(key)
+    if current is None:
+        return
+    ladder = out.state.deck.readiness_ladder
+    new_trust = max(0, min(100, current.trust + trust))
+    new_readiness = max(0, min(len(ladder) - 1, current.readiness + readiness))
+    if (new_trust, new_readiness) == (current.trust, current.readiness):
+        return
+    record_ = out.act if act else out.consequence
+    record_(RelationChanged(key, new_trust, new_readiness, ladder[new_readiness], new_trust - current.trust,
+                            new_readiness - current.readiness, reason), relation_audience(key))
+
+
+# ---- rules -------------------------------------------------------------------------------------------
+
+
+@decides(AdjustIndicator)
+def _adjust_indicator(out: Outcome, cmd: AdjustIndicator) -> None:
+    umpire(out.actor)
+    if out.state.deck.indicator(cmd.indicator) is None:
+        raise RuleError("not_found", f"There is no indicator '{cmd.indicator}'.", {"indicator": "unknown"})
+    reason = text(cmd.reason, "reason", MAX_TITLE)
+    if cmd.delta == 0:
+        raise RuleError("invalid", "An adjustment needs a non-zero delta.", {"delta": "zero"})
+    change_indicator(out, cmd.indicator, cmd.delta, reason, act=True)
+
+
+@decides(AdjustRelation)
+def _adjust_relation(out: Outcome, cmd: AdjustRelation) -> None:
+    umpire(out.actor)
+    key = pair(*cmd.between)
+    if key not in out.state.relations:
+        raise RuleError("not_found", f"No relation is tracked between {' and '.join(cmd.between)}.",
+                        {"between": "unknown"})
+    change_relation(out, key, cmd.trust, cmd.readiness, text(cmd.reason, "reason", MAX_TITLE), act=True)
+
+
+@evolves(IndicatorChanged)
+def _indicator_changed(state, e: IndicatorChanged, event):
+    return replace(state, indicators=MappingProxyType({**state.indicators, e.indicator: e.value}))
+
+
+@evolves(RelationChanged)
+def _relation_changed(state, e: RelationChanged, event):
+    relations = {**state.relations, pair(*e.between): RelationState(e.trust, e.readiness)}
+    return replace(state, relations=MappingProxyType(relations))
+
+
+# ---- view --------------------------------------------------------------------------------------------
+
+
+@view("indicators", reads=("indicators",), key="id")
+def _indicators(state, viewer) -> list[dict]:
+    return [{"id": i.id, "name": i.name, "min": i.min, "max": i.max, "value": state.indicators[i.id],
+             "description": i.description}
+            for i in state.deck.indicators if sees(viewer, indicator_audience(i))]
+
+
+@view("relations", reads=("relations",), key="id")
+def _relations(state, viewer) -> list[dict]:
+    ladder = state.deck.readiness_ladder
+    return [{"id": "~".join(key), "between": list(key), "trust": r.trust, "readiness": r.readiness,
+             "readiness_label": ladder[r.readiness]}
+            for key, r in sorted(state.relations.items()) if sees(viewer, relation_audience(key))]

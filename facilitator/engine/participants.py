@@ -1,0 +1,225 @@
+"""Participants: seating people in delegations, and who is connected (for the umpire)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Mapping
+
+from .audience import Audience
+from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, record, view
+from .errors import RuleError
+from .guards import MAX_NAME, known_delegations, text, umpire
+from .visibility import sees
+
+PRESENCE = Audience.umpire_only()  # who is connected is exercise control's business
+
+
+def private_audience(delegation_id: str) -> Audience:
+    """Who reads a delegation's private brief, objectives, red lines and hand."""
+    return Audience.of([delegation_id])
+
+
+# ---- state -----------------------------------------------------------------------------------------
+
+
+@record
+class Participant:
+    id: str
+    name: str
+    delegation: str
+    audience: Audience  # of the seating
+    connections: int = 0
+
+
+@record
+class Participants:
+    members: Mapping[str, Participant]
+
+    def names_in_use(self) -> set[str]:
+        return {p.name.casefold() for p in self.members.values()}
+
+
+@initial
+def _initial(deck) -> dict:
+    return {"participants": Participants(MappingProxyType({}))}
+
+
+def _with(parts: Participants, participant: Participant) -> Participants:
+    return Participants(MappingProxyType({**parts.members, participant.id: participant}))
+
+
+# ---- commands ----------------------------------------------------------------------------------------
+
+
+@command("seat_participant", client=False, after_end=True)
+class SeatParticipant:
+    """Seat a new member in a delegation (made by ``POST /api/join``)."""
+
+    participant: Ref
+    name: Text
+    delegation: Ref
+
+
+@command("mark_presence", client=False, after_end=True)
+class MarkPresence:
+    """One of a participant's connections came up or went down (made by the server)."""
+
+    participant: Ref
+    connected: bool
+
+
+@command("clear_presence", client=False, after_end=True)
+class ClearPresence:
+    """The server (re)started: no connection survived (made by the server)."""
+
+
+# ---- events ------------------------------------------------------------------------------------------
+
+
+@event("participant_seated")
+class ParticipantSeated:
+    participant: str
+    name: str
+    delegation: str
+
+    def describe(self, deck) -> Description:
+        return Description("people", f"{self.name} joined {deck.delegation(self.delegation).name}")
+
+
+def _connections_unknown(data: dict) -> dict:
+    """Logs before version 2 counted connections by adding and removing one per event."""
+    return {**data, "connections": None}
+
+
+@event("participant_connected", version=2, upgrades={1: _connections_unknown})
+class ParticipantConnected:
+    participant: str
+    name: str
+    delegation: str
+    connections: int | None  # open connections after this one (None in old logs: one more)
+
+    def describe(self, deck) -> Description:
+        many = f" ({self.connections} connections)" if self.connections and self.connections > 1 else ""
+        return Description("presence", f"{self.name} ({deck.delegation(self.delegation).name}) connected{many}")
+
+
+@event("participant_connection_closed")
+class ParticipantConnectionClosed:
+    """One of several connections closed: the participant is still connected."""
+
+    participant: str
+    name: str
+    delegation: str
+    connections: int  # still open
+
+    def describe(self, deck) -> Description:
+        return Description("presence", f"{self.name} ({deck.delegation(self.delegation).name}) closed a "
+                                       f"connection; still connected ({self.connections})")
+
+
+def _disconnected_v1(data: dict) -> dict:
+    return {**data, "connections": 0 if data.pop("all", False) else None}
+
+
+@event("participant_disconnected", version=2, upgrades={1: _disconnected_v1})
+class ParticipantDisconnected:
+    """The participant's last connection closed (or the server restarted)."""
+
+    participant: str
+    name: str
+    delegation: str
+    connections: int | None = 0  # None in old logs: one fewer
+    reason: str | None = None
+
+    def describe(self, deck) -> Description:
+        return Description("presence", f"{self.name} ({deck.delegation(self.delegation).name}) disconnected",
+                           self.reason)
+
+
+# ---- rules -------------------------------------------------------------------------------------------
+
+
+@decides(SeatParticipant)
+def _seat(out: Outcome, cmd: SeatParticipant) -> None:
+    state, actor = out.state, out.actor
+    if not actor.is_umpire and actor.participant != cmd.participant:
+        raise RuleError("forbidden", "A participant can only seat themselves.")
+    known_delegations(state, [cmd.delegation], "delegation")
+    name = text(cmd.name, "name", MAX_NAME)
+    if cmd.participant in state.participants.members:
+        raise RuleError("conflict", "This participant already has a seat.")
+    if name.casefold() in state.participants.names_in_use():
+        raise RuleError("name_taken", f"Someone in this exercise is already called '{name}'. Choose another name.",
+                        {"name": "taken"})
+    out.act(ParticipantSeated(cmd.participant, name, cmd.delegation), Audience.all())
+
+
+@decides(MarkPresence)
+def _mark_presence(out: Outcome, cmd: MarkPresence) -> None:
+    participant = out.state.participants.members.get(cmd.participant)
+    if participant is None:
+        return
+    if not out.actor.is_umpire and out.actor.participant != cmd.participant:
+        raise RuleError("forbidden", "Presence is reported by the server for the participant itself.")
+    who = (participant.id, participant.name, participant.delegation)
+    if cmd.connected:
+        out.act(ParticipantConnected(*who, participant.connections + 1), PRESENCE)
+    elif participant.connections > 1:
+        out.act(ParticipantConnectionClosed(*who, participant.connections - 1), PRESENCE)
+    elif participant.connections == 1:
+        out.act(ParticipantDisconnected(*who, 0), PRESENCE)
+
+
+@decides(ClearPresence)
+def _clear_presence(out: Outcome, cmd: ClearPresence) -> None:
+    umpire(out.actor)
+    for p in out.state.participants.members.values():
+        if p.connections:
+            out.act(ParticipantDisconnected(p.id, p.name, p.delegation, 0, "server restarted"), PRESENCE)
+
+
+@evolves(ParticipantSeated)
+def _seated(state, e: ParticipantSeated, event):
+    seated = Participant(e.participant, e.name, e.delegation, event.audience)
+    return replace(state, participants=_with(state.participants, seated))
+
+
+@evolves(ParticipantConnected, ParticipantConnectionClosed, ParticipantDisconnected)
+def _presence(state, e, event):
+    p = state.participants.members.get(e.participant)
+    if p is None:
+        return state
+    if e.connections is not None:
+        connections = e.connections
+    else:  # an old log: one connection more or less
+        connections = max(0, p.connections + (1 if isinstance(e, ParticipantConnected) else -1))
+    return replace(state, participants=_with(state.participants, replace(p, connections=connections)))
+
+
+# ---- view --------------------------------------------------------------------------------------------
+
+
+@view("delegations", reads=("participants", "signals"), key="id")
+def _delegations(state, viewer) -> list[dict]:
+    """Every delegation's public face and members; its private parts and hand for its own members."""
+    from .signals import card_view
+
+    members = [p for p in state.participants.members.values() if sees(viewer, p.audience)]
+    out = []
+    for d in state.deck.delegations:
+        entry = {"id": d.id, "name": d.name, "kind": d.kind, "public_brief": d.public_brief,
+                 "members": sorted(p.name for p in members if p.delegation == d.id)}
+        if sees(viewer, private_audience(d.id)):
+            entry.update(private_brief=d.private_brief, objectives=list(d.objectives), red_lines=list(d.red_lines),
+                         hand=[card_view(state.deck.signal(c)) for c in state.signals.hands.get(d.id, ())])
+        out.append(entry)
+    return out
+
+
+@view("presence", reads=("participants",), key="participant")
+def _presence_view(state, viewer) -> list[dict] | None:
+    if not sees(viewer, PRESENCE):
+        return None
+    return [{"participant": p.id, "name": p.name, "delegation": p.delegation, "connected": p.connections > 0,
+             "connections": p.connections} for p in state.participants.members.values()]

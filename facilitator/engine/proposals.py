@@ -1,0 +1,409 @@
+"""Proposals and agreements: drafted and amended at a table, signed by its parties, in force as a package.
+
+A proposal is known at its table (seated delegations and observers); once in force,
+everyone learns its terms and parties, but not who drafted it or how many versions it took.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+
+from .audience import Audience
+from .ceasefire import CeasefireBegan
+from .channels import table_audience
+from .core import Description, Number, Numbers, Outcome, Records, Ref, Text, command, decides, event, evolves, \
+    initial, names, record, view
+from .errors import RuleError
+from .guards import MAX_TEXT, MAX_TITLE, member, name_of, started, text
+from .indicators import apply_effects, pairs_among, pairs_with
+from .visibility import sees
+
+OPEN, SIGNED, IN_FORCE, WITHDRAWN = "open", "signed", "in_force", "withdrawn"
+MAX_CLAUSES, MAX_LINKS = 30, 20
+
+# ---- state -----------------------------------------------------------------------------------------
+
+
+@record
+class ClauseText:
+    clause_type: str
+    title: str
+    terms: str = ""
+
+
+@record
+class Proposal:
+    number: int
+    table: str
+    title: str
+    drafted_by: str
+    clauses: tuple[ClauseText, ...]
+    parties: tuple[str, ...]
+    audience: Audience  # who was told of its current version
+    links: tuple[int, ...] = ()
+    version: int = 1
+    signatures: tuple[str, ...] = ()
+    status: str = OPEN
+    in_force_audience: Audience | None = None  # who was told it entered into force
+
+    @property
+    def fully_signed(self) -> bool:
+        return set(self.parties) <= set(self.signatures)
+
+
+@record
+class Proposals:
+    items: tuple[Proposal, ...]
+
+    def get(self, number: int) -> Proposal | None:
+        return self.items[number - 1] if 1 <= number <= len(self.items) else None
+
+    def in_force(self) -> list[Proposal]:
+        return [p for p in self.items if p.status == IN_FORCE]
+
+
+@initial
+def _initial(deck) -> dict:
+    return {"proposals": Proposals(())}
+
+
+def _replace(proposals: Proposals, p: Proposal) -> Proposals:
+    return Proposals(proposals.items[:p.number - 1] + (p,) + proposals.items[p.number:])
+
+
+# ---- commands ----------------------------------------------------------------------------------------
+
+
+@record
+class Clause:
+    clause_type: Ref
+    terms: Text = ""
+
+
+@command("draft_proposal")
+class DraftProposal:
+    table: Ref
+    title: Text
+    clauses: Annotated[tuple[Clause, ...], Records(MAX_CLAUSES)]
+    links: Numbers(MAX_LINKS) = ()
+
+
+@command("amend_proposal")
+class AmendProposal:
+    proposal: Number
+    clauses: Annotated[tuple[Clause, ...], Records(MAX_CLAUSES)]
+    title: Text | None = None  # None: keep
+    links: Numbers(MAX_LINKS) | None = None  # None: keep
+
+
+@command("sign_proposal")
+class SignProposal:
+    proposal: Number
+    version: Number | None = None  # the version the signer read
+
+
+@command("withdraw_proposal")
+class WithdrawProposal:
+    proposal: Number
+
+
+# ---- events ------------------------------------------------------------------------------------------
+
+
+@event("proposal_drafted")
+class ProposalDrafted:
+    proposal: int
+    table: str
+    title: str
+    drafted_by: str
+    clauses: tuple[ClauseText, ...]
+    parties: tuple[str, ...]
+    links: tuple[int, ...]
+    version: int
+
+    def describe(self, deck) -> Description:
+        return Description("proposal", f"{names(deck, [self.drafted_by])} drafted proposal #{self.proposal} "
+                                       f"“{self.title}” at {deck.table(self.table).name}",
+                           "; ".join(c.title for c in self.clauses))
+
+
+@event("proposal_amended")
+class ProposalAmended:
+    proposal: int
+    title: str
+    clauses: tuple[ClauseText, ...]
+    links: tuple[int, ...]
+    version: int
+    amended_by: str
+
+    def describe(self, deck) -> Description:
+        return Description("proposal", f"{names(deck, [self.amended_by])} amended proposal #{self.proposal} "
+                                       f"(version {self.version})", self.title)
+
+
+@event("proposal_signed")
+class ProposalSigned:
+    proposal: int
+    delegation: str
+    version: int
+    signer: str | None  # display name
+
+    def describe(self, deck) -> Description:
+        by = f" ({self.signer})" if self.signer else ""
+        return Description("proposal", f"{names(deck, [self.delegation])} signed proposal #{self.proposal}{by}")
+
+
+@event("proposal_withdrawn")
+class ProposalWithdrawn:
+    proposal: int
+    by: str
+
+    def describe(self, deck) -> Description:
+        return Description("proposal", f"{names(deck, [self.by])} withdrew proposal #{self.proposal}")
+
+
+@event("agreement_entered_into_force")
+class AgreementInForce:
+    proposal: int
+    table: str
+    title: str
+    parties: tuple[str, ...]
+    links: tuple[int, ...]
+    clauses: tuple[ClauseText, ...]
+
+    def describe(self, deck) -> Description:
+        return Description("agreement", f"Agreement #{self.proposal} “{self.title}” is in force",
+                           f"Parties: {names(deck, self.parties)}")
+
+
+# ---- rules -------------------------------------------------------------------------------------------
+
+
+def _check_clauses(state, table, me: str, clauses) -> tuple[ClauseText, ...]:
+    if not clauses:
+        raise RuleError("invalid", "A proposal needs at least one clause.", {"clauses": "empty"})
+    checked = []
+    for i, clause in enumerate(clauses):
+        kind = state.deck.clause_type(clause.clause_type)
+        if kind is None:
+            raise RuleError("not_found", f"There is no clause type '{clause.clause_type}'.",
+                            {f"clauses.{i}.clause_type": "unknown"})
+        if kind.offered_by and me not in kind.offered_by:
+            who = " or ".join(name_of(state, d) for d in kind.offered_by)
+            raise RuleError("not_offerable", f"Only {who} can offer '{kind.title}'.",
+                            {f"clauses.{i}.clause_type": "not yours to offer"})
+        absent = [d for d in kind.requires_parties if d not in table.delegations]
+        if absent:
+            who = ", ".join(name_of(state, d) for d in absent)
+            raise RuleError("missing_party", f"'{kind.title}' cannot be agreed without {who}, and {who} "
+                                             f"is not a party at '{table.name}'.",
+                            {f"clauses.{i}.clause_type": f"needs {who} at the table"})
+        terms = (clause.terms or "").strip()
+        if len(terms) > MAX_TEXT:
+            raise RuleError("too_long", f"Clause {i + 1} terms exceed {MAX_TEXT} characters.",
+                            {f"clauses.{i}.terms": "too long"})
+        checked.append(ClauseText(kind.id, kind.title, terms))
+    return tuple(checked)
+
+
+def _check_links(state, links, own: int | None) -> tuple[int, ...]:
+    """Linked proposals may stand at other tables (packages span tables): they are named by number."""
+    for number in links:
+        linked = state.proposals.get(number)
+        if linked is None or number == own:
+            raise RuleError("not_found", f"Cannot link to proposal #{number}.", {"links": number})
+        if linked.status == WITHDRAWN:
+            raise RuleError("conflict", f"Proposal #{number} was withdrawn.", {"links": number})
+    return tuple(sorted(set(links)))
+
+
+def _seated_table(state, table_id: str, me: str):
+    table = state.deck.table(table_id)
+    if table is None:
+        raise RuleError("not_found", f"There is no table '{table_id}'.", {"table": "unknown"})
+    if me not in table.seated:
+        raise RuleError("forbidden", f"{name_of(state, me)} does not sit at '{table.name}'.")
+    if not state.table_open(table.id):
+        raise RuleError("closed", f"'{table.name}' is closed at this point of the exercise.")
+    return table
+
+
+def _check_readiness(state, table) -> None:
+    """Formal proposals at a table wait until every pair of its parties has climbed far enough."""
+    ladder = state.deck.readiness_ladder
+    for key in pairs_among(table.delegations):
+        relation = state.relations.get(key)
+        if relation is not None and relation.readiness < table.min_readiness:
+            who = " and ".join(name_of(state, d) for d in key)
+            raise RuleError("not_ready", f"Proposals at '{table.name}' need '{ladder[table.min_readiness]}' "
+                                         f"between {who}; they are at '{ladder[relation.readiness]}'.")
+
+
+def _open_proposal(out: Outcome, number: int, me: str):
+    proposal = out.state.proposals.get(number)
+    if proposal is None or not sees(out.actor, proposal.audience):
+        raise RuleError("not_found", f"There is no proposal #{number}.", {"proposal": "unknown"})
+    table = _seated_table(out.state, proposal.table, me)
+    if proposal.status not in (OPEN, SIGNED):
+        raise RuleError("conflict", f"Proposal #{number} is {proposal.status.replace('_', ' ')}.")
+    return proposal, table
+
+
+@decides(DraftProposal)
+def _draft(out: Outcome, cmd: DraftProposal) -> None:
+    state = out.state
+    me = member(out.actor)
+    started(state)
+    table = _seated_table(state, cmd.table, me)
+    _check_readiness(state, table)
+    title = text(cmd.title, "title", MAX_TITLE)
+    clauses = _check_clauses(state, table, me, cmd.clauses)
+    links = _check_links(state, cmd.links, None)
+    number = len(state.proposals.items) + 1
+    out.act(ProposalDrafted(number, table.id, title, me, clauses, table.delegations, links, 1), table_audience(table))
+
+
+@decides(AmendProposal)
+def _amend(out: Outcome, cmd: AmendProposal) -> None:
+    me = member(out.actor)
+    proposal, table = _open_proposal(out, cmd.proposal, me)
+    title = text(cmd.title, "title", MAX_TITLE) if cmd.title is not None else proposal.title
+    clauses = _check_clauses(out.state, table, me, cmd.clauses)
+    links = _check_links(out.state, cmd.links, proposal.number) if cmd.links is not None \
+        else proposal.links
+    out.act(ProposalAmended(proposal.number, title, clauses, links, proposal.version + 1, me), table_audience(table))
+
+
+@decides(SignProposal)
+def _sign(out: Outcome, cmd: SignProposal) -> None:
+    state = out.state
+    me = member(out.actor)
+    proposal, table = _open_proposal(out, cmd.proposal, me)
+    if me not in proposal.parties:
+        raise RuleError("forbidden", f"{name_of(state, me)} is not a party to proposal #{proposal.number}.")
+    if cmd.version is not None and cmd.version != proposal.version:
+        raise RuleError("stale", f"Proposal #{proposal.number} was amended (now version {proposal.version}); "
+                                 "read it again before signing.", {"version": proposal.version})
+    if me in proposal.signatures:
+        raise RuleError("already_signed", f"{name_of(state, me)} has already signed proposal #{proposal.number}.")
+    kinds = [state.deck.clause_type(cl.clause_type) for cl in proposal.clauses]
+    for kind in kinds:
+        for condition in kind.sign_conditions:
+            if condition.delegation == me and state.indicators[condition.indicator] < condition.min:
+                name = state.deck.indicator(condition.indicator).name
+                raise RuleError("cannot_ratify", condition.message or
+                                f"{name_of(state, me)} cannot ratify '{kind.title}' while {name} is below "
+                                f"{condition.min}.")
+    out.act(ProposalSigned(proposal.number, me, proposal.version, out.actor.name), table_audience(table))
+    for kind in kinds:
+        cost = kind.signing_costs.get(me)
+        if cost:  # the reason reaches beyond the table: it does not say what was signed
+            apply_effects(out, cost, pairs_with(me, proposal.parties), "cost of a signature")
+    _enter_into_force(out, proposal.number)
+
+
+def _package(state, number: int) -> set[int]:
+    """Proposal ``number`` and every proposal linked to it, in either direction."""
+    package, frontier = set(), [number]
+    while frontier:
+        n = frontier.pop()
+        if n in package:
+            continue
+        package.add(n)
+        frontier += list(state.proposals.get(n).links)
+        frontier += [p.number for p in state.proposals.items if n in p.links]
+    return package
+
+
+def _enter_into_force(out: Outcome, number: int) -> None:
+    """Bring proposal ``number``'s package into force once every proposal in it is fully signed."""
+    members = [out.state.proposals.get(n) for n in sorted(_package(out.state, number))]
+    if any(p.status == WITHDRAWN or not p.fully_signed for p in members):
+        return
+    package = {p.number for p in members}
+    for p in members:
+        if p.status == IN_FORCE:
+            continue
+        out.consequence(AgreementInForce(p.number, p.table, p.title, p.parties, tuple(sorted(package - {p.number})),
+                                         p.clauses), Audience.all())
+        kinds = [out.state.deck.clause_type(cl.clause_type) for cl in p.clauses]
+        for kind in kinds:
+            apply_effects(out, kind.effects, pairs_among(p.parties), f"agreement #{p.number}: {kind.title}")
+        if out.state.ceasefire.current is None and any(k.establishes_ceasefire for k in kinds):
+            out.consequence(CeasefireBegan(p.number, p.title), Audience.all())
+
+
+@decides(WithdrawProposal)
+def _withdraw(out: Outcome, cmd: WithdrawProposal) -> None:
+    me = member(out.actor)
+    proposal, table = _open_proposal(out, cmd.proposal, me)
+    if proposal.drafted_by != me:
+        raise RuleError("forbidden", "Only the delegation that drafted a proposal may withdraw it.")
+    out.act(ProposalWithdrawn(proposal.number, me), table_audience(table))
+
+
+@evolves(ProposalDrafted)
+def _drafted(state, e: ProposalDrafted, event):
+    proposal = Proposal(e.proposal, e.table, e.title, e.drafted_by, e.clauses, e.parties, event.audience, e.links,
+                        e.version)
+    return replace(state, proposals=Proposals(state.proposals.items + (proposal,)))
+
+
+@evolves(ProposalAmended)
+def _amended(state, e: ProposalAmended, event):
+    p = state.proposals.get(e.proposal)
+    amended = replace(p, title=e.title, clauses=e.clauses, links=e.links, version=e.version, signatures=(),
+                      status=OPEN, audience=event.audience)
+    return replace(state, proposals=_replace(state.proposals, amended))
+
+
+@evolves(ProposalSigned)
+def _signed(state, e: ProposalSigned, event):
+    p = state.proposals.get(e.proposal)
+    signatures = p.signatures + (e.delegation,)
+    status = SIGNED if set(p.parties) <= set(signatures) else OPEN
+    return replace(state, proposals=_replace(state.proposals, replace(p, signatures=signatures, status=status)))
+
+
+@evolves(ProposalWithdrawn)
+def _withdrawn(state, e: ProposalWithdrawn, event):
+    p = state.proposals.get(e.proposal)
+    return replace(state, proposals=_replace(state.proposals, replace(p, status=WITHDRAWN)))
+
+
+@evolves(AgreementInForce)
+def _in_force(state, e: AgreementInForce, event):
+    p = state.proposals.get(e.proposal)
+    return replace(state, proposals=_replace(state.proposals, replace(p, status=IN_FORCE,
+                                                                       in_force_audience=event.audience)))
+
+
+# ---- view --------------------------------------------------------------------------------------------
+
+
+def _clauses_view(clauses) -> list[dict]:
+    return [{"clause_type": c.clause_type, "terms": c.terms, "title": c.title} for c in clauses]
+
+
+@view("proposals", reads=("proposals",), key="proposal")
+def _proposals(state, viewer) -> list[dict]:
+    """Proposals as their table knows them; agreements in force as everyone learnt of them."""
+    shown = []
+    for p in state.proposals.items:
+        if sees(viewer, p.audience):
+            shown.append({"proposal": p.number, "table": p.table, "title": p.title, "drafted_by": p.drafted_by,
+                          "clauses": _clauses_view(p.clauses), "parties": list(p.parties), "links": list(p.links),
+                          "version": p.version, "signatures": list(p.signatures), "status": p.status})
+        elif p.in_force_audience is not None and sees(viewer, p.in_force_audience):
+            # What the agreement_entered_into_force event told: in force, so every party signed.
+            shown.append({"proposal": p.number, "table": p.table, "title": p.title, "drafted_by": None,
+                          "clauses": _clauses_view(p.clauses), "parties": list(p.parties), "links": list(p.links),
+                          "version": None, "signatures": list(p.parties), "status": IN_FORCE})
+    return shown
+
+
+@view("clause_types", reads=())
+def _clause_types(state, viewer) -> list[dict]:
+    return [{"id": k.id, "title": k.title, "text": k.text, "topics": list(k.topics), "offered_by": list(k.offered_by),
+             "requires_parties": list(k.requires_parties)} for k in state.deck.clause_types]

@@ -1,0 +1,34 @@
+"""What the interfaces share, importable from anywhere without cycles: accessors for the application's
+services and its Socket.IO server (each app has its own; call them inside a request, a Socket.IO handler
+or an app context)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_socketio import SocketIO
+
+from .decks.catalog import DeckCatalog
+from .persistence import Database
+from .services import ExerciseService
+
+@dataclass
+class Services:
+    db: Database
+    catalog: DeckCatalog
+    exercises: ExerciseService
+
+
+def services() -> Services:
+    return current_app.extensions["facilitator"]
+
+
+def socketio() -> SocketIO:
+    """The app's Socket.IO server (set up by ``realtime.init_app``)."""
+    return current_app.extensions["socketio"]
+
+
+def broadcaster():
+    """The app's ``broadcast.Broadcaster`` (set up by ``broadcast.init_app``)."""
+    return current_app.extensions["facilitator_broadcaster"]
