@@ -56,6 +56,7 @@ import argparse
 import asyncio
 import json
 import math
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -424,6 +425,9 @@ async def run(kind: str, n: int, args) -> dict:
                 if client.timer:
                     client.timer.cancel()
             server.stop()
+            if args.server_logs:
+                Path(args.server_logs).mkdir(parents=True, exist_ok=True)
+                shutil.copy(server.log, Path(args.server_logs) / f"{kind}-{n}.log")
             clients = [c for c in participants + [umpire] if c]
             try:
                 await asyncio.wait_for(asyncio.gather(*(c.sio.disconnect() for c in clients),
@@ -457,12 +461,19 @@ async def measure(kind, n, args, server, bench, umpire, participants, run_start)
     ack_times: list[float] = []
     event_bytes = state_bytes = 0
     lag = LoopLag()
-    cpu_before = client_cpu_before = resumes_before = failed_before = 0.0
+    cpu_before = client_cpu_before = 0.0
+    resumes_before = failed_before = 0
     sizing = 0.0   # this process's CPU spent sizing payloads, left out of the client cost
+    stopped = None
     for i in range(-args.warmup, args.rounds):
-        if i >= 0 and time.perf_counter() - run_start > args.budget:
-            print(f"  [{kind} N={n}: stopped after {rounds_done} injects, over the {args.budget:.0f} s budget]",
-                  flush=True)
+        stop = None
+        if time.perf_counter() - run_start > args.budget:
+            stop = f"over the {args.budget:.0f} s budget"
+        elif not umpire.sio.connected or not any(c.sio.connected for c in participants):
+            stop = "the server dropped the umpire or every participant"
+        if stop:
+            stopped = f"stopped after {rounds_done} measured injects: {stop}"
+            print(f"  [{kind} N={n}: {stopped}]", flush=True)
             break
         if i == 0:   # the warm-up is over
             cpu_before = cpu_ms(server.proc.pid)
@@ -473,13 +484,13 @@ async def measure(kind, n, args, server, bench, umpire, participants, run_start)
         marker = f"inject {kind} {n} {i + args.warmup}"
         current = bench.new_round(marker, participants)
         acked = asyncio.get_running_loop().create_task(inject(kind, umpire, marker, args.timeout))
-        try:
+        try:   # one --timeout from the send bounds the whole inject
             await asyncio.wait_for(bench.all_hold.wait(), args.timeout)
         except asyncio.TimeoutError:
             pass
         held = time.perf_counter()
         ack_ms = await acked
-        await wait_quiet(everyone, args.timeout)
+        await wait_quiet(everyone, max(1.0, current.sent + args.timeout - time.perf_counter()))
         if args.verbose:
             print(f"  [{marker}: ack {ack_ms or math.nan:.0f} ms; event {bench.got_event}/{n}, "
                   f"state {bench.holding}/{n} after {(held - current.sent) * 1000:.0f} ms; "
@@ -508,9 +519,9 @@ async def measure(kind, n, args, server, bench, umpire, participants, run_start)
         sizing += time.process_time() - started
     lag.stop()
     bench.round = None
-    rounds = max(rounds_done, 1)
+    rounds = rounds_done or math.nan
     return {
-        "rounds": rounds_done, "protocol": bench.protocol,
+        "rounds": rounds_done, "protocol": bench.protocol, "stopped": stopped,
         "event_p50": percentile(event_ms, 0.5), "event_p99": percentile(event_ms, 0.99),
         "fresh_p50": percentile(fresh_ms, 0.5), "fresh_p99": percentile(fresh_ms, 0.99),
         "cpu": (cpu_ms(server.proc.pid) - cpu_before) / rounds,
@@ -546,6 +557,8 @@ def notes(kind: str, n: int, r: dict) -> list[str]:
                                                                                              r["protocol"])
     out = [f"  {kind} N={n}: protocol {protocol}, setup {r['setup']:.1f} s, umpire's ack p50 {r['ack_p50']:.0f} ms "
            f"max {r['ack_max']:.0f} ms"]
+    if r["stopped"]:
+        out.append(f"  {kind} N={n}: COLLAPSE: {r['stopped']}")
     if r["late"] or r["no_event"] or r["disconnected"] or r["no_ack"]:
         out.append(f"  {kind} N={n}: COLLAPSE: {r['late']} participant-injects without the new state and "
                    f"{r['no_event']} without the event within the timeout; {r['disconnected']} participants "
@@ -570,6 +583,7 @@ def main() -> None:
     parser.add_argument("--protocol", choices=["auto", "old", "new"], default="auto",
                         help="the facilitator's push protocol (auto: `update` messages mean the new one)")
     parser.add_argument("--verbose", action="store_true", help="one line per inject on stderr")
+    parser.add_argument("--server-logs", metavar="DIR", help="keep each server's stderr in DIR/KIND-N.log")
     parser.add_argument("--servers", nargs="+", choices=["baseline", "facilitator"],
                         default=["baseline", "facilitator"])
     args = parser.parse_args()

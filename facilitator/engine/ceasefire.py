@@ -103,11 +103,13 @@ def _draw(out: Outcome, cmd: DrawCeasefireRisk) -> None:
     umpire(out.actor)
     if out.state.ceasefire.current is None:
         raise RuleError("conflict", "No cease-fire holds: there is nothing to draw.")
-    draw_risks(out)
+    draw_risks(out, act=True)
 
 
-def draw_risks(out: Outcome) -> None:
-    """One draw per risk rule; a rule that ends the cease-fire stops the draw."""
+def draw_risks(out: Outcome, act: bool = False) -> None:
+    """One draw per risk rule; a rule that ends the cease-fire stops the draw.
+
+    ``act``: the draws are what the umpire asked for (not a consequence of advancing the phase)."""
     state = out.state
     ceasefire = state.ceasefire.current
     in_force = {cl.clause_type for p in state.proposals.in_force() for cl in p.clauses}
@@ -118,7 +120,8 @@ def draw_risks(out: Outcome) -> None:
         probability = max(0.0, min(1.0, rule.likelihood + rule.per_phase * held + sum(modifiers.values())))
         roll = random.Random(f"{state.seed}:{out.before.seq}:{rule.id}").random()
         occurred = roll < probability
-        out.act(CeasefireRiskDrawn(rule.id, rule.title, probability, roll, occurred, held, modifiers), RISKS)
+        drawn = CeasefireRiskDrawn(rule.id, rule.title, probability, roll, occurred, held, modifiers)
+        (out.act if act else out.consequence)(drawn, RISKS)
         if not occurred:
             continue
         out.consequence(CeasefireIncident(rule.id, rule.title, rule.text, rule.sources), Audience.all())

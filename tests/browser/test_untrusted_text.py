@@ -32,7 +32,7 @@ def test_names_messages_and_titles_render_as_text_everywhere(live_server, exerci
     post(ukraine, "plenary", MESSAGE)
 
     # A proposal whose title is markup, signed into force, so that it reaches the projector too.
-    participants = [a for a in exercises.state(created.id).participants.values() if a.delegation == "ukraine"]
+    participants = [a for a in exercises.state(created.id).participants.members.values() if a.delegation == "ukraine"]
     ukrainian = Actor("delegation", "ukraine", participants[0].id, participants[0].name)
     exercises.execute(created.id, DraftProposal("corridor", TITLE, (Clause("safe-route", MESSAGE),)), ukrainian)
     exercises.execute(created.id, SignProposal(1), ukrainian)

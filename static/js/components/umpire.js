@@ -121,7 +121,7 @@ function injectsCard({model, conn}) {
   const list = h('ul', {class: 'inject-rows'});
   const el = card('Deck injects', h('p', {class: 'hint'}, 'The scenario’s events, in order. Scheduled ones are flagged when due.'), list);
   function update() {
-    const injects = model.state.umpire.injects;
+    const injects = model.state.injects;
     const due = injects.filter((i) => isDue(i, model)).map((i) => i.id);
     renderIfChanged(list, [injects.map((i) => [i.id, i.fired]), due, model.state.delegations.length], () =>
       injects.length ? injects.map((i) => injectRow(i, {model, conn})) : emptyNote('This deck has no injects.'));
@@ -186,10 +186,10 @@ function ceasefireCard({model, conn}) {
   function update() {
     const s = model.state;
     draw.disabled = !s.ceasefire || s.exercise.ended;
-    renderIfChanged(body, [s.ceasefire, s.umpire.ceasefire_risks], () => [
+    renderIfChanged(body, [s.ceasefire, s.ceasefire_risks], () => [
       h('p', {}, s.ceasefire ? `Holding under agreement #${s.ceasefire.agreement} since phase ${s.ceasefire.began_phase + 1}. ` +
         'Each change of phase draws the risks; you may also draw now.' : 'No cease-fire holds: there is nothing to draw.'),
-      s.umpire.ceasefire_risks.length ? h('ul', {class: 'risks'}, ...s.umpire.ceasefire_risks.map((r) => h('li', {},
+      s.ceasefire_risks.length ? h('ul', {class: 'risks'}, ...s.ceasefire_risks.map((r) => h('li', {},
         h('strong', {}, r.title), ` — ${Math.round(r.likelihood * 100)}%` +
         (r.per_phase ? `, +${Math.round(r.per_phase * 100)}% per phase held` : '') +
         (r.ends_ceasefire ? '; ends the cease-fire' : '')))) : null]);
@@ -276,10 +276,10 @@ function presenceCard(model) {
   const body = h('div', {class: 'presence'});
   function update() {
     const s = model.state;
-    const presence = s.umpire.presence;
+    const presence = s.presence;
     renderIfChanged(body, [presence, s.delegations.map((d) => d.name)], () => h('ul', {class: 'presence-list'},
       ...s.delegations.map((d) => {
-        const people = presence[d.id] || [];
+        const people = presence.filter((p) => p.delegation === d.id);
         const online = people.filter((p) => p.connected).length;
         return h('li', {class: 'presence-delegation', dataset: {delegation: d.id}},
           h('p', {}, h('strong', {}, d.name), h('span', {class: ['presence-count', online ? 'is-on' : 'is-off']},
@@ -305,7 +305,7 @@ function debriefCard(model) {
   return {
     el: card('Debrief questions', body),
     update() {
-      const qs = model.state.umpire.debrief;
+      const qs = model.state.debrief;
       renderIfChanged(body, qs, () => (qs.length ? h('ol', {class: 'debrief'}, ...qs.map((q) => h('li', {}, q))) : emptyNote('None in this deck.')));
     },
   };

@@ -15,7 +15,7 @@ export function openSession({exerciseId, token, viewerKey, onStatus}) {
   const conn = new Connection({
     token,
     onSync: (sync, info) => model.applySync(sync, info),
-    onEvent: (event, history) => model.addEvent(event, history),
+    onUpdate: (update, history) => model.applyUpdate(update, history),
     onStatus: (status, detail) => {
       model.emit('status', {status, detail});
       onStatus?.(status, detail);

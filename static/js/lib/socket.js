@@ -1,15 +1,14 @@
-// The live connection: connect with a token, `resume` from the last event seen, drop duplicates by seq,
-// reconnect by itself, and say what it is doing (status) so the page can show it.
+// The live connection: connect with a token, `resume` from the last event seen, take `update`s as they
+// come, reconnect by itself, and say what it is doing (status) so the page can show it.
 //
-// Protocol (facilitator/realtime.py): after `connect` the client emits `resume` {last_seq}; the server
-// answers with one `sync` {state, last_seq, server_time}, then every event the client may see with
-// seq > last_seq, then live `event`s. Events with seq <= sync.last_seq are history already folded into
-// the state; any seq already seen is dropped.
+// Protocol (docs/protocol.md): after `connect` the client emits `resume` {last_seq}; the server answers
+// with one `sync` {state, last_seq, server_time}, then the events it missed (`update`s marked `history`,
+// already reflected in the state), then live `update`s {seq, events, state: patch}, each carrying what
+// changed in this viewer's state. Nothing is ever requested because an update arrived.
 
 import {io} from '/static/vendor/socket.io.esm.min.js';
 
 const COMMAND_TIMEOUT_MS = 10000;
-const RESYNC_DELAY_MS = 60;
 
 export const STATUS = {
   CONNECTING: 'connecting',
@@ -23,24 +22,19 @@ export class Connection {
    * @param {object} o
    * @param {string} o.token
    * @param {(sync: object, info: {first: boolean}) => void} o.onSync
-   * @param {(event: object, history: boolean) => void} o.onEvent
+   * @param {(update: object, history: boolean) => void} o.onUpdate
    * @param {(status: string, detail: object) => void} o.onStatus
    */
-  constructor({token, onSync, onEvent, onStatus}) {
+  constructor({token, onSync, onUpdate, onStatus}) {
     this.token = token;
     this.onSync = onSync;
-    this.onEvent = onEvent;
+    this.onUpdate = onUpdate;
     this.onStatus = onStatus || (() => {});
-    this.lastSeq = null;      // highest seq seen (sync or event); null before the first sync
-    this.syncLastSeq = 0;     // last_seq of the latest sync: events at or below it are history
-    this.seen = new Set();    // seqs of events already delivered
+    this.lastSeq = null;      // highest seq seen (sync or update); null before the first sync
     this.synced = false;
     this.everConnected = false;
     this.reconnecting = false;
     this.missed = 0;          // history events received since the latest sync
-    this.resyncTimer = null;
-    this.resyncInFlight = false;
-    this.resyncAgain = false;
     this.status = STATUS.CONNECTING;
     this.attempt = 0;
   }
@@ -60,9 +54,8 @@ export class Connection {
     const s = this.socket;
     s.on('connect', () => this.resume({reconnected: this.everConnected}));
     s.on('sync', (msg) => this.handleSync(msg));
-    s.on('event', (event) => this.handleEvent(event));
+    s.on('update', (msg) => this.handleUpdate(msg));
     s.on('disconnect', (reason) => {
-      this.resyncInFlight = false;
       if (this.status === STATUS.REFUSED) return;
       this.setStatus(STATUS.RECONNECTING, {reason});
       if (reason === 'io server disconnect') setTimeout(() => s.connect(), 1000);  // not automatic in that case
@@ -83,7 +76,7 @@ export class Connection {
   }
 
   stop() {
-    clearTimeout(this.resyncTimer);
+    clearTimeout(this.retryTimer);
     this.socket?.disconnect();
   }
 
@@ -96,14 +89,14 @@ export class Connection {
     this.onStatus(status, detail);
   }
 
+  /** On every (re)connection: send the last seq held; the server answers with a sync and what was missed. */
   resume({reconnected = false} = {}) {
     this.reconnecting = reconnected;
-    this.resyncInFlight = true;
     this.socket.timeout(COMMAND_TIMEOUT_MS).emit('resume', {last_seq: this.lastSeq}, (err, ack) => {
-      this.resyncInFlight = false;
       if (err || !ack?.ok) {
         // No answer (or refused): try again shortly while connected.
-        if (this.socket.connected) this.scheduleResync(1000);
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.socket?.connected && this.resume({reconnected}), 1000);
         return;
       }
       if (this.reconnecting || !this.everConnected) {
@@ -113,42 +106,25 @@ export class Connection {
         this.attempt = 0;
         this.setStatus(STATUS.LIVE, {reconnected: wasReconnect, missed: this.missed});
       }
-      if (this.resyncAgain) {
-        this.resyncAgain = false;
-        this.scheduleResync();
-      }
     });
   }
 
   handleSync(msg) {
     const first = !this.synced;
     this.synced = true;
-    this.syncLastSeq = msg.last_seq;
-    this.lastSeq = Math.max(this.lastSeq ?? 0, msg.last_seq);
+    this.lastSeq = msg.last_seq;
     this.missed = 0;
     this.onSync(msg, {first});
   }
 
-  handleEvent(event) {
-    if (!event || typeof event.seq !== 'number' || this.seen.has(event.seq)) return;
-    this.seen.add(event.seq);
-    const history = event.seq <= this.syncLastSeq;
-    if (history) this.missed += 1;
-    if (event.seq > (this.lastSeq ?? 0)) this.lastSeq = event.seq;
-    this.onEvent(event, history);
-  }
-
-  /** Ask for a fresh `sync` (a `resume` from the last seq seen), coalescing bursts of events into one. */
-  scheduleResync(delay = RESYNC_DELAY_MS) {
-    if (this.resyncInFlight) {
-      this.resyncAgain = true;
-      return;
-    }
-    if (this.resyncTimer) return;
-    this.resyncTimer = setTimeout(() => {
-      this.resyncTimer = null;
-      if (this.socket?.connected && this.synced) this.resume({reconnected: false});
-    }, delay);
+  /** An update: live ({seq, events, state}) or history after a sync ({seq, events, history: true}). */
+  handleUpdate(msg) {
+    if (!msg || typeof msg.seq !== 'number' || !this.synced) return;
+    const history = Boolean(msg.history);
+    if (!history && msg.seq <= this.lastSeq) return;  // already in the state (e.g. from several server processes)
+    if (history) this.missed += msg.events?.length || 0;
+    else this.lastSeq = msg.seq;
+    this.onUpdate(msg, history);
   }
 
   /** Send a command; resolves to the ack ({ok: true, seq} or {ok: false, error}); never rejects. */

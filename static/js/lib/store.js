@@ -1,13 +1,11 @@
-// What the page knows about one exercise: the latest state (from `sync`), the timeline and the chat
-// of each channel (from events, sorted by seq), and the tokens kept in this browser.
+// What the page knows about one exercise: the latest state (from `sync`, then patched by each `update`),
+// the timeline and the chat of each channel (from events, sorted by seq), and the tokens kept in this
+// browser.
 //
-// How state stays current: the state in `sync` does not update itself, and folding events in the
-// browser would duplicate the engine (and its audience filter). So the model
-//   - keeps the timeline and every channel's messages from events (deduplicated by seq), and
-//   - re-requests the state after any live event that changes it, by sending `resume` again from the
-//     last seq seen (coalesced: a burst of events costs one `sync`).
-// Chat messages are the bulk of the traffic and change only a channel's message count, so that count
-// is bumped locally instead: typing in class never waits on a re-sync.
+// How state stays current: the server pushes, with each update, what changed in this viewer's state
+// (docs/protocol.md, "update"), computed by the engine through its visibility boundary. The browser
+// never folds events itself (that would duplicate the engine) and never asks for the state again
+// because something happened.
 
 import {api, fetchEvents} from './api.js';
 import {ServerClock} from './clock.js';
@@ -161,22 +159,23 @@ export class ExerciseModel extends EventTarget {
     this.emit('state', {first});
   }
 
+  /** An update from the connection: patch the state, then take its events (live or, after a sync, history). */
+  applyUpdate(update, history) {
+    const patch = update.state;
+    const changed = Boolean(this.state && patch && (patch.set || patch.merge));
+    if (changed) applyPatch(this.state, patch);
+    for (const event of update.events || []) this.addEvent(event, history);
+    if (changed) this.emit('state', {first: false});
+  }
+
   addEvent(event, history) {
     const isNew = this.timeline.add(event);
     if (!isNew) return;
     if (event.type === 'message_posted' && event.data?.channel) {
       this.channel(event.data.channel).add(event);
-      if (!history) this.bumpCount(event.data.channel);
       this.emit('message', {event, history});
-    } else if (!history) {
-      this.conn?.scheduleResync();
     }
     this.emit('event', {event, history});
-  }
-
-  bumpCount(channelId) {
-    const ch = this.state?.channels?.find((c) => c.id === channelId);
-    if (ch) ch.count += 1;
   }
 
   /** Page older timeline events in from the REST endpoint. */
@@ -252,6 +251,24 @@ export class ExerciseModel extends EventTarget {
 
   tableName(id) {
     return this.state?.tables?.find((t) => t.id === id)?.name || humanise(id);
+  }
+}
+
+/**
+ * Apply an update's state patch in place (docs/protocol.md): `set` replaces (or, with null, removes)
+ * whole sections; `merge` patches list sections entry by entry, matched on `key`, in `order` when given.
+ */
+export function applyPatch(state, patch) {
+  for (const [name, value] of Object.entries(patch.set || {})) {
+    if (value === null) delete state[name]; else state[name] = value;
+  }
+  for (const [name, change] of Object.entries(patch.merge || {})) {
+    const before = state[name] || [];
+    const entries = new Map(before.map((e) => [e[change.key], e]));
+    for (const e of change.upsert || []) entries.set(e[change.key], e);
+    for (const k of change.remove || []) entries.delete(k);
+    const order = change.order || before.map((e) => e[change.key]);
+    state[name] = order.map((k) => entries.get(k));
   }
 }
 

@@ -1,0 +1,435 @@
+"""Nobody receives what their role may not see, by any path: a property test over random sessions.
+
+Random sessions are played on every shipped deck through the whole server (Socket.IO handlers,
+the exercise service, the store, the per-perspective feed, the REST history), with the umpire,
+an observer, and members of every delegation (two in one of them). Every text a command carries
+holds a unique marker. For every viewer, everything it received (live updates, the state patches
+pushed to it, every ``sync``, the history sent on resume, the REST pages, the acks) is checked
+against the log itself (the umpire's view of it), so the oracle shares no code with the views:
+
+- a marker may appear only if some event holding it is in the viewer's audience;
+- an event's actor may appear only if the viewer is in the audience of every event of that
+  command that names the actor (who acted is told only with the act);
+- a signal's play number only if the viewer was told of that play; an answer to a signal
+  (``reciprocated_by``) only if it was told of that answer;
+- a proposal's version and drafter only if it was told of that version and of the draft;
+- the state it holds after the pushed patches equals a fresh ``sync``.
+
+Sessions: ``FACILITATOR_VISIBILITY_SESSIONS`` (default 320, spread over the decks).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from facilitator import create_app
+from facilitator.engine import EVENTS, sees
+from facilitator.engine.audience import Actor
+from facilitator.extensions import services
+
+from .conftest import migrated_url
+from .realtime_helpers import apply_patch, comparable
+
+DECKS = ("demo", "three-track-talks", "talking-about-talking", "kyiv-decides")
+SESSIONS = int(os.environ.get("FACILITATOR_VISIBILITY_SESSIONS", "320"))
+MOVES_PER_SESSION = 24
+MARKER = re.compile(r"MK\d+X")
+PLAYED = {"sessions": 0, "commands": 0, "accepted": 0, "events": 0, "types": set()}  # reported by conftest
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("visibility")
+    os.environ["FACILITATOR_INSTANCE"] = str(folder / "instance")
+    app = create_app({"TESTING": True, "DATABASE_URL": migrated_url(folder / "property.sqlite3")})
+    yield app
+    app.extensions["facilitator"].db.dispose()
+
+
+@dataclass
+class Viewer:
+    label: str
+    actor: Actor
+    token: str
+    client: object = None
+    received: list = field(default_factory=list)  # every message, ack and REST page, in order
+    state: dict | None = None
+    last_seq: int | None = None
+
+    def take(self) -> None:
+        """Collect what the server sent since last time, keeping the state as a browser does."""
+        for message in self.client.get_received():
+            payload = message["args"][0]
+            self.received.append((message["name"], payload))
+            if message["name"] == "sync":
+                self.state = json.loads(json.dumps(payload["state"]))
+                self.last_seq = payload["last_seq"]
+            elif message["name"] == "update" and not payload.get("history"):
+                if payload.get("state"):
+                    apply_patch(self.state, payload["state"])
+                self.last_seq = payload["seq"]
+
+
+class Session:
+    def __init__(self, app, deck_id: str, data):
+        self.app, self.data = app, data
+        self.markers = itertools.count(1)
+        self.svc = services().exercises
+        created = self.svc.create(deck_id)
+        self.id = created.id
+        self.deck = self.svc.deck(self.id)
+        self.http = app.test_client()
+        self.groups: list[range] = []  # the seqs each operation appended, in order
+        self.viewers: dict[str, Viewer] = {}
+        self.add(Viewer("umpire", Actor("umpire"), created.umpire_token))
+        self.add(Viewer("observer", Actor("observer"), created.observer_code))
+        for i, d in enumerate(self.deck.delegations):
+            for n in range(2 if i == 0 else 1):
+                joined = self.operation(lambda d=d: self.http.post("/api/join", json={
+                    "code": created.join_codes[d.id], "name": self.mark(d.id[:8])}).get_json())
+                self.add(Viewer(f"{d.id}#{n}", Actor("delegation", d.id, joined["participant"], joined["name"]),
+                                joined["token"]))
+        for viewer in self.viewers.values():
+            self.connect(viewer, None)
+
+    # -- plumbing -----------------------------------------------------------------------------------
+    def mark(self, text: str) -> str:
+        return f"{text} MK{next(self.markers)}X"
+
+    def add(self, viewer: Viewer) -> None:
+        self.viewers[viewer.label] = viewer
+
+    def seq(self) -> int:
+        return self.svc.state(self.id).seq
+
+    def operation(self, act):
+        before = self.seq()
+        result = act()
+        self.groups.append(range(before + 1, self.seq() + 1))
+        return result
+
+    def connect(self, viewer: Viewer, last_seq) -> None:
+        socketio = self.app.extensions["socketio"]
+
+        def go():
+            viewer.client = socketio.test_client(self.app, auth={"token": viewer.token})
+            ack = viewer.client.emit("resume", {"last_seq": last_seq}, callback=True)
+            assert ack["ok"], ack
+        self.operation(go)
+        self.collect()
+
+    def disconnect(self, viewer: Viewer) -> None:
+        viewer.take()
+        self.operation(viewer.client.disconnect)
+        self.collect()
+
+    def collect(self) -> None:
+        for viewer in self.viewers.values():
+            if viewer.client is not None and viewer.client.is_connected():
+                viewer.take()
+
+    def send(self, viewer: Viewer, payload: dict) -> dict:
+        ack = self.operation(lambda: viewer.client.emit("command", payload, callback=True))
+        viewer.received.append(("ack", ack))
+        PLAYED["commands"] += 1
+        PLAYED["accepted"] += bool(ack.get("ok"))
+        self.collect()
+        return ack
+
+    def draw(self, strategy):
+        return self.data.draw(strategy)
+
+    def pick(self, options):
+        options = list(options)
+        return self.draw(st.sampled_from(options)) if options else None
+
+    def some(self, options, least: int = 0, most: int = 3) -> list:
+        options = list(dict.fromkeys(options))
+        if not options:
+            return []
+        return self.draw(st.lists(st.sampled_from(options), min_size=least, max_size=most, unique=True))
+
+    # -- moves --------------------------------------------------------------------------------------
+    def members(self) -> list[Viewer]:
+        return [v for v in self.viewers.values() if v.actor.role == "delegation"]
+
+    def others(self, delegation: str) -> list[str]:
+        return [d.id for d in self.deck.delegations if d.id != delegation]
+
+    def move(self) -> None:
+        kind = self.draw(st.sampled_from(
+            ["post"] * 3 + ["play"] * 4 + ["withdraw", "backchannel", "inject", "inject"] + ["draft"] * 3
+            + ["amend", "sign", "sign", "deal", "deal", "withdraw_proposal", "advance", "clock", "adjust",
+               "risk", "risk", "reconnect", "tab"]))
+        getattr(self, f"_{kind}")()
+
+    def _post(self):
+        who = self.pick(self.members() + [self.viewers["umpire"]])
+        channel = self.pick([c["id"] for c in who.state["channels"]] + ["umpire", "table:" + self.deck.tables[0].id])
+        self.send(who, {"type": "post_message", "channel": channel, "text": self.mark("message")})
+
+    def _play(self):
+        who = self.pick(self.members())
+        mine = next(d for d in who.state["delegations"] if d["id"] == who.actor.delegation)
+        card = self.pick(mine.get("hand", []))
+        if card is None:
+            return
+        payload = {"type": "play_signal", "card": card["id"]}
+        if card["visibility"] != "public" and (card["visibility"] == "private" or self.draw(st.booleans())):
+            payload["to"] = self.some(self.others(who.actor.delegation), least=1, most=3)
+        if self.draw(st.booleans()):
+            payload["toward"] = self.some(self.others(who.actor.delegation), least=1, most=2)
+        self.send(who, payload)
+
+    def _withdraw(self):
+        who = self.pick(self.members())
+        mine = [s["play"] for s in who.state["signals"] if s["by"] == who.actor.delegation and s["active"]]
+        if mine:
+            self.send(who, {"type": "withdraw_signal", "play": self.pick(mine)})
+
+    def _backchannel(self):
+        who = self.pick(self.members())
+        self.send(who, {"type": "open_backchannel", "delegations": self.some(self.others(who.actor.delegation),
+                                                                              least=1, most=2)})
+
+    def _inject(self):
+        umpire = self.viewers["umpire"]
+        payload = {"type": "fire_inject"}
+        if self.draw(st.booleans()) and self.deck.injects:
+            payload["inject"] = self.pick([i.id for i in self.deck.injects])
+        else:
+            payload.update(title=self.mark("inject"), text=self.mark("inject text"))
+        if self.draw(st.booleans()):
+            payload["to"] = self.some([d.id for d in self.deck.delegations], least=1, most=3)
+        self.send(umpire, payload)
+
+    def _tables(self, who: Viewer) -> list[str]:
+        me = who.actor.delegation
+        return [t["id"] for t in who.state["tables"] if me in t["delegations"] + t["mediators"]]
+
+    def _clauses(self, who: Viewer) -> list[dict]:
+        me = who.actor.delegation
+        kinds = [k["id"] for k in who.state["clause_types"] if not k["offered_by"] or me in k["offered_by"]]
+        return [{"clause_type": k, "terms": self.mark("terms")} for k in self.some(kinds, least=1, most=3)]
+
+    def _draft(self):
+        who = self.pick(self.members())
+        table = self.pick(self._tables(who))
+        if table is None:
+            return
+        payload = {"type": "draft_proposal", "table": table, "title": self.mark("proposal"),
+                   "clauses": self._clauses(who)}
+        visible = [p["proposal"] for p in who.state["proposals"] if p["status"] in ("open", "signed")]
+        if visible and self.draw(st.booleans()):
+            payload["links"] = [self.pick(visible)]
+        self.send(who, payload)
+
+    def _open_proposals(self, who: Viewer, party: bool = False) -> list[int]:
+        me = who.actor.delegation
+        return [p["proposal"] for p in who.state["proposals"] if p["status"] in ("open", "signed")
+                and (not party or me in p["parties"])]
+
+    def _amend(self):
+        who = self.pick(self.members())
+        number = self.pick(self._open_proposals(who))
+        if number is not None:
+            self.send(who, {"type": "amend_proposal", "proposal": number, "clauses": self._clauses(who),
+                            "title": self.mark("amended")})
+
+    def _sign(self):
+        who = self.pick(self.members())
+        number = self.pick(self._open_proposals(who, party=True))
+        if number is not None:
+            self.send(who, {"type": "sign_proposal", "proposal": number})
+
+    def _deal(self):
+        """A proposal every party signs at once: agreements in force, cease-fires and their risks."""
+        tables = [t for t in self.deck.tables if len(t.delegations) >= 2]
+        table = self.pick(tables)
+        first = self.viewers[f"{table.delegations[0]}#0"]
+        if table.min_readiness:
+            for a, b in itertools.combinations(sorted(table.delegations), 2):
+                self.send(self.viewers["umpire"], {"type": "adjust_relation", "between": [a, b], "readiness": 4,
+                                                   "reason": self.mark("ready")})
+        kinds = [k for k in self.deck.clause_types if set(k.requires_parties) <= set(table.delegations)
+                 and (not k.offered_by or table.delegations[0] in k.offered_by)]
+        chosen = self.some([k.id for k in kinds], least=1, most=2)
+        if not chosen:
+            return
+        ack = self.send(first, {"type": "draft_proposal", "table": table.id, "title": self.mark("deal"),
+                                "clauses": [{"clause_type": k, "terms": self.mark("terms")} for k in chosen]})
+        if not ack.get("ok"):
+            return
+        number = max(p["proposal"] for p in first.state["proposals"])
+        for party in table.delegations:
+            self.send(self.viewers[f"{party}#0"], {"type": "sign_proposal", "proposal": number})
+        while self.viewers["umpire"].state.get("ceasefire") and self.draw(st.integers(0, 3)):
+            self._risk()  # until it collapses, or the umpire stops drawing
+
+    def _withdraw_proposal(self):
+        drafts = [(who, p["proposal"]) for who in self.members() for p in who.state["proposals"]
+                  if p["status"] in ("open", "signed") and p["drafted_by"] == who.actor.delegation]
+        if drafts:
+            who, number = self.pick(drafts)
+            self.send(who, {"type": "withdraw_proposal", "proposal": number})
+
+    def _advance(self):
+        if self.draw(st.integers(0, 3)) == 0:  # a session mostly stays in its phases
+            self.send(self.viewers["umpire"], {"type": "advance_phase"})
+
+    def _clock(self):
+        running = self.viewers["umpire"].state["exercise"]["clock"]["running"]
+        kind = self.pick(["pause_clock" if running else "resume_clock", "extend_clock"])
+        payload = {"type": kind} if kind != "extend_clock" else {"type": kind, "minutes": self.pick([-5, 3])}
+        self.send(self.viewers["umpire"], payload)
+
+    def _adjust(self):
+        umpire = self.viewers["umpire"]
+        if self.draw(st.booleans()):
+            self.send(umpire, {"type": "adjust_indicator", "indicator": self.pick([i.id for i in self.deck.indicators]),
+                               "delta": self.pick([-7, 4]), "reason": self.mark("reason")})
+        elif self.deck.relations:
+            relation = self.pick(self.deck.relations)
+            self.send(umpire, {"type": "adjust_relation", "between": list(relation.between), "trust": 6,
+                               "readiness": 1, "reason": self.mark("reason")})
+
+    def _risk(self):
+        self.send(self.viewers["umpire"], {"type": "draw_ceasefire_risk"})
+
+    def _reconnect(self):
+        """A dropped connection comes back and resumes from the last seq it held (the history path)."""
+        who = self.pick(list(self.viewers.values()))
+        self.disconnect(who)
+        self.connect(who, who.last_seq)
+
+    def _tab(self):
+        """A second tab of a member opens and closes (presence)."""
+        who = self.pick(self.members())
+        tab = Viewer(who.label + "+tab", who.actor, who.token)
+        self.connect(tab, None)
+        self.disconnect(tab)
+        who.received += tab.received  # the same person saw both tabs
+
+    # -- the end -------------------------------------------------------------------------------------
+    def finish(self) -> None:
+        if self.draw(st.booleans()):  # an ended exercise: only messages are still taken
+            self.send(self.viewers["umpire"], {"type": "end_exercise"})
+            self._post()
+        for viewer in self.viewers.values():
+            viewer.take()
+            held = viewer.state
+            ack = viewer.client.emit("resume", {"last_seq": viewer.last_seq}, callback=True)
+            assert ack["ok"], ack
+            viewer.take()
+            assert comparable(held) == comparable(viewer.state), f"{viewer.label}: pushed state differs from a sync"
+            self.rest_pages(viewer)
+            viewer.client.disconnect()
+
+    def rest_pages(self, viewer: Viewer) -> None:
+        headers = {"Authorization": f"Bearer {viewer.token}"}
+        url = f"/api/exercises/{self.id}/events"
+        before = None
+        while True:
+            query = f"?limit=20&before={before}" if before else "?limit=20"
+            page = self.http.get(url + query, headers=headers).get_json()
+            viewer.received.append(("rest", page))
+            if not page["events"] or not page["more"]:
+                break
+            before = page["events"][0]["seq"]
+        channel = self.pick(["plenary", "umpire", f"delegation:{self.deck.delegations[0].id}", "backchannel:1"])
+        viewer.received.append(("rest", self.http.get(f"{url}?channel={channel}", headers=headers).get_json()))
+
+
+# ---- the oracle: what the log says each viewer may know -------------------------------------------------
+
+def check(session: Session) -> None:
+    log = [e.to_dict() for e in session.svc.events(session.id, Actor("umpire"))]
+    PLAYED["events"] += len(log)
+    PLAYED["types"].update(e["type"] for e in log)
+    by_seq = {e["seq"]: e for e in log}
+    group_of = {seq: group for group in session.groups for seq in group}
+    audience = {e["seq"]: e["audience"] for e in log}
+    for viewer in session.viewers.values():
+        told = [e for e in log if _sees(viewer.actor, e["audience"])]
+        allowed = set(MARKER.findall(json.dumps(told)))
+        blob = json.dumps(viewer.received)
+        leaked = set(MARKER.findall(blob)) - allowed
+        assert not leaked, f"{viewer.label} received markers of events outside its audience: {sorted(leaked)}"
+
+        events = [e for kind, payload in viewer.received if kind in ("update", "rest")
+                  for e in payload.get("events", [])]
+        for event in events:
+            stored = by_seq[event["seq"]]
+            assert _sees(viewer.actor, stored["audience"]), f"{viewer.label} received #{event['seq']} {event['type']}"
+            assert {k: v for k, v in event.items() if k != "summary"} == stored
+            if event["actor"] is not None:
+                acts = [s for s in group_of[event["seq"]] if by_seq.get(s, {}).get("actor") is not None]
+                hidden = [s for s in acts if not _sees(viewer.actor, audience[s])]
+                assert not hidden, f"{viewer.label} learnt who did #{event['seq']}, an act it was not told of"
+
+        plays = {e["data"]["play"] for e in told if e["type"] == "signal_played"}
+        answers = {(e["data"]["reciprocates"], e["data"]["play"]) for e in told if e["type"] == "signal_reciprocated"}
+        versions = {(e["data"]["proposal"], e["data"]["version"]) for e in told
+                    if e["type"] in ("proposal_drafted", "proposal_amended")}
+        drafters = {e["data"]["proposal"]: e["data"]["drafted_by"] for e in told if e["type"] == "proposal_drafted"}
+        for event in events:
+            data = event["data"]
+            if event["type"].startswith("signal_"):
+                assert data["play"] in plays and data.get("reciprocates", data["play"]) in plays
+        states = [p["state"] for kind, p in viewer.received if kind == "sync"] + [viewer.state]
+        patches = [p["state"] for kind, p in viewer.received if kind == "update" and p.get("state")]
+        for state in states:
+            _check_state(viewer, state, plays, answers, versions, drafters)
+        for patch in patches:
+            _check_state(viewer, {**patch.get("set", {}), **{k: v["upsert"] for k, v in patch.get("merge", {}).items()}},
+                         plays, answers, versions, drafters)
+
+
+def _check_state(viewer, state, plays, answers, versions, drafters) -> None:
+    for signal in state.get("signals") or []:
+        assert signal["play"] in plays, f"{viewer.label} holds play #{signal['play']} it was not told of"
+        for answer in signal["reciprocated_by"]:
+            assert (signal["play"], answer) in answers, \
+                f"{viewer.label} holds an answer (#{answer}) to #{signal['play']} it was not told of"
+    for proposal in state.get("proposals") or []:
+        number = proposal["proposal"]
+        if proposal["version"] is not None:
+            assert (number, proposal["version"]) in versions, f"{viewer.label} holds a version of #{number}"
+        if proposal["drafted_by"] is not None:
+            assert drafters.get(number) == proposal["drafted_by"], f"{viewer.label} knows who drafted #{number}"
+
+
+def _sees(actor: Actor, audience: dict) -> bool:
+    from facilitator.engine import Audience
+
+    return sees(actor, Audience.from_dict(audience))
+
+
+# ---- the property -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("deck_id", DECKS)
+def test_no_viewer_receives_anything_outside_its_audience(world, deck_id):
+    @settings(max_examples=max(1, SESSIONS // len(DECKS)), deadline=None, database=None,
+              derandomize="FACILITATOR_VISIBILITY_SESSIONS" not in os.environ,
+              suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def session(data):
+        with world.app_context():
+            played = Session(world, deck_id, data)
+            played.send(played.viewers["umpire"], {"type": "advance_phase"})
+            for _ in range(MOVES_PER_SESSION):
+                played.move()
+            played.finish()
+            check(played)
+            PLAYED["sessions"] += 1
+
+    session()
