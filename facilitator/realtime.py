@@ -36,7 +36,8 @@ def _largest_command() -> int:
     return len(json.dumps(payload))
 
 
-COMMAND_CAP = -(-_largest_command() * 5 // 4 // 1024) * 1024  # bytes of one command, with a quarter of margin
+MIB = 1024 * 1024
+COMMAND_CAP = -(-_largest_command() * 5 // 4 // MIB) * MIB  # bytes of one command: a quarter of margin, whole MiB
 TRANSPORT_CAP = 2 * COMMAND_CAP  # bytes of one Socket.IO message: beyond it the transport closes the connection
 
 

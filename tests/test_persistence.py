@@ -184,3 +184,49 @@ def test_clearing_presence_at_start_up_touches_only_exercises_where_someone_conn
     assert exercises.state(busy.id).participants.members[identity.actor.participant].connections == 0
     assert exercises.events(quiet, UMPIRE_ACTOR) == []
     assert exercises.clear_presence() == 0
+
+
+def test_a_failure_while_publishing_is_logged_and_the_command_stays_done(exercises, caplog):
+    exercise_id = _exercise(exercises)
+
+    def broken(exercise, payloads):
+        raise ConnectionError("message queue down")
+
+    exercises.subscribe(broken)
+    applied = exercises.execute(exercise_id, PostMessage("plenary", "still said"), UMPIRE_ACTOR)
+    assert applied.seq == 1 and [e.data["text"] for e in exercises.events(exercise_id, UMPIRE_ACTOR)] == ["still said"]
+    assert "publishing seq 1" in caplog.text and "message queue down" in caplog.text
+    exercises._listeners.remove(broken)
+    assert exercises.execute(exercise_id, PostMessage("plenary", "and again"), UMPIRE_ACTOR).seq == 2
+
+
+def test_an_event_that_cannot_be_folded_is_never_stored(exercises, monkeypatch):
+    from facilitator.engine import core
+    from facilitator.engine.channels import MessagePosted
+    exercise_id = _exercise(exercises)
+
+    def broken(state, event, stored):
+        raise KeyError("a bug in an evolver")
+
+    monkeypatch.setitem(core.EVOLVERS, MessagePosted, broken)
+    with pytest.raises(KeyError):
+        exercises.execute(exercise_id, PostMessage("plenary", "never stored"), UMPIRE_ACTOR)
+    assert exercises.events(exercise_id, UMPIRE_ACTOR) == [] and exercises.state(exercise_id).seq == 0
+
+
+def test_a_command_id_is_applied_once_per_sender(exercises):
+    exercise_id = _exercise(exercises)
+    first = exercises.execute(exercise_id, PostMessage("plenary", "once"), UMPIRE_ACTOR, command_id="cmd-00001",
+                              issuer="umpire")
+    again = exercises.execute(exercise_id, PostMessage("plenary", "once"), UMPIRE_ACTOR, command_id="cmd-00001",
+                              issuer="umpire")
+    assert (first.seq, first.duplicate, again.seq, again.duplicate, again.events) == (1, False, 1, True, [])
+    other = exercises.execute(exercise_id, PostMessage("plenary", "mine"), UMPIRE_ACTOR, command_id="cmd-00001",
+                              issuer="p-someone")
+    assert not other.duplicate and other.seq == 2  # ids are per sender
+    with pytest.raises(RuleError):  # a refused command is not remembered: resending decides it again
+        exercises.execute(exercise_id, PostMessage("nowhere", "x"), UMPIRE_ACTOR, command_id="cmd-00002",
+                          issuer="umpire")
+    assert not exercises.execute(exercise_id, PostMessage("plenary", "x"), UMPIRE_ACTOR, command_id="cmd-00002",
+                                 issuer="umpire").duplicate
+    assert [e.data["text"] for e in exercises.events(exercise_id, UMPIRE_ACTOR)] == ["once", "mine", "x"]

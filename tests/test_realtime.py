@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 from facilitator.engine.audience import UMPIRE_ACTOR
 
-from .realtime_helpers import TIMEOUT, Player, Table, create_exercise, http, join, table  # noqa: F401
+from .realtime_helpers import TIMEOUT, Player, Table, comparable, create_exercise, http, join, table  # noqa: F401
 
 SEATED = {"corridor": {"ukraine", "russia", "turkey", "un"}, "brokers": {"turkey", "un"}}
 UMPIRE_ONLY = {"participant_connected", "participant_disconnected", "threshold_crossed", "ceasefire_risk_drawn"}
@@ -591,8 +591,7 @@ def test_tokens_open_only_their_own_exercise(table, live_server):
         table["ukraine"].ok("post_message", channel="plenary", text="Only for exercise A.")
         table.settle()
         assert all(e["type"] in ("participant_seated", "participant_connected") for e in ivan.events)
-        members = {d["id"]: d["members"] for d in ivan.sync["state"]["delegations"]}
-        assert members == {"ukraine": [], "russia": ["Ivan"], "turkey": [], "un": []}
+        assert ivan.sync["state"]["members"] == [{"name": "Ivan", "delegation": "russia"}]
     finally:
         ivan.close()
 
@@ -752,3 +751,49 @@ def test_concurrent_commands_and_reconnects_lose_nothing_and_repeat_nothing(tabl
     assert table.umpire.events == stored(exercises, table.id)
     corridor = [e["data"]["text"] for e in tr.of_type("message_posted") if e["data"]["channel"] == "table:corridor"]
     assert len(corridor) == 4 + 6  # every third of Ukraine's twelve, every second of Russia's
+
+
+# ---- pushed state: the same boundary as everything else -------------------------------------------------
+
+def _everything(player: Player) -> str:
+    return json.dumps(player.received) + json.dumps(player.state)
+
+
+def test_a_private_answer_and_its_public_effect_leak_to_no_one_else(table):
+    """Ukraine's public pledge, answered by Russia privately: Turkey and the observers see the pledge unanswered
+    and the public escalation gauge move, never by whom or to what; live, in their pushed state, on resume and
+    in REST history."""
+    umpire, ua, ru, tr, observer = table.umpire, table["ukraine"], table["russia"], table["turkey"], table.observer
+    talks(table)
+    pledge = ua.ok("play_signal", card="ua-demining-pledge")
+    answer = ru.ok("play_signal", card="ru-port-pause", to=["ukraine"])
+    table.settle()
+    answered = ru.wait_event("signal_reciprocated")
+    assert (answered["data"]["play"], answered["data"]["reciprocates"], answered["actor"]) == (2, 1, None)
+    secret_title = table.service.deck(table.id).signal("ru-port-pause").title
+    for insider in (ua, ru, umpire):
+        assert [s["reciprocated_by"] for s in insider.state["signals"] if s["play"] == 1] == [[2]]
+    for outsider in (tr, observer):
+        outsider.resume(outsider.seqs[-1])
+        assert [s["reciprocated_by"] for s in outsider.state["signals"]] == [[]]
+        assert [s["play"] for s in outsider.sync["state"]["signals"]] == [1]
+        moves = [e for e in outsider.since(pledge) if e["type"] == "indicator_changed"]
+        assert moves and all(e["actor"] is None for e in moves)
+        assert "a private signal" in [e["data"]["reason"] for e in moves]
+        history = http(table.base, "GET", f"/api/exercises/{table.id}/events", token=outsider.token).body["events"]
+        for event in outsider.events + history:
+            assert event["type"] == "participant_seated" or (event["actor"] or {}).get("delegation") != "russia"
+        blob = _everything(outsider) + json.dumps(history)
+        assert secret_title not in blob and '"reciprocates"' not in blob
+    assert answer > pledge
+
+
+def test_pushed_state_always_equals_a_fresh_sync(table):
+    """Each update's patch keeps every connection's state exactly where a new sync would put it."""
+    private_traffic(table)
+    table.umpire.ok("advance_phase")
+    table.settle()
+    for player in table.players:
+        held = comparable(player.state)
+        player.resume(player.seqs[-1])
+        assert held == comparable(player.sync["state"]), player.label

@@ -200,21 +200,26 @@ def _presence(state, e, event):
 # ---- view --------------------------------------------------------------------------------------------
 
 
-@view("delegations", reads=("participants", "signals"), key="id")
+@view("delegations", reads=("signals",), key="id")
 def _delegations(state, viewer) -> list[dict]:
-    """Every delegation's public face and members; its private parts and hand for its own members."""
+    """Every delegation's public face; its private parts and hand for its own members."""
     from .signals import card_view
 
-    members = [p for p in state.participants.members.values() if sees(viewer, p.audience)]
     out = []
     for d in state.deck.delegations:
-        entry = {"id": d.id, "name": d.name, "kind": d.kind, "public_brief": d.public_brief,
-                 "members": sorted(p.name for p in members if p.delegation == d.id)}
+        entry = {"id": d.id, "name": d.name, "kind": d.kind, "public_brief": d.public_brief}
         if sees(viewer, private_audience(d.id)):
             entry.update(private_brief=d.private_brief, objectives=list(d.objectives), red_lines=list(d.red_lines),
                          hand=[card_view(state.deck.signal(c)) for c in state.signals.hands.get(d.id, ())])
         out.append(entry)
     return out
+
+
+@view("members", reads=("participants",), key="name")
+def _members(state, viewer) -> list[dict]:
+    """Who sits in which delegation, by display name (one entry each, so a join sends one entry)."""
+    return [{"name": p.name, "delegation": p.delegation} for p in state.participants.members.values()
+            if sees(viewer, p.audience)]
 
 
 @view("presence", reads=("participants",), key="participant")

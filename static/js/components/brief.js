@@ -21,11 +21,14 @@ export function ownBrief(d) {
 
 export function delegationsList(model, {full = false} = {}) {
   const delegations = model.state.delegations;
-  return h('ul', {class: 'delegation-list'}, ...delegations.map((d) => h('li', {class: 'delegation-item'},
+  return h('ul', {class: 'delegation-list'}, ...delegations.map((d) => {
+    const members = model.membersOf(d.id);
+    return h('li', {class: 'delegation-item'},
     h('details', {},
       h('summary', {}, h('strong', {}, d.name), ' ', h('span', {class: 'muted'}, `— ${kindLabel(d.kind)}`),
-        h('span', {class: 'members'}, d.members.length ? ` · ${d.members.join(', ')}` : ' · nobody yet')),
-      full ? ownBrief(d) : h('p', {}, d.public_brief)))));
+        h('span', {class: 'members'}, members.length ? ` · ${members.join(', ')}` : ' · nobody yet')),
+      full ? ownBrief(d) : h('p', {}, d.public_brief)));
+  }));
 }
 
 export function briefPanel(model) {
@@ -42,7 +45,7 @@ export function briefPanel(model) {
       title.textContent = `Your brief: ${d.name}`;
       renderIfChanged(mine, [d.public_brief, d.private_brief, d.objectives, d.red_lines], () => ownBrief(d));
     }
-    renderIfChanged(others, s.delegations.map((x) => [x.id, x.members]), () => delegationsList(model));
+    renderIfChanged(others, [s.delegations.map((x) => x.id), s.members], () => delegationsList(model));
   });
   return {el};
 }

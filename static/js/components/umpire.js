@@ -339,7 +339,8 @@ export function peoplePanel({model}) {
   model.on('state', () => {
     presence.update();
     const s = model.state;
-    renderIfChanged(briefs, s.delegations.map((d) => [d.id, d.members, d.private_brief]), () => delegationsList(model, {full: true}));
+    renderIfChanged(briefs, [s.delegations.map((d) => [d.id, d.private_brief]), s.members],
+      () => delegationsList(model, {full: true}));
   });
   return {el};
 }

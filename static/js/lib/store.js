@@ -236,6 +236,11 @@ export class ExerciseModel extends EventTarget {
 
   // ---- look-ups over the state -------------------------------------------------------------------
 
+  /** Display names of a delegation's members, sorted. */
+  membersOf(delegationId) {
+    return (this.state?.members || []).filter((m) => m.delegation === delegationId).map((m) => m.name).sort();
+  }
+
   delegationName(id) {
     if (!id) return '';
     return this.state?.delegations?.find((d) => d.id === id)?.name || id;
