@@ -112,8 +112,8 @@ def test_the_umpire_runs_clock_injects_indicators_and_ceasefire(live_server, exe
     expect(russia.locator(".topbar .countdown")).to_contain_text("paused")
     umpire.get_by_role("button", name="Resume clock").click()
     expect(russia.locator(".topbar .countdown")).not_to_contain_text("paused")
-    umpire.get_by_label("Add minutes").fill("10")
-    umpire.get_by_role("button", name="Extend").click()
+    umpire.get_by_label("Minutes to add").fill("10")
+    umpire.get_by_role("button", name="Adjust clock").click()
     expect(russia.locator(".topbar .countdown .countdown-value")).to_contain_text("34:")
 
     # A deck inject addressed to Ukraine: marked fired for the umpire, unseen by Russia.

@@ -154,15 +154,16 @@ def test_a_dropped_connection_comes_back_and_catches_up(live_server, exercises, 
     russia.locator("#composer-text").fill("Sent while Kyiv was offline")
     russia.locator("#composer-text").press("Enter")
     expect(russia.locator(".msg-text", has_text="Sent while Kyiv was offline")).to_be_visible()
-    # While offline a command is refused with a message, and the draft stays.
+    # While offline a message waits, on its way (the Send button busy), and goes once the connection is back.
     ukraine.locator("#composer-text").fill("Still here?")
     ukraine.locator("#composer-text").press("Enter")
-    expect(ukraine.locator(".composer .form-error")).to_contain_text("Not connected")
-    expect(ukraine.locator("#composer-text")).to_have_value("Still here?")
+    expect(ukraine.locator(".composer button[type=submit]")).to_have_attribute("aria-busy", "true")
+    expect(ukraine.locator("#composer-text")).to_have_value("")
 
     ukraine.context.set_offline(False)
     expect(status).to_contain_text("Reconnected — caught up on 1 missed event", timeout=15_000)
     expect(ukraine.locator(".msg-text", has_text="Sent while Kyiv was offline")).to_be_visible()
     assert ukraine.locator(".msg-text", has_text="Sent while Kyiv was offline").count() == 1
-    ukraine.locator("#composer-text").press("Enter")
-    expect(russia.locator(".msg-text", has_text="Still here?")).to_be_visible()
+    expect(russia.locator(".msg-text", has_text="Still here?")).to_be_visible(timeout=15_000)
+    expect(ukraine.locator(".msg-text", has_text="Still here?")).to_have_count(1)
+    expect(russia.locator(".msg-text", has_text="Still here?")).to_have_count(1)

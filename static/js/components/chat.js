@@ -5,7 +5,7 @@ import {h, renderIfChanged} from '../lib/dom.js';
 import {formatTimeOfDay} from '../lib/clock.js';
 import {storage} from '../lib/store.js';
 import {VirtualList} from '../lib/virtual-list.js';
-import {errorLine, sendCommand, showError} from './ui.js';
+import {errorLine, roomLeft, sendCommand, showError} from './ui.js';
 
 const KIND_ORDER = {plenary: 0, table: 1, delegation: 2, backchannel: 3, umpire: 4};
 
@@ -46,8 +46,10 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
   const composerLabel = h('label', {for: 'composer-text', class: 'composer-label'}, 'Message');
   const composerNote = h('p', {class: 'composer-note', id: 'composer-hint'}, 'Enter sends; Shift+Enter starts a new line.');
   const composerError = errorLine();
+  const composerRoom = roomLeft(textarea);
   const composer = h('form', {class: 'composer', 'aria-labelledby': 'chat-heading'},
-    composerLabel, h('div', {class: 'composer-row'}, textarea, sendButton), composerNote, composerError);
+    composerLabel, h('div', {class: 'composer-row'}, textarea, sendButton),
+    h('div', {class: 'composer-foot'}, composerNote, composerRoom), composerError);
 
   textarea.addEventListener('input', () => {
     drafts[current] = textarea.value;
@@ -60,20 +62,31 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
       composer.requestSubmit();
     }
   });
+  // Sending clears the composer at once, so what is typed while the message is on its way is kept;
+  // a refused message comes back into the composer, before anything typed since.
+  let sending = false;
   composer.addEventListener('submit', async (e) => {
     e.preventDefault();
     const text = textarea.value.trim();
-    if (!text) return;
+    if (!text || sending) return;
     const channel = current;
+    sending = true;
+    setDraft(channel, '');
     const ack = await sendCommand(conn, 'post_message', {channel, text}, {button: sendButton, errorEl: composerError});
-    if (ack.ok) {
-      if (current === channel) textarea.value = '';
-      drafts[channel] = '';
-      storage.saveDrafts(scope, drafts);
-      messages.scrollToBottom();
-    }
+    sending = false;
+    if (ack.ok) messages.scrollToBottom();
+    else if (!ack.busy) setDraft(channel, [text, current === channel ? textarea.value : drafts[channel]].filter(Boolean).join('\n'));
     textarea.focus();
   });
+
+  function setDraft(channel, text) {
+    drafts[channel] = text;
+    if (current === channel) {
+      textarea.value = text;
+      composerRoom.refresh();
+    }
+    storage.saveDrafts(scope, drafts);
+  }
 
   // ---- back-channels ----
   const backchannel = role === 'observer' ? null : backchannelForm({model, conn, role});
@@ -189,6 +202,7 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     if (id === current) return;
     current = id;
     textarea.value = drafts[id] || '';
+    composerRoom.refresh();
     showError(composerError, null);
     messages.atBottom = true;
     showMessages();
@@ -213,6 +227,7 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
   document.addEventListener('visibilitychange', renderList);
 
   textarea.value = drafts[current] || '';
+  composerRoom.refresh();
   return {
     el,
     start() {

@@ -2,8 +2,9 @@
 // who has signed, what is in force, and which proposals stand or fall together (links).
 
 import {h, renderIfChanged, uid} from '../lib/dom.js';
-import {badge, card, confirmButton, emptyNote, errorLine, sendCommand, showError} from './ui.js';
+import {badge, card, confirmButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
 
+const MAX_CLAUSES = 30;  // what the server takes (docs/protocol.md, Limits)
 const STATUS_LABEL = {open: 'open', signed: 'signed by all', in_force: 'in force', withdrawn: 'withdrawn'};
 const STATUS_ORDER = {open: 0, signed: 1, in_force: 2, withdrawn: 3};
 
@@ -22,6 +23,8 @@ function draftForm({model, conn}) {
                                  placeholder: 'e.g. Grain corridor, first stage'});
   const clauses = h('ol', {class: 'clause-rows'});
   const addClause = h('button', {type: 'button', class: 'btn btn--small'}, '+ Add a clause');
+  const clauseCount = h('span', {class: 'room-left', 'aria-live': 'polite'});
+  const titleRoom = roomLeft(titleInput);
   const links = h('fieldset', {class: 'links'}, h('legend', {}, 'Link with (all enter into force together)'));
   const submit = h('button', {type: 'submit', class: 'btn btn--primary'}, 'Put it on the table');
   const cancel = h('button', {type: 'button', class: 'btn', hidden: true}, 'Cancel amendment');
@@ -30,8 +33,9 @@ function draftForm({model, conn}) {
   heading.id = uid('draft');
   const form = h('form', {class: 'draft-form', 'aria-labelledby': heading.id},
     h('div', {class: 'field'}, h('label', {for: tableSelect.id}, 'Table'), tableSelect, tableNote),
-    h('div', {class: 'field'}, h('label', {for: titleInput.id}, 'Title'), titleInput),
-    h('fieldset', {class: 'clauses'}, h('legend', {}, 'Clauses'), clauses, addClause),
+    h('div', {class: 'field'}, h('label', {for: titleInput.id}, 'Title'), titleInput, titleRoom),
+    h('fieldset', {class: 'clauses'}, h('legend', {}, 'Clauses'), clauses,
+      h('div', {class: 'clause-foot'}, addClause, clauseCount)),
     links,
     h('div', {class: 'form-actions'}, submit, cancel),
     error);
@@ -65,6 +69,7 @@ function draftForm({model, conn}) {
       if (first) select.value = first.value;
     }
     terms.value = clause.terms || '';
+    const termsRoom = roomLeft(terms);
     const describe = () => {
       const k = model.state.clause_types.find((x) => x.id === select.value);
       desc.textContent = k ? k.text : '';
@@ -73,13 +78,20 @@ function draftForm({model, conn}) {
     describe();
     const row = h('li', {class: 'clause-row'},
       h('div', {class: 'field'}, h('label', {for: select.id}, 'Clause type'), select, desc),
-      h('div', {class: 'field'}, h('label', {for: terms.id}, 'Terms'), terms),
+      h('div', {class: 'field'}, h('label', {for: terms.id}, 'Terms'), terms, termsRoom),
       remove);
     remove.addEventListener('click', () => {
       row.remove();
       if (!clauses.children.length) clauses.appendChild(clauseRow());
+      countClauses();
     });
     return row;
+  }
+
+  function countClauses() {
+    const n = clauses.children.length;
+    clauseCount.textContent = `${n} of ${MAX_CLAUSES} clauses`;
+    addClause.disabled = n >= MAX_CLAUSES;
   }
 
   function refreshOptions() {
@@ -101,6 +113,7 @@ function draftForm({model, conn}) {
       clauseOptions(select, select.value);
     }
     if (!clauses.children.length) clauses.appendChild(clauseRow());
+    countClauses();
     const checked = new Set([...links.querySelectorAll('input:checked')].map((i) => Number(i.value)));
     const candidates = state.proposals.filter((p) => p.status !== 'withdrawn' && p.proposal !== amending);
     renderIfChanged(links, [candidates.map((p) => [p.proposal, p.title, p.status]), amending], () => [
@@ -121,7 +134,9 @@ function draftForm({model, conn}) {
     cancel.hidden = true;
     tableSelect.disabled = false;
     titleInput.value = '';
+    titleRoom.refresh();
     clauses.replaceChildren(clauseRow());
+    countClauses();
     for (const input of links.querySelectorAll('input')) input.checked = false;
     links.__sig = null;
     showError(error, null);
@@ -136,7 +151,9 @@ function draftForm({model, conn}) {
     tableSelect.value = p.table;
     tableSelect.disabled = true;
     titleInput.value = p.title;
+    titleRoom.refresh();
     clauses.replaceChildren(...p.clauses.map((c) => clauseRow(c)));
+    countClauses();
     links.__sig = null;
     refreshOptions();
     for (const input of links.querySelectorAll('input')) input.checked = p.links.includes(Number(input.value));
@@ -146,8 +163,10 @@ function draftForm({model, conn}) {
   }
 
   addClause.addEventListener('click', () => {
+    if (clauses.children.length >= MAX_CLAUSES) return;
     const row = clauseRow();
     clauses.appendChild(row);
+    countClauses();
     row.querySelector('select').focus();
   });
   cancel.addEventListener('click', reset);

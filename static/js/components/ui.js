@@ -91,28 +91,55 @@ export function showError(el, error) {
   el.hidden = false;
 }
 
+const inFlight = new WeakSet();  // buttons whose command is on its way
+
 /**
  * Send a command and report the outcome: the button is busy meanwhile, errors go to `errorEl`
- * (or a toast). Resolves to the ack.
+ * (or a toast). Resolves to the ack. While the button's command is on its way, a second send from the
+ * same button (Enter pressed twice, a double click, key auto-repeat) is dropped: it resolves to
+ * `{ok: false, busy: true}` and sends nothing.
  */
-export async function sendCommand(conn, type, fields, {button, errorEl, done} = {}) {
+export async function sendCommand(conn, type, fields, {button, errorEl, done, handled = []} = {}) {
   if (button) {
+    if (inFlight.has(button)) return {ok: false, busy: true};
+    inFlight.add(button);
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
   }
   showError(errorEl, null);
   const ack = await conn.command(type, fields);
   if (button) {
+    inFlight.delete(button);
     button.disabled = false;
     button.removeAttribute('aria-busy');
   }
-  if (!ack.ok) {
+  if (!ack.ok && handled.includes(ack.error?.code)) {
+    // the caller says what this error means
+  } else if (!ack.ok) {
     if (errorEl) showError(errorEl, ack.error);
     else toast(ack.error?.message || 'The command failed.', {kind: 'error', timeout: 8000});
   } else if (done) {
     done(ack);
   }
   return ack;
+}
+
+/**
+ * "1,234 characters left" under a text field, kept up to date as people type (the limit is the field's
+ * `maxlength`: what the server takes).
+ */
+export function roomLeft(field) {
+  const limit = Number(field.getAttribute('maxlength'));
+  const note = h('span', {class: 'room-left', 'aria-live': 'polite'});
+  const update = () => {
+    const left = limit - field.value.length;
+    note.textContent = `${left.toLocaleString()} ${left === 1 ? 'character' : 'characters'} left`;
+    note.classList.toggle('is-low', left < limit / 10);
+  };
+  field.addEventListener('input', update);
+  note.refresh = update;
+  update();
+  return note;
 }
 
 export function badge(text, kind = '') {

@@ -19,16 +19,55 @@ function checked(container) {
 
 // ---- phase and clock ---------------------------------------------------------------------------------
 
+/**
+ * Send a command decided on what this console shows, with the `seq` it shows (docs/protocol.md): two
+ * umpire consoles confirming "Next phase" at once open one phase, not two. A `stale` refusal waits for the
+ * update that moved the log on; if what the command is about (`watch`) changed, someone else just did it
+ * and the console says so over the new state; if only other things happened (a message, someone
+ * connecting), the command is sent again on the fresh view.
+ */
+async function sendOnView({model, conn}, type, fields, {button, errorEl, watch}) {
+  for (let tries = 0; tries < 3; tries += 1) {
+    const before = watch();
+    const ack = await sendCommand(conn, type, {...fields, seq: conn.lastSeq}, {button, errorEl, handled: ['stale']});
+    if (ack.ok || ack.busy || ack.error?.code !== 'stale') return ack;
+    await model.caughtUp(ack.error.fields?.seq ?? 0);
+    if (watch() !== before) {
+      showError(errorEl, {message: `Someone else just did this. ${situation(model)}`});
+      return ack;
+    }
+  }
+  showError(errorEl, {message: 'The exercise keeps moving under this console: try again.'});
+  return {ok: false};
+}
+
+function situation(model) {
+  const ex = model.state.exercise;
+  if (ex.ended) return 'The exercise has ended.';
+  if (!ex.phase) return 'The exercise has not started.';
+  return `Now: ${ex.phase.name}, clock ${ex.clock.running ? 'running' : 'paused'}.`;
+}
+
+const PHASE = (model) => JSON.stringify([model.state.exercise.phase?.index, model.state.exercise.ended]);
+const CLOCK = (model) => JSON.stringify([PHASE(model), model.state.exercise.clock]);
+
 function phaseControls({model, conn}) {
   const body = h('div', {class: 'phase-controls'});
   const error = errorLine();
-  const minutes = h('input', {type: 'number', id: 'extend-minutes', min: '1', max: '120', value: '5', class: 'input-narrow'});
-  const extend = h('button', {type: 'submit', class: 'btn'}, 'Extend');
+  const minutes = h('input', {type: 'number', id: 'extend-minutes', min: '-120', max: '120', step: '1', value: '5',
+                             class: 'input-narrow', 'aria-describedby': 'extend-hint'});
+  const extend = h('button', {type: 'submit', class: 'btn'}, 'Adjust clock');
   const extendForm = h('form', {class: 'inline-form'},
-    h('label', {for: 'extend-minutes'}, 'Add minutes'), minutes, extend);
+    h('label', {for: 'extend-minutes'}, 'Minutes to add'), minutes, extend,
+    h('span', {class: 'hint', id: 'extend-hint'}, 'a negative number takes time off'));
   extendForm.addEventListener('submit', (e) => {
     e.preventDefault();
-    sendCommand(conn, 'extend_clock', {minutes: Number(minutes.value)}, {button: extend, errorEl: error});
+    if (!Number(minutes.value)) {
+      showError(error, {message: 'Give a number of minutes other than 0 (negative takes time off).'});
+      return;
+    }
+    sendOnView({model, conn}, 'extend_clock', {minutes: Number(minutes.value)},
+      {button: extend, errorEl: error, watch: () => CLOCK(model)});
   });
   const el = h('div', {}, body, extendForm, error);
 
@@ -40,17 +79,18 @@ function phaseControls({model, conn}) {
       if (ex.ended) return h('p', {class: 'notice'}, 'The exercise has ended. Lead the debrief from the questions below.');
       const advanceLabel = !ex.phase ? `Start: ${next.name}` : next ? `Next phase: ${next.name}` : 'Finish the last phase';
       const advance = confirmButton(advanceLabel, next ? `Confirm: open ${next.name}` : 'Confirm: end the exercise',
-        (button) => sendCommand(conn, 'advance_phase', {}, {button, errorEl: error}),
+        (button) => sendOnView({model, conn}, 'advance_phase', {}, {button, errorEl: error, watch: () => PHASE(model)}),
         {className: 'btn btn--primary', key: 'advance'});
       const buttons = [advance];
       if (ex.phase) {
         const toggle = h('button', {type: 'button', class: 'btn', dataset: {key: 'pause'}}, ex.clock.running ? 'Pause clock' : 'Resume clock');
-        toggle.addEventListener('click', () => sendCommand(conn, ex.clock.running ? 'pause_clock' : 'resume_clock', {},
-          {button: toggle, errorEl: error}));
+        toggle.addEventListener('click', () => sendOnView({model, conn}, ex.clock.running ? 'pause_clock' : 'resume_clock',
+          {}, {button: toggle, errorEl: error, watch: () => CLOCK(model)}));
         buttons.push(toggle);
       }
       buttons.push(confirmButton('End exercise', 'Confirm: end now', (button) =>
-        sendCommand(conn, 'end_exercise', {}, {button, errorEl: error}), {className: 'btn btn--danger', key: 'end'}));
+        sendOnView({model, conn}, 'end_exercise', {}, {button, errorEl: error, watch: () => PHASE(model)}),
+        {className: 'btn btn--danger', key: 'end'}));
       return [
         h('p', {}, ex.phase ? `Now: ${ex.phase.name} (phase ${ex.phase.index + 1} of ${ex.phases.length}).`
           : 'Briefing: tables are closed until you start the first phase.'),

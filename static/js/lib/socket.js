@@ -8,7 +8,8 @@
 
 import {io} from '/static/vendor/socket.io.esm.min.js';
 
-const COMMAND_TIMEOUT_MS = 10000;
+const COMMAND_TIMEOUT_MS = 10000;   // one attempt at a command (or a resume)
+const COMMAND_GIVE_UP_MS = 120000;  // keep resending a command (same command_id) this long
 
 export const STATUS = {
   CONNECTING: 'connecting',
@@ -127,23 +128,47 @@ export class Connection {
     this.onUpdate(msg, history);
   }
 
-  /** Send a command; resolves to the ack ({ok: true, seq} or {ok: false, error}); never rejects. */
+  /**
+   * Send a command; resolves to the ack ({ok: true, seq[, duplicate]} or {ok: false, error}); never rejects.
+   *
+   * The command carries a `command_id` of its own. Without an answer (a timeout, a dropped connection),
+   * it is sent again with the same id as soon as the connection is back: the server applies it once,
+   * and answers a resend of an applied command with its original result (`duplicate`).
+   */
   command(type, fields = {}) {
-    if (!this.socket?.connected) {
-      return Promise.resolve({ok: false, error: {code: 'offline',
-        message: 'Not connected: wait for the connection to come back, then try again.', fields: {}}});
-    }
+    const payload = {type, ...fields, command_id: newCommandId()};
+    const started = Date.now();
     return new Promise((resolve) => {
-      this.socket.timeout(COMMAND_TIMEOUT_MS).emit('command', {type, ...fields}, (err, ack) => {
-        if (err) {
-          resolve({ok: false, error: {code: 'timeout', message: 'The server did not answer in time. Check the ' +
-            'timeline before trying again: it may have been done.', fields: {}}});
+      const attempt = () => {
+        if (this.status === STATUS.REFUSED) {
+          resolve({ok: false, error: {code: 'bad_token', message: 'This link no longer opens the exercise.', fields: {}}});
+        } else if (Date.now() - started > COMMAND_GIVE_UP_MS) {
+          resolve({ok: false, error: {code: 'timeout', message: 'No answer from the server for two minutes. Check ' +
+            'the connection, then send again: nothing is ever applied twice.', fields: {}}});
+        } else if (!this.socket?.connected) {
+          const retry = () => {
+            clearTimeout(timer);
+            this.socket?.off('connect', retry);
+            attempt();
+          };
+          const timer = setTimeout(retry, COMMAND_GIVE_UP_MS - (Date.now() - started) + 10);
+          this.socket?.on('connect', retry);
         } else {
-          resolve(ack || {ok: false, error: {code: 'internal', message: 'No answer from the server.', fields: {}}});
+          this.socket.timeout(COMMAND_TIMEOUT_MS).emit('command', payload, (err, ack) => {
+            if (err) attempt();  // the same command_id: applied at most once
+            else resolve(ack || {ok: false, error: {code: 'internal', message: 'No answer from the server.', fields: {}}});
+          });
         }
-      });
+      };
+      attempt();
     });
   }
+}
+
+/** A random id for a command (32 hex digits); crypto.randomUUID needs HTTPS, getRandomValues does not. */
+function newCommandId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 // The server refuses with ConnectionRefusedError({code, message}); python-socketio passes a single

@@ -236,6 +236,18 @@ export class ExerciseModel extends EventTarget {
 
   // ---- look-ups over the state -------------------------------------------------------------------
 
+  /** Resolves once the state holds everything up to `seq` (or after `ms`, whichever comes first). */
+  caughtUp(seq, ms = 3000) {
+    const deadline = Date.now() + ms;
+    return new Promise((resolve) => {
+      const check = () => {
+        if ((this.conn?.lastSeq ?? 0) >= seq || Date.now() > deadline) resolve();
+        else setTimeout(check, 25);
+      };
+      check();
+    });
+  }
+
   /** Display names of a delegation's members, sorted. */
   membersOf(delegationId) {
     return (this.state?.members || []).filter((m) => m.delegation === delegationId).map((m) => m.name).sort();
