@@ -156,6 +156,7 @@ class Player:
     # connection --------------------------------------------------------------
     def connect(self, last_seq=0, resume: bool = True, auth=None) -> "Player":
         """Connect (and, unless told otherwise, ``resume`` from ``last_seq``: 0 replays the whole visible log)."""
+        self.close()  # a previous connection (dropped by the server, say) must not linger
         sio = _OrderedClient(reconnection=False)
         sio.on("update", self._on_update)
         sio.on("sync", self._on_sync)

@@ -1,0 +1,112 @@
+"""In the browser, one intention is one command: Enter held down posts once, two umpire consoles confirming
+"Next phase" together open one phase, and what is typed while a message is on its way is kept."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import expect
+
+from facilitator.engine import AdvancePhase
+from facilitator.engine.audience import UMPIRE_ACTOR
+from facilitator.services import ExerciseService
+from flows import confirm_click, join, open_console, tab
+
+
+def plenary_texts(exercises, exercise_id: str) -> list[str]:
+    return [e.data["text"] for e in exercises.events(exercise_id, UMPIRE_ACTOR)
+            if e.type == "message_posted" and e.data["channel"] == "plenary"]
+
+
+def slowed(monkeypatch, kind: type, seconds: float) -> None:
+    """Commands of ``kind`` take ``seconds`` longer at the server (before they are decided): a slow room."""
+    real = ExerciseService.execute
+
+    def execute(self, exercise_id, command, *args, **kwargs):
+        if isinstance(command, kind):
+            time.sleep(seconds)
+        return real(self, exercise_id, command, *args, **kwargs)
+    monkeypatch.setattr(ExerciseService, "execute", execute)
+
+
+def test_enter_pressed_twice_or_held_down_posts_once(live_server, exercises, watched, monkeypatch):
+    from facilitator.engine import PostMessage
+    created = exercises.create("demo")
+    page = watched.page(label="ukraine")
+    join(page, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
+    slowed(monkeypatch, PostMessage, 0.4)
+    box = page.locator("#composer-text")
+    box.fill("Once, please.")
+    # Enter, then the key's auto-repeat: all three before the first ack can come back.
+    page.evaluate("""() => {
+        const box = document.getElementById('composer-text');
+        for (const repeat of [false, true, true]) {
+            box.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true, repeat}));
+        }
+    }""")
+    expect(page.locator(".msg-text", has_text="Once, please.")).to_have_count(1)
+    page.wait_for_timeout(600)  # anything sent twice would have arrived by now
+    assert plenary_texts(exercises, created.id) == ["Once, please."]
+    # A double click on Send is the same intention.
+    box.fill("And once more.")
+    page.locator(".composer button[type=submit]").dblclick()
+    expect(page.locator(".msg-text", has_text="And once more.")).to_have_count(1)
+    page.wait_for_timeout(600)
+    assert plenary_texts(exercises, created.id) == ["Once, please.", "And once more."]
+
+
+def test_text_typed_while_a_message_is_on_its_way_is_kept(live_server, exercises, watched, monkeypatch):
+    from facilitator.engine import PostMessage
+    created = exercises.create("demo")
+    page = watched.page(label="ukraine")
+    join(page, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
+    slowed(monkeypatch, PostMessage, 0.5)
+    box = page.locator("#composer-text")
+    box.fill("First thought.")
+    box.press("Enter")
+    expect(box).to_have_value("")
+    box.press_sequentially("Second thought")  # typed before the first message's ack
+    expect(page.locator(".msg-text", has_text="First thought.")).to_be_visible()
+    page.wait_for_timeout(300)
+    expect(box).to_have_value("Second thought")
+    # The room left is shown as one types (the server's limit: 2,000 characters).
+    expect(page.locator(".composer .room-left")).to_have_text("1,986 characters left")
+
+
+def test_two_umpire_consoles_confirming_next_phase_together_open_one_phase(live_server, exercises, watched,
+                                                                             monkeypatch):
+    created = exercises.create("demo")
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)  # the briefing
+    first, second = watched.page(label="umpire 1"), watched.page(label="umpire 2")
+    for page in (first, second):
+        open_console(page, f"{live_server.url}/umpire#token={created.umpire_token}")
+        tab(page, "Control")
+        expect(page.get_by_test_id("phase")).to_contain_text("Briefing")
+    slowed(monkeypatch, AdvancePhase, 0.6)  # both confirmations reach the server before either is decided
+    for page in (first, second):
+        button = page.locator("button[data-key='advance']")
+        button.click()
+        expect(button).to_contain_text("Confirm")
+    first.locator("button[data-key='advance']").click()
+    second.locator("button[data-key='advance']").click()
+    for page in (first, second):
+        expect(page.get_by_test_id("phase")).to_contain_text("Talks")
+    phases = [e.data["phase"] for e in exercises.events(created.id, UMPIRE_ACTOR) if e.type == "phase_advanced"]
+    assert phases == ["briefing", "talks"], "a phase was skipped"
+    expect(second.get_by_text("Someone else just did this. Now: Talks")).to_be_visible()
+
+
+def test_the_proposal_form_shows_the_room_left(live_server, exercises, watched):
+    created = exercises.create("demo")
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    page = watched.page(label="ukraine")
+    join(page, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
+    tab(page, "Proposals")
+    form = page.locator(".draft-form")
+    form.get_by_label("Title").fill("Grain")
+    expect(form.locator(".field", has=page.get_by_label("Title")).locator(".room-left")).to_have_text(
+        "115 characters left")
+    form.locator(".clause-terms").first.fill("x" * 1990)
+    expect(form.locator(".clause-row .room-left").first).to_have_text("10 characters left")
+    expect(form.locator(".clause-foot .room-left")).to_have_text("1 of 30 clauses")
