@@ -110,3 +110,32 @@ def test_the_proposal_form_shows_the_room_left(live_server, exercises, watched):
     form.locator(".clause-terms").first.fill("x" * 1990)
     expect(form.locator(".clause-row .room-left").first).to_have_text("10 characters left")
     expect(form.locator(".clause-foot .room-left")).to_have_text("1 of 30 clauses")
+
+
+def test_the_browser_sends_no_request_when_something_happens_and_names_every_command(live_server, exercises,
+                                                                                       watched):
+    """What the server pushes is enough: after the first resume, events bring no resume; each command goes
+    with its own command_id."""
+    import json as json_
+    from facilitator.engine import FireInject, PlaySignal
+    created = exercises.create("demo")
+    page = watched.page(label="ukraine")
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(str(frame))))
+    join(page, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
+    russian, _ = exercises.join(created.join_codes["russia"], "Dmitri")
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    exercises.execute(created.id, FireInject(title="Flash", text="Ships sighted."), UMPIRE_ACTOR)
+    exercises.execute(created.id, PlaySignal("ru-safe-passage"), russian.actor)
+    expect(page.get_by_test_id("phase")).to_contain_text("Talks")
+    tab(page, "Timeline")
+    expect(page.locator(".timeline")).to_contain_text("Inject: Flash")
+    expect(page.locator(".timeline")).to_contain_text("played “")
+    page.locator("#composer-text").fill("Seen it.")
+    page.locator("#composer-text").press("Enter")
+    expect(page.locator(".msg-text", has_text="Seen it.")).to_be_visible()
+    resumes = [f for f in sent if '"resume"' in f]
+    commands = [json_.loads(f[f.index("["):])[1] for f in sent if '"command"' in f]
+    assert len(resumes) == 1, resumes
+    assert [c["type"] for c in commands] == ["post_message"] and len(commands[0]["command_id"]) == 32
