@@ -65,9 +65,14 @@ class Receiver:
     def __init__(self, url: str, token: str, arrivals: dict, lock: threading.Lock):
         self.client = socketio.Client(reconnection=False)
         self.arrivals, self.lock = arrivals, lock
-        self.client.on("event", self.on_event)
+        self.client.on("event", self.on_event)  # the baseline's one event
+        self.client.on("update", self.on_update)  # facilitator's update: events and a state patch
         self.client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
         self.client.call("resume", {}, timeout=10)
+
+    def on_update(self, update):
+        for event in update.get("events", []):
+            self.on_event(event)
 
     def on_event(self, event):
         if event.get("type") == "message_posted":

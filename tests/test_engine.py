@@ -1104,7 +1104,7 @@ def test_clearing_presence_marks_every_connected_participant_gone(demo_deck):
     game.refused(ClearPresence(), olena, "forbidden")
     [gone] = game.run(ClearPresence(), UMPIRE)
     assert gone.type == "participant_disconnected" and seen_by(gone, UMPIRE, olena) == [True, False]
-    assert game.state.participants.members["p1"].connections == 0
+    assert game.state.presence.of("p1") == 0
     assert game.run(ClearPresence(), UMPIRE) == []
 
 

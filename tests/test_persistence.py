@@ -181,7 +181,7 @@ def test_clearing_presence_at_start_up_touches_only_exercises_where_someone_conn
     identity, _ = exercises.join(busy.join_codes["ukraine"], "Olena")
     exercises.mark_presence(identity, True)
     assert exercises.clear_presence() == 1
-    assert exercises.state(busy.id).participants.members[identity.actor.participant].connections == 0
+    assert exercises.state(busy.id).presence.of(identity.actor.participant) == 0
     assert exercises.events(quiet, UMPIRE_ACTOR) == []
     assert exercises.clear_presence() == 0
 

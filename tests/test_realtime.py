@@ -684,8 +684,9 @@ def test_a_connection_that_leaves_while_resuming_is_not_left_present(table, app,
                                                         + kinds.count("participant_connection_closed"))
     table.umpire.wait_for(settled, what="Ukraine's presence to settle")
     assert table.umpire.seqs[-1] >= umpire_seq
-    participants = exercises.state(table.id).participants.members.values()
-    assert {p.name: p.connections for p in participants} == {"Olena": 0, "Sergei": 1, "Ayse": 1}
+    state = exercises.state(table.id)
+    assert {p.name: state.presence.of(p.id) for p in state.participants.members.values()} == {
+        "Olena": 0, "Sergei": 1, "Ayse": 1}
     assert presence(table.umpire, "ukraine") == [False]
 
 

@@ -29,24 +29,30 @@ class Participant:
     name: str
     delegation: str
     audience: Audience  # of the seating
-    connections: int = 0
 
 
 @record
 class Participants:
     members: Mapping[str, Participant]
+    names: frozenset[str] = frozenset()  # display names in use, case-folded
 
-    def names_in_use(self) -> set[str]:
-        return {p.name.casefold() for p in self.members.values()}
+    def names_in_use(self) -> frozenset[str]:
+        return self.names
+
+
+@record
+class Presence:
+    """Open connections per participant (kept apart from the seating: connections come and go all the time)."""
+
+    connections: Mapping[str, int]
+
+    def of(self, participant_id: str) -> int:
+        return self.connections.get(participant_id, 0)
 
 
 @initial
 def _initial(deck) -> dict:
-    return {"participants": Participants(MappingProxyType({}))}
-
-
-def _with(parts: Participants, participant: Participant) -> Participants:
-    return Participants(MappingProxyType({**parts.members, participant.id: participant}))
+    return {"participants": Participants(MappingProxyType({})), "presence": Presence(MappingProxyType({}))}
 
 
 # ---- commands ----------------------------------------------------------------------------------------
@@ -163,11 +169,12 @@ def _mark_presence(out: Outcome, cmd: MarkPresence) -> None:
     if not out.actor.is_umpire and out.actor.participant != cmd.participant:
         raise RuleError("forbidden", "Presence is reported by the server for the participant itself.")
     who = (participant.id, participant.name, participant.delegation)
+    connections = out.state.presence.of(participant.id)
     if cmd.connected:
-        out.act(ParticipantConnected(*who, participant.connections + 1), PRESENCE)
-    elif participant.connections > 1:
-        out.act(ParticipantConnectionClosed(*who, participant.connections - 1), PRESENCE)
-    elif participant.connections == 1:
+        out.act(ParticipantConnected(*who, connections + 1), PRESENCE)
+    elif connections > 1:
+        out.act(ParticipantConnectionClosed(*who, connections - 1), PRESENCE)
+    elif connections == 1:
         out.act(ParticipantDisconnected(*who, 0), PRESENCE)
 
 
@@ -175,26 +182,28 @@ def _mark_presence(out: Outcome, cmd: MarkPresence) -> None:
 def _clear_presence(out: Outcome, cmd: ClearPresence) -> None:
     umpire(out.actor)
     for p in out.state.participants.members.values():
-        if p.connections:
+        if out.state.presence.of(p.id):
             out.act(ParticipantDisconnected(p.id, p.name, p.delegation, 0, "server restarted"), PRESENCE)
 
 
 @evolves(ParticipantSeated)
 def _seated(state, e: ParticipantSeated, event):
     seated = Participant(e.participant, e.name, e.delegation, event.audience)
-    return replace(state, participants=_with(state.participants, seated))
+    parts = state.participants
+    return replace(state, participants=Participants(MappingProxyType({**parts.members, seated.id: seated}),
+                                                    parts.names | {e.name.casefold()}))
 
 
 @evolves(ParticipantConnected, ParticipantConnectionClosed, ParticipantDisconnected)
 def _presence(state, e, event):
-    p = state.participants.members.get(e.participant)
-    if p is None:
+    if e.participant not in state.participants.members:
         return state
     if e.connections is not None:
         connections = e.connections
     else:  # an old log: one connection more or less
-        connections = max(0, p.connections + (1 if isinstance(e, ParticipantConnected) else -1))
-    return replace(state, participants=_with(state.participants, replace(p, connections=connections)))
+        connections = max(0, state.presence.of(e.participant) + (1 if isinstance(e, ParticipantConnected) else -1))
+    return replace(state, presence=Presence(MappingProxyType({**state.presence.connections,
+                                                              e.participant: connections})))
 
 
 # ---- view --------------------------------------------------------------------------------------------
@@ -222,9 +231,11 @@ def _members(state, viewer) -> list[dict]:
             if sees(viewer, p.audience)]
 
 
-@view("presence", reads=("participants",), key="participant")
+@view("presence", reads=("participants", "presence"), key="participant")
 def _presence_view(state, viewer) -> list[dict] | None:
     if not sees(viewer, PRESENCE):
         return None
-    return [{"participant": p.id, "name": p.name, "delegation": p.delegation, "connected": p.connections > 0,
-             "connections": p.connections} for p in state.participants.members.values()]
+    connections = state.presence.connections
+    return [{"participant": p.id, "name": p.name, "delegation": p.delegation,
+             "connected": connections.get(p.id, 0) > 0, "connections": connections.get(p.id, 0)}
+            for p in state.participants.members.values()]

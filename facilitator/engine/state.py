@@ -33,7 +33,8 @@ class ExerciseState:
     title: str
     seq: int
     clock: Any  # clock.Clock: the phase, the countdown, whether the exercise has ended
-    participants: Any  # participants.Participants
+    participants: Any  # participants.Participants: who sits in which delegation
+    presence: Any  # participants.Presence: open connections
     channels: Any  # channels.Channels
     signals: Any  # signals.Signals: plays and hands
     proposals: Any  # proposals.Proposals

@@ -131,7 +131,8 @@ def diff(old: Sections | None, new: Sections) -> dict:
         upsert = [entry for entry in value if old_by_key.get(entry[key]) != entry]
         new_keys = [entry[key] for entry in value]
         change = {"key": key, "upsert": upsert}
-        removed = [k for k in old_by_key if k not in set(new_keys)]
+        kept = set(new_keys)
+        removed = [k for k in old_by_key if k not in kept]
         if removed:
             change["remove"] = removed
         if new_keys != list(old_by_key):
