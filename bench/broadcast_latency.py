@@ -124,8 +124,12 @@ def run(kind: str, n: int, rounds: int) -> dict:
                     latencies += [(t - sent) * 1000 for t in got]
             cpu = (cpu_ms(proc.pid) - cpu_before) / rounds
             rss = rss_mb(proc.pid)
-            for client in receivers:
-                client.client.disconnect()
+            # websocket-client waits up to 3 s for each close frame: close them all at once
+            closing = [threading.Thread(target=c.client.disconnect) for c in receivers]
+            for thread in closing:
+                thread.start()
+            for thread in closing:
+                thread.join()
             sender.disconnect()
         finally:
             proc.terminate()

@@ -30,9 +30,17 @@ class Broadcaster:
         self.socketio = socketio
 
     def publish(self, exercise_id: str, payloads: dict[str, dict]) -> None:
-        """One ``update`` to each perspective room that has something new."""
+        """One ``update`` to each perspective room that has something new. Rooms whose updates are the same
+        (a message in plenary, a phase opening) share one emit, so it is encoded once."""
+        groups: list[tuple[dict, list[str]]] = []
         for key, payload in payloads.items():
-            self.socketio.emit("update", payload, to=room(exercise_id, key), namespace=NAMESPACE)
+            same = next((rooms for other, rooms in groups if other == payload), None)
+            if same is None:
+                groups.append((payload, [room(exercise_id, key)]))
+            else:
+                same.append(room(exercise_id, key))
+        for payload, rooms in groups:
+            self.socketio.emit("update", payload, to=rooms if len(rooms) > 1 else rooms[0], namespace=NAMESPACE)
 
     def attach(self, sid: str, exercise_id: str, viewer: Actor, sync: dict, history: list[list[dict]]) -> None:
         """Send one connection its ``sync``, then what it missed (``update``s marked ``history``), then put it
