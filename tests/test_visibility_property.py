@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facilitator import create_app
-from facilitator.engine import EVENTS, sees
+from facilitator.engine import sees
 from facilitator.engine.audience import Actor
 from facilitator.extensions import services
 

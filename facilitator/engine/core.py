@@ -28,7 +28,6 @@ from types import MappingProxyType, UnionType
 from typing import Annotated, Any, Callable, ClassVar, Mapping
 
 from .audience import Actor, Audience
-from .errors import RuleError
 
 # ---- the wire vocabulary of command fields ------------------------------------------------------
 
@@ -370,8 +369,3 @@ class Outcome:
         self.events.append(event)
         return event
 
-
-def require(condition: bool, code: str, message: str, fields: dict | None = None) -> None:
-    """Raise ``RuleError(code, message, fields)`` unless ``condition`` holds."""
-    if not condition:
-        raise RuleError(code, message, fields)

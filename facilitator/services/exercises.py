@@ -195,28 +195,33 @@ class ExerciseService:
         the same transaction (e.g. the participant row of a join). Raises ``RuleError``.
         """
         live = self._get(exercise_id)
-        with live.lock:
-            at = now()
-            with self.db.write() as session:
-                state = self._catch_up(session, live)
-                if command_id is not None:
-                    seq = self.store.applied(session, exercise_id, issuer or actor.role, command_id)
-                    if seq is not None:
-                        return Applied(seq, [], duplicate=True)
-                if expected_seq is not None and expected_seq != state.seq:
-                    raise RuleError("stale", f"The exercise has moved on (seq {state.seq}, you acted on "
-                                             f"{expected_seq}); look again and retry.", {"seq": state.seq})
-                events, after = run(state, command, actor, at)
-                if also is not None:
-                    also(session)
-                self.store.append(session, exercise_id, events, state.seq)
-                if command_id is not None:
-                    self.store.remember(session, exercise_id, issuer or actor.role, command_id, command.TYPE,
-                                        after.seq, at)
-            live.state = after
-            if events:
-                live.outbox.append(_Publication(events, after))
-        self._publish(live)
+        try:
+            with live.lock:
+                return self._apply(live, command, actor, expected_seq, command_id, issuer or actor.role, also)
+        finally:
+            self._publish(live)  # never under the writers' lock: an emit may run a disconnect, which writes
+
+    def _apply(self, live: _Live, command, actor: Actor, expected_seq, command_id, issuer, also) -> Applied:
+        """The write transaction of ``execute`` (the caller holds ``live.lock``)."""
+        at = now()
+        with self.db.write() as session:
+            state = self._catch_up(session, live)
+            if command_id is not None:
+                seq = self.store.applied(session, state.exercise_id, issuer, command_id)
+                if seq is not None:
+                    return Applied(seq, [], duplicate=True)
+            if expected_seq is not None and expected_seq != state.seq:
+                raise RuleError("stale", f"The exercise has moved on (seq {state.seq}, you acted on "
+                                         f"{expected_seq}); look again and retry.", {"seq": state.seq})
+            events, after = run(state, command, actor, at)
+            if also is not None:
+                also(session)
+            self.store.append(session, state.exercise_id, events, state.seq)
+            if command_id is not None:
+                self.store.remember(session, state.exercise_id, issuer, command_id, command.TYPE, after.seq, at)
+        live.state = after
+        if events:
+            live.outbox.append(_Publication(events, after))
         return Applied(after.seq, events)
 
     def clear_presence(self) -> int:
@@ -294,7 +299,9 @@ class ExerciseService:
         """The current state, caught up with anything other processes appended."""
         live = self._get(exercise_id)
         with live.lock, self.db.read() as session:
-            return self._catch_up(session, live)
+            state = self._catch_up(session, live)
+        self._publish(live)
+        return state
 
     def deck(self, exercise_id: str):
         """The deck an exercise is played with (as it was when the exercise was created)."""

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from facilitator.engine import AdvancePhase
 from facilitator.engine.audience import UMPIRE_ACTOR
 from facilitator.services import ExerciseService
-from flows import confirm_click, join, open_console, tab
+from flows import join, open_console, tab
 
 
 def plenary_texts(exercises, exercise_id: str) -> list[str]:
