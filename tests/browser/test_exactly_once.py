@@ -139,3 +139,24 @@ def test_the_browser_sends_no_request_when_something_happens_and_names_every_com
     commands = [json_.loads(f[f.index("["):])[1] for f in sent if '"command"' in f]
     assert len(resumes) == 1, resumes
     assert [c["type"] for c in commands] == ["post_message"] and len(commands[0]["command_id"]) == 32
+
+
+def test_texts_are_counted_the_servers_way_and_refused_not_cut(live_server, exercises, watched):
+    """The server counts characters (an emoji is one); the browser counts the same way, and over the limit it
+    says by how much and sends nothing, rather than cutting the text."""
+    created = exercises.create("demo")
+    page = watched.page(label="ukraine")
+    join(page, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
+    box, room = page.locator("#composer-text"), page.locator(".composer .room-left")
+    box.fill("🕊" * 1500)
+    expect(room).to_have_text("500 characters left")
+    box.press("Enter")
+    expect(page.locator(".msg-text").first).to_be_visible()
+    assert plenary_texts(exercises, created.id) == ["🕊" * 1500]
+    box.fill("x" * 2500)
+    expect(room).to_have_text("500 characters over the limit of 2,000")
+    box.press("Enter")
+    page.locator(".composer button[type=submit]").click()
+    page.wait_for_timeout(400)
+    assert plenary_texts(exercises, created.id) == ["🕊" * 1500]
+    assert len(box.input_value()) == 2500  # nothing cut, nothing lost

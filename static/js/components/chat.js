@@ -40,7 +40,7 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
   });
 
   // ---- composer ----
-  const textarea = h('textarea', {id: 'composer-text', class: 'composer-text', rows: '2', maxlength: '2000',
+  const textarea = h('textarea', {id: 'composer-text', class: 'composer-text', rows: '2', 'data-limit': '2000',
                                   placeholder: 'Write a message…', 'aria-describedby': 'composer-hint'});
   const sendButton = h('button', {type: 'submit', class: 'btn btn--primary'}, 'Send');
   const composerLabel = h('label', {for: 'composer-text', class: 'composer-label'}, 'Message');

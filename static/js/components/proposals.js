@@ -19,7 +19,7 @@ function draftForm({model, conn}) {
   let amending = null;  // proposal number being amended, or null for a new draft
   const heading = h('h2', {class: 'card-title'}, 'Draft a proposal');
   const tableSelect = h('select', {id: uid('table'), required: true});
-  const titleInput = h('input', {id: uid('title'), type: 'text', maxlength: '120', required: true,
+  const titleInput = h('input', {id: uid('title'), type: 'text', 'data-limit': '120', required: true,
                                  placeholder: 'e.g. Grain corridor, first stage'});
   const clauses = h('ol', {class: 'clause-rows'});
   const addClause = h('button', {type: 'button', class: 'btn btn--small'}, '+ Add a clause');
@@ -59,7 +59,7 @@ function draftForm({model, conn}) {
 
   function clauseRow(clause = {}) {
     const select = h('select', {id: uid('clause'), class: 'clause-type'});
-    const terms = h('textarea', {id: uid('terms'), class: 'clause-terms', rows: '2', maxlength: '2000',
+    const terms = h('textarea', {id: uid('terms'), class: 'clause-terms', rows: '2', 'data-limit': '2000',
                                  placeholder: 'Terms (optional): dates, numbers, who does what'});
     const desc = h('p', {class: 'hint clause-desc'});
     const remove = h('button', {type: 'button', class: 'btn btn--small btn--ghost', 'aria-label': 'Remove this clause'}, 'Remove');

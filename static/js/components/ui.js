@@ -125,21 +125,31 @@ export async function sendCommand(conn, type, fields, {button, errorEl, done, ha
 }
 
 /**
- * "1,234 characters left" under a text field, kept up to date as people type (the limit is the field's
- * `maxlength`: what the server takes).
+ * "1,234 characters left" under a text field, kept up to date as people type. The limit is the field's
+ * `data-limit`, counted the server's way (characters, not UTF-16 units, spaces at either end left out):
+ * nothing is ever cut; over the limit the field says by how much and the form will not submit.
  */
 export function roomLeft(field) {
-  const limit = Number(field.getAttribute('maxlength'));
+  const limit = Number(field.dataset.limit);
   const note = h('span', {class: 'room-left', 'aria-live': 'polite'});
   const update = () => {
-    const left = limit - field.value.length;
-    note.textContent = `${left.toLocaleString()} ${left === 1 ? 'character' : 'characters'} left`;
-    note.classList.toggle('is-low', left < limit / 10);
+    const left = limit - charCount(field.value);
+    note.textContent = left >= 0
+      ? `${left.toLocaleString()} ${left === 1 ? 'character' : 'characters'} left`
+      : `${(-left).toLocaleString()} ${left === -1 ? 'character' : 'characters'} over the limit of ${limit.toLocaleString()}`;
+    note.classList.toggle('is-low', left >= 0 && left < limit / 10);
+    note.classList.toggle('is-over', left < 0);
+    field.setCustomValidity(left < 0 ? note.textContent : '');
   };
   field.addEventListener('input', update);
   note.refresh = update;
   update();
   return note;
+}
+
+/** Characters as the server counts them: code points, spaces at either end left out. */
+export function charCount(text) {
+  return [...String(text).trim()].length;
 }
 
 export function badge(text, kind = '') {

@@ -6,7 +6,7 @@ import {describeEffects} from '../lib/format.js';
 import {storage} from '../lib/store.js';
 import {indicatorBar} from './situation.js';
 import {delegationsList} from './brief.js';
-import {badge, card, confirmButton, copyButton, emptyNote, errorLine, sendCommand, showError} from './ui.js';
+import {badge, card, confirmButton, copyButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
 
 function delegationChecks(model, name) {
   return model.state.delegations.map((d) => h('label', {class: 'check'},
@@ -171,8 +171,8 @@ function injectsCard({model, conn}) {
 }
 
 function adHocInject({model, conn}) {
-  const title = h('input', {type: 'text', id: uid('adhoc-title'), maxlength: '120', required: true});
-  const text = h('textarea', {id: uid('adhoc-text'), rows: '3', maxlength: '2000', required: true});
+  const title = h('input', {type: 'text', id: uid('adhoc-title'), 'data-limit': '120', required: true});
+  const text = h('textarea', {id: uid('adhoc-text'), rows: '3', 'data-limit': '2000', required: true});
   const name = uid('adhoc-aud');
   const everyone = h('input', {type: 'radio', name, value: 'all', checked: true});
   const some = h('input', {type: 'radio', name, value: 'some'});
@@ -181,8 +181,8 @@ function adHocInject({model, conn}) {
   const submit = h('button', {type: 'submit', class: 'btn btn--primary'}, 'Fire ad hoc inject');
   const error = errorLine();
   const form = h('form', {class: 'adhoc-form'},
-    h('div', {class: 'field'}, h('label', {for: title.id}, 'Title'), title),
-    h('div', {class: 'field'}, h('label', {for: text.id}, 'Text'), text),
+    h('div', {class: 'field'}, h('label', {for: title.id}, 'Title'), title, roomLeft(title)),
+    h('div', {class: 'field'}, h('label', {for: text.id}, 'Text'), text, roomLeft(text)),
     h('fieldset', {class: 'radios'}, h('legend', {}, 'Audience'),
       h('label', {class: 'check'}, everyone, ' Everyone'), h('label', {class: 'check'}, some, ' Chosen delegations')),
     who, submit, error);
@@ -201,8 +201,10 @@ function adHocInject({model, conn}) {
     }
     const ack = await sendCommand(conn, 'fire_inject', fields, {button: submit, errorEl: error});
     if (ack.ok) {
-      title.value = '';
-      text.value = '';
+      for (const field of [title, text]) {
+        field.value = '';
+        field.dispatchEvent(new Event('input'));  // the room-left counters
+      }
     }
   });
   return {
@@ -247,7 +249,7 @@ function ceasefireCard({model, conn}) {
 function indicatorAdjust(ind, {conn}) {
   const delta = h('input', {type: 'number', id: uid('delta'), class: 'input-narrow', step: '1', value: '5',
                             'aria-label': `Change to ${ind.name}`});
-  const reason = h('input', {type: 'text', id: uid('reason'), maxlength: '120', placeholder: 'Reason (shown in the timeline)',
+  const reason = h('input', {type: 'text', id: uid('reason'), 'data-limit': '120', placeholder: 'Reason (shown in the timeline)',
                              'aria-label': `Reason for changing ${ind.name}`});
   const up = h('button', {type: 'submit', class: 'btn btn--small', value: 'up', 'aria-label': `Raise ${ind.name}`}, 'Raise');
   const down = h('button', {type: 'submit', class: 'btn btn--small', value: 'down', 'aria-label': `Lower ${ind.name}`}, 'Lower');

@@ -3,7 +3,7 @@
 import {h, replace, uid} from '../lib/dom.js';
 import {createExercise, listScenarios} from '../lib/api.js';
 import {storage} from '../lib/store.js';
-import {copyButton, errorLine, showError} from '../components/ui.js';
+import {copyButton, errorLine, roomLeft, showError} from '../components/ui.js';
 
 function qr(url, label) {
   return h('img', {class: 'qr', src: `/api/qr.svg?data=${encodeURIComponent(url)}`, alt: `QR code: ${label}`,
@@ -61,13 +61,14 @@ export function createdView(created, {onClose} = {}) {
 }
 
 function scenarioCard(deck, onCreate) {
-  const titleInput = h('input', {type: 'text', id: uid('title'), maxlength: '200', placeholder: deck.title,
+  const titleInput = h('input', {type: 'text', id: uid('title'), 'data-limit': '200', placeholder: deck.title,
                                  'aria-describedby': null});
   const button = h('button', {type: 'submit', class: 'btn btn--primary', 'aria-label': `Create an exercise from “${deck.title}”`},
     'Create exercise');
   const error = errorLine();
   const form = h('form', {class: 'create-form'},
-    h('div', {class: 'field'}, h('label', {for: titleInput.id}, 'Title for your session (optional)'), titleInput),
+    h('div', {class: 'field'}, h('label', {for: titleInput.id}, 'Title for your session (optional)'), titleInput,
+      roomLeft(titleInput)),
     button, error);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

@@ -4,7 +4,7 @@ import {h, replace} from '../lib/dom.js';
 import {joinExercise} from '../lib/api.js';
 import {fragment} from '../lib/session.js';
 import {normaliseCode, storage} from '../lib/store.js';
-import {errorLine, showError} from '../components/ui.js';
+import {errorLine, roomLeft, showError} from '../components/ui.js';
 
 function formatCode(code) {
   const c = normaliseCode(code);
@@ -16,7 +16,7 @@ export function mount(root) {
   const codeInput = h('input', {type: 'text', id: 'join-code', name: 'code', required: true, autocomplete: 'off',
                                 autocapitalize: 'characters', spellcheck: 'false', class: 'input-code',
                                 placeholder: 'ABCD-EFGH', value: formatCode(given), 'aria-describedby': 'join-code-hint'});
-  const nameInput = h('input', {type: 'text', id: 'join-name', name: 'name', required: true, maxlength: '40',
+  const nameInput = h('input', {type: 'text', id: 'join-name', name: 'name', required: true, 'data-limit': '40',
                                 autocomplete: 'nickname', placeholder: 'e.g. Amira', 'aria-describedby': 'join-name-hint'});
   const codeError = errorLine();
   const nameError = errorLine();
@@ -26,7 +26,8 @@ export function mount(root) {
     h('div', {class: 'field'}, h('label', {for: 'join-code'}, 'Delegation code'), codeInput,
       h('small', {class: 'hint', id: 'join-code-hint'}, 'Eight letters and digits, from your link or the umpire.'), codeError),
     h('div', {class: 'field'}, h('label', {for: 'join-name'}, 'Your name'), nameInput,
-      h('small', {class: 'hint', id: 'join-name-hint'}, 'Shown to everyone in the exercise. Up to 40 characters.'), nameError),
+      h('small', {class: 'hint', id: 'join-name-hint'}, 'Shown to everyone in the exercise. ', roomLeft(nameInput)),
+      nameError),
     submit, formError);
 
   const existing = given ? storage.exerciseForCode(given) : null;
