@@ -276,25 +276,33 @@ def test_a_delegation_room_is_private_to_its_delegation():
 def test_a_back_channel_joins_only_its_delegations():
     game = in_talks()
     [opened] = game.run(OpenBackchannel(("b",)), A)
-    assert opened.data["channel"] == "backchannel:1" and opened.data["delegations"] == ["a", "b"]
+    channel = opened.data["channel"]
+    assert channel.startswith("backchannel:") and opened.data == {"channel": channel, "delegations": ["a", "b"]}
     assert seen_by(opened, UMPIRE, A, B, C, OBSERVER) == [True, True, True, False, False]
-    [event] = game.run(PostMessage("backchannel:1", "Off the record"), B)
+    [event] = game.run(PostMessage(channel, "Off the record"), B)
     assert seen_by(event, UMPIRE, A, B, C, D, OBSERVER) == [True, True, True, False, False, False]
-    game.refused(PostMessage("backchannel:1", "Me too"), C, "forbidden")
-    assert "backchannel:1" in [ch["id"] for ch in view_state(game.state, A)["channels"]]
-    assert "backchannel:1" not in [ch["id"] for ch in view_state(game.state, C)["channels"]]
-    assert "backchannel:1" not in [ch["id"] for ch in view_state(game.state, OBSERVER)["channels"]]
+    # To those outside it, a back-channel does not exist: the same answer as a made-up one.
+    outside = game.refused(PostMessage(channel, "Me too"), C, "not_found")
+    assert outside.message.replace(channel, "X") == game.refused(
+        PostMessage("backchannel:000000000000", "Me too"), C, "not_found").message.replace("backchannel:000000000000", "X")
+    assert channel in [ch["id"] for ch in view_state(game.state, A)["channels"]]
+    assert channel not in [ch["id"] for ch in view_state(game.state, C)["channels"]]
+    assert channel not in [ch["id"] for ch in view_state(game.state, OBSERVER)["channels"]]
 
 
-def test_the_same_back_channel_cannot_be_opened_twice():
+def test_the_same_back_channel_cannot_be_opened_twice_and_ids_say_nothing_of_others():
     game = in_talks()
-    game.run(OpenBackchannel(("b",)), A)
+    [first] = game.run(OpenBackchannel(("b",)), A)
     error = game.refused(OpenBackchannel(("a",)), B, "conflict")
-    assert error.fields == {"channel": "backchannel:1"}
+    assert error.fields == {"channel": first.data["channel"]}
     game.refused(OpenBackchannel(()), A, "invalid")
     game.refused(OpenBackchannel(("b",)), OBSERVER, "forbidden")
-    game.run(OpenBackchannel(("a", "b", "c")), UMPIRE)  # a different set of delegations is a new channel
-    assert [bc.id for bc in game.state.channels.backchannels()] == ["backchannel:1", "backchannel:2"]
+    [second] = game.run(OpenBackchannel(("a", "b", "c")), UMPIRE)  # a different set of delegations: a new channel
+    assert [bc.id for bc in game.state.channels.backchannels()] == [first.data["channel"], second.data["channel"]]
+    # Ids come from the members and the exercise's secret seed: not a count, not guessable from outside.
+    [elsewhere] = Game(mini_deck(), seed="another").seat_all().advance(2).run(OpenBackchannel(("b",)), A)
+    assert elsewhere.data["channel"] != first.data["channel"]
+    assert "1" != first.data["channel"].partition(":")[2] and "number" not in first.data
 
 
 def test_the_umpire_room_is_for_the_umpire_alone():
@@ -1204,3 +1212,44 @@ def test_the_clock_can_be_shortened_but_not_below_zero_running_or_paused():
     assert game.state.clock.remaining_at(T0 + timedelta(minutes=7)) == 60
     for minutes in (0, 121, -121):
         game.refused(ExtendClock(minutes), UMPIRE, "invalid")
+
+
+def test_a_link_is_made_only_to_a_proposal_one_was_told_of_and_a_number_says_nothing():
+    """Delta (side table) cannot bind, or probe, the main table's proposals: a hidden proposal, a hidden
+    withdrawn one and one that does not exist are all 'not found', in the same words."""
+    game = in_talks()
+    hidden = draft(game, A, "main", "monitors")
+    withdrawn = draft(game, A, "main", "monitors")
+    game.run(WithdrawProposal(withdrawn), A)
+    errors = [game.refused(DraftProposal("side", "Tied", (Clause("trade"),), links=(n,)), D, "not_found")
+              for n in (hidden, withdrawn, 99)]
+    assert {e.message.replace(str(n), "#") for e, n in zip(errors, (hidden, withdrawn, 99))} == {
+        "Cannot link to proposal ##."}
+    # Beta sits at both tables: it may tie them.
+    side = draft(game, B, "side", "trade", links=(hidden,))
+    assert game.state.proposals.get(side).links == (hidden,)
+
+
+def test_a_withdrawn_proposal_no_longer_holds_its_package():
+    game = in_talks()
+    main = draft(game, A, "main", "monitors")
+    side = draft(game, B, "side", "trade", links=(main,))
+    game.run(SignProposal(main), A)
+    game.run(SignProposal(main), B)
+    assert game.state.proposals.get(main).status == "signed"  # waits for the side deal
+    game.run(WithdrawProposal(side), B)
+    assert game.state.proposals.get(main).status == "signed"  # its parties signed a package: not in force alone
+    game.run(AmendProposal(main, (Clause("monitors", "on its own now"),)), A)
+    game.run(SignProposal(main), A)
+    events = game.run(SignProposal(main), B)
+    assert one(events, "agreement_entered_into_force").data["links"] == []
+    assert game.state.proposals.get(main).status == "in_force"
+
+
+def test_an_amendment_made_on_an_old_version_is_refused_as_stale():
+    game = in_talks()
+    number = draft(game, A, "main", "monitors")
+    game.run(AmendProposal(number, (Clause("monitors", "Beta's text"),), version=1), B)
+    error = game.refused(AmendProposal(number, (Clause("monitors", "Alpha's text"),), version=1), A, "stale")
+    assert error.fields == {"version": 2} and "amended" in error.message
+    assert game.state.proposals.get(number).clauses[0].terms == "Beta's text"

@@ -230,3 +230,39 @@ def test_a_command_id_is_applied_once_per_sender(exercises):
     assert not exercises.execute(exercise_id, PostMessage("plenary", "x"), UMPIRE_ACTOR, command_id="cmd-00002",
                                  issuer="umpire").duplicate
     assert [e.data["text"] for e in exercises.events(exercise_id, UMPIRE_ACTOR)] == ["once", "mine", "x"]
+
+
+def test_a_restarted_server_serves_the_real_state_to_the_first_connection(app, exercises):
+    """A fresh process (a new service on the same database) answers a resume with the log as it stands,
+    not an empty exercise, before anyone has acted in it."""
+    from facilitator.engine import AdvancePhase
+    from facilitator.services import ExerciseService
+    from facilitator.services.exercises import Identity
+    exercise_id = _exercise(exercises)
+    exercises.execute(exercise_id, AdvancePhase(), UMPIRE_ACTOR)
+    exercises.execute(exercise_id, PostMessage("plenary", "before the restart"), UMPIRE_ACTOR)
+    restarted = ExerciseService(exercises.db, exercises.catalog)
+    got = []
+    seq = restarted.attach(Identity(exercise_id, UMPIRE_ACTOR), 1, lambda sync, history: got.append((sync, history)))
+    [(sync, history)] = got
+    assert seq == sync["last_seq"] == 2
+    assert sync["state"]["exercise"]["phase"]["id"] == "briefing"
+    assert [e["data"]["text"] for batch in history for e in batch] == ["before the restart"]
+
+
+def test_a_phase_command_is_stale_only_when_the_phase_moved(exercises):
+    from facilitator.engine import AdvancePhase, ExtendClock, PauseClock
+    exercise_id = _exercise(exercises)
+    seen = exercises.execute(exercise_id, AdvancePhase(), UMPIRE_ACTOR).seq
+    exercises.execute(exercise_id, PostMessage("plenary", "chatter"), UMPIRE_ACTOR)
+    assert exercises.execute(exercise_id, ExtendClock(5), UMPIRE_ACTOR, expected_seq=seen).events
+    for command in (ExtendClock(5), PauseClock()):  # the clock moved since 'seen'
+        with pytest.raises(RuleError) as refused:
+            exercises.execute(exercise_id, command, UMPIRE_ACTOR, expected_seq=seen)
+        assert refused.value.code == "stale"
+    with pytest.raises(RuleError):  # any other command: any event makes it stale
+        exercises.execute(exercise_id, PostMessage("plenary", "late"), UMPIRE_ACTOR, expected_seq=seen)
+    assert exercises.execute(exercise_id, AdvancePhase(), UMPIRE_ACTOR, expected_seq=seen).events  # same phase
+    with pytest.raises(RuleError) as refused:
+        exercises.execute(exercise_id, AdvancePhase(), UMPIRE_ACTOR, expected_seq=seen)  # not twice
+    assert refused.value.code == "stale"

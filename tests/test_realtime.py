@@ -186,12 +186,12 @@ def test_a_whole_exercise(table, exercises):
     tr.ok("post_message", channel="delegation:turkey", text="We host, whatever happens.")
     umpire.ok("post_message", channel="umpire", text="Note to self: watch escalation.")
     opened = ua.ok("open_backchannel", delegations=["turkey"])
-    tr.wait_event("backchannel_opened", channel="backchannel:1", delegations=["turkey", "ukraine"])
+    backchannel = tr.wait_event("backchannel_opened", delegations=["turkey", "ukraine"])["data"]["channel"]
     tr.resume(None)
-    assert "backchannel:1" in {c["id"] for c in tr.sync["state"]["channels"]}
-    tr.ok("post_message", channel="backchannel:1", text="Istanbul is ready when you are.")
-    ru.refused("post_message", "forbidden", channel="backchannel:1", text="May I join?")
-    ua.wait_event("message_posted", channel="backchannel:1")
+    assert backchannel in {c["id"] for c in tr.sync["state"]["channels"]}
+    tr.ok("post_message", channel=backchannel, text="Istanbul is ready when you are.")
+    ru.refused("post_message", "not_found", channel=backchannel, text="May I join?")
+    ua.wait_event("message_posted", channel=backchannel)
     assert opened > seq
 
     # Talks: the corridor table opens; signals in public and in private.
@@ -209,7 +209,7 @@ def test_a_whole_exercise(table, exercises):
     ru.ok("play_signal", card="ru-port-pause", to=["ukraine"])
     ua.wait_event("signal_reciprocated", by="russia")
     ua.ok("play_signal", card="ua-intel-share", to=["un"])
-    ua.ok("post_message", channel="backchannel:1", text="Are you there?")
+    ua.ok("post_message", channel=backchannel, text="Are you there?")
     ua.ok("draft_proposal", table="corridor", title="Black Sea grain corridor", clauses=CLAUSES)
     ru.ok("sign_proposal", proposal=1, version=1)
     in_force = ua.ok("sign_proposal", proposal=1, version=1)
@@ -291,9 +291,12 @@ def private_traffic(table: Table) -> None:
                             (umpire, "delegation:russia")):
         player.ok("post_message", channel=channel, text=f"{player.label} in {channel}")
     ru.ok("open_backchannel", delegations=["turkey"])
-    tr.ok("post_message", channel="backchannel:1", text="Between Ankara and Moscow only.")
+    ankara_moscow = tr.wait_event("backchannel_opened", delegations=["russia", "turkey"])["data"]["channel"]
+    tr.ok("post_message", channel=ankara_moscow, text="Between Ankara and Moscow only.")
     ua.ok("open_backchannel", delegations=["un"])
-    ua.ok("post_message", channel="backchannel:2", text="Kyiv to New York.")
+    kyiv_new_york = ua.wait_event("backchannel_opened", delegations=["ukraine", "un"])["data"]["channel"]
+    ua.ok("post_message", channel=kyiv_new_york, text="Kyiv to New York.")
+    table.backchannels = (ankara_moscow, kyiv_new_york)
     ru.ok("play_signal", card="ru-port-pause", to=["ukraine"])
     ua.ok("play_signal", card="ua-intel-share", to=["un"])
     ua.ok("play_signal", card="ua-prisoner-offer", to=["russia"])
@@ -335,8 +338,9 @@ def test_no_connection_receives_an_event_outside_its_audience(table, exercises):
         check_sync_view(player, player.sync, briefs)
     assert {p["card"] for p in table.observer.sync["state"]["signals"]} == {"tr-host-offer"}
     assert {p["card"] for p in table["turkey"].sync["state"]["signals"]} == {"tr-host-offer"}
-    assert {c["id"] for c in table["turkey"].sync["state"]["channels"]} >= {"backchannel:1"}
-    assert "backchannel:2" not in {c["id"] for c in table["turkey"].sync["state"]["channels"]}
+    ankara_moscow, kyiv_new_york = table.backchannels
+    assert ankara_moscow in {c["id"] for c in table["turkey"].sync["state"]["channels"]}
+    assert kyiv_new_york not in {c["id"] for c in table["turkey"].sync["state"]["channels"]}
 
     # And on reconnect: everyone comes back from zero and gets exactly their part of the log.
     log = stored(exercises, table.id)
@@ -372,6 +376,7 @@ def test_forbidden_commands_change_nothing(table, exercises):
     talks(table)
     ua.ok("draft_proposal", table="corridor", title="Grain corridor", clauses=CLAUSES[:1])
     ru.ok("open_backchannel", delegations=["turkey"])
+    backchannel = ru.wait_event("backchannel_opened")["data"]["channel"]
     ru.ok("play_signal", card="ru-safe-passage")
     start = table.settle()
 
@@ -380,7 +385,7 @@ def test_forbidden_commands_change_nothing(table, exercises):
         (ua, "invalid", "sign_proposal", {"proposal": 1, "delegation": "russia"}),  # no signing for others
         (ua, "forbidden", "post_message", {"channel": "table:brokers", "text": "Let me in."}),
         (ua, "forbidden", "post_message", {"channel": "delegation:russia", "text": "Hello Moscow."}),
-        (ua, "forbidden", "post_message", {"channel": "backchannel:1", "text": "Eavesdropping."}),
+        (ua, "not_found", "post_message", {"channel": backchannel, "text": "Eavesdropping."}),
         (ua, "forbidden", "post_message", {"channel": "umpire", "text": "Hello control."}),
         (ua, "not_in_hand", "play_signal", {"card": "ru-port-pause", "to": ["russia"]}),
         (ua, "not_in_hand", "play_signal", {"card": "tr-host-offer"}),
@@ -694,8 +699,12 @@ def test_a_connection_that_leaves_while_resuming_is_not_left_present(table, app,
 
 def test_a_command_with_a_stale_seq_is_refused(table, exercises):
     umpire, ua = table.umpire, table["ukraine"]
+    seen = exercises.state(table.id).seq
+    ua.ok("post_message", channel="plenary", text="Chatter does not make the umpire's view stale.")
+    opened = umpire.ok("advance_phase", seq=seen)
+    assert opened > seen + 1
     current = exercises.state(table.id).seq
-    error = umpire.refused("advance_phase", "stale", seq=current - 1)
+    error = umpire.refused("advance_phase", "stale", seq=seen)  # a phase opened since: not again
     assert error["fields"] == {"seq": current} and "seq" in error["message"]
     assert exercises.state(table.id).seq == current
     seq = umpire.ok("advance_phase", seq=current)

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from facilitator.decks import DeckInvalid, load_deck, load_notes, validate_files
-from facilitator.engine import (Actor, AdjustIndicator, AdvancePhase, Clause, DraftProposal, DrawCeasefireRisk,
-                                FireInject, PlaySignal, RuleError, SeatParticipant, SignProposal, WithdrawSignal,
+from facilitator.engine import (Actor, AdjustIndicator, AdvancePhase, AmendProposal, Clause, DraftProposal,
+                                DrawCeasefireRisk, FireInject, PlaySignal, RuleError, SeatParticipant, SignProposal, WithdrawSignal,
                                 decide, evolve, initial_state, replay, view_state, visible_to)
 from facilitator.engine.audience import DELEGATION, UMPIRE_ACTOR
 from facilitator.engine import pair
@@ -410,13 +410,21 @@ def test_three_track_talks_plays_through_a_linked_package():
                                                (Clause("strategic-stability"),))).code == "forbidden"
 
     # The package: track-1 concessions bought with gains at tracks 2 and 3, guaranteed at the allied table.
-    track1 = ex.draft("ukraine", "track1", "Line, zone and prisoners", "ceasefire-line", "status-deferred",
-                      "buffer-zone", "peacekeeping", "verification", "prisoner-exchange")
+    # Links are made by those who sit at both tables: Kyiv ties track 1 to track 2 and to the guarantee,
+    # Moscow ties it to track 3.
     track2 = ex.draft("eu", "track2", "Reset with conditions", "eu-sanctions-relief", "osce-reform",
-                      "states-between", links=[track1])
-    guarantee = ex.draft("united-states", "allies", "Guarantee for Kyiv", "security-guarantee", links=[track1])
+                      "states-between")
+    guarantee = ex.draft("united-states", "allies", "Guarantee for Kyiv", "security-guarantee")
     track3 = ex.draft("united-states", "track3", "Strategic stability", "strategic-stability",
-                      "us-sanctions-relief", "security-dialogue", links=[track1, track2])
+                      "us-sanctions-relief", "security-dialogue")
+    track1_clauses = ("ceasefire-line", "status-deferred", "buffer-zone", "peacekeeping", "verification",
+                      "prisoner-exchange")
+    assert ex.refused("ukraine", DraftProposal("track1", "Tied to what Kyiv cannot see", tuple(
+        Clause(k) for k in track1_clauses), links=(track3,))).code == "not_found"
+    track1 = ex.draft("ukraine", "track1", "Line, zone and prisoners", *track1_clauses, links=[track2, guarantee])
+    ex.by("russia", AmendProposal(track1, tuple(Clause(k, f"Terms for {k}.") for k in track1_clauses),
+                                  links=(track2, guarantee, track3)))
+    assert ex.state.proposals.get(track1).links == tuple(sorted((track2, guarantee, track3)))
     package = (track1, track2, guarantee, track3)
 
     standing_before = ex.value("kremlin-standing")
@@ -602,9 +610,13 @@ def test_kyiv_decides_plays_small_deals_a_ceasefire_and_its_risks():
     assert ex.refused("france", DraftProposal("western", "Guarantee",
                                               (Clause("security-guarantee"),))).code == "not_offerable"
 
-    # The cease-fire comes into force only with a U.S. guarantee linked to it.
+    # The cease-fire comes into force only with a U.S. guarantee linked to it: Kyiv, at both tables, ties them.
     ceasefire = ex.draft("russia", "istanbul", "Stop where we stand", "ceasefire-in-place", "monitors")
-    guarantee = ex.draft("united-states", "western", "Guarantee", "security-guarantee", links=[ceasefire])
+    guarantee = ex.draft("united-states", "western", "Guarantee", "security-guarantee")
+    assert ex.refused("united-states", DraftProposal("western", "Tied", (Clause("security-guarantee"),),
+                                                     links=(ceasefire,))).code == "not_found"
+    ex.by("ukraine", AmendProposal(ceasefire, (Clause("ceasefire-in-place", "Terms."), Clause("monitors", "Terms.")),
+                                   links=(guarantee,)))
     support = ex.value("ua-support")
     ex.sign(ceasefire, "ukraine", "russia")
     assert ex.value("ua-support") == support - 10
@@ -644,3 +656,22 @@ def test_talking_about_talking_refuses_formal_proposals_before_a_channel_is_open
         ex.advance()  # to 'first contact', where the contact table opens
     refusal = ex.refused("ukraine", DraftProposal("contact", "All for all", (Clause("pow-exchange"),)))
     assert refusal.code == "not_ready" and "'channel open'" in refusal.message
+
+
+def test_a_public_answer_to_a_private_signal_moves_the_gauges_without_telling_anyone_of_the_answer():
+    """Kyiv quietly halts deep strikes (to Moscow only); Moscow answers in public. The public sees Moscow's play
+    and one move per gauge with its reason, never that a private signal was answered."""
+    ex = Exercise("talking-about-talking", seed="answers")
+    ex.seat_everyone()
+    ex.advance()
+    ex.play("ukraine", "ua-halt-deep-strikes", to=["russia"])
+    events = ex.by("russia", PlaySignal("ru-halt-city-strikes"))
+    assert [e.type for e in events if e.type == "signal_reciprocated"] == ["signal_reciprocated"]
+    observer = Actor("observer")
+    seen = [e for e in events if visible_to(e, observer)]
+    assert [e.type for e in seen if e.type != "indicator_changed"] == ["signal_played"]
+    moved = [e.data["indicator"] for e in seen if e.type == "indicator_changed"]
+    assert len(moved) == len(set(moved)) > 0  # one move per gauge
+    assert "reciprocated" not in repr([e.to_dict() for e in seen])
+    assert {e.data["reason"] for e in seen if e.type == "indicator_changed"} == {
+        f"signal '{ex.card('ru-halt-city-strikes').title}'"}

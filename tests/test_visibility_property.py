@@ -344,7 +344,8 @@ class Session:
             if not page["events"] or not page["more"]:
                 break
             before = page["events"][0]["seq"]
-        channel = self.pick(["plenary", "umpire", f"delegation:{self.deck.delegations[0].id}", "backchannel:1"])
+        opened = [e.data["channel"] for e in self.svc.events(self.id, Actor("umpire")) if e.type == "backchannel_opened"]
+        channel = self.pick(["plenary", "umpire", f"delegation:{self.deck.delegations[0].id}", *opened[:1]])
         viewer.received.append(("rest", self.http.get(f"{url}?channel={channel}", headers=headers).get_json()))
 
 

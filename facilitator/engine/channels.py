@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Mapping
@@ -23,6 +24,13 @@ def table_channel(table_id: str) -> str:
 
 def delegation_channel(delegation_id: str) -> str:
     return f"delegation:{delegation_id}"
+
+
+def backchannel_id(seed: str, delegations) -> str:
+    """A back-channel's id: from its members and the exercise's secret seed, so an id says nothing (how many
+    back-channels exist, who else talks) to anyone outside it, and cannot be guessed."""
+    digest = hashlib.sha256(f"{seed}:{'+'.join(sorted(delegations))}".encode()).hexdigest()[:12]
+    return f"backchannel:{digest}"
 
 
 def table_audience(table) -> Audience:
@@ -98,9 +106,13 @@ class MessagePosted:
         return Description("chat", f"{by} in {where}")
 
 
-@event("backchannel_opened")
+def _unnumbered(data: dict) -> dict:
+    """Version 1 numbered back-channels in the order opened (which told members how many others existed)."""
+    return {k: v for k, v in data.items() if k != "number"}
+
+
+@event("backchannel_opened", version=2, upgrades={1: _unnumbered})
 class BackchannelOpened:
-    number: int
     channel: str
     delegations: tuple[str, ...]
 
@@ -115,7 +127,7 @@ def _channel_name(deck, channel_id: str) -> str:
     if kind == "delegation" and deck.delegation(ref):
         return f"{deck.delegation(ref).name} (private)"
     if kind == "backchannel":
-        return f"back-channel {ref}"
+        return "a back-channel"
     return {"plenary": "Plenary", "umpire": "Exercise control"}.get(channel_id, channel_id)
 
 
@@ -125,7 +137,7 @@ def _channel_name(deck, channel_id: str) -> str:
 def check_can_post(state, actor, channel_id: str) -> Channel:
     """The channel, if ``actor`` may write there; ``not_found``, ``forbidden`` or ``closed`` if not."""
     channel = state.channels.get(channel_id)
-    if channel is None:
+    if channel is None or (channel.kind == "backchannel" and not sees(actor, channel.audience)):
         raise RuleError("not_found", f"There is no channel '{channel_id}'.", {"channel": channel_id})
     if actor.is_umpire:
         return channel
@@ -163,8 +175,7 @@ def _open_backchannel(out: Outcome, cmd: OpenBackchannel) -> None:
         if set(existing.delegations) == set(members):
             raise RuleError("conflict", f"That back-channel is already open ({existing.id}).",
                             {"channel": existing.id})
-    number = len(state.channels.backchannels()) + 1
-    out.act(BackchannelOpened(number, f"backchannel:{number}", members), Audience.of(members))
+    out.act(BackchannelOpened(backchannel_id(state.seed, members), members), Audience.of(members))
 
 
 @evolves(MessagePosted)

@@ -41,29 +41,33 @@ def _initial(deck) -> dict:
 # ---- commands ----------------------------------------------------------------------------------------
 
 
-@command("advance_phase")
+PHASE_MOVES = ("phase_advanced", "exercise_ended")
+CLOCK_MOVES = PHASE_MOVES + ("clock_paused", "clock_resumed", "clock_extended")
+
+
+@command("advance_phase", conflicts=PHASE_MOVES)
 class AdvancePhase:
     """Open the first phase, or the next one (after the last: end the exercise)."""
 
 
-@command("pause_clock")
+@command("pause_clock", conflicts=CLOCK_MOVES)
 class PauseClock:
     pass
 
 
-@command("resume_clock")
+@command("resume_clock", conflicts=CLOCK_MOVES)
 class ResumeClock:
     pass
 
 
-@command("extend_clock")
+@command("extend_clock", conflicts=CLOCK_MOVES)
 class ExtendClock:
     """Add minutes to the phase's clock (or take them off, with a negative number; never below zero)."""
 
     minutes: Int(-MAX_ADJUST, MAX_ADJUST)
 
 
-@command("end_exercise")
+@command("end_exercise", conflicts=("exercise_ended",))
 class EndExercise:
     pass
 

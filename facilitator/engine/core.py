@@ -90,15 +90,16 @@ VIEWS: list[ViewSection] = []
 INITIALS: list[Callable] = []  # initial(deck) -> {state field: value}
 
 
-def command(type_name: str, *, client: bool = True, after_end: bool = False):
+def command(type_name: str, *, client: bool = True, after_end: bool = False, conflicts: tuple[str, ...] = ()):
     """Register a command record under its wire ``type``.
 
     ``client=False``: only the server sends it. ``after_end``: still allowed once the exercise has ended.
+    ``conflicts``: the event types that make a command decided on an older ``seq`` stale (empty: any event).
     """
 
     def register(cls):
         cls = dataclass(frozen=True, slots=True)(cls)
-        cls.TYPE, cls.CLIENT, cls.AFTER_END = type_name, client, after_end
+        cls.TYPE, cls.CLIENT, cls.AFTER_END, cls.CONFLICTS = type_name, client, after_end, conflicts
         if type_name in COMMANDS:
             raise ValueError(f"command type {type_name!r} registered twice")
         COMMANDS[type_name] = cls
@@ -353,6 +354,7 @@ class Outcome:
         self.actor = actor
         self.now = now
         self.events: list[Event] = []
+        self.batches: dict[str, dict] = {}  # a slice's changes held back to be recorded together (see indicators)
         self._evolve = evolve
 
     def act(self, payload, audience: Audience) -> Event:

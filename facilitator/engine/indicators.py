@@ -3,10 +3,11 @@ the effects of cards, clauses, injects and incidents move them (always within th
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 from itertools import combinations
 from types import MappingProxyType
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .audience import Audience
 from .core import Description, Int, Outcome, Pair, Ref, Text, command, decides, event, evolves, initial, names, \
@@ -138,19 +139,48 @@ def apply_effects(out: Outcome, effects: Effects, pairs: Iterable[tuple[str, str
 
 
 def change_indicator(out: Outcome, indicator_id: str, delta: int, reason: str, act: bool = False) -> None:
-    """Move an indicator within its bounds; nothing if it does not move. Crossed thresholds go to the umpire."""
+    """Move an indicator within its bounds; nothing if it does not move. Crossed thresholds go to the umpire.
+
+    Inside ``one_move_per_indicator`` the move is held back and added to the others of the same act."""
     indicator = out.state.deck.indicator(indicator_id)
-    old = out.state.indicators[indicator_id]
+    held = out.batches.get(_MOVES)
+    old = held.get(indicator_id, out.state.indicators[indicator_id]) if held is not None \
+        else out.state.indicators[indicator_id]
     new = max(indicator.min, min(indicator.max, old + delta))
-    if new == old:
-        return
+    if held is not None:
+        held[indicator_id] = new
+    elif new != old:
+        _record_move(out, indicator, old, new, reason, act)
+
+
+def _record_move(out: Outcome, indicator: Indicator, old: int, new: int, reason: str, act: bool) -> None:
     record_ = out.act if act else out.consequence
-    record_(IndicatorChanged(indicator_id, indicator.name, new - old, new, reason), indicator_audience(indicator))
+    record_(IndicatorChanged(indicator.id, indicator.name, new - old, new, reason), indicator_audience(indicator))
     for threshold in indicator.thresholds:
         crossed = (old < threshold.at <= new) if threshold.rising else (old > threshold.at >= new)
         if crossed:
-            out.consequence(ThresholdCrossed(indicator_id, indicator.name, threshold.at, new, threshold.note),
+            out.consequence(ThresholdCrossed(indicator.id, indicator.name, threshold.at, new, threshold.note),
                             Audience.umpire_only())
+
+
+_MOVES = "indicator moves"
+
+
+@contextmanager
+def one_move_per_indicator(out: Outcome, reason: str) -> Iterator[None]:
+    """Everything an act does to an indicator, recorded as one move with ``reason`` when the act is done.
+
+    Those who see an indicator but not the act learn its net move and nothing of its parts: not that a
+    private answer to a signal added to it, not what a card cost apart from what it did."""
+    out.batches[_MOVES] = held = {}
+    try:
+        yield
+    finally:
+        del out.batches[_MOVES]
+    for indicator_id, new in held.items():
+        old = out.state.indicators[indicator_id]
+        if new != old:
+            _record_move(out, out.state.deck.indicator(indicator_id), old, new, reason, act=False)
 
 
 def change_relation(out: Outcome, key: tuple[str, str], trust: int, readiness: int, reason: str,

@@ -95,6 +95,7 @@ class AmendProposal:
     clauses: Annotated[tuple[Clause, ...], Records(MAX_CLAUSES)]
     title: Text | None = None  # None: keep
     links: Numbers(MAX_LINKS) | None = None  # None: keep
+    version: Number | None = None  # the version the amender read
 
 
 @command("sign_proposal")
@@ -207,11 +208,13 @@ def _check_clauses(state, table, me: str, clauses) -> tuple[ClauseText, ...]:
     return tuple(checked)
 
 
-def _check_links(state, links, own: int | None) -> tuple[int, ...]:
-    """Linked proposals may stand at other tables (packages span tables): they are named by number."""
+def _check_links(state, actor, links, own: int | None) -> tuple[int, ...]:
+    """A proposal may link to proposals its drafter's delegation was told of, at any table where it sits:
+    a package is made by someone who sees both sides of it. Any other number is 'not found', whether or
+    not it exists, so a number tells nothing and nobody binds a deal they cannot see."""
     for number in links:
         linked = state.proposals.get(number)
-        if linked is None or number == own:
+        if linked is None or number == own or not sees(actor, linked.audience):
             raise RuleError("not_found", f"Cannot link to proposal #{number}.", {"links": number})
         if linked.status == WITHDRAWN:
             raise RuleError("conflict", f"Proposal #{number} was withdrawn.", {"links": number})
@@ -259,19 +262,30 @@ def _draft(out: Outcome, cmd: DraftProposal) -> None:
     _check_readiness(state, table)
     title = text(cmd.title, "title", MAX_TITLE)
     clauses = _check_clauses(state, table, me, cmd.clauses)
-    links = _check_links(state, cmd.links, None)
+    links = _check_links(state, out.actor, cmd.links, None)
     number = len(state.proposals.items) + 1
     out.act(ProposalDrafted(number, table.id, title, me, clauses, table.delegations, links, 1), table_audience(table))
+
+
+def _check_version(proposal: Proposal, version: int | None, doing: str) -> None:
+    if version is not None and version != proposal.version:
+        raise RuleError("stale", f"Proposal #{proposal.number} was amended (now version {proposal.version}); "
+                                 f"read it again before {doing}.", {"version": proposal.version})
 
 
 @decides(AmendProposal)
 def _amend(out: Outcome, cmd: AmendProposal) -> None:
     me = member(out.actor)
     proposal, table = _open_proposal(out, cmd.proposal, me)
+    _check_version(proposal, cmd.version, "amending it")
     title = text(cmd.title, "title", MAX_TITLE) if cmd.title is not None else proposal.title
     clauses = _check_clauses(out.state, table, me, cmd.clauses)
-    links = _check_links(out.state, cmd.links, proposal.number) if cmd.links is not None \
-        else proposal.links
+    if cmd.links is None:
+        links = proposal.links
+    else:  # links already there stay as they are; only new ones must be proposals the amender was told of
+        added = [n for n in cmd.links if n not in proposal.links]
+        links = tuple(sorted(set(_check_links(out.state, out.actor, added, proposal.number))
+                             | {n for n in cmd.links if n in proposal.links}))
     out.act(ProposalAmended(proposal.number, title, clauses, links, proposal.version + 1, me), table_audience(table))
 
 
@@ -282,9 +296,7 @@ def _sign(out: Outcome, cmd: SignProposal) -> None:
     proposal, table = _open_proposal(out, cmd.proposal, me)
     if me not in proposal.parties:
         raise RuleError("forbidden", f"{name_of(state, me)} is not a party to proposal #{proposal.number}.")
-    if cmd.version is not None and cmd.version != proposal.version:
-        raise RuleError("stale", f"Proposal #{proposal.number} was amended (now version {proposal.version}); "
-                                 "read it again before signing.", {"version": proposal.version})
+    _check_version(proposal, cmd.version, "signing")
     if me in proposal.signatures:
         raise RuleError("already_signed", f"{name_of(state, me)} has already signed proposal #{proposal.number}.")
     kinds = [state.deck.clause_type(cl.clause_type) for cl in proposal.clauses]
@@ -304,11 +316,12 @@ def _sign(out: Outcome, cmd: SignProposal) -> None:
 
 
 def _package(state, number: int) -> set[int]:
-    """Proposal ``number`` and every proposal linked to it, in either direction."""
+    """Proposal ``number`` and every proposal linked to it, in either direction. A withdrawn proposal binds
+    nothing any more: it is left out, and the package is not followed through it."""
     package, frontier = set(), [number]
     while frontier:
         n = frontier.pop()
-        if n in package:
+        if n in package or state.proposals.get(n).status == WITHDRAWN:
             continue
         package.add(n)
         frontier += list(state.proposals.get(n).links)
@@ -319,7 +332,7 @@ def _package(state, number: int) -> set[int]:
 def _enter_into_force(out: Outcome, number: int) -> None:
     """Bring proposal ``number``'s package into force once every proposal in it is fully signed."""
     members = [out.state.proposals.get(n) for n in sorted(_package(out.state, number))]
-    if any(p.status == WITHDRAWN or not p.fully_signed for p in members):
+    if not all(p.fully_signed for p in members):
         return
     package = {p.number for p in members}
     for p in members:

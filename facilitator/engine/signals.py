@@ -16,7 +16,7 @@ from .core import Description, Number, Outcome, Ref, Refs, command, decides, eve
 from .deck import PRIVATE, PUBLIC, Effects
 from .errors import RuleError
 from .guards import known_delegations, member, name_of, started
-from .indicators import apply_effects, effects_view, pairs_with
+from .indicators import apply_effects, effects_view, one_move_per_indicator, pairs_with
 from .visibility import sees
 
 # ---- state -----------------------------------------------------------------------------------------
@@ -163,13 +163,15 @@ def _play_signal(out: Outcome, cmd: PlaySignal) -> None:
     out.act(SignalPlayed(number, card.id, card.title, card.text, me, to, toward, card.reversible,
                          PUBLIC if not to else PRIVATE), audience)
     addressees = to or toward  # as SignalPlay.addressees
-    # A change's reason reaches all who see the change (everyone, for a public indicator): it must not
-    # name a private signal.
+    # A change's reason reaches all who see the change (everyone, for a public indicator): it must not name a
+    # private signal. The play's cost, its effects and what an answer to a signal adds are one move per
+    # indicator, so nobody learns more from the gauges than from the play.
     cost_reason, reason = ((f"cost of the signal '{card.title}'", f"signal '{card.title}'") if not to
                            else ("cost of a private signal", "a private signal"))
-    apply_effects(out, card.cost, pairs_with(me, addressees), cost_reason)
-    apply_effects(out, card.effects, pairs_with(me, addressees), reason)
-    _reciprocations(out, number, card.effects, me, addressees, private=bool(to))
+    with one_move_per_indicator(out, reason):
+        apply_effects(out, card.cost, pairs_with(me, addressees), cost_reason)
+        apply_effects(out, card.effects, pairs_with(me, addressees), reason)
+        _reciprocations(out, number, card.effects, me, addressees, private=bool(to))
 
 
 def _reciprocations(out: Outcome, number: int, effects: Effects, me: str, addressees, private: bool) -> None:

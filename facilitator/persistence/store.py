@@ -62,6 +62,11 @@ class EventStore:
         return [load_event(r.type, r.version, r.data, Audience.from_dict(r.audience), Actor.from_dict(r.actor),
                            r.seq, r.at) for r in session.execute(query)]
 
+    def any_of(self, session: Session, exercise_id: str, types, after: int) -> bool:
+        """Whether an event of one of ``types`` was appended after seq ``after``."""
+        return session.scalar(select(EventRow.seq).where(EventRow.exercise_id == exercise_id, EventRow.seq > after,
+                                                          EventRow.type.in_(list(types))).limit(1)) is not None
+
     def applied(self, session: Session, exercise_id: str, issuer: str, command_id: str) -> int | None:
         """The seq the log stood at once ``issuer``'s command ``command_id`` was applied, or None if it was not."""
         return session.scalar(select(CommandRow.seq).where(CommandRow.exercise_id == exercise_id,

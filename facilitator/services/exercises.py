@@ -211,8 +211,7 @@ class ExerciseService:
                 if seq is not None:
                     return Applied(seq, [], duplicate=True)
             if expected_seq is not None and expected_seq != state.seq:
-                raise RuleError("stale", f"The exercise has moved on (seq {state.seq}, you acted on "
-                                         f"{expected_seq}); look again and retry.", {"seq": state.seq})
+                self._check_not_stale(session, state, command, expected_seq)
             events, after = run(state, command, actor, at)
             if also is not None:
                 also(session)
@@ -223,6 +222,14 @@ class ExerciseService:
         if events:
             live.outbox.append(_Publication(events, after))
         return Applied(after.seq, events)
+
+    def _check_not_stale(self, session, state: ExerciseState, command, expected_seq: int) -> None:
+        """``stale`` if what ``command`` depends on moved since ``expected_seq``: for a command that names its
+        conflicts (opening a phase, the clock), an event of those types; for any other, any event."""
+        if (expected_seq > state.seq or not command.CONFLICTS
+                or self.store.any_of(session, state.exercise_id, command.CONFLICTS, after=expected_seq)):
+            raise RuleError("stale", f"The exercise has moved on (seq {state.seq}, you acted on {expected_seq}); "
+                                     "look again and retry.", {"seq": state.seq})
 
     def clear_presence(self) -> int:
         """Mark everyone disconnected in every exercise where someone was (at start-up: no connection survives)."""
@@ -281,6 +288,8 @@ class ExerciseService:
         both and join the perspective's room before returning: every later publication reaches it. Returns S.
         """
         live = self._get(identity.exercise_id)
+        with live.lock, self.db.read() as session:
+            self._catch_up(session, live)  # a fresh process, or another one's commits: the feed follows
         with self._attaching(live):
             sync = live.feed.sync(identity.actor, now())
             seq = live.feed.seq

@@ -17,6 +17,7 @@ function seatedTables(state) {
 
 function draftForm({model, conn}) {
   let amending = null;  // proposal number being amended, or null for a new draft
+  let amendingVersion = null;  // the version the amendment was started from
   const heading = h('h2', {class: 'card-title'}, 'Draft a proposal');
   const tableSelect = h('select', {id: uid('table'), required: true});
   const titleInput = h('input', {id: uid('title'), type: 'text', 'data-limit': '120', required: true,
@@ -145,6 +146,7 @@ function draftForm({model, conn}) {
 
   function amend(p) {
     amending = p.proposal;
+    amendingVersion = p.version;
     heading.textContent = `Amend proposal #${p.proposal}`;
     submit.textContent = `Table version ${p.version + 1}`;
     cancel.hidden = false;
@@ -185,7 +187,8 @@ function draftForm({model, conn}) {
       return;
     }
     const ack = amending
-      ? await sendCommand(conn, 'amend_proposal', {proposal: amending, ...body}, {button: submit, errorEl: error})
+      ? await sendCommand(conn, 'amend_proposal', {proposal: amending, version: amendingVersion, ...body},
+        {button: submit, errorEl: error})
       : await sendCommand(conn, 'draft_proposal', {table: tableSelect.value, ...body}, {button: submit, errorEl: error});
     if (ack.ok) reset();
   });

@@ -20,25 +20,18 @@ function checked(container) {
 // ---- phase and clock ---------------------------------------------------------------------------------
 
 /**
- * Send a command decided on what this console shows, with the `seq` it shows (docs/protocol.md): two
- * umpire consoles confirming "Next phase" at once open one phase, not two. A `stale` refusal waits for the
- * update that moved the log on; if what the command is about (`watch`) changed, someone else just did it
- * and the console says so over the new state; if only other things happened (a message, someone
- * connecting), the command is sent again on the fresh view.
+ * Send a command decided on what this console shows, with the `seq` it shows (docs/protocol.md): the server
+ * refuses it as `stale` only if what it depends on (the phase, the clock) moved since, so two umpire consoles
+ * confirming "Next phase" at once open one phase, not two, while messages and people connecting meanwhile
+ * change nothing. On `stale` the console waits for the update that moved the log on, then says so over it.
  */
-async function sendOnView({model, conn}, type, fields, {button, errorEl, watch}) {
-  for (let tries = 0; tries < 3; tries += 1) {
-    const before = watch();
-    const ack = await sendCommand(conn, type, {...fields, seq: conn.lastSeq}, {button, errorEl, handled: ['stale']});
-    if (ack.ok || ack.busy || ack.error?.code !== 'stale') return ack;
+async function sendOnView({model, conn}, type, fields, {button, errorEl}) {
+  const ack = await sendCommand(conn, type, {...fields, seq: conn.lastSeq}, {button, errorEl, handled: ['stale']});
+  if (!ack.ok && ack.error?.code === 'stale') {
     await model.caughtUp(ack.error.fields?.seq ?? 0);
-    if (watch() !== before) {
-      showError(errorEl, {message: `Someone else just did this. ${situation(model)}`});
-      return ack;
-    }
+    showError(errorEl, {message: `Someone else just did this. ${situation(model)}`});
   }
-  showError(errorEl, {message: 'The exercise keeps moving under this console: try again.'});
-  return {ok: false};
+  return ack;
 }
 
 function situation(model) {
@@ -48,8 +41,6 @@ function situation(model) {
   return `Now: ${ex.phase.name}, clock ${ex.clock.running ? 'running' : 'paused'}.`;
 }
 
-const PHASE = (model) => JSON.stringify([model.state.exercise.phase?.index, model.state.exercise.ended]);
-const CLOCK = (model) => JSON.stringify([PHASE(model), model.state.exercise.clock]);
 
 function phaseControls({model, conn}) {
   const body = h('div', {class: 'phase-controls'});
@@ -67,7 +58,7 @@ function phaseControls({model, conn}) {
       return;
     }
     sendOnView({model, conn}, 'extend_clock', {minutes: Number(minutes.value)},
-      {button: extend, errorEl: error, watch: () => CLOCK(model)});
+      {button: extend, errorEl: error});
   });
   const el = h('div', {}, body, extendForm, error);
 
@@ -79,17 +70,17 @@ function phaseControls({model, conn}) {
       if (ex.ended) return h('p', {class: 'notice'}, 'The exercise has ended. Lead the debrief from the questions below.');
       const advanceLabel = !ex.phase ? `Start: ${next.name}` : next ? `Next phase: ${next.name}` : 'Finish the last phase';
       const advance = confirmButton(advanceLabel, next ? `Confirm: open ${next.name}` : 'Confirm: end the exercise',
-        (button) => sendOnView({model, conn}, 'advance_phase', {}, {button, errorEl: error, watch: () => PHASE(model)}),
+        (button) => sendOnView({model, conn}, 'advance_phase', {}, {button, errorEl: error}),
         {className: 'btn btn--primary', key: 'advance'});
       const buttons = [advance];
       if (ex.phase) {
         const toggle = h('button', {type: 'button', class: 'btn', dataset: {key: 'pause'}}, ex.clock.running ? 'Pause clock' : 'Resume clock');
         toggle.addEventListener('click', () => sendOnView({model, conn}, ex.clock.running ? 'pause_clock' : 'resume_clock',
-          {}, {button: toggle, errorEl: error, watch: () => CLOCK(model)}));
+          {}, {button: toggle, errorEl: error}));
         buttons.push(toggle);
       }
       buttons.push(confirmButton('End exercise', 'Confirm: end now', (button) =>
-        sendOnView({model, conn}, 'end_exercise', {}, {button, errorEl: error, watch: () => PHASE(model)}),
+        sendOnView({model, conn}, 'end_exercise', {}, {button, errorEl: error}),
         {className: 'btn btn--danger', key: 'end'}));
       return [
         h('p', {}, ex.phase ? `Now: ${ex.phase.name} (phase ${ex.phase.index + 1} of ${ex.phases.length}).`

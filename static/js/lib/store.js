@@ -295,7 +295,7 @@ function channelFallbackName(id, model) {
   const [kind, ref] = id.split(':');
   if (kind === 'table') return model.tableName(ref);
   if (kind === 'delegation') return `${model.delegationName(ref)} (private)`;
-  if (kind === 'backchannel') return `Back-channel ${ref}`;
+  if (kind === 'backchannel') return 'Back-channel';
   if (kind === 'umpire') return 'Exercise control';
   return id;
 }
