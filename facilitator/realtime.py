@@ -41,6 +41,18 @@ COMMAND_CAP = -(-_largest_command() * 5 // 4 // MIB) * MIB  # bytes of one comma
 TRANSPORT_CAP = 2 * COMMAND_CAP  # bytes of one Socket.IO message: beyond it the transport closes the connection
 
 
+def check_size(payload) -> None:
+    """``too_large`` if ``payload`` is over ``COMMAND_CAP`` bytes as JSON with every character escaped (the
+    costliest way a client may have sent it); ``invalid`` if it is nested too deeply to be measured."""
+    try:
+        size = len(json.dumps(payload))
+    except (RecursionError, ValueError):
+        raise WireError("invalid", "This command is nested too deeply to read.", {"": "too deep"}) from None
+    if size > COMMAND_CAP:
+        raise WireError("too_large", f"This command is {size:,} bytes; the limit is {COMMAND_CAP:,}.",
+                        {"": f"over {COMMAND_CAP} bytes"})
+
+
 class _CappedWebSocket(SimpleWebSocketWSGI):
     """The threading WebSocket, refusing a message as soon as it grows past the cap (decompressed), instead of
     reading all of it first."""
@@ -124,11 +136,8 @@ class ExerciseNamespace(Namespace):
         if connection is None:
             return NOT_CONNECTED
         identity = connection.identity
-        size = len(json.dumps(payload))
-        if size > COMMAND_CAP:
-            return _error("too_large", f"This command is {size:,} bytes; the limit is {COMMAND_CAP:,}.",
-                          {"": f"over {COMMAND_CAP} bytes"})
         try:
+            check_size(payload)
             command, envelope = load_command(payload)
             applied = services().exercises.execute(identity.exercise_id, command, identity.actor, envelope["seq"],
                                                    envelope["command_id"], identity.issuer)

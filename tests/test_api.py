@@ -196,6 +196,7 @@ def test_reading_events_needs_a_token_of_that_exercise(client, created):
 
 
 @pytest.mark.parametrize("query, field", [("limit=0", "limit"), ("limit=5001", "limit"), ("after=-1", "after"),
+                                          ("after=9223372036854775808", "after"), ("before=99999999999", "before"),
                                           ("before=0", "before"), ("limit=many", "limit"), ("page=2", "page")])
 def test_a_bad_event_query_is_invalid(client, created, query, field):
     response = client.get(f"/api/exercises/{created['id']}/events?{query}", headers=bearer(created["umpire"]["token"]))

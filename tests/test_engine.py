@@ -1088,6 +1088,9 @@ def test_a_table_with_a_readiness_rung_refuses_premature_proposals():
     game = in_talks(mini_deck(formal))
     error = game.refused(DraftProposal("main", "Too soon", (Clause("monitors"),)), A, "not_ready")
     assert "'formal talks' between Alpha and Beta" in error.message and "'talking about talking'" in error.message
+    # Gamma mediates there: it learns the pair is not ready, not where they stand with each other.
+    error = game.refused(DraftProposal("main", "Too soon", (Clause("monitors"),)), C, "not_ready")
+    assert "'formal talks' between Alpha and Beta" in error.message and "talking about talking" not in error.message
     game.run(AdjustRelation(("a", "b"), "talks about talks went well", readiness=2), UMPIRE)
     game.run(DraftProposal("main", "Now", (Clause("monitors"),)), A)
     assert game.state.proposals.get(1).title == "Now"

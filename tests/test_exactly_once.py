@@ -260,3 +260,27 @@ def test_an_expired_clock_extended_gets_the_whole_extension_live(table, exercise
     umpire.ok("pause_clock")
     umpire.ok("extend_clock", minutes=-1)
     assert exercises.state(table.id).clock.remaining == pytest.approx(120, abs=2)
+
+
+def test_a_command_nested_too_deeply_to_measure_is_invalid_not_a_crash():
+    """Deep enough to exhaust the stack where the handler measures it (a raw frame can be): a clear error,
+    so the command is answered, instead of an exception that leaves it without an ack."""
+    import sys
+    from facilitator.realtime import check_size
+    from facilitator.schemas import WireError
+    deep: dict = {"type": "post_message", "channel": "plenary"}
+    inner = deep
+    for _ in range(400):
+        inner["text"] = {}
+        inner = inner["text"]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(300)
+    try:
+        with pytest.raises(WireError) as refused:
+            check_size(deep)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert refused.value.code == "invalid" and refused.value.fields == {"": "too deep"}
+    with pytest.raises(WireError) as refused:
+        check_size({"type": "post_message", "channel": "plenary", "text": "x" * COMMAND_CAP})
+    assert refused.value.code == "too_large"

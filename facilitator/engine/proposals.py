@@ -232,15 +232,19 @@ def _seated_table(state, table_id: str, me: str):
     return table
 
 
-def _check_readiness(state, table) -> None:
-    """Formal proposals at a table wait until every pair of its parties has climbed far enough."""
+def _check_readiness(state, table, me: str) -> None:
+    """Formal proposals at a table wait until every pair of its parties has climbed far enough.
+
+    Only the two delegations of a pair know where they stand (``relation_audience``): others are told
+    that the pair is not ready, not at which rung."""
     ladder = state.deck.readiness_ladder
     for key in pairs_among(table.delegations):
         relation = state.relations.get(key)
         if relation is not None and relation.readiness < table.min_readiness:
             who = " and ".join(name_of(state, d) for d in key)
+            where = f"; they are at '{ladder[relation.readiness]}'" if me in key else ""
             raise RuleError("not_ready", f"Proposals at '{table.name}' need '{ladder[table.min_readiness]}' "
-                                         f"between {who}; they are at '{ladder[relation.readiness]}'.")
+                                         f"between {who}{where}.")
 
 
 def _open_proposal(out: Outcome, number: int, me: str):
@@ -259,7 +263,7 @@ def _draft(out: Outcome, cmd: DraftProposal) -> None:
     me = member(out.actor)
     started(state)
     table = _seated_table(state, cmd.table, me)
-    _check_readiness(state, table)
+    _check_readiness(state, table, me)
     title = text(cmd.title, "title", MAX_TITLE)
     clauses = _check_clauses(state, table, me, cmd.clauses)
     links = _check_links(state, out.actor, cmd.links, None)

@@ -19,8 +19,11 @@ class Join(Schema):
     name = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
+MAX_SEQ = 2 ** 31 - 1  # far beyond any exercise's log, and within every database's integer
+
+
 class EventQuery(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_SEQ))
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_SEQ))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
     channel = fields.String(load_default=None, validate=validate.Length(max=100))

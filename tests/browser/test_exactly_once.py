@@ -160,3 +160,59 @@ def test_texts_are_counted_the_servers_way_and_refused_not_cut(live_server, exer
     page.wait_for_timeout(400)
     assert plenary_texts(exercises, created.id) == ["🕊" * 1500]
     assert len(box.input_value()) == 2500  # nothing cut, nothing lost
+
+
+def test_an_agreement_at_another_table_shows_what_its_entry_into_force_told(live_server, exercises, watched):
+    """Ukraine does not sit at the brokers' room: the agreement made there is listed apart, with its terms,
+    and without a drafter or a version it was never told of."""
+    from facilitator.engine import Clause, DraftProposal, SignProposal
+    created = exercises.create("demo")
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    turkey, _ = exercises.join(created.join_codes["turkey"], "Ayse")
+    un, _ = exercises.join(created.join_codes["un"], "Amina")
+    deck = exercises.deck(created.id)
+    kind = next(k for k in deck.clause_types if set(k.requires_parties) <= {"turkey", "un"}
+                and (not k.offered_by or "turkey" in k.offered_by))
+    exercises.execute(created.id, DraftProposal("brokers", "Brokers' deal", (Clause(kind.id, "Quietly agreed."),)),
+                      turkey.actor)
+    exercises.execute(created.id, SignProposal(1), turkey.actor)
+    exercises.execute(created.id, SignProposal(1), un.actor)
+    page = watched.page(label="ukraine")
+    join(page, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
+    tab(page, "Proposals")
+    elsewhere = page.locator(".card", has=page.get_by_role("heading", name="Agreements in force at other tables"))
+    expect(elsewhere.locator(".proposal[data-proposal='1']")).to_contain_text("Quietly agreed.")
+    expect(elsewhere).not_to_contain_text("version")
+    expect(elsewhere).not_to_contain_text("drafted by")
+    mine = page.locator(".card", has=page.get_by_role("heading", name="Proposals at your tables"))
+    expect(mine).to_contain_text("No proposal yet.")
+
+
+def test_a_message_on_its_way_survives_a_reload_and_arrives_once(live_server, exercises, watched, monkeypatch):
+    """Sent while the Wi-Fi was down, the page reloaded before it came back: the new page sends it again with
+    the same command_id, and the server applies it once."""
+    from facilitator.engine import PostMessage
+    created = exercises.create("demo")
+    watched.allow("ERR_INTERNET_DISCONNECTED")
+    page = watched.page(label="ukraine")
+    join(page, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-status", "reconnecting")
+    page.locator("#composer-text").fill("Typed on the train.")
+    page.locator("#composer-text").press("Enter")
+    expect(page.locator("#composer-text")).to_have_value("")
+    page.context.set_offline(False)
+    page.reload()
+    expect(page.locator(".msg-text", has_text="Typed on the train.")).to_have_count(1)
+    page.wait_for_timeout(500)
+    assert plenary_texts(exercises, created.id) == ["Typed on the train."]
+    # Sent, answered, then reloaded: nothing is sent again.
+    slowed(monkeypatch, PostMessage, 0.0)
+    page.locator("#composer-text").fill("Once.")
+    page.locator("#composer-text").press("Enter")
+    expect(page.locator(".msg-text", has_text="Once.")).to_have_count(1)
+    page.reload()
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-status", "live")
+    page.wait_for_timeout(500)
+    assert plenary_texts(exercises, created.id) == ["Typed on the train.", "Once."]

@@ -234,8 +234,11 @@ function proposalCard(p, {model, conn, role, onAmend}) {
   return h('article', {class: ['proposal', `proposal--${p.status}`], dataset: {proposal: p.proposal}},
     h('header', {class: 'proposal-head'},
       h('h3', {}, h('span', {class: 'proposal-num'}, `#${p.proposal}`), ' ', p.title),
-      h('div', {class: 'badges'}, badge(STATUS_LABEL[p.status] || p.status, p.status), badge(`version ${p.version}`))),
-    h('p', {class: 'muted'}, `At ${model.tableName(p.table)} · drafted by ${model.delegationName(p.drafted_by)}`),
+      h('div', {class: 'badges'}, badge(STATUS_LABEL[p.status] || p.status, p.status),
+        p.version !== null ? badge(`version ${p.version}`) : null)),
+    // An agreement in force at a table one does not sit at shows what its entry into force told: no drafter.
+    h('p', {class: 'muted'}, `At ${model.tableName(p.table)}`,
+      p.drafted_by ? ` · drafted by ${model.delegationName(p.drafted_by)}` : ''),
     h('ol', {class: 'clauses-list'}, ...p.clauses.map((c) => h('li', {},
       h('strong', {}, c.title), c.terms ? h('span', {class: 'terms'}, ` — ${c.terms}`) : null))),
     h('ul', {class: 'signatures', 'aria-label': 'Signatures'}, ...p.parties.map((d) => {
@@ -249,9 +252,9 @@ function proposalCard(p, {model, conn, role, onAmend}) {
     error);
 }
 
-export function proposalsList(model, {conn, role, onAmend, statuses = null}) {
+export function proposalsList(model, {conn, role, onAmend, statuses = null, only = () => true}) {
   const items = model.state.proposals
-    .filter((p) => !statuses || statuses.includes(p.status))
+    .filter((p) => (!statuses || statuses.includes(p.status)) && only(p))
     .slice()
     .sort((a, b) => (STATUS_ORDER[a.status] - STATUS_ORDER[b.status]) || (b.proposal - a.proposal));
   if (!items.length) return emptyNote(statuses?.length === 1 && statuses[0] === 'in_force' ? 'No agreement is in force yet.' : 'No proposal yet.');
@@ -261,9 +264,17 @@ export function proposalsList(model, {conn, role, onAmend, statuses = null}) {
 export function proposalsPanel({model, conn, role}) {
   const form = role === 'delegation' ? draftForm({model, conn}) : null;
   const list = h('div', {});
+  const elsewhere = h('div', {});
+  const elsewhereCard = card('Agreements in force at other tables', elsewhere);
   const el = h('div', {class: ['grid-2', 'proposals-panel']},
-    card(role === 'delegation' ? 'Proposals at your tables' : 'Proposals and agreements', list),
+    h('div', {class: 'stack'}, card(role === 'delegation' ? 'Proposals at your tables' : 'Proposals and agreements', list),
+      role === 'delegation' ? elsewhereCard : null),
     form?.el);
+  const atMyTables = (p) => {
+    const me = model.state.you?.delegation;
+    const table = model.state.tables.find((t) => t.id === p.table);
+    return role !== 'delegation' || Boolean(table && (table.delegations.includes(me) || table.mediators.includes(me)));
+  };
   model.on('state', () => {
     const s = model.state;
     form?.refresh();
@@ -271,7 +282,11 @@ export function proposalsPanel({model, conn, role}) {
       form.reset();
     }
     renderIfChanged(list, [s.proposals, s.you, s.exercise.ended, s.tables.map((t) => t.open)], () =>
-      proposalsList(model, {conn, role, onAmend: (p) => form?.amend(p)}));
+      proposalsList(model, {conn, role, onAmend: (p) => form?.amend(p), only: atMyTables}));
+    const others = s.proposals.filter((p) => !atMyTables(p));
+    elsewhereCard.hidden = !others.length;
+    renderIfChanged(elsewhere, [others], () =>
+      proposalsList(model, {conn, role, only: (p) => !atMyTables(p)}));
   });
   return {el};
 }

@@ -14,6 +14,8 @@ export function openSession({exerciseId, token, viewerKey, onStatus}) {
   const model = new ExerciseModel({exerciseId, token, viewerKey});
   const conn = new Connection({
     token,
+    scope: `${exerciseId}:${viewerKey}`,
+    onResent: (ack, payload) => model.emit('resent', {ack, payload}),
     onSync: (sync, info) => model.applySync(sync, info),
     onUpdate: (update, history) => model.applyUpdate(update, history),
     onStatus: (status, detail) => {

@@ -7,9 +7,11 @@
 // changed in this viewer's state. Nothing is ever requested because an update arrived.
 
 import {io} from '/static/vendor/socket.io.esm.min.js';
+import {storage} from './store.js';
 
 const COMMAND_TIMEOUT_MS = 10000;   // one attempt at a command (or a resume)
 const COMMAND_GIVE_UP_MS = 120000;  // keep resending a command (same command_id) this long
+const OUTBOX_MAX_AGE_MS = 15 * 60 * 1000;  // a command left unanswered by a closed page is resent this long after
 
 export const STATUS = {
   CONNECTING: 'connecting',
@@ -25,9 +27,13 @@ export class Connection {
    * @param {(sync: object, info: {first: boolean}) => void} o.onSync
    * @param {(update: object, history: boolean) => void} o.onUpdate
    * @param {(status: string, detail: object) => void} o.onStatus
+   * @param {string} [o.scope]  where this viewer's unanswered commands are kept (localStorage), across reloads
+   * @param {(ack: object, payload: object) => void} [o.onResent]  the answer to a command a previous page left
    */
-  constructor({token, onSync, onUpdate, onStatus}) {
+  constructor({token, onSync, onUpdate, onStatus, scope, onResent}) {
     this.token = token;
+    this.scope = scope;
+    this.onResent = onResent || (() => {});
     this.onSync = onSync;
     this.onUpdate = onUpdate;
     this.onStatus = onStatus || (() => {});
@@ -54,6 +60,7 @@ export class Connection {
     });
     const s = this.socket;
     s.on('connect', () => this.resume({reconnected: this.everConnected}));
+    s.once('connect', () => this.resendLeftovers());
     s.on('sync', (msg) => this.handleSync(msg));
     s.on('update', (msg) => this.handleUpdate(msg));
     s.on('disconnect', (reason) => {
@@ -136,9 +143,18 @@ export class Connection {
    * and answers a resend of an applied command with its original result (`duplicate`).
    */
   command(type, fields = {}) {
-    const payload = {type, ...fields, command_id: newCommandId()};
+    return this.send({type, ...fields, command_id: newCommandId()});
+  }
+
+  /** Send a command payload (with its command_id) until it is answered; kept in the outbox meanwhile. */
+  send(payload) {
     const started = Date.now();
-    return new Promise((resolve) => {
+    this.keep(payload);
+    return new Promise((done) => {
+      const resolve = (ack) => {
+        this.forget(payload);
+        done(ack);
+      };
       const attempt = () => {
         if (this.status === STATUS.REFUSED) {
           resolve({ok: false, error: {code: 'bad_token', message: 'This link no longer opens the exercise.', fields: {}}});
@@ -162,6 +178,30 @@ export class Connection {
       };
       attempt();
     });
+  }
+
+  // ---- the outbox: commands on their way, kept where a reload finds them -------------------------------
+
+  keep(payload) {
+    if (!this.scope) return;
+    const list = storage.outbox(this.scope).filter((x) => x.payload.command_id !== payload.command_id);
+    storage.saveOutbox(this.scope, [...list, {payload, at: Date.now()}]);
+  }
+
+  forget(payload) {
+    if (!this.scope) return;
+    storage.saveOutbox(this.scope, storage.outbox(this.scope).filter((x) => x.payload.command_id !== payload.command_id));
+  }
+
+  /** Commands a previous page sent and never saw answered (a reload, a closed tab): send them again, in
+   * order, with their own command_id. The server applies each once, whether or not it had arrived. */
+  async resendLeftovers() {
+    if (!this.scope) return;
+    const leftovers = storage.outbox(this.scope).filter((x) => Date.now() - x.at < OUTBOX_MAX_AGE_MS);
+    storage.saveOutbox(this.scope, leftovers);
+    for (const {payload} of leftovers) {
+      this.onResent(await this.send(payload), payload);
+    }
   }
 }
 

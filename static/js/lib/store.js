@@ -52,6 +52,9 @@ export const storage = {
   saveReadCounts: (scope, counts) => write(`read:${scope}`, counts),
   drafts: (scope) => read(`drafts:${scope}`, {}),
   saveDrafts: (scope, drafts) => write(`drafts:${scope}`, drafts),
+  /** Commands sent but not yet answered, [{payload, at}], resent (same command_id) by the next page. */
+  outbox: (scope) => read(`outbox:${scope}`, []),
+  saveOutbox: (scope, list) => write(`outbox:${scope}`, list.length ? list : null),
 };
 
 export function normaliseCode(code) {

@@ -70,6 +70,11 @@ export function mountConsole(root, {exerciseId, token, role, viewerKey, tabs, on
     if (role === 'umpire' && info.kind !== 'alert') return;  // the umpire caused it: the timeline is enough
     banner(shell.banners, {title: info.title, text: info.detail, kind: info.kind});
   });
+  model.on('resent', ({ack, payload}) => {  // a command the page before a reload left on its way
+    if (ack.ok || ack.busy) return;
+    banner(shell.banners, {title: 'Not delivered after the reload', kind: 'alert',
+                           text: `${ack.error?.message || ''}${payload.text ? ` — “${payload.text}”` : ''}`});
+  });
   start();
   return {model, conn, shell};
 }
