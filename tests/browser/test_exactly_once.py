@@ -216,3 +216,26 @@ def test_a_message_on_its_way_survives_a_reload_and_arrives_once(live_server, ex
     expect(page.get_by_test_id("connection")).to_have_attribute("data-status", "live")
     page.wait_for_timeout(500)
     assert plenary_texts(exercises, created.id) == ["Typed on the train.", "Once."]
+
+
+def test_an_amendment_on_an_old_version_is_refused_then_replaces_it_only_when_asked(live_server, exercises, watched):
+    from facilitator.engine import AmendProposal, Clause, DraftProposal
+    created = exercises.create("demo")
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    russian, _ = exercises.join(created.join_codes["russia"], "Dmitri")
+    exercises.execute(created.id, DraftProposal("corridor", "Route", (Clause("safe-route", "Route A"),)), russian.actor)
+    page = watched.page(label="ukraine")
+    join(page, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
+    tab(page, "Proposals")
+    page.locator("button[data-key='amend-1']").click()
+    form = page.locator(".draft-form")
+    form.locator(".clause-terms").first.fill("Route A, 24 hours")
+    exercises.execute(created.id, AmendProposal(1, (Clause("safe-route", "Route B"),)), russian.actor)  # meanwhile
+    form.get_by_role("button", name="Table version 2").click()
+    expect(form.locator(".form-error")).to_contain_text("was amended (now version 2)")
+    expect(form.locator(".clause-terms").first).to_have_value("Route A, 24 hours")
+    assert exercises.state(created.id).proposals.get(1).clauses[0].terms == "Route B"
+    form.get_by_role("button", name="Replace version 2 with yours").click()
+    expect(page.locator(".proposal[data-proposal='1']")).to_contain_text("Route A, 24 hours")
+    assert exercises.state(created.id).proposals.get(1).version == 3

@@ -191,6 +191,11 @@ function draftForm({model, conn}) {
         {button: submit, errorEl: error})
       : await sendCommand(conn, 'draft_proposal', {table: tableSelect.value, ...body}, {button: submit, errorEl: error});
     if (ack.ok) reset();
+    else if (amending && ack.error?.code === 'stale') {
+      // Someone amended it meanwhile: the refusal says so; pressing again replaces their version, knowingly.
+      amendingVersion = ack.error.fields?.version ?? amendingVersion;
+      submit.textContent = `Replace version ${amendingVersion} with yours`;
+    }
   });
 
   return {el, refresh: refreshOptions, amend, reset, get amending() { return amending; }};
