@@ -1,10 +1,14 @@
 # Two entry points: `make run` (serve the demo) and `make test` (the whole suite).
+# For a class on the room's network: `make run HOST=0.0.0.0` (links use this machine's network address),
+# and `PUBLIC_URL=http://…` when students reach the server by another address.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+PUBLIC_URL ?=
+LINKS := $(if $(strip $(PUBLIC_URL)),--public-url '$(strip $(PUBLIC_URL))')
 
 .PHONY: run test venv db clean
 
@@ -20,8 +24,8 @@ db: venv
 	$(BIN)/facilitator db upgrade
 
 run: db
-	$(BIN)/facilitator demo --host $(HOST) --port $(PORT)
-	$(BIN)/facilitator serve --host $(HOST) --port $(PORT)
+	$(BIN)/facilitator demo --host $(HOST) --port $(PORT) $(LINKS)
+	$(BIN)/facilitator serve --host $(HOST) --port $(PORT) $(LINKS)
 
 # The browser tests (tests/browser) drive Debian's Chromium: install it first when it is missing
 # (as root, or through sudo). If that fails they fail loudly; they never skip.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -80,10 +80,12 @@ def _scenario(deck) -> dict:
 
 @bp.post("/exercises")
 def create_exercise():
+    """Create an exercise; its links are on the public URL when one is configured, else on the request's host."""
     body = _body(CreateExercise)
     created = services().exercises.create(body["deck"], body["title"])
     deck = services().catalog.get(created.deck_id).deck
-    return jsonify(links(request.host_url, created, {d.id: d.name for d in deck.delegations})), 201
+    base = current_app.config.get("PUBLIC_URL") or request.host_url
+    return jsonify(links(base, created, {d.id: d.name for d in deck.delegations})), 201
 
 
 @bp.get("/exercises/<exercise_id>")

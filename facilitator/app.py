@@ -11,6 +11,7 @@ from flask import Flask
 from . import api, broadcast, cli, pages, realtime
 from .decks.catalog import DeckCatalog
 from .extensions import Services
+from .links import PublicUrlError, public_url
 from .persistence import Database
 from .services import ExerciseService
 
@@ -18,6 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(overrides: dict | None = None) -> Flask:
+    """The app, configured from the environment and then ``overrides``.
+
+    Raises :class:`~facilitator.links.PublicUrlError` when the public URL setting
+    (``FACILITATOR_PUBLIC_URL``) is not a usable http(s) address.
+    """
     instance = Path(os.environ.get("FACILITATOR_INSTANCE", ROOT / "instance"))
     app = Flask(__name__, instance_path=str(instance.resolve()), static_folder=str(ROOT / "static"),
                 static_url_path="/static")
@@ -28,12 +34,17 @@ def create_app(overrides: dict | None = None) -> Flask:
         SEEDS_DIR=str(ROOT / "seeds"),
         MAX_CONTENT_LENGTH=256 * 1024,
         JSON_SORT_KEYS=False,
+        PUBLIC_URL=None,  # the origin links are built on (FACILITATOR_PUBLIC_URL); None: the request's host
     )
     for name in ("DATABASE_URL", "SECRET_KEY", "SOCKETIO_MESSAGE_QUEUE"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     app.config.from_prefixed_env("FACILITATOR")
     app.config.update(overrides or {})
+    try:
+        app.config["PUBLIC_URL"] = public_url(app.config["PUBLIC_URL"])
+    except PublicUrlError as exc:
+        raise PublicUrlError(f"FACILITATOR_PUBLIC_URL (the PUBLIC_URL setting) is not usable: {exc}") from None
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
 

@@ -15,7 +15,8 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from .extensions import services, socketio
 from .decks import validate_files
-from .links import links
+from .links import ANY_INTERFACE, PublicUrlError, http_base, lan_address, links
+from .links import public_url as checked_public_url
 from .persistence import migrate
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic migrations).")
@@ -91,8 +92,46 @@ def _print_links(info: dict) -> None:
     click.echo("")
 
 
-def _base_url(host: str, port: int) -> str:
-    return f"http://{host}:{port}/"
+class PublicUrl(click.ParamType):
+    """A ``--public-url`` value, checked and normalised by :func:`~facilitator.links.public_url`."""
+
+    name = "url"
+
+    def convert(self, value, param, ctx):
+        try:
+            return checked_public_url(value)
+        except PublicUrlError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+PUBLIC_URL_HELP = ("Address students' browsers open, e.g. http://192.168.1.20:5000 or https://class.example.org; "
+                   "every link is built on it. Default: FACILITATOR_PUBLIC_URL, else the host and port.")
+
+
+def public_url_option(command):
+    """Add ``--public-url`` (checked, normalised, ``None`` when absent) to ``command``; returns the command."""
+    return click.option("--public-url", type=PublicUrl(), default=None, help=PUBLIC_URL_HELP)(command)
+
+
+def _link_base(host: str, port: int, public: str | None) -> str:
+    """The origin the printed links are built on: ``public`` (--public-url), else the configured public URL,
+    else this machine's network address when ``host`` is every interface (saying so), else ``host``."""
+    public = public or current_app.config.get("PUBLIC_URL")
+    if public:
+        return public
+    if host.strip() in ANY_INTERFACE:
+        address = lan_address()
+        base = http_base(address, port)
+        if address == "127.0.0.1":
+            click.echo(f"  No network address found for this machine: links use {base}, which only this machine "
+                       "can open.\n  Pass --public-url with the address students can reach (or set "
+                       "FACILITATOR_PUBLIC_URL).")
+        else:
+            click.echo(f"  Host {host} is every interface: links use this machine's network address "
+                       f"{address}.\n  If students reach the server by another address (a host name, a port "
+                       "forward), pass --public-url URL (or set FACILITATOR_PUBLIC_URL).")
+        return base
+    return http_base(host, port)
 
 
 @exercises_cli.command("create")
@@ -100,11 +139,12 @@ def _base_url(host: str, port: int) -> str:
 @click.option("--title", default=None)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Host used in the printed links.")
 @click.option("--port", default=5000, show_default=True, help="Port used in the printed links.")
-def exercises_create(deck: str, title: str | None, host: str, port: int):
+@public_url_option
+def exercises_create(deck: str, title: str | None, host: str, port: int, public_url: str | None):
     """Create an exercise from DECK and print its links."""
     created = services().exercises.create(deck, title)
     names = {d.id: d.name for d in services().catalog.get(created.deck_id).deck.delegations}
-    _print_links(links(_base_url(host, port), created, names))
+    _print_links(links(_link_base(host, port, public_url), created, names))
 
 
 @exercises_cli.command("list")
@@ -115,26 +155,42 @@ def exercises_list():
 
 @click.command("demo")
 @with_appcontext
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Host used in the printed links, as given to serve (0.0.0.0 or ::: this machine's address).")
 @click.option("--port", default=5000, show_default=True)
-def demo(host: str, port: int):
+@public_url_option
+def demo(host: str, port: int, public_url: str | None):
     """Make sure the demo exercise exists and print fresh links to it (earlier demo links stop working)."""
     exercises = services().exercises
     existing = [e for e in exercises.list_exercises() if e["deck"] == "demo"]
     created = exercises.reissue_codes(existing[0]["id"]) if existing else exercises.create("demo")
     names = {d.id: d.name for d in services().catalog.get("demo").deck.delegations}
-    _print_links(links(_base_url(host, port), created, names))
+    _print_links(links(_link_base(host, port, public_url), created, names))
 
 
 @click.command("serve")
 @with_appcontext
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on: 0.0.0.0 (or ::) for every interface, so other devices can connect.")
 @click.option("--port", default=5000, show_default=True)
-def serve(host: str, port: int):
+@public_url_option
+def serve(host: str, port: int, public_url: str | None):
     """Run the server (Socket.IO in threading mode on Werkzeug: one process, for a class or a workshop)."""
     os.environ.pop("FLASK_RUN_FROM_CLI", None)  # Flask refuses app.run() inside its CLI otherwise
+    if public_url:
+        current_app.config["PUBLIC_URL"] = public_url
+    every = host.strip() in ANY_INTERFACE
+    if every and not current_app.config.get("PUBLIC_URL"):
+        # Serving the room: links made on the home page go to the machine's network address, even when the
+        # instructor opened the page as 127.0.0.1 (students could not follow a link to their own device).
+        current_app.config["PUBLIC_URL"] = http_base(lan_address(), port)
+    public = current_app.config.get("PUBLIC_URL")
     services().exercises.clear_presence()  # connections do not outlive the process (one server process)
-    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    where = f"every interface, port {port}" if every else f"{http_base(host, port)}/"
+    if public:
+        click.echo(f"Serving on {where}; links use {public}/ (--public-url to choose another)  (Ctrl+C to stop)")
+    else:
+        click.echo(f"Serving on {where}  (Ctrl+C to stop)")
     socketio().run(current_app._get_current_object(), host=host, port=port, allow_unsafe_werkzeug=True,
                       use_reloader=False, log_output=False)
 
@@ -142,4 +198,8 @@ def serve(host: str, port: int):
 def main() -> None:
     """The ``facilitator`` console script: Flask's command line bound to this app."""
     from .app import create_app
-    FlaskGroup(create_app=create_app, add_default_commands=False, load_dotenv=False)(prog_name="facilitator")
+    try:
+        FlaskGroup(create_app=create_app, add_default_commands=False, load_dotenv=False)(prog_name="facilitator")
+    except PublicUrlError as exc:  # a bad setting: say which and stop, without a traceback
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)

@@ -26,7 +26,7 @@ export function delegationsList(model, {full = false} = {}) {
     return h('li', {class: 'delegation-item'},
     h('details', {},
       h('summary', {}, h('strong', {}, d.name), ' ', h('span', {class: 'muted'}, `— ${kindLabel(d.kind)}`),
-        h('span', {class: 'members'}, members.length ? ` · ${members.join(', ')}` : ' · nobody yet')),
+        h('span', {class: 'members', dir: 'auto'}, members.length ? ` · ${members.join(', ')}` : ' · nobody yet')),
       full ? ownBrief(d) : h('p', {}, d.public_brief)));
   }));
 }

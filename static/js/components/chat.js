@@ -2,7 +2,8 @@
 // loaded on scroll), and a composer whose draft survives incoming messages and channel switches.
 
 import {h, renderIfChanged} from '../lib/dom.js';
-import {formatTimeOfDay} from '../lib/clock.js';
+import {formatClockTime} from '../lib/clock.js';
+import {fragment, rememberInFragment} from '../lib/session.js';
 import {storage} from '../lib/store.js';
 import {VirtualList} from '../lib/virtual-list.js';
 import {errorLine, roomLeft, sendCommand, showError} from './ui.js';
@@ -21,7 +22,7 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
   const scope = `${model.exerciseId}:${model.viewerKey}`;
   const readCounts = storage.readCounts(scope);
   const drafts = storage.drafts(scope);
-  let current = 'plenary';
+  let current = fragment().get('channel') || 'plenary';  // the channel a reload or a shared link was on
   let saveTimer = null;
 
   const channelList = h('ul', {class: 'channel-list', 'aria-label': 'Channels'});
@@ -162,7 +163,8 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
       sub = `At this table: ${seated}.`;
       if (!table.open && role !== 'umpire') {
         canPost = false;
-        sub += ` Closed in the phase “${model.state.exercise.phase?.name || ''}”.`;
+        const phase = model.state.exercise.phase;
+        sub += phase ? ` Closed in the phase “${phase.name}”.` : ' Closed until the umpire opens the first phase.';
       }
     } else if (current.startsWith('delegation:')) {
       sub = role === 'umpire' ? 'The delegation’s own room (and you).' : 'Only your delegation (and the umpire) read this.';
@@ -201,6 +203,7 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
   function select(id) {
     if (id === current) return;
     current = id;
+    rememberInFragment('channel', id === 'plenary' ? null : id);
     textarea.value = drafts[id] || '';
     composerRoom.refresh();
     showError(composerError, null);
@@ -213,7 +216,10 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
   }
 
   model.on('state', () => {
-    if (!model.state.channels.some((c) => c.id === current)) current = 'plenary';
+    if (!model.state.channels.some((c) => c.id === current)) {
+      current = 'plenary';
+      rememberInFragment('channel', null);
+    }
     renderList();
     renderHead();
   });
@@ -254,10 +260,10 @@ function renderMessage(event, model) {
   const umpire = event.actor?.role === 'umpire';
   return h('article', {class: ['msg', mine && 'msg--mine', umpire && 'msg--umpire'], dataset: {seq: event.seq}},
     h('header', {class: 'msg-head'},
-      h('strong', {class: 'msg-author'}, d.author || 'Umpire'),
+      h('strong', {class: 'msg-author', dir: 'auto'}, d.author || 'Umpire'),
       d.delegation ? h('span', {class: 'msg-delegation'}, model.delegationName(d.delegation)) : null,
-      h('time', {class: 'msg-time', datetime: event.at}, formatTimeOfDay(event.at))),
-    h('p', {class: 'msg-text'}, d.text));
+      h('time', {class: 'msg-time', datetime: event.at}, formatClockTime(event.at))),
+    h('p', {class: 'msg-text', dir: 'auto'}, d.text));
 }
 
 function backchannelForm({model, conn, role}) {
@@ -279,11 +285,16 @@ function backchannelForm({model, conn, role}) {
       el.open = false;
     }});
   });
+  let phase = null;
   model.on('state', () => {
     const mine = model.state.you?.delegation;
     const others = model.state.delegations.filter((d) => d.id !== mine);
     renderIfChanged(boxes, others.map((d) => d.id), () => others.map((d) => h('label', {class: 'check'},
       h('input', {type: 'checkbox', value: d.id, name: 'backchannel-with'}), ' ', d.name)));
+    const now = model.state.exercise.phase?.index ?? -1;
+    if (now !== phase) showError(error, null);  // a refusal belongs to the phase it was given in
+    phase = now;
   });
+  el.addEventListener('toggle', () => { if (!el.open) showError(error, null); });
   return {el};
 }

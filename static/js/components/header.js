@@ -108,7 +108,7 @@ export function exerciseHeader(model, {role} = {}) {
           : h('span', {}, 'Not started — waiting for the umpire'));
       const you = state.you || {};
       if (role === 'delegation') {
-        replace(who, h('span', {class: 'who-name'}, you.name || ''), h('span', {class: 'who-sep'}, ' · '),
+        replace(who, h('span', {class: 'who-name', dir: 'auto'}, you.name || ''), h('span', {class: 'who-sep'}, ' · '),
           h('strong', {class: 'who-delegation'}, model.delegationName(you.delegation)));
       } else if (role === 'umpire') {
         replace(who, h('strong', {}, 'Umpire'));

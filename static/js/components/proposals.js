@@ -51,8 +51,9 @@ function draftForm({model, conn}) {
     select.replaceChildren(...model.state.clause_types.map((k) => {
       const notMine = k.offered_by.length && !k.offered_by.includes(me);
       const missing = table && k.requires_parties.some((d) => !table.delegations.includes(d));
-      const note = notMine ? ` (only ${k.offered_by.map((d) => model.delegationName(d)).join(' or ')} can offer)`
-        : missing ? ` (needs ${k.requires_parties.map((d) => model.delegationName(d)).join(', ')} at the table)` : '';
+      // Short notes, so a closed select shows the clause's name whole on a phone.
+      const note = notMine ? ` (${k.offered_by.map((d) => model.delegationName(d)).join(' or ')} only)`
+        : missing ? ` (needs ${k.requires_parties.map((d) => model.delegationName(d)).join(', ')})` : '';
       return h('option', {value: k.id, disabled: Boolean(notMine || missing), selected: k.id === chosen}, k.title + note);
     }));
     if (chosen && select.value !== chosen) select.value = chosen;
@@ -238,14 +239,14 @@ function proposalCard(p, {model, conn, role, onAmend}) {
   const linkedFrom = state.proposals.filter((x) => x.links.includes(p.proposal)).map((x) => `#${x.proposal}`);
   return h('article', {class: ['proposal', `proposal--${p.status}`], dataset: {proposal: p.proposal}},
     h('header', {class: 'proposal-head'},
-      h('h3', {}, h('span', {class: 'proposal-num'}, `#${p.proposal}`), ' ', p.title),
+      h('h3', {}, h('span', {class: 'proposal-num'}, `#${p.proposal}`), ' ', h('span', {dir: 'auto'}, p.title)),
       h('div', {class: 'badges'}, badge(STATUS_LABEL[p.status] || p.status, p.status),
         p.version !== null ? badge(`version ${p.version}`) : null)),
     // An agreement in force at a table one does not sit at shows what its entry into force told: no drafter.
     h('p', {class: 'muted'}, `At ${model.tableName(p.table)}`,
       p.drafted_by ? ` · drafted by ${model.delegationName(p.drafted_by)}` : ''),
     h('ol', {class: 'clauses-list'}, ...p.clauses.map((c) => h('li', {},
-      h('strong', {}, c.title), c.terms ? h('span', {class: 'terms'}, ` — ${c.terms}`) : null))),
+      h('strong', {}, c.title), c.terms ? [' — ', h('span', {class: 'terms', dir: 'auto'}, c.terms)] : null))),
     h('ul', {class: 'signatures', 'aria-label': 'Signatures'}, ...p.parties.map((d) => {
       const signed = p.signatures.includes(d);
       return h('li', {class: signed ? 'is-signed' : 'is-unsigned'},

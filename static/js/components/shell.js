@@ -11,14 +11,14 @@ const WIDE = window.matchMedia('(min-width: 960px)');
  * @param {{id: string, label: string, panel: HTMLElement}[]} o.tabs  work areas, in order
  * @param {{id: string, label: string, panel: HTMLElement}} [o.aside]  beside the tabs when wide (chat)
  */
-export function consoleShell({header, tabs, aside, className = ''}) {
+export function consoleShell({header, tabs, aside, className = '', initial = null, onSelect = null}) {
   // On a phone the channels are a tab too, second in line: chat is what people open most.
   const all = aside ? [tabs[0], aside, ...tabs.slice(1)] : tabs;
   const buttons = new Map();
   const panels = new Map();
   const badges = new Map();
   const listeners = new Set();
-  let active = tabs[0].id;
+  let active = all.some((t) => t.id === initial) ? initial : tabs[0].id;
 
   const tablist = h('div', {class: 'tabs', role: 'tablist', 'aria-label': 'Work areas'});
   for (const tab of all) {
@@ -59,6 +59,7 @@ export function consoleShell({header, tabs, aside, className = ''}) {
     }
     if (focus) buttons.get(id).focus();
     for (const fn of listeners) fn(visibleIds());
+    onSelect?.(id);
   }
 
   function onKey(e, id) {
@@ -96,15 +97,54 @@ export function consoleShell({header, tabs, aside, className = ''}) {
   };
 }
 
-/** A dismissible banner (an inject arriving, the exercise ending). */
+const TRAY_MAX = 12;
+
+/**
+ * A notice (an inject arriving, a phase opening, the exercise ending): the newest is shown as a banner,
+ * the earlier ones wait in a tray with a count, so notices never stack up over the work.
+ */
 export function banner(host, {title, text, kind = 'inject'}) {
   const close = h('button', {type: 'button', class: 'banner-close', 'aria-label': 'Dismiss'}, '×');
   const el = h('div', {class: ['banner', `banner--${kind}`], role: 'alert'},
-    h('div', {class: 'banner-body'}, h('strong', {class: 'banner-title'}, title), text ? h('p', {}, text) : null), close);
-  close.addEventListener('click', () => el.remove());
-  // A new phase replaces the previous phase's banner; anything else stays until dismissed (three at most).
+    h('div', {class: 'banner-body'}, h('strong', {class: 'banner-title', dir: 'auto'}, title),
+      text ? h('p', {dir: 'auto'}, text) : null), close);
+  close.addEventListener('click', () => {
+    el.remove();
+    renderTray(host);
+  });
+  const tray = trayOf(host);
+  // A new phase makes the previous phase's notice old news.
   if (kind === 'phase') for (const old of host.querySelectorAll('.banner--phase')) old.remove();
+  const current = host.querySelector(':scope > .banner');
+  if (current) tray.list.prepend(h('li', {}, current));
+  while (tray.list.children.length > TRAY_MAX) tray.list.lastElementChild.remove();
   host.prepend(el);
-  while (host.children.length > 3) host.lastElementChild.remove();
+  renderTray(host);
   return el;
+}
+
+function trayOf(host) {
+  if (!host.__tray) {
+    const summary = h('summary', {class: 'banner-tray-summary'});
+    const list = h('ul', {class: 'banner-tray-list'});
+    const clear = h('button', {type: 'button', class: 'btn btn--small btn--ghost'}, 'Clear these notices');
+    const el = h('details', {class: 'banner-tray'}, summary, list, clear);
+    clear.addEventListener('click', () => {
+      list.replaceChildren();
+      renderTray(host);
+    });
+    host.appendChild(el);
+    host.__tray = {el, summary, list};
+  }
+  return host.__tray;
+}
+
+function renderTray(host) {
+  const tray = trayOf(host);
+  for (const item of [...tray.list.children]) if (!item.firstElementChild) item.remove();  // dismissed inside
+  const n = tray.list.children.length;
+  tray.el.hidden = n === 0;
+  if (!n) tray.el.open = false;
+  tray.summary.textContent = `${n} earlier ${n === 1 ? 'notice' : 'notices'}`;
+  host.classList.toggle('has-notices', Boolean(n || host.querySelector(':scope > .banner')));
 }

@@ -118,10 +118,10 @@ export function injectsView(model) {
     renderIfChanged(el, [fired, [...texts.keys()]], () => {
       if (!fired.length) return emptyNote('No news yet.');
       return h('ul', {class: 'inject-list'}, ...fired.map((f) => h('li', {class: 'inject-item', dataset: {seq: f.seq}},
-        h('strong', {class: 'inject-title'}, f.title),
+        h('strong', {class: 'inject-title', dir: 'auto'}, f.title),
         f.to ? h('span', {class: 'tl-private'}, f.to.length === 1 && f.to[0] === model.state.you?.delegation
           ? 'only your delegation' : `to ${f.to.map((d) => model.delegationName(d)).join(', ')}`) : null,
-        h('p', {class: 'inject-text'}, textOf(f.seq)))));
+        h('p', {class: 'inject-text', dir: 'auto'}, textOf(f.seq)))));
     });
   }
 

@@ -29,8 +29,8 @@ export function timelineRow(event, model) {
   return h('article', {class: ['tl', `tl--${info.kind}`], dataset: {seq: event.seq, type: event.type}},
     h('time', {class: 'tl-time', datetime: event.at}, formatClockTime(event.at)),
     h('div', {class: 'tl-body'},
-      h('p', {class: 'tl-title'}, info.title, note ? h('span', {class: 'tl-private'}, note) : null),
-      info.detail ? h('p', {class: 'tl-detail'}, info.detail) : null));
+      h('p', {class: 'tl-title', dir: 'auto'}, info.title, note ? h('span', {class: 'tl-private'}, note) : null),
+      info.detail ? h('p', {class: 'tl-detail', dir: 'auto'}, info.detail) : null));
 }
 
 export function timelinePanel({model, defaultFilter = 'key'}) {

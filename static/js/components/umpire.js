@@ -138,13 +138,13 @@ function injectRow(inject, {model, conn}) {
   return h('li', {class: ['inject-row', inject.fired && 'is-fired', due && 'is-due'], dataset: {inject: inject.id}},
     h('div', {class: 'inject-row-main'},
       h('div', {},
-        h('p', {class: 'inject-row-title'}, h('strong', {}, inject.title)),
+        h('p', {class: 'inject-row-title'}, h('strong', {dir: 'auto'}, inject.title)),
         h('div', {class: 'badges'}, badge(inject.kind), badge(`to ${audience}`),
           inject.fired ? badge('fired ✓', 'ok') : null, due ? badge('due now', 'warn') : null),
         h('p', {class: 'muted'}, scheduleText(inject, model), effects ? ` · effects: ${effects}` : '')),
       fire),
     h('details', {class: 'inject-more'}, h('summary', {}, 'Text and audience'),
-      h('p', {}, inject.text), toForm),
+      h('p', {dir: 'auto'}, inject.text), toForm),
     error);
 }
 

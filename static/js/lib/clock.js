@@ -41,13 +41,7 @@ export function formatDuration(seconds) {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-export function formatTimeOfDay(iso) {
-  const t = parseTime(iso);
-  if (Number.isNaN(t)) return '';
-  return new Date(t).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
-}
-
-/** 24-hour HH:MM (compact, for the projector). */
+/** 24-hour HH:MM: the one way times of day are shown (chat, timeline, projector). */
 export function formatClockTime(iso) {
   const t = parseTime(iso);
   if (Number.isNaN(t)) return '';

@@ -47,7 +47,12 @@ function appendChildren(el, children) {
   }
 }
 
-/** h('button', {class: 'x', on: {click}}, 'text', child, [more]) -> HTMLElement. Strings become text nodes. */
+const TYPED = new Set(['text', 'search', 'email', 'url', '']);  // inputs where people type words
+
+/**
+ * h('button', {class: 'x', on: {click}}, 'text', child, [more]) -> HTMLElement. Strings become text nodes.
+ * Text fields get dir="auto" (unless told otherwise): Arabic or Hebrew typed there lays out right to left.
+ */
 export function h(tag, props, ...children) {
   const el = document.createElement(tag);
   if (props instanceof Node || typeof props !== 'object' || Array.isArray(props)) {
@@ -55,8 +60,16 @@ export function h(tag, props, ...children) {
     props = null;
   }
   applyProps(el, props, false);
+  if ((tag === 'textarea' || (tag === 'input' && TYPED.has(el.getAttribute('type') || ''))) && !el.hasAttribute('dir')) {
+    el.setAttribute('dir', 'auto');
+  }
   appendChildren(el, children);
   return el;
+}
+
+/** Text people wrote (a name, a message, a title), in an element of its own that finds its direction. */
+export function userText(tag, props, text) {
+  return h(tag, {...props, dir: 'auto'}, text);
 }
 
 /** The same for SVG elements (geometry goes in attributes, which CSP allows). */

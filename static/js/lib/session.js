@@ -32,3 +32,11 @@ export function openSession({exerciseId, token, viewerKey, onStatus}) {
 export function fragment() {
   return new URLSearchParams(location.hash.replace(/^#/, ''));
 }
+
+/** Keep `key` (a tab, a channel) in the page's fragment, without a reload: a reload, or the link shared,
+ * comes back to the same place. An empty value removes it. */
+export function rememberInFragment(key, value) {
+  const params = fragment();
+  if (value) params.set(key, value); else params.delete(key);
+  history.replaceState(null, '', `${location.pathname}#${params}`);
+}

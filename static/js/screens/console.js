@@ -2,7 +2,7 @@
 // happens live. Each role chooses its tabs; the wiring (session, first sync, history) is here.
 
 import {h, replace} from '../lib/dom.js';
-import {openSession} from '../lib/session.js';
+import {fragment, openSession, rememberInFragment} from '../lib/session.js';
 import {STATUS} from '../lib/socket.js';
 import {describeEvent} from '../lib/format.js';
 import {exerciseHeader} from '../components/header.js';
@@ -38,6 +38,8 @@ export function mountConsole(root, {exerciseId, token, role, viewerKey, tabs, on
     className: `console--${role}`,
     tabs: [...work, {id: 'timeline', label: 'Timeline', panel: timeline.el}],
     aside: {id: 'chat', label: 'Channels', panel: chat.el},
+    initial: fragment().get('tab'),  // a reload, or a shared link, opens the tab it was on
+    onSelect: (id) => rememberInFragment('tab', id),
   });
   shell.onVisibility((ids) => {
     if (ids.has('chat')) chat.shown();

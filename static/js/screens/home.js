@@ -10,6 +10,16 @@ function qr(url, label) {
                    width: '132', height: '132', loading: 'lazy'});
 }
 
+/** The origin the server built a link on (its public URL when one is set), so what is shown and printed
+ *  works from students' devices even when this page was opened at another address (e.g. 127.0.0.1). */
+function siteOf(url) {
+  try {
+    return new URL(url, location.href).origin;
+  } catch {
+    return location.origin;
+  }
+}
+
 function linkLine(url, what) {
   return h('div', {class: 'link-line'},
     h('a', {href: url, class: 'link-url', target: '_blank', rel: 'noopener'}, url),
@@ -17,6 +27,7 @@ function linkLine(url, what) {
 }
 
 export function createdView(created, {onClose} = {}) {
+  const site = siteOf(created.delegations[0]?.url || created.umpire.url);
   const heading = h('h2', {tabindex: '-1', id: uid('created')}, `Exercise ready: ${created.title}`);
   const el = h('section', {class: 'card created', 'aria-labelledby': heading.id, 'data-testid': 'created'},
     h('div', {class: 'created-head'}, heading,
@@ -31,7 +42,7 @@ export function createdView(created, {onClose} = {}) {
       h('div', {class: 'form-actions'}, h('a', {href: created.umpire.url, class: 'btn btn--primary', 'data-testid': 'umpire-link'},
         'Open the umpire console'), copyButton(created.umpire.url, 'Copy link', 'umpire console link'))),
     h('h3', {}, 'Delegations'),
-    h('p', {class: 'hint no-print'}, 'Give each delegation its link, or its code to type at this site’s /join page. ' +
+    h('p', {class: 'hint no-print'}, `Give each delegation its link, or its code to type at ${site}/join. ` +
       'Everyone in a delegation uses the same link and picks their own name.'),
     h('ul', {class: 'join-cards'}, ...created.delegations.map((d) => h('li', {class: 'join-card', dataset: {delegation: d.id}},
       h('div', {class: 'join-card-top'},
@@ -39,7 +50,7 @@ export function createdView(created, {onClose} = {}) {
           h('h4', {}, d.name),
           h('p', {class: 'code-caption'}, 'Join code'),
           h('p', {class: 'code-line'}, h('code', {class: 'code code--big', 'data-testid': `code-${d.id}`}, d.code)),
-          h('p', {class: 'print-only'}, `Open ${location.origin}/join and type the code, or scan the square.`),
+          h('p', {class: 'print-only', 'data-testid': `print-${d.id}`}, `Open ${siteOf(d.url)}/join and type the code, or scan the square.`),
           h('div', {class: 'form-actions no-print'}, copyButton(d.code, 'Copy code', `for ${d.name}`),
             copyButton(d.url, 'Copy link', `to join ${d.name}`))),
         qr(d.url, `join link for ${d.name}`)),

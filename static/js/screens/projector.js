@@ -76,7 +76,7 @@ export async function mount(root) {
     const inForce = s.proposals.filter((p) => p.status === 'in_force');
     renderIfChanged(agreements, inForce, () => (inForce.length
       ? h('ul', {class: 'proj-agreement-list'}, ...inForce.map((p) => h('li', {class: 'proj-agreement', dataset: {proposal: p.proposal}},
-        h('p', {class: 'proj-agreement-title'}, `#${p.proposal} ${p.title}`),
+        h('p', {class: 'proj-agreement-title', dir: 'auto'}, `#${p.proposal} ${p.title}`),
         h('p', {class: 'proj-agreement-parties'}, p.parties.map((d) => model.delegationName(d)).join(' · ')),
         h('p', {class: 'proj-agreement-clauses'}, p.clauses.map((c) => c.title).join(' · ')))))
       : h('p', {class: 'proj-none'}, 'None yet.')));
@@ -90,7 +90,7 @@ export async function mount(root) {
     renderIfChanged(recent, items.map((e) => e.seq), () => items.map((e) => {
       const info = describeEvent(e, model);
       return h('li', {class: `proj-event proj-event--${info.kind}`},
-        h('time', {datetime: e.at}, formatClockTime(e.at)), h('span', {}, info.title));
+        h('time', {datetime: e.at}, formatClockTime(e.at)), h('span', {dir: 'auto'}, info.title));
     }));
   }
 
