@@ -158,7 +158,7 @@ def check_can_post(state, actor, channel_id: str) -> Channel:
 def _post_message(out: Outcome, cmd: PostMessage) -> None:
     actor = out.actor
     channel = check_can_post(out.state, actor, cmd.channel)
-    body = text(cmd.text, "text", MAX_TEXT)
+    body = text(cmd.text, "text", MAX_TEXT, lines=True)  # see guards.clean_text: inner joiners stay
     out.act(MessagePosted(channel.id, body, actor.name or "Umpire", actor.delegation), channel.audience)
 
 

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Iterable, Mapping
 
 from .audience import Audience
 from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, record, view
 from .errors import RuleError
-from .guards import MAX_NAME, known_delegations, text, umpire
+from .guards import display_name, known_delegations, name_keys, umpire
 from .visibility import sees
 
 PRESENCE = Audience.umpire_only()  # who is connected is exercise control's business
+
+# Names nobody may take, and why: a participant so called could pass for exercise control or the server.
+RESERVED_NAMES = {
+    "Umpire": "the umpire's messages are signed 'Umpire'",
+    "Observer": "observers are shown as 'Observer'",
+    "Exercise control": "it is the name of the umpire's room",
+    "System": "it would pass for a message from the server",
+}
 
 
 def private_audience(delegation_id: str) -> Audience:
@@ -34,9 +42,10 @@ class Participant:
 @record
 class Participants:
     members: Mapping[str, Participant]
-    names: frozenset[str] = frozenset()  # display names in use, case-folded
+    names: frozenset[str] = frozenset()  # display names in use, as seated
 
     def names_in_use(self) -> frozenset[str]:
+        """The display names of everyone seated, as they were seated (older logs may hold unnormalised ones)."""
         return self.names
 
 
@@ -58,13 +67,23 @@ def _initial(deck) -> dict:
 # ---- commands ----------------------------------------------------------------------------------------
 
 
+NameKeys = Callable[[str], Iterable[str]]
+
+
 @command("seat_participant", client=False, after_end=True)
 class SeatParticipant:
-    """Seat a new member in a delegation (made by ``POST /api/join``)."""
+    """Seat a new member in a delegation (made by ``POST /api/join``).
+
+    ``name_keys``: how names are compared, a pure function from a display name to the keys under which
+    it is taken (two names clash if they share one). ``None`` means ``guards.name_keys`` (normalised,
+    NFKC, case-folded); the server passes ``facilitator.names.name_keys``, which adds confusable
+    skeletons. It is used when deciding only: the event records the name, never its keys.
+    """
 
     participant: Ref
     name: Text
     delegation: Ref
+    name_keys: NameKeys | None = None
 
 
 @command("mark_presence", client=False, after_end=True)
@@ -152,13 +171,25 @@ def _seat(out: Outcome, cmd: SeatParticipant) -> None:
     if not actor.is_umpire and actor.participant != cmd.participant:
         raise RuleError("forbidden", "A participant can only seat themselves.")
     known_delegations(state, [cmd.delegation], "delegation")
-    name = text(cmd.name, "name", MAX_NAME)
+    name = display_name(cmd.name)
     if cmd.participant in state.participants.members:
         raise RuleError("conflict", "This participant already has a seat.")
-    if name.casefold() in state.participants.names_in_use():
-        raise RuleError("name_taken", f"Someone in this exercise is already called '{name}'. Choose another name.",
-                        {"name": "taken"})
+    check_name_free(state, name, cmd.name_keys or name_keys)
     out.act(ParticipantSeated(cmd.participant, name, cmd.delegation), Audience.all())
+
+
+def check_name_free(state, name: str, keys: NameKeys = name_keys) -> None:
+    """``invalid`` if ``name`` passes for a reserved name (``RESERVED_NAMES``), ``name_taken`` if for the
+    name of someone seated; "passes for" is sharing a key under ``keys`` (see ``SeatParticipant``)."""
+    mine = frozenset(keys(name))
+    for reserved, why in RESERVED_NAMES.items():
+        if mine & frozenset(keys(reserved)):
+            raise RuleError("invalid", f"'{name}' cannot be a participant's name: {why}. Choose another name.",
+                            {"name": "reserved"})
+    for other in sorted(state.participants.names_in_use()):
+        if mine & frozenset(keys(other)):
+            raise RuleError("name_taken", f"Someone in this exercise is already called '{other}'. "
+                                          "Choose another name.", {"name": "taken"})
 
 
 @decides(MarkPresence)
@@ -191,7 +222,7 @@ def _seated(state, e: ParticipantSeated, event):
     seated = Participant(e.participant, e.name, e.delegation, event.audience)
     parts = state.participants
     return replace(state, participants=Participants(MappingProxyType({**parts.members, seated.id: seated}),
-                                                    parts.names | {e.name.casefold()}))
+                                                    parts.names | {e.name}))
 
 
 @evolves(ParticipantConnected, ParticipantConnectionClosed, ParticipantDisconnected)

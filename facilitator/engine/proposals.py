@@ -15,7 +15,7 @@ from .channels import table_audience
 from .core import Description, Number, Numbers, Outcome, Records, Ref, Text, command, decides, event, evolves, \
     initial, names, record, view
 from .errors import RuleError
-from .guards import MAX_TEXT, MAX_TITLE, member, name_of, started, text
+from .guards import MAX_TEXT, MAX_TITLE, clean_text, member, name_of, started, text
 from .indicators import apply_effects, pairs_among, pairs_with
 from .visibility import sees
 
@@ -200,7 +200,7 @@ def _check_clauses(state, table, me: str, clauses) -> tuple[ClauseText, ...]:
             raise RuleError("missing_party", f"'{kind.title}' cannot be agreed without {who}, and {who} "
                                              f"is not a party at '{table.name}'.",
                             {f"clauses.{i}.clause_type": f"needs {who} at the table"})
-        terms = (clause.terms or "").strip()
+        terms = clean_text(clause.terms)  # may be empty
         if len(terms) > MAX_TEXT:
             raise RuleError("too_long", f"Clause {i + 1} terms exceed {MAX_TEXT} characters.",
                             {f"clauses.{i}.terms": "too long"})

@@ -21,11 +21,13 @@ from typing import Callable, Iterator
 
 from sqlalchemy import select
 
+from facilitator import names
 from facilitator.decks import deck_from_data
 from facilitator.decks.catalog import DeckCatalog
 from facilitator.engine import Actor, ClearPresence, Event, ExerciseState, MarkPresence, RuleError, SeatParticipant, \
     evolve, initial_state, run, visible_events
 from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE_ACTOR
+from facilitator.engine.guards import clean_name
 from facilitator.persistence import Database, EventStore
 from facilitator.persistence.models import EventRow, ExerciseRow, ParticipantRow, SeatRow
 
@@ -147,20 +149,27 @@ class ExerciseService:
         return CreatedExercise(exercise_id, title, deck_id, umpire_token, observer_code, join_codes)
 
     def join(self, code: str, name: str) -> tuple[Identity, str]:
-        """Seat a new participant in the delegation that ``code`` opens; returns them and their token."""
+        """Seat a new participant in the delegation that ``code`` opens; returns them and their token.
+
+        The name is normalised as docs/protocol.md ("Names and texts") says (``engine.guards.clean_name``);
+        the normalised name is the one stored, shown and returned. It is refused (``RuleError``) when
+        empty once normalised or too long (``invalid``, ``too_long``), reserved (``invalid``), or when it
+        passes for the name of someone already seated, by case or by look (``name_taken``: compared by
+        ``facilitator.names.name_keys``). An unknown code is ``bad_code``.
+        """
         with self.db.read() as session:
             seat = session.scalar(select(SeatRow).where(SeatRow.join_code_hash == tokens.code_digest(code)))
         if seat is None:
             raise RuleError("bad_code", "That join code does not open any delegation. Check it and try again.",
                             {"code": "unknown"})
         participant_id, token = tokens.new_id(), tokens.new_token()
-        clean_name = (name or "").strip()
-        actor = Actor(DELEGATION, seat.delegation_id, participant_id, clean_name)
-        command = SeatParticipant(participant_id, clean_name, seat.delegation_id)
+        shown_name = clean_name(name)
+        actor = Actor(DELEGATION, seat.delegation_id, participant_id, shown_name)
+        command = SeatParticipant(participant_id, shown_name, seat.delegation_id, name_keys=names.name_keys)
 
-        def add_participant(session):
+        def add_participant(session):  # runs only once the engine has accepted the name
             session.add(ParticipantRow(id=participant_id, exercise_id=seat.exercise_id,
-                                       delegation_id=seat.delegation_id, display_name=clean_name[:40],
+                                       delegation_id=seat.delegation_id, display_name=shown_name,
                                        token_hash=tokens.digest(token), created_at=now()))
 
         self.execute(seat.exercise_id, command, actor, also=add_participant)

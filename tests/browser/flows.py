@@ -18,7 +18,7 @@ def create_exercise(page: Page, base_url: str, deck: str = "demo", title: str | 
     card = page.locator(f".scenario[data-deck='{deck}']")
     if title:
         card.get_by_label("Title for your session (optional)").fill(title)
-    card.get_by_role("button", name="Create an exercise").click()
+    card.get_by_role("button", name="Create exercise").click()
     created = page.get_by_test_id("created")
     expect(created).to_be_visible()
     links = {

@@ -229,7 +229,7 @@ function ceasefireCard({model, conn}) {
     const recent = model.timeline.items.filter((e) => e.type === 'ceasefire_risk_drawn').slice(-6).reverse();
     renderIfChanged(draws, recent.map((e) => e.seq), () => (recent.length ? recent.map((e) => h('li', {},
       `${e.data.title}: ${e.data.occurred ? 'happened' : 'did not happen'} (p ${Math.round(e.data.probability * 100)}%, roll ${Math.round(e.data.roll * 100)})`))
-      : emptyNote('No draw yet.')));
+      : h('li', {class: 'empty'}, 'No draw yet.')));
   }
   model.on('event', ({event}) => { if (event.type === 'ceasefire_risk_drawn' && model.state) update(); });
   return {el, update};

@@ -74,7 +74,7 @@ export function createdView(created, {onClose} = {}) {
 function scenarioCard(deck, onCreate) {
   const titleInput = h('input', {type: 'text', id: uid('title'), 'data-limit': '200', placeholder: deck.title,
                                  'aria-describedby': null});
-  const button = h('button', {type: 'submit', class: 'btn btn--primary', 'aria-label': `Create an exercise from “${deck.title}”`},
+  const button = h('button', {type: 'submit', class: 'btn btn--primary', 'aria-label': `Create exercise from “${deck.title}”`},
     'Create exercise');
   const error = errorLine();
   const form = h('form', {class: 'create-form'},
