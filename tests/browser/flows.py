@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+SCREEN_SIZES = [(1024, 768), (1280, 720), (1366, 768), (1920, 1080), (390, 844)]  # a class's screens
 
 
 def create_exercise(page: Page, base_url: str, deck: str = "demo", title: str | None = None) -> dict:
@@ -86,20 +87,19 @@ def expect_message(page: Page, channel_id: str, text: str) -> None:
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = False, before_phone=None) -> None:
-    """Save ``name``-desktop.png and ``name``-phone.png under test-artifacts/screenshots/.
+    """Save ``name``-``W``x``H``.png under test-artifacts/screenshots/, at each size a class brings (a
+    1024×768 laptop to a 1920×1080 projector, and a 390×844 phone).
 
     ``before_phone(page)`` runs once the page is at phone width (e.g. to open the tab worth showing).
     """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
-    page.set_viewport_size(DESKTOP)
-    page.wait_for_timeout(150)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-desktop.png"), full_page=full_page)
-    page.set_viewport_size(PHONE)
-    page.wait_for_timeout(150)
-    if before_phone:
-        before_phone(page)
+    for width, height in SCREEN_SIZES:
+        page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(150)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-phone.png"), full_page=full_page)
+        if width < 600 and before_phone:
+            before_phone(page)
+            page.wait_for_timeout(150)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}x{height}.png"), full_page=full_page)
     page.set_viewport_size(size)
     page.wait_for_timeout(100)
