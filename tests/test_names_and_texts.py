@@ -8,7 +8,7 @@ own standard-library comparison of names, and with the stricter one the server p
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from facilitator import names
 from facilitator.decks import load_deck, load_notes
 from facilitator.engine import (
     Actor, AdjustIndicator, AdvancePhase, Clause, DraftProposal, FireInject, MAX_NAME, MAX_TEXT, PostMessage,
-    RuleError, SeatParticipant, decide, evolve, initial_state, view_state,
+    RuleError, SeatParticipant, evolve, view_state,
 )
 from facilitator.engine.audience import UMPIRE_ACTOR, Audience
 from facilitator.engine.core import Event
@@ -27,6 +27,7 @@ from facilitator.engine.guards import clean_name, clean_text, invisible
 from facilitator.engine.participants import ParticipantSeated
 
 from .realtime_helpers import http, join, table  # noqa: F401  (the live fixture)
+from .test_engine import Game as EngineGame
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -46,29 +47,8 @@ def demo_deck():
     return load_deck(ROOT / "scenarios" / "demo.yaml", load_notes(ROOT / "seeds")).deck
 
 
-class Game:
-    """The demo exercise played as the server plays it: decide, store, evolve."""
-
-    def __init__(self, deck):
-        self.state = initial_state(deck, "seed-1")
-        self.now = T0
-
-    def run(self, command, actor) -> list[Event]:
-        self.now += timedelta(seconds=30)
-        stored = []
-        for event in decide(self.state, command, actor, self.now):
-            event = event.stored(self.state.seq + 1, self.now)
-            self.state = evolve(self.state, event)
-            stored.append(event)
-        return stored
-
-    def refused(self, command, actor, code: str) -> RuleError:
-        before = self.state
-        with pytest.raises(RuleError) as info:
-            decide(self.state, command, actor, self.now)
-        assert info.value.code == code, info.value.message
-        assert self.state is before
-        return info.value
+class Game(EngineGame):
+    """The demo exercise played as the server plays it (``test_engine.Game``), with seating by name."""
 
     def seat(self, participant: str, name: str, delegation: str = "ukraine", keys=names.name_keys) -> Event:
         [event] = self.run(SeatParticipant(participant, name, delegation, name_keys=keys),
