@@ -708,8 +708,9 @@ def test_the_umpire_may_address_any_inject_to_chosen_delegations():
     fired = one(game.run(FireInject("news", to=("b",)), UMPIRE), "inject_fired")
     assert seen_by(fired, A, B, OBSERVER) == [False, True, False]
     assert game.state.indicators["tension"] == 6  # its effects apply even when few are told
-    [adhoc] = game.run(FireInject(title="Flash", text="The capital is dark."), UMPIRE)
+    added, adhoc = game.run(FireInject(title="Flash", text="The capital is dark."), UMPIRE)
     assert adhoc.data["kind"] == "ad hoc" and adhoc.data["inject"] is None and visible_to(adhoc, OBSERVER)
+    assert added.type == "inject_added" and not visible_to(added, OBSERVER)  # saved to the event list
     game.refused(FireInject("no-such-inject"), UMPIRE, "not_found")
     game.refused(FireInject("news", to=()), UMPIRE, "invalid")
     game.refused(FireInject(title="Flash"), UMPIRE, "invalid")
@@ -733,7 +734,7 @@ def test_inject_effects_apply_to_indicators_and_to_every_pair_concerned():
         ("a", "b"), ("a", "c"), ("b", "c"), ("b", "d")]  # every tracked pair; untracked pairs stay untracked
     assert trust(game, "a", "b") == 15 and trust(game, "b", "d") == 25
     assert game.state.injects.fired[0].inject == "crisis"
-    assert view_state(game.state, UMPIRE)["injects"][2]["fired"] is True
+    assert view_state(game.state, UMPIRE)["event_list"][2]["status"] == "fired"
 
 
 def test_adjusting_an_indicator_clamps_and_reports_thresholds_to_the_umpire():
@@ -797,7 +798,8 @@ def test_advancing_starts_the_phase_clock_with_the_phase_minutes():
     assert clock.remaining_at(T0 + timedelta(minutes=1)) == 540
     assert clock.remaining_at(T0 + timedelta(hours=1)) == 0
     # The view says how much was left when the clock last started; clients count down from there.
-    assert view_state(game.state, A)["exercise"]["clock"] == {"running": True, "remaining": 600, "at": T0.isoformat()}
+    assert view_state(game.state, A)["exercise"]["clock"] == {"running": True, "remaining": 600, "played": 0.0,
+                                                             "at": T0.isoformat()}
 
 
 def test_pausing_keeps_the_remaining_time_and_resuming_runs_it_down_again():
@@ -967,14 +969,14 @@ def test_private_parts_of_a_delegation_are_shown_only_to_it_and_the_umpire():
 def test_umpire_extras_are_for_the_umpire_only():
     game = in_talks()
     umpire = view_state(game.state, UMPIRE)
-    assert [i["id"] for i in umpire["injects"]] == ["news", "tipoff", "crisis"]
+    assert [i["id"] for i in umpire["event_list"]] == ["news", "tipoff", "crisis"]
     assert [r["id"] for r in umpire["ceasefire_risks"]] == ["skirmish", "collapse"]
     assert [c["id"] for c in delegation_view(umpire, "b")["hand"]] == ["feeler"]
     assert umpire["debrief"] == ["What did the truce cost Alpha?"]
     assert {p["name"] for p in umpire["presence"]} == {"Ann", "Bo", "Cy", "Di"}
     for viewer in (A, B, OBSERVER):
         view = view_state(game.state, viewer)
-        assert not {"injects", "ceasefire_risks", "debrief", "presence"} & set(view)
+        assert not {"event_list", "firing", "ceasefire_risks", "debrief", "presence"} & set(view)
         assert "Shots at the border." not in repr(view)  # an unfired inject's text
         assert "A patrol fires." not in repr(view)  # a risk rule's text
 

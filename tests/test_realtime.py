@@ -117,7 +117,7 @@ def check_sync_view(player: Player, sync: dict, all_briefs: dict) -> None:
     datetime.fromisoformat(sync["server_time"])
     channels = {c["id"] for c in state["channels"]}
     mine = player.delegation
-    control = {"presence", "injects", "ceasefire_risks", "debrief"}  # exercise control's sections
+    control = {"presence", "event_list", "firing", "ceasefire_risks", "debrief"}  # exercise control's sections
     if player.role == "umpire":
         assert control <= set(state) and "umpire" in channels
         return

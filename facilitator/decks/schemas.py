@@ -221,10 +221,16 @@ class InjectSchema(Record):
     title = Text()
     text = Text()
     kind = fields.String(required=True, validate=validate.OneOf(INJECT_KINDS))
-    audience = Audience(load_default="all")
+    audience = Audience(words=("all", "umpire"), load_default="all")
     schedule = fields.Nested(ScheduleSchema, load_default=None)
     effects = Effects()
     sources = Sources()
+    sender = fields.String(load_default="", validate=validate.Length(max=120))
+    delivery = fields.String(load_default="banner", validate=validate.OneOf(d.DELIVERIES))
+    expected_action = Text(required=False)
+    controller_note = Text(required=False)
+    scenario_date = fields.String(load_default="", validate=validate.Length(max=40))
+    historical = fields.Boolean(load_default=None)
 
 
 

@@ -17,7 +17,7 @@ from .core import COMMANDS, EVENTS, Event, load_event
 from .errors import RuleError
 from .guards import MAX_NAME, MAX_TEXT, MAX_TITLE
 from .indicators import AdjustIndicator, AdjustRelation
-from .injects import FireInject
+from .injects import FireDueInjects, FireInject, due
 from .participants import ClearPresence, MarkPresence, SeatParticipant
 from .proposals import AmendProposal, Clause, DraftProposal, SignProposal, WithdrawProposal
 from .signals import PlaySignal, WithdrawSignal

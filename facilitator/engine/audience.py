@@ -6,17 +6,20 @@ from dataclasses import dataclass
 from typing import Iterable
 
 UMPIRE = "umpire"
+ASSISTANT = "assistant"  # exercise control staff: fires injects and adjudicates, but does not end or re-issue
 DELEGATION = "delegation"
 OBSERVER = "observer"
-ROLES = (UMPIRE, DELEGATION, OBSERVER)
+ROLES = (UMPIRE, ASSISTANT, DELEGATION, OBSERVER)
+CONTROL = (UMPIRE, ASSISTANT)
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Someone acting on, or looking at, an exercise.
 
-    ``participant`` and ``name`` are set for seated people; the umpire and
-    observers may act without them.
+    ``participant`` and ``name`` are set for seated people and for umpire staff seats (their
+    ``participant`` is the seat's id); the umpire of an exercise's own link and observers act
+    without them. ``acting_for``: a delegation the umpire plays because it has no players.
     """
 
     role: str
@@ -26,7 +29,8 @@ class Actor:
 
     @property
     def is_umpire(self) -> bool:
-        return self.role == UMPIRE
+        """Exercise control: the umpire or an assistant (see ``guards.umpire`` and ``guards.chief``)."""
+        return self.role in CONTROL
 
     def to_dict(self) -> dict:
         return {"role": self.role, "delegation": self.delegation,
@@ -40,6 +44,7 @@ class Actor:
 
 
 UMPIRE_ACTOR = Actor(UMPIRE, name="Umpire")
+SCHEDULE_ACTOR = Actor(UMPIRE, participant="schedule", name="Schedule")  # the server firing due injects
 
 
 @dataclass(frozen=True, slots=True)

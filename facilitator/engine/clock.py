@@ -10,7 +10,7 @@ from .audience import Audience
 from .ceasefire import draw_risks
 from .core import Description, Int, Outcome, command, decides, event, evolves, initial, record, view
 from .errors import RuleError
-from .guards import started, umpire
+from .guards import chief, started, umpire
 from .indicators import change_indicator
 from .visibility import sees
 
@@ -26,11 +26,19 @@ class Clock:
     remaining: float = 0.0  # seconds left at ``since`` (running) or now (paused)
     since: datetime | None = None
     ended: bool = False
+    played: float = 0.0  # seconds the phase's clock has run, at ``since`` (running) or now (paused)
 
     def remaining_at(self, now: datetime) -> float:
         if not self.running or self.since is None:
             return max(0.0, self.remaining)
         return max(0.0, self.remaining - (now - self.since).total_seconds())
+
+    def played_at(self, now: datetime) -> float:
+        """Seconds of play in this phase at ``now``: the time the clock ran. Pauses and extensions do not
+        move it, so an event list's "minute 15 of the phase" stays 15 minutes of play."""
+        if not self.running or self.since is None:
+            return self.played
+        return self.played + max(0.0, (now - self.since).total_seconds())
 
 
 @initial
@@ -182,7 +190,7 @@ def _extend(out: Outcome, cmd: ExtendClock) -> None:
 
 @decides(EndExercise)
 def _end(out: Outcome, cmd: EndExercise) -> None:
-    umpire(out.actor)
+    chief(out.actor)
     out.act(ExerciseEnded("ended by the umpire"), Audience.all())
 
 
@@ -193,7 +201,9 @@ def _phase_advanced(state, e: PhaseAdvanced, event):
 
 @evolves(ClockPaused)
 def _paused(state, e: ClockPaused, event):
-    return replace(state, clock=replace(state.clock, running=False, remaining=float(e.remaining), since=None))
+    clock = state.clock
+    return replace(state, clock=replace(clock, running=False, remaining=float(e.remaining), since=None,
+                                        played=clock.played_at(event.at)))
 
 
 @evolves(ClockResumed)
@@ -206,13 +216,14 @@ def _extended(state, e: ClockExtended, event):
     clock = state.clock
     if e.remaining is None:  # an old log: as it was played then
         return replace(state, clock=replace(clock, remaining=clock.remaining + e.minutes * 60))
-    return replace(state, clock=replace(clock, remaining=float(e.remaining),
+    return replace(state, clock=replace(clock, remaining=float(e.remaining), played=clock.played_at(event.at),
                                         since=event.at if clock.running else None))
 
 
 @evolves(ExerciseEnded)
 def _ended(state, e: ExerciseEnded, event):
-    return replace(state, clock=replace(state.clock, running=False, remaining=0.0, since=None, ended=True))
+    return replace(state, clock=replace(state.clock, running=False, remaining=0.0, since=None, ended=True,
+                                        played=state.clock.played_at(event.at)))
 
 
 # ---- view --------------------------------------------------------------------------------------------
@@ -230,6 +241,7 @@ def _exercise(state, viewer) -> dict:
                                              "minutes": phase.minutes, "brief": phase.brief},
         "phases": [{"id": p.id, "name": p.name, "minutes": p.minutes} for p in deck.phases],
         "clock": {"running": clock.running, "remaining": round(clock.remaining, 3),
+                  "played": round(clock.played, 3),
                   "at": clock.since.isoformat() if clock.running and clock.since else None},
         "readiness_ladder": list(deck.readiness_ladder),
     }

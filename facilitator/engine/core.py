@@ -231,6 +231,9 @@ def _convert(hint, value):
     if value is None:
         return None
     hint = _unwrap(hint)
+    if typing.get_origin(hint) in (typing.Union, UnionType):  # e.g. ``str | tuple[str, ...]``: as the value is
+        wanted = tuple if isinstance(value, (list, tuple)) else type(value)
+        hint = next((a for a in typing.get_args(hint) if (typing.get_origin(a) or a) is wanted), hint)
     origin = typing.get_origin(hint)
     if origin is tuple:
         inner = typing.get_args(hint)

@@ -144,8 +144,14 @@ class Schedule:
     minute: int | None = None
 
 
+DELIVERIES = ("banner", "news", "message")  # how an inject reaches players: see engine/injects.py
+
+
 @dataclass(frozen=True, slots=True)
 class InjectCard:
+    """A row of the deck's event list (MSEL). ``expected_action`` and ``controller_note`` are exercise
+    control's and never reach a player; ``historical`` None means "as its kind says"."""
+
     id: str
     title: str
     text: str
@@ -154,6 +160,12 @@ class InjectCard:
     schedule: Schedule | None = None
     effects: Effects = NO_EFFECTS
     sources: tuple[str, ...] = ()
+    sender: str = ""
+    delivery: str = "banner"
+    expected_action: str = ""
+    controller_note: str = ""
+    scenario_date: str = ""
+    historical: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

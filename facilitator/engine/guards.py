@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from .audience import DELEGATION, Actor
+from .audience import DELEGATION, UMPIRE, Actor
 from .errors import RuleError
 
 MAX_TEXT = 2000  # characters of a message, a clause's terms, an ad hoc inject's text
@@ -17,8 +17,17 @@ MAX_TITLE = 120  # characters of a proposal or inject title, or an adjustment's 
 
 
 def umpire(actor: Actor) -> None:
+    """``forbidden`` unless ``actor`` is exercise control (the umpire or an assistant)."""
     if not actor.is_umpire:
         raise RuleError("forbidden", "Only the umpire may do this.")
+
+
+def chief(actor: Actor) -> None:
+    """``forbidden`` unless ``actor`` is the umpire: assistants fire injects and adjudicate, but do not end the
+    exercise, re-issue links or seat staff."""
+    umpire(actor)
+    if actor.role != UMPIRE:
+        raise RuleError("forbidden", "Only the umpire may do this, not an assistant.")
 
 
 def member(actor: Actor) -> str:

@@ -18,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .audience import DELEGATION, OBSERVER, UMPIRE, Actor, Audience
+from .audience import CONTROL, DELEGATION, OBSERVER, UMPIRE, Actor, Audience
 from .core import VIEWS, Event
 
 
 def sees(viewer: Actor, audience: Audience) -> bool:
     """True if ``viewer`` is in ``audience`` (the umpire is in every audience)."""
-    if viewer.role == UMPIRE or audience.everyone:
+    if viewer.role in CONTROL or audience.everyone:
         return True
     if viewer.role == OBSERVER:
         return audience.observers
@@ -44,7 +44,10 @@ def visible_events(events: Iterable[Event], viewer: Actor) -> list[Event]:
 
 
 def perspective(viewer: Actor) -> Actor:
-    """The perspective ``viewer`` sees the exercise from: its role and delegation, nobody's name."""
+    """The perspective ``viewer`` sees the exercise from: its role and delegation, nobody's name
+    (assistants see what the umpire sees)."""
+    if viewer.role in CONTROL:
+        return Actor(UMPIRE)
     return Actor(viewer.role, viewer.delegation if viewer.role == DELEGATION else None)
 
 
@@ -55,7 +58,7 @@ def perspectives(deck) -> list[Actor]:
 
 def perspective_key(viewer: Actor) -> str:
     """A stable name for ``viewer``'s perspective: ``umpire``, ``observers`` or ``d:<delegation>``."""
-    if viewer.role == UMPIRE:
+    if viewer.role in CONTROL:
         return "umpire"
     if viewer.role == OBSERVER:
         return "observers"
