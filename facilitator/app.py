@@ -14,6 +14,7 @@ from .extensions import Services
 from .links import PublicUrlError, public_url
 from .persistence import Database
 from .services import ExerciseService
+from .services.schedule import Schedule
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +51,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db = Database(app.config["DATABASE_URL"])
     catalog = DeckCatalog(Path(app.config["SCENARIOS_DIR"]), Path(app.config["SEEDS_DIR"]))
-    app.extensions["facilitator"] = Services(db, catalog, ExerciseService(db, catalog))
+    exercises = ExerciseService(db, catalog)
+    app.extensions["facilitator"] = Services(db, catalog, exercises, Schedule(exercises))
 
     api.init_app(app)
     pages.init_app(app)

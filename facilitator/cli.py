@@ -186,6 +186,7 @@ def serve(host: str, port: int, public_url: str | None):
         current_app.config["PUBLIC_URL"] = http_base(lan_address(), port)
     public = current_app.config.get("PUBLIC_URL")
     services().exercises.clear_presence()  # connections do not outlive the process (one server process)
+    services().schedule.start()  # fires the event lists' due rows (catching up on what fell due while down)
     where = f"every interface, port {port}" if every else f"{http_base(host, port)}/"
     if public:
         click.echo(f"Serving on {where}; links use {public}/ (--public-url to choose another)  (Ctrl+C to stop)")

@@ -12,12 +12,15 @@ from flask_socketio import SocketIO
 from .decks.catalog import DeckCatalog
 from .persistence import Database
 from .services import ExerciseService
+from .services.schedule import Schedule
+
 
 @dataclass
 class Services:
     db: Database
     catalog: DeckCatalog
     exercises: ExerciseService
+    schedule: Schedule  # started by ``facilitator serve`` (see services/schedule.py)
 
 
 def services() -> Services:

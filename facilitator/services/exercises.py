@@ -195,24 +195,26 @@ class ExerciseService:
     # ---- commands -------------------------------------------------------------------------------
 
     def execute(self, exercise_id: str, command, actor: Actor, expected_seq: int | None = None,
-                command_id: str | None = None, issuer: str | None = None, also: Callable | None = None) -> Applied:
+                command_id: str | None = None, issuer: str | None = None, also: Callable | None = None,
+                at: datetime | None = None) -> Applied:
         """Decide ``command``, store its events, commit, then publish. Returns what was applied.
 
         ``expected_seq``: the seq the sender decided on (``stale`` if the log has moved since).
         ``command_id`` (with ``issuer``, whose id it is): a command already applied under that id is not
         applied again; its original result comes back with ``duplicate`` set. ``also(session)`` runs in
-        the same transaction (e.g. the participant row of a join). Raises ``RuleError``.
+        the same transaction (e.g. the participant row of a join). ``at``: the time the command is decided at
+        (default: now; the schedule's tests set it). Raises ``RuleError``.
         """
         live = self._get(exercise_id)
         try:
             with live.lock:
-                return self._apply(live, command, actor, expected_seq, command_id, issuer or actor.role, also)
+                return self._apply(live, command, actor, expected_seq, command_id, issuer or actor.role, also, at)
         finally:
             self._publish(live)  # never under the writers' lock: an emit may run a disconnect, which writes
 
-    def _apply(self, live: _Live, command, actor: Actor, expected_seq, command_id, issuer, also) -> Applied:
+    def _apply(self, live: _Live, command, actor: Actor, expected_seq, command_id, issuer, also, at) -> Applied:
         """The write transaction of ``execute`` (the caller holds ``live.lock``)."""
-        at = now()
+        at = at or now()
         with self.db.write() as session:
             state = self._catch_up(session, live)
             if command_id is not None:
@@ -320,6 +322,11 @@ class ExerciseService:
             state = self._catch_up(session, live)
         self._publish(live)
         return state
+
+    def loaded(self) -> set[str]:
+        """The exercises this process holds in memory (those it served since it started)."""
+        with self._live_lock:
+            return set(self._live)
 
     def deck(self, exercise_id: str):
         """The deck an exercise is played with (as it was when the exercise was created)."""

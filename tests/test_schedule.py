@@ -1,0 +1,196 @@
+"""The schedule fires event-list rows by itself: at their played-time minute, once, however many server
+processes run and across a restart (what fell due while the server was down fires on start, marked late).
+
+The in-process tests tick the schedule at chosen times; the process tests run real ``facilitator serve``
+processes on one SQLite file and move the log's clock back instead of waiting minutes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from facilitator.engine import AdvancePhase, PauseClock, ResumeClock
+from facilitator.engine.audience import UMPIRE_ACTOR
+from facilitator.engine.injects import InjectRow, AddInject, SetFiring
+from facilitator.persistence.models import EventRow
+from facilitator.services import ExerciseService
+from facilitator.services.exercises import now
+from facilitator.services.schedule import Schedule
+
+from .conftest import ROOT, free_port
+
+ROW = InjectRow("Minute five", "It is minute five of the briefing.", phase="briefing", minute=5)
+
+
+def firings(exercises: ExerciseService, exercise_id: str) -> dict[str, list[dict]]:
+    """Row id -> the data of each ``inject_fired`` for it, from the log."""
+    with exercises.db.read() as session:
+        rows = session.execute(select(EventRow.data).where(EventRow.exercise_id == exercise_id,
+                                                           EventRow.type == "inject_fired")).scalars().all()
+    found: dict[str, list[dict]] = {}
+    for data in rows:
+        found.setdefault(data["row"], []).append(data)
+    return found
+
+
+def started(exercises: ExerciseService, minutes_ago: float) -> str:
+    """A demo exercise whose first phase opened ``minutes_ago``, with a row at minute 5 (``row-N``)."""
+    exercise_id = exercises.create("demo").id
+    opened = now() - timedelta(minutes=minutes_ago)
+    exercises.execute(exercise_id, AdvancePhase(), UMPIRE_ACTOR, at=opened)
+    exercises.execute(exercise_id, AddInject(ROW), UMPIRE_ACTOR, at=opened)
+    return exercise_id
+
+
+def added_row(exercises: ExerciseService, exercise_id: str) -> str:
+    return next(r.id for r in exercises.state(exercise_id).injects.rows if r.title == ROW.title)
+
+
+# ---- in one process ----------------------------------------------------------------------------------
+
+def test_the_schedule_fires_at_the_minute_of_play_and_not_while_paused(exercises):
+    exercise_id = started(exercises, minutes_ago=0)
+    opened = exercises.state(exercise_id).clock.since
+    schedule = Schedule(exercises)
+    row_id = added_row(exercises, exercise_id)
+    schedule.tick(opened + timedelta(minutes=4, seconds=59))
+    assert row_id not in firings(exercises, exercise_id)
+    exercises.execute(exercise_id, PauseClock(), UMPIRE_ACTOR, at=opened + timedelta(minutes=4))
+    assert schedule.tick(opened + timedelta(minutes=30)) == 0  # paused: 26 minutes pass, nothing fires
+    resumed = opened + timedelta(minutes=30)
+    exercises.execute(exercise_id, ResumeClock(), UMPIRE_ACTOR, at=resumed)
+    schedule.tick(resumed + timedelta(seconds=59))
+    assert row_id not in firings(exercises, exercise_id)
+    schedule.tick(resumed + timedelta(minutes=1))
+    assert [f["late"] for f in firings(exercises, exercise_id)[row_id]] == [None]
+    schedule.tick(resumed + timedelta(minutes=2))
+    assert len(firings(exercises, exercise_id)[row_id]) == 1
+
+
+def test_in_ask_me_mode_the_schedule_flags_and_the_umpire_fires(exercises):
+    exercise_id = started(exercises, minutes_ago=0)
+    exercises.execute(exercise_id, SetFiring(False), UMPIRE_ACTOR)
+    opened = exercises.state(exercise_id).clock.since
+    Schedule(exercises).tick(opened + timedelta(minutes=6))
+    row_id = added_row(exercises, exercise_id)
+    assert row_id not in firings(exercises, exercise_id)
+    assert exercises.state(exercise_id).injects.row(row_id).due
+
+
+def test_two_schedules_on_one_database_fire_each_row_once(app, exercises):
+    """Two services, each with its own cache, as two processes would have, tick at the same moment."""
+    exercise_id = started(exercises, minutes_ago=0)
+    other = ExerciseService(exercises.db, exercises.catalog)
+    other.state(exercise_id)  # both hold the exercise in memory
+    at = exercises.state(exercise_id).clock.since + timedelta(minutes=6)
+    barrier = threading.Barrier(2)
+
+    def tick(service):
+        barrier.wait()
+        Schedule(service).tick(at)
+
+    threads = [threading.Thread(target=tick, args=(s,)) for s in (exercises, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    fired = firings(exercises, exercise_id)
+    assert fired and all(len(f) == 1 for f in fired.values()), fired
+    assert added_row(exercises, exercise_id) in fired
+
+
+# ---- real server processes ---------------------------------------------------------------------------
+
+class Server:
+    """``facilitator serve`` in its own process, on the test's database."""
+
+    def __init__(self, tmp_path, url: str):
+        self.port = free_port()
+        env = {**os.environ, "DATABASE_URL": url, "FACILITATOR_INSTANCE": str(tmp_path / "instance"),
+               "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen([sys.executable, "-c", "from facilitator.cli import main; main()", "serve",
+                                         "--port", str(self.port)], env=env, cwd=ROOT,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/scenarios", timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.kill()
+                    raise RuntimeError("the server did not start")
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+def wait_until(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def shift_log(exercises: ExerciseService, exercise_id: str, delta: timedelta) -> None:
+    """Move every event of the exercise ``delta`` into the past: as if that much time had gone by."""
+    with exercises.db.write() as session:
+        for row in session.scalars(select(EventRow).where(EventRow.exercise_id == exercise_id)):
+            row.at = row.at - delta
+
+
+@pytest.fixture
+def database(app, exercises):
+    return app.config["DATABASE_URL"], exercises
+
+
+def test_two_server_processes_fire_a_due_row_once(tmp_path, database):
+    url, exercises = database
+    exercise_id = started(exercises, minutes_ago=5 - 2 / 60)  # its minute comes in 2 seconds
+    servers = [Server(tmp_path, url), Server(tmp_path, url)]
+    try:
+        row_id = added_row(exercises, exercise_id)
+        wait_until(lambda: row_id in firings(exercises, exercise_id))
+        time.sleep(2.5)  # both keep ticking
+    finally:
+        for server in servers:
+            server.kill()
+    fired = firings(exercises, exercise_id)
+    assert all(len(f) == 1 for f in fired.values()), {k: len(v) for k, v in fired.items()}
+
+
+def test_a_row_that_fell_due_while_the_server_was_down_fires_once_on_restart_marked_late(tmp_path, database):
+    url, exercises = database
+    exercise_id = started(exercises, minutes_ago=3)  # its minute is two minutes away
+    row_id = added_row(exercises, exercise_id)
+    first = Server(tmp_path, url)
+    time.sleep(2.5)  # a few ticks: not due yet
+    first.kill()  # killed before its time
+    assert row_id not in firings(exercises, exercise_id)
+    shift_log(exercises, exercise_id, timedelta(minutes=3, seconds=30))  # the server stays down past the minute
+    second = Server(tmp_path, url)
+    try:
+        fired = wait_until(lambda: firings(exercises, exercise_id).get(row_id))
+    finally:
+        second.kill()
+    assert [f["late"] for f in fired] == [1]
+    third = Server(tmp_path, url)  # and once more: nothing fires twice
+    time.sleep(2.5)
+    third.kill()
+    assert len(firings(exercises, exercise_id)[row_id]) == 1
