@@ -71,7 +71,7 @@ def test_every_event_type_is_described_in_words_for_every_client(type_name):
     described = _build(EVENTS[type_name]).describe(deck)
     assert isinstance(described, Description) and described.title.strip()
     assert described.kind in {"people", "presence", "chat", "channel", "signal", "indicator", "alert", "relation",
-                              "inject", "phase", "clock", "proposal", "agreement", "risk"}
+                              "inject", "phase", "clock", "proposal", "agreement", "risk", "move"}
     assert f"`{described.kind}`" in PROTOCOL.split("`summary`", 1)[1]
 
 

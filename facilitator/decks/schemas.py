@@ -175,6 +175,7 @@ class SignalSchema(Record):
     on_reciprocated = Effects()
     on_withdraw = fields.Nested(EffectsSchema, load_default=None)
     sources = Sources()
+    adjudicated = fields.Integer(load_default=None, strict=True, validate=validate.Range(0, 100))
 
 
 

@@ -106,6 +106,7 @@ class SignalCard:
     on_reciprocated: Effects = NO_EFFECTS
     on_withdraw: Effects | None = None
     sources: tuple[str, ...] = ()
+    adjudicated: int | None = None  # odds (percent) the umpire starts from: the card is submitted as a move
 
     @property
     def withdrawal_effects(self) -> Effects:

@@ -149,6 +149,9 @@ def _play_signal(out: Outcome, cmd: PlaySignal) -> None:
     if cmd.card not in state.signals.hands.get(me, ()):
         raise RuleError("not_in_hand", f"'{card.title}' is not in {name_of(state, me)}'s hand.",
                         {"card": "not in hand"})
+    if card.adjudicated is not None:
+        raise RuleError("adjudicated", f"'{card.title}' is adjudicated by the umpire: submit it as a move "
+                                       "(submit_move with this card).", {"card": "adjudicated"})
     to = known_delegations(state, cmd.to, "to")
     toward = known_delegations(state, cmd.toward or card.toward, "toward")
     if me in to or me in toward:
@@ -244,7 +247,8 @@ def card_view(card) -> dict:
     """A signal card as a hand shows it."""
     return {"id": card.id, "title": card.title, "text": card.text, "visibility": card.visibility,
             "reversible": card.reversible, "toward": list(card.toward), "credibility": card.credibility,
-            "cost": effects_view(card.cost), "effects": effects_view(card.effects), "sources": list(card.sources)}
+            "cost": effects_view(card.cost), "effects": effects_view(card.effects), "sources": list(card.sources),
+            "adjudicated": card.adjudicated}
 
 
 @view("signals", reads=("signals",), key="play")

@@ -42,6 +42,7 @@ class ExerciseState:
     relations: Mapping[tuple[str, str], Any]  # indicators.py: pair -> Relation (trust, readiness)
     injects: Any  # injects.Injects
     ceasefire: Any  # ceasefire.CeasefireState
+    moves: Any  # adjudication.Moves: free moves and their rulings
 
     @property
     def phase(self):
