@@ -257,6 +257,7 @@ class PhaseSchema(Record):
     minutes = fields.Integer(required=True, strict=True, validate=validate.Range(1, 600))
     brief = Text(required=False)
     open_tables = fields.List(fields.String(), load_default=None)
+    backchannels = fields.String(load_default="allowed", validate=validate.OneOf(("allowed", "ask", "closed")))
 
 
 

@@ -8,7 +8,7 @@ through ``visibility``.
 One slice per part of the exercise, each with its commands, events, rules and view:
 """
 
-from . import clock, participants, channels, indicators, signals, proposals, injects, ceasefire, adjudication  # noqa: F401,E501
+from . import clock, participants, channels, indicators, signals, proposals, injects, ceasefire, adjudication, room, control  # noqa: F401,E501
 from .audience import Actor, Audience
 from .ceasefire import DrawCeasefireRisk
 from .channels import OpenBackchannel, PostMessage
@@ -25,14 +25,14 @@ from .state import ExerciseState, decide, evolve, initial_state, pair, replay, r
 from .visibility import Sections, diff, perspective, perspective_key, perspectives, sees, view_sections, view_state, \
     visible_events, visible_to
 
-SLICES = (clock, participants, channels, indicators, signals, proposals, injects, ceasefire, adjudication)
+SLICES = (clock, participants, channels, indicators, signals, proposals, injects, ceasefire, adjudication, room, control)
 
 __all__ = [
     "Actor", "AdjustIndicator", "AdjustRelation", "AdvancePhase", "AmendProposal", "Audience", "COMMANDS", "Clause",
     "ClearPresence", "DraftProposal", "DrawCeasefireRisk", "EVENTS", "EndExercise", "Event", "ExerciseState",
-    "ExtendClock", "FireInject", "MAX_NAME", "MAX_TEXT", "MAX_TITLE", "MarkPresence", "OpenBackchannel",
+    "ExtendClock", "FireDueInjects", "FireInject", "MAX_NAME", "MAX_TEXT", "MAX_TITLE", "MarkPresence", "OpenBackchannel",
     "PauseClock", "PlaySignal", "PostMessage", "ResumeClock", "RuleError", "SLICES", "SeatParticipant", "Sections",
-    "SignProposal", "WithdrawProposal", "WithdrawSignal", "decide", "diff", "evolve", "initial_state", "load_event",
+    "SignProposal", "WithdrawProposal", "WithdrawSignal", "decide", "diff", "due", "evolve", "initial_state", "load_event",
     "pair", "perspective", "perspective_key", "perspectives", "replay", "run", "sees", "view_sections", "view_state",
     "visible_events", "visible_to",
 ]

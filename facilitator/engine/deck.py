@@ -191,6 +191,7 @@ class Phase:
     minutes: int
     brief: str = ""
     open_tables: tuple[str, ...] | None = None
+    backchannels: str = "allowed"  # may delegations open back-channels: allowed, ask (the umpire), closed
 
     def table_open(self, table_id: str) -> bool:
         return self.open_tables is None or table_id in self.open_tables

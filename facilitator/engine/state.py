@@ -43,6 +43,8 @@ class ExerciseState:
     injects: Any  # injects.Injects
     ceasefire: Any  # ceasefire.CeasefireState
     moves: Any  # adjudication.Moves: free moves and their rulings
+    room: Any  # room.Room: channels the umpire closed or reopened, muted participants
+    control: Any  # control.Control: staff seats, whether archived
 
     @property
     def phase(self):

@@ -51,6 +51,8 @@ class ExerciseRow(Base):
     umpire_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     observer_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    origin: Mapped[str | None] = mapped_column(String(16), nullable=True)  # "demo": made by `facilitator demo`
 
 
 class SeatRow(Base):
@@ -108,4 +110,32 @@ class CommandRow(Base):
     command_id: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(Integer)  # the exercise's seq once the command was applied
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StaffRow(Base):
+    """An umpire staff seat: a named umpire or assistant with their own link (the exercise's own umpire link
+    is on the exercise row)."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    exercise_id: Mapped[str] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(16))  # umpire or assistant
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeletionRow(Base):
+    """A deleted exercise, recorded: its log went with it, this line stays."""
+
+    __tablename__ = "deletions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    exercise_id: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    deck_id: Mapped[str] = mapped_column(String(64))
+    events: Mapped[int] = mapped_column(Integer)
+    by: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
