@@ -1,8 +1,12 @@
-"""REST: scenarios, exercises, joining, and reading the log. JSON in, JSON out, one error envelope."""
+"""REST: scenarios, exercises, joining, reading the log, and the event list as CSV. JSON in, JSON out (but for
+the CSV file), one error envelope."""
 
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
+from urllib.parse import quote
 
 import segno
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
@@ -12,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from .extensions import services
 from .engine import RuleError
 from .engine.audience import DELEGATION, OBSERVER
+from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
 from .links import links
 from .schemas import WireError, error_body
 from .schemas.api import CreateExercise, EventQuery, Join
@@ -22,6 +27,7 @@ STATUS = {"not_found": 404, "forbidden": 403, "bad_token": 401, "bad_code": 404,
           "name_taken": 409}
 QR_MAX_DATA = 512  # characters; a join link is well under 100
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 500: "internal"}
+CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream", "")  # "": none given
 
 
 def init_app(app: Flask) -> None:
@@ -43,6 +49,12 @@ def wire_error(exc: WireError):
 @bp.errorhandler(RuleError)
 def rule_error(exc: RuleError):
     return jsonify(error_body(exc)), STATUS.get(exc.code, 400)
+
+
+@bp.errorhandler(CsvError)
+def csv_error(exc: CsvError):
+    """An event list file that cannot be imported: the envelope, with ``rows`` (line, column, message)."""
+    return jsonify(error_body(exc)), 400
 
 
 def _body(schema):
@@ -150,3 +162,60 @@ def list_events(exercise_id: str):
                                            limit=query["limit"], channel=query["channel"])
     deck = services().exercises.deck(exercise_id)
     return jsonify({"events": [e.to_dict(deck) for e in page], "more": more})
+
+
+def _control(exercise_id: str):
+    """The caller's identity when it is exercise control of ``exercise_id``: 401 ``bad_token`` without a
+    known token, 403 ``forbidden`` for another exercise's token or a delegation's or an observer's."""
+    identity = _bearer()
+    if identity.exercise_id != exercise_id:
+        raise WireError("forbidden", "This token belongs to another exercise.", status=403)
+    if not identity.actor.is_umpire:
+        raise WireError("forbidden", "Only exercise control may read or replace the event list.", status=403)
+    return identity
+
+
+def _csv_filename(title: str) -> str:
+    """``Content-Disposition`` for a download named after an exercise ``title``: an ASCII name (the title's
+    letters and digits, joined by hyphens) and the title itself in UTF-8 for clients that read it."""
+    ascii_name = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", title).encode("ascii", "ignore")
+                        .decode().lower()).strip("-")[:80] or "exercise"
+    return (f'attachment; filename="{ascii_name}-event-list.csv"; '
+            f"filename*=UTF-8''{quote(title.strip()[:80] + ' - event list.csv', safe='')}")
+
+
+@bp.get("/exercises/<exercise_id>/event-list.csv")
+def export_event_list(exercise_id: str):
+    """The exercise's event list (MSEL) as a CSV file, every row in list order (docs/event-list-csv.md).
+
+    Takes exercise control's bearer token (401 ``bad_token`` without one; 403 ``forbidden`` for a
+    delegation's, an observer's or another exercise's). Returns ``text/csv; charset=utf-8``, UTF-8 with a
+    byte-order mark (so Excel reads it as UTF-8), as an attachment named after the exercise's title.
+    """
+    _control(exercise_id)
+    state = services().exercises.state(exercise_id)
+    response = Response("\ufeff" + export_csv(state), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = _csv_filename(state.title)
+    response.headers["Cache-Control"] = "no-store"  # controllers' notes
+    return response
+
+
+@bp.post("/exercises/<exercise_id>/event-list.csv")
+def import_event_list(exercise_id: str):
+    """Replace the rows of the event list not yet fired or skipped with those of a CSV file.
+
+    Takes exercise control's bearer token (401, 403 as the export) and the file as the body
+    (``Content-Type: text/csv``, UTF-8, at most 500 rows; 415 ``unsupported_media_type`` for a form or
+    JSON body; 413 ``too_large`` over 1 MiB). Returns 200 ``{"imported": N}``, the number of rows
+    imported. A file with any problem imports nothing: 400 ``invalid``, whose envelope adds ``rows``, each
+    problem's ``line``, ``column`` (None for the whole line) and ``message``; ``fields`` keys them
+    ``lines.<line>.<column>``.
+    """
+    identity = _control(exercise_id)
+    if request.mimetype not in CSV_TYPES:
+        raise WireError("unsupported_media_type", "Send the CSV file itself as the body, with Content-Type: "
+                        "text/csv.", {"Content-Type": request.mimetype}, status=415)
+    request.max_content_length = MAX_CSV_BYTES  # above the app's limit for JSON bodies
+    data = request.stream.read(MAX_CSV_BYTES + 1)
+    count = import_csv(services().exercises, exercise_id, decode(data), identity.actor)
+    return jsonify({"imported": count})

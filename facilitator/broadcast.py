@@ -25,6 +25,14 @@ def room_of(exercise_id: str, viewer: Actor) -> str:
     return room(exercise_id, perspective_key(perspective(viewer)))
 
 
+def seat_room(exercise_id: str, participant: str) -> str:
+    """The connections of one seated participant (to close them when their seat moves or goes)."""
+    return f"p:{exercise_id}:{participant}"
+
+
+RESEATING = ("participant_moved", "participant_removed")  # their connections close: they come back as they now are
+
+
 class Broadcaster:
     def __init__(self, socketio: SocketIO):
         self.socketio = socketio
@@ -41,6 +49,16 @@ class Broadcaster:
                 same.append(room(exercise_id, key))
         for payload, rooms in groups:
             self.socketio.emit("update", payload, to=rooms if len(rooms) > 1 else rooms[0], namespace=NAMESPACE)
+        for event in payloads.get("umpire", {}).get("events", ()):
+            if event["type"] in RESEATING:
+                self.close_seat(exercise_id, event["data"]["participant"])
+
+    def close_seat(self, exercise_id: str, participant: str) -> None:
+        """Disconnect a participant's connections in this process (a moved one reconnects into their new
+        delegation; a removed one is refused, their token gone)."""
+        server = self.socketio.server
+        for sid, _ in list(server.manager.get_participants(NAMESPACE, seat_room(exercise_id, participant))):
+            server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
 
     def attach(self, sid: str, exercise_id: str, viewer: Actor, sync: dict, history: list[list[dict]]) -> None:
         """Send one connection its ``sync``, then what it missed (``update``s marked ``history``), then put it
@@ -50,6 +68,8 @@ class Broadcaster:
             self.socketio.emit("update", {"seq": batch[-1]["seq"], "events": batch, "history": True}, to=sid,
                                namespace=NAMESPACE)
         join_room(room_of(exercise_id, viewer), sid=sid, namespace=NAMESPACE)
+        if viewer.role == "delegation" and viewer.participant:
+            join_room(seat_room(exercise_id, viewer.participant), sid=sid, namespace=NAMESPACE)
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""Commands: ``facilitator db upgrade``, ``scenarios validate``, ``exercises create``, ``demo``, ``serve``.
+"""Commands: ``facilitator db upgrade``, ``scenarios validate``, ``exercises create``, ``event-list export``
+and ``import``, ``demo``, ``serve``.
 
 The same groups are available as ``flask --app facilitator …``.
 """
@@ -15,6 +16,9 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from .extensions import services, socketio
 from .decks import validate_files
+from .engine import RuleError
+from .engine.audience import UMPIRE_ACTOR
+from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
 from .links import ANY_INTERFACE, PublicUrlError, http_base, lan_address, links
 from .links import public_url as checked_public_url
 from .persistence import migrate
@@ -22,10 +26,11 @@ from .persistence import migrate
 db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic migrations).")
 scenarios_cli = AppGroup("scenarios", help="Scenario decks.")
 exercises_cli = AppGroup("exercises", help="Exercises.")
+event_list_cli = AppGroup("event-list", help="An exercise's event list (MSEL) as a CSV file, for a spreadsheet.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, scenarios_cli, exercises_cli):
+    for group in (db_cli, scenarios_cli, exercises_cli, event_list_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(serve)
@@ -151,6 +156,50 @@ def exercises_create(deck: str, title: str | None, host: str, port: int, public_
 def exercises_list():
     for e in services().exercises.list_exercises():
         click.echo(f"{e['id']}  {e['created_at'][:16]}  {e['deck']:<20} {e['title']}  ({e['last_seq']} events)")
+
+
+@event_list_cli.command("export")
+@click.argument("exercise_id")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def event_list_export(exercise_id: str, file: Path | None):
+    """Write the event list of EXERCISE_ID as CSV to FILE (UTF-8 with a byte-order mark, for Excel), or to
+    standard output (without one). Exits 1 if there is no such exercise."""
+    try:
+        state = services().exercises.state(exercise_id)
+    except RuleError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    text = export_csv(state)
+    if file is None:
+        click.echo(text, nl=False)
+        return
+    file.write_text("\ufeff" + text, encoding="utf-8", newline="")
+    click.echo(f"Wrote {len(state.injects.rows)} rows to {file}.")
+
+
+@event_list_cli.command("import")
+@click.argument("exercise_id")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def event_list_import(exercise_id: str, file: Path):
+    """Replace the rows of EXERCISE_ID's event list not yet fired or skipped with those of the CSV FILE.
+
+    Prints every problem as FILE:LINE: column 'NAME': message and exits 1 (nothing is imported then);
+    prints "Imported N rows." otherwise.
+    """
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_CSV_BYTES + 1)
+        count = import_csv(services().exercises, exercise_id, decode(data), UMPIRE_ACTOR)
+    except CsvError as exc:
+        for problem in exc.problems:
+            column = f"column '{problem.column}': " if problem.column else ""
+            click.echo(f"{file}:{problem.line}: {column}{problem.message}", err=True)
+        click.echo(f"{len(exc.problems)} problem(s); nothing was imported.", err=True)
+        sys.exit(1)
+    except RuleError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"Imported {count} row{'' if count == 1 else 's'}.")
 
 
 @click.command("demo")

@@ -91,6 +91,8 @@ class ExerciseNamespace(Namespace):
         self.connections: dict[str, Connection] = {}
 
     def on_connect(self, auth=None):
+        """``auth``: ``{token}``, and for exercise control ``as``: a delegation nobody plays, to play it (its
+        view, its commands, attributed to the umpire; see ``engine.control.acting_for``)."""
         token = auth.get("token") if isinstance(auth, dict) else None
         identity = services().exercises.identify(token) if token else None
         if identity is None:
@@ -98,6 +100,14 @@ class ExerciseNamespace(Namespace):
             # as the connect_error packet {message, data: {code, message, fields}}.
             message = "Missing or unknown token: this link is not (or no longer) valid for any exercise."
             raise ConnectionRefusedError(message, {"code": "bad_token", "message": message, "fields": {}})
+        acting = auth.get("as") if isinstance(auth, dict) else None
+        if acting is not None:
+            try:
+                if not isinstance(acting, str):
+                    raise RuleError("invalid", "'as' names a delegation.", {"as": "not a delegation id"})
+                identity = services().exercises.acting_for(identity, acting)
+            except RuleError as exc:
+                raise ConnectionRefusedError(exc.message, exc.to_dict()) from None
         self.connections[request.sid] = Connection(identity)
 
     def on_disconnect(self, reason=None):

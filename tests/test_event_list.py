@@ -211,8 +211,8 @@ def test_an_import_replaces_the_rows_to_come_keeps_those_fired_and_refuses_a_bad
             InjectRow("Later", "Another.", number=9))
     game.run(ImportEventList(rows), UMPIRE)
     listed = view_state(game.state, UMPIRE)["event_list"]
-    assert [(r["number"], r["title"], r["status"]) for r in listed] == [
-        (1, "News", "fired"), (9, "Later", "pending"), (10, "Fresh", "pending")]
+    assert [(r["number"], r["title"], r["status"]) for r in listed] == [  # in the file's order
+        (1, "News", "fired"), (10, "Fresh", "pending"), (9, "Later", "pending")]
     before = game.state
     error = game.refused(ImportEventList((InjectRow("Ok", "Fine."), InjectRow("Bad", "", phase="nowhere"))), UMPIRE,
                          "invalid")

@@ -98,3 +98,12 @@ def test_no_interface_imports_the_app_factory():
 def test_pages_serve_pages_only(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("pages.")}
     assert endpoints == {"pages.page"}
+
+
+@pytest.mark.parametrize("type_name", sorted(n for n, c in COMMANDS.items() if c.CLIENT))
+def test_every_client_command_has_a_wire_schema(type_name):
+    """Every field of every command a client may send travels: nested records, booleans, optional fields."""
+    from facilitator.schemas.commands import schema_for
+
+    schema = schema_for(COMMANDS[type_name])()
+    assert "type" in schema.fields and "command_id" in schema.fields

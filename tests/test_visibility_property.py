@@ -168,7 +168,7 @@ class Session:
         kind = self.draw(st.sampled_from(
             ["post"] * 3 + ["play"] * 4 + ["withdraw", "backchannel", "inject", "inject"] + ["draft"] * 3
             + ["amend", "sign", "sign", "deal", "deal", "withdraw_proposal", "advance", "clock", "adjust",
-               "risk", "risk", "reconnect", "tab"]))
+               "risk", "risk", "reconnect", "tab", "event_list", "event_list", "free_move", "free_move", "room"]))
         getattr(self, f"_{kind}")()
 
     def _post(self):
@@ -210,6 +210,81 @@ class Session:
         if self.draw(st.booleans()):
             payload["to"] = self.some([d.id for d in self.deck.delegations], least=1, most=3)
         self.send(umpire, payload)
+
+    def _event_list(self):
+        """Exercise control's rows: added with notes for controllers only, fired (as written or edited),
+        delayed, skipped, moved; the firing mode switched."""
+        umpire = self.viewers["umpire"]
+        rows = [r["id"] for r in umpire.state["event_list"] if r["status"] == "pending"]
+        kind = self.pick(["add", "add", "fire", "fire", "edited", "delay", "skip", "move", "firing"])
+        if kind == "add" or not rows:
+            audience = self.pick(["all", "umpire", "delegations"])
+            row = {"title": self.mark("row"), "text": self.mark("row text"), "audience": audience,
+                   "delivery": self.pick(["banner", "news", "message"]), "controller_note": self.mark("note"),
+                   "expected_action": self.mark("expected"), "sender": self.mark("sender"),
+                   "phase": None, "minute": self.pick([None, 0, 5])}
+            if audience == "delegations":
+                row["to"] = self.some([d.id for d in self.deck.delegations], least=1, most=3)
+            self.send(umpire, {"type": "add_inject", "inject": row})
+        elif kind in ("fire", "edited"):
+            payload = {"type": "fire_inject", "inject": self.pick(rows)}
+            if kind == "edited":
+                payload.update(title=self.mark("edited"), text=self.mark("edited text"))
+            self.send(umpire, payload)
+        elif kind == "delay":
+            self.send(umpire, {"type": "delay_inject", "inject": self.pick(rows), "minutes": self.pick([5, -2])})
+        elif kind == "skip":
+            self.send(umpire, {"type": "skip_inject", "inject": self.pick(rows)})
+        elif kind == "move":
+            self.send(umpire, {"type": "move_inject", "inject": self.pick(rows), "before": self.pick(rows)})
+        else:
+            self.send(umpire, {"type": "set_firing", "automatic": self.draw(st.booleans())})
+
+    def _free_move(self):
+        """A member submits a free move; exercise control rules on one, telling some others."""
+        umpire = self.viewers["umpire"]
+        waiting = [m["move"] for m in umpire.state.get("moves", []) if m["status"] == "waiting"]
+        if not waiting or self.draw(st.booleans()):
+            who = self.pick(self.members())
+            self.send(who, {"type": "submit_move", "action": self.mark("action"), "result": self.mark("result"),
+                            "reasons": self.mark("reasons")})
+            return
+        ruling = self.pick(["approved", "rejected", "modified"])
+        payload = {"type": "adjudicate_move", "move": self.pick(waiting), "ruling": ruling,
+                   "outcome": self.mark("outcome"), "tell": self.some([d.id for d in self.deck.delegations])}
+        if ruling != "rejected":
+            payload.update(odds=self.pick([None, 30, 80]), trust=-5,
+                           between=self.some([d.id for d in self.deck.delegations], most=2),
+                           indicators=[{"indicator": self.pick([i.id for i in self.deck.indicators]), "delta": 3}],
+                           reason=self.mark("ruling reason"))
+            if payload["odds"] is None:
+                del payload["odds"]
+        self.send(umpire, payload)
+
+    def _room(self):
+        """Exercise control runs the room: announcements, channels closed and reopened, mutes, the
+        back-channel policy and its requests."""
+        umpire = self.viewers["umpire"]
+        room = umpire.state["room"]
+        kind = self.pick(["announce", "channel", "mute", "policy", "answer"])
+        if kind == "announce":
+            self.send(umpire, {"type": "announce", "text": self.mark("announcement")})
+        elif kind == "channel":
+            channel = self.pick([c["id"] for c in umpire.state["channels"] if c["kind"] != "umpire"])
+            self.send(umpire, {"type": "set_channel_open", "channel": channel, "open": self.draw(st.booleans()),
+                               "reason": self.mark("why")})
+        elif kind == "mute":
+            who = self.pick(self.members())
+            self.send(umpire, {"type": "mute_participant", "participant": who.actor.participant,
+                               "muted": who.actor.participant not in room["muted"]})
+        elif kind == "policy":
+            self.send(umpire, {"type": "set_backchannel_policy", "policy": self.pick(["allowed", "ask", "closed",
+                                                                                      None])})
+        else:
+            waiting = [r["request"] for r in room["requests"] if r["answered"] is None]
+            if waiting:
+                self.send(umpire, {"type": "answer_backchannel_request", "request": self.pick(waiting),
+                                   "approve": self.draw(st.booleans())})
 
     def _tables(self, who: Viewer) -> list[str]:
         me = who.actor.delegation

@@ -60,6 +60,8 @@ def _links(deck: Deck) -> Found:
         if t.min_readiness >= len(deck.readiness_ladder):
             yield f"tables[{i}].min_readiness", f"The readiness ladder has only {len(deck.readiness_ladder)} rungs."
     for i, ind in enumerate(deck.indicators):
+        if ind.id in ("trust", "readiness"):  # effects write trust and readiness beside indicator ids
+            yield f"indicators[{i}].id", f"'{ind.id}' is reserved for relations: choose another id."
         if isinstance(ind.visible_to, tuple):
             yield from refs(ind.visible_to, delegations, f"indicators[{i}].visible_to", "delegation")
     seen_pairs = {}

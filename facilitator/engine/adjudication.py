@@ -239,7 +239,9 @@ def _moves(state, viewer) -> list[dict]:
             continue
         entry = {"move": m.number, "by": m.by, "action": m.action, "status": m.status}
         if own:
+            card = state.deck.signal(m.card) if m.card else None
             entry.update(submitted_by=m.submitted_by, result=m.result, reasons=m.reasons, card=m.card,
+                         card_title=card.title if card else None, card_odds=card.adjudicated if card else None,
                          submitted_at=m.submitted_at.isoformat() if m.submitted_at else None)
         if m.status != WAITING:
             entry.update(outcome=m.outcome, odds=m.odds, roll=m.roll, succeeded=m.succeeded)

@@ -8,10 +8,12 @@ so the log explains itself and a replay never re-rolls.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
+from dataclasses import field, replace
+from types import MappingProxyType
+from typing import Mapping
 
 from .audience import Audience
-from .core import Description, Outcome, command, decides, event, evolves, initial, record, view
+from .core import Description, Outcome, Ref, command, decides, event, evolves, initial, record, view
 from .errors import RuleError
 from .guards import umpire
 from .indicators import apply_effects, effects_view, pairs_among
@@ -33,11 +35,25 @@ class Ceasefire:
 class CeasefireState:
     current: Ceasefire | None = None
     collapsed: int = 0
+    overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # rule -> "force" or "veto", for its next draw
+
+
+FORCE, VETO = "force", "veto"
 
 
 @initial
 def _initial(deck) -> dict:
     return {"ceasefire": CeasefireState()}
+
+
+def odds(state, rule) -> tuple[float, dict, int]:
+    """A risk rule's probability now, the modifiers of the clauses in force, and the phases the cease-fire
+    has held: its likelihood, plus ``per_phase`` for each phase held, plus each modifier, within 0-1."""
+    in_force = {cl.clause_type for p in state.proposals.in_force() for cl in p.clauses}
+    ceasefire = state.ceasefire.current
+    held = max(0, state.clock.phase_index - ceasefire.began_phase) if ceasefire else 0
+    modifiers = {k: v for k, v in rule.modifiers.items() if k in in_force}
+    return max(0.0, min(1.0, rule.likelihood + rule.per_phase * held + sum(modifiers.values()))), modifiers, held
 
 
 # ---- commands ----------------------------------------------------------------------------------------
@@ -46,6 +62,14 @@ def _initial(deck) -> dict:
 @command("draw_ceasefire_risk")
 class DrawCeasefireRisk:
     """Draw every risk rule of the deck now (the umpire's call, outside the change of phase)."""
+
+
+@command("set_risk_override")
+class SetRiskOverride:
+    """Decide a risk rule's next draw: ``force`` (it happens), ``veto`` (it does not), or None (the roll)."""
+
+    rule: Ref
+    override: Ref | None = None
 
 
 # ---- events ------------------------------------------------------------------------------------------
@@ -60,7 +84,12 @@ class CeasefireBegan:
         return Description("agreement", f"A cease-fire begins (agreement #{self.agreement})", self.title)
 
 
-@event("ceasefire_risk_drawn")
+def _no_override(data: dict) -> dict:
+    """Version 1 had no umpire's override: the roll decided."""
+    return {**data, "override": None}
+
+
+@event("ceasefire_risk_drawn", version=2, upgrades={1: _no_override})
 class CeasefireRiskDrawn:
     rule: str
     title: str
@@ -69,10 +98,24 @@ class CeasefireRiskDrawn:
     occurred: bool
     phases_held: int
     modifiers: dict  # clause type -> change of probability, for the clauses in force
+    override: str | None  # "force" or "veto": the umpire decided, whatever the roll
 
     def describe(self, deck) -> Description:
-        return Description("risk", f"Risk drawn: {self.title} — {'it happens' if self.occurred else 'nothing happens'}",
-                           f"probability {round(self.probability * 100)}%, roll {round(self.roll * 100)}")
+        decided = {FORCE: " (forced by the umpire)", VETO: " (vetoed by the umpire)"}.get(self.override or "", "")
+        return Description("risk", f"Risk drawn: {self.title} — {'it happens' if self.occurred else 'nothing happens'}"
+                           f"{decided}", f"probability {round(self.probability * 100)}%, roll {round(self.roll * 100)}")
+
+
+@event("risk_override_set")
+class RiskOverrideSet:
+    rule: str
+    title: str
+    override: str | None
+
+    def describe(self, deck) -> Description:
+        what = {FORCE: "will happen at its next draw", VETO: "is vetoed for its next draw"}.get(
+            self.override or "", "is left to the roll again")
+        return Description("risk", f"{self.title} {what}")
 
 
 @event("ceasefire_incident")
@@ -107,20 +150,19 @@ def _draw(out: Outcome, cmd: DrawCeasefireRisk) -> None:
 
 
 def draw_risks(out: Outcome, act: bool = False) -> None:
-    """One draw per risk rule; a rule that ends the cease-fire stops the draw.
+    """One draw per risk rule; a rule that ends the cease-fire stops the draw. The umpire's override for a
+    rule (``set_risk_override``) decides its draw instead of the roll (the roll is still made and shown).
 
     ``act``: the draws are what the umpire asked for (not a consequence of advancing the phase)."""
     state = out.state
     ceasefire = state.ceasefire.current
-    in_force = {cl.clause_type for p in state.proposals.in_force() for cl in p.clauses}
-    held = max(0, state.clock.phase_index - ceasefire.began_phase)
     agreement = state.proposals.get(ceasefire.agreement)
     for rule in state.deck.ceasefire_risks:
-        modifiers = {k: v for k, v in rule.modifiers.items() if k in in_force}
-        probability = max(0.0, min(1.0, rule.likelihood + rule.per_phase * held + sum(modifiers.values())))
+        probability, modifiers, held = odds(state, rule)
         roll = random.Random(f"{state.seed}:{out.before.seq}:{rule.id}").random()
-        occurred = roll < probability
-        drawn = CeasefireRiskDrawn(rule.id, rule.title, probability, roll, occurred, held, modifiers)
+        override = state.ceasefire.overrides.get(rule.id)
+        occurred = override == FORCE if override else roll < probability
+        drawn = CeasefireRiskDrawn(rule.id, rule.title, probability, roll, occurred, held, modifiers, override)
         (out.act if act else out.consequence)(drawn, RISKS)
         if not occurred:
             continue
@@ -131,6 +173,35 @@ def draw_risks(out: Outcome, act: bool = False) -> None:
             return
 
 
+@decides(SetRiskOverride)
+def _override(out: Outcome, cmd: SetRiskOverride) -> None:
+    umpire(out.actor)
+    rule = next((r for r in out.state.deck.ceasefire_risks if r.id == cmd.rule), None)
+    if rule is None:
+        raise RuleError("not_found", f"There is no cease-fire risk '{cmd.rule}'.", {"rule": "unknown"})
+    if cmd.override not in (None, FORCE, VETO):
+        raise RuleError("invalid", "An override is 'force', 'veto' or null.", {"override": "unknown"})
+    if out.state.ceasefire.overrides.get(rule.id) == cmd.override:
+        raise RuleError("conflict", "That is already so.")
+    out.act(RiskOverrideSet(rule.id, rule.title, cmd.override), RISKS)
+
+
+@evolves(RiskOverrideSet)
+def _override_set(state, e: RiskOverrideSet, event):
+    overrides = {k: v for k, v in state.ceasefire.overrides.items() if k != e.rule}
+    if e.override:
+        overrides[e.rule] = e.override
+    return replace(state, ceasefire=replace(state.ceasefire, overrides=MappingProxyType(overrides)))
+
+
+@evolves(CeasefireRiskDrawn)
+def _drawn(state, e: CeasefireRiskDrawn, event):
+    if e.rule not in state.ceasefire.overrides:
+        return state
+    overrides = {k: v for k, v in state.ceasefire.overrides.items() if k != e.rule}
+    return replace(state, ceasefire=replace(state.ceasefire, overrides=MappingProxyType(overrides)))
+
+
 @evolves(CeasefireBegan)
 def _began(state, e: CeasefireBegan, event):
     current = Ceasefire(e.agreement, state.clock.phase_index, event.audience)
@@ -139,7 +210,7 @@ def _began(state, e: CeasefireBegan, event):
 
 @evolves(CeasefireCollapsed)
 def _collapsed(state, e: CeasefireCollapsed, event):
-    return replace(state, ceasefire=CeasefireState(None, state.ceasefire.collapsed + 1))
+    return replace(state, ceasefire=replace(state.ceasefire, current=None, collapsed=state.ceasefire.collapsed + 1))
 
 
 # ---- view --------------------------------------------------------------------------------------------
@@ -158,10 +229,17 @@ def _collapsed_view(state, viewer) -> int:
     return state.ceasefire.collapsed
 
 
-@view("ceasefire_risks", reads=())
+@view("ceasefire_risks", reads=("ceasefire", "proposals", "clock"))
 def _risks(state, viewer) -> list[dict] | None:
+    """The risk table for exercise control: each rule's base odds, the modifiers of the clauses in force, the
+    phases held and the odds of its next draw, and the umpire's override if any."""
     if not sees(viewer, RISKS):
         return None
-    return [{"id": r.id, "title": r.title, "text": r.text, "likelihood": r.likelihood, "per_phase": r.per_phase,
-             "modifiers": dict(r.modifiers), "ends_ceasefire": r.ends_ceasefire, "effects": effects_view(r.effects)}
-            for r in state.deck.ceasefire_risks]
+    table = []
+    for r in state.deck.ceasefire_risks:
+        now, modifiers, held = odds(state, r)
+        table.append({"id": r.id, "title": r.title, "text": r.text, "likelihood": r.likelihood,
+                      "per_phase": r.per_phase, "modifiers": dict(r.modifiers), "ends_ceasefire": r.ends_ceasefire,
+                      "effects": effects_view(r.effects), "modifiers_now": modifiers, "phases_held": held,
+                      "odds_now": round(now, 4), "override": state.ceasefire.overrides.get(r.id)})
+    return table

@@ -29,6 +29,7 @@ EVENT_LIST = Audience.umpire_only()  # the rows, before they are fired, are exer
 PENDING, FIRED, SKIPPED = "pending", "fired", "skipped"
 KINDS = ("historical", "hypothetical", "intelligence", "contingency", "ad hoc")
 MAX_ROWS = 500
+MAX_NUMBER = 100_000
 MAX_MINUTE = 600
 MAX_SENDER = 120
 MAX_DATE = 40
@@ -97,11 +98,15 @@ class Injects:
 
 
 def row_from_card(card: InjectCard, number: int) -> Row:
+    """A deck inject as a row, its texts normalised as a row written by the umpire would be (so a row
+    exported and imported again comes back the same)."""
     schedule = card.schedule
     historical = card.kind == "historical" if card.historical is None else card.historical
-    return Row(card.id, number, card.title, card.text, card.kind, card.sender, card.audience, card.delivery,
+    return Row(card.id, number, clean_text(card.title, False), clean_text(card.text), card.kind,
+               clean_text(card.sender, False), card.audience, card.delivery,
                schedule.phase if schedule else None, schedule.minute if schedule else None, card.effects,
-               card.expected_action, card.controller_note, card.scenario_date, historical, card.sources, card.id)
+               clean_text(card.expected_action), clean_text(card.controller_note),
+               clean_text(card.scenario_date, False), historical, card.sources, card.id)
 
 
 @initial
@@ -139,7 +144,7 @@ class InjectRow:
     controller_note: Text = ""
     scenario_date: Text = ""
     historical: bool = False
-    number: Int(1, 100_000) | None = None
+    number: Int(1, MAX_NUMBER) | None = None
     id: Ref | None = None
 
 
@@ -282,7 +287,8 @@ class InjectMoved:
 
 @event("event_list_imported")
 class EventListImported:
-    rows: tuple[Row, ...]  # the new rows not yet fired, in order
+    rows: tuple[Row, ...]  # the new rows not yet fired
+    order: tuple[str, ...]  # every row's id, in the list's new order (fired and skipped rows too)
 
     def describe(self, deck) -> Description:
         return Description("inject", f"Event list imported ({len(self.rows)} rows to come)")
@@ -349,9 +355,21 @@ def _row(state, given: InjectRow, number: int, row_id: str, problems: dict, at: 
         problems[at + "phase"] = f"unknown phase '{given.phase}'"
     if given.minute is not None and not 0 <= given.minute <= MAX_MINUTE:
         problems[at + "minute"] = f"0 to {MAX_MINUTE}"
+    if len(given.indicators) > 50:
+        problems[at + "indicators"] = "at most 50 changes"
     for i, change in enumerate(given.indicators):
         if deck.indicator(change.indicator) is None:
             problems[f"{at}indicators.{i}"] = f"unknown indicator '{change.indicator}'"
+        elif not -1000 <= change.delta <= 1000:
+            problems[f"{at}indicators.{i}"] = "a change of -1000 to 1000"
+    if not -100 <= given.trust <= 100:
+        problems[at + "trust"] = "-100 to 100"
+    if not -10 <= given.readiness <= 10:
+        problems[at + "readiness"] = "-10 to 10"
+    if not 1 <= number <= MAX_NUMBER:
+        problems[at + "number"] = f"1 to {MAX_NUMBER}"
+    if not 1 <= len(row_id) <= 100:
+        problems[at + "id"] = "1 to 100 characters"
     changes = {c.indicator: c.delta for c in given.indicators}
     effects = Effects(changes, given.trust, given.readiness) if (changes or given.trust or given.readiness) \
         else NO_EFFECTS
@@ -422,7 +440,7 @@ def _fire_inject(out: Outcome, cmd: FireInject) -> None:
                                        "inject.", {"": "empty"})
         given = InjectRow(cmd.title, cmd.text, "ad hoc", audience="delegations" if to else EVERYONE, to=to or ())
         row = _one_row(state, given, state.injects.next_number, f"row-{state.injects.next_number}")
-        out.act(InjectAdded(row), EVENT_LIST)
+        out.consequence(InjectAdded(row), EVENT_LIST)  # the act is the firing, which its audience sees
         _fire(out, row, to, row.title, row.text, edited=False)
         return
     row = state.injects.row(cmd.inject)
@@ -494,7 +512,7 @@ def _import(out: Outcome, cmd: ImportEventList) -> None:
     injects = out.state.injects
     kept = {r.number: r for r in injects.rows if r.status != PENDING}
     problems: dict = {}
-    rows, numbers, ids = [], set(), {r.id for r in kept.values()}
+    rows, numbers, ids, order = [], set(), {r.id for r in kept.values()}, []
     next_number = max([*kept, *(g.number or 0 for g in cmd.rows)], default=0) + 1
     for i, given in enumerate(cmd.rows):
         at = f"rows.{i}."
@@ -505,7 +523,8 @@ def _import(out: Outcome, cmd: ImportEventList) -> None:
             problems[at + "number"] = f"number {number} is used twice"
         numbers.add(number)
         if number in kept:
-            continue  # already fired or skipped: the record stays as it was
+            order.append(kept[number].id)
+            continue  # already fired or skipped: the record stays as it was, where the file puts it
         row_id = given.id or f"row-{number}"
         if row_id in ids:
             problems[at + "id"] = f"id '{row_id}' is used twice"
@@ -515,10 +534,13 @@ def _import(out: Outcome, cmd: ImportEventList) -> None:
                    sources=card.sources if card else ())
         if row is not None:
             rows.append(row)
+            order.append(row_id)
     if problems:
         raise RuleError("invalid", f"{len({k.split('.')[1] for k in problems})} row(s) of the event list have "
                                    "problems; nothing was imported.", problems)
-    out.act(EventListImported(tuple(rows)), EVENT_LIST)
+    # Fired and skipped rows the file leaves out keep their place ahead of it.
+    order = [r.id for r in injects.rows if r.status != PENDING and r.id not in order] + order
+    out.act(EventListImported(tuple(rows), tuple(order)), EVENT_LIST)
 
 
 @decides(SetFiring)
@@ -606,9 +628,10 @@ def _moved(state, e: InjectMoved, event):
 
 @evolves(EventListImported)
 def _imported(state, e: EventListImported, event):
-    kept = [r for r in state.injects.rows if r.status != PENDING]
-    rows = sorted(kept + list(e.rows), key=lambda r: r.number)
-    return replace(state, injects=replace(state.injects, rows=tuple(rows)))
+    flagged = {r.id for r in state.injects.rows if r.status == PENDING and r.due}
+    by_id = {r.id: r for r in state.injects.rows if r.status != PENDING}
+    by_id.update({r.id: replace(r, due=r.id in flagged) for r in e.rows})  # a due flag survives the import
+    return replace(state, injects=replace(state.injects, rows=tuple(by_id[i] for i in e.order)))
 
 
 @evolves(FiringSet)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from types import MappingProxyType
 from typing import Callable, Iterable, Mapping
 
@@ -51,12 +52,28 @@ class Participants:
 
 @record
 class Presence:
-    """Open connections per participant (kept apart from the seating: connections come and go all the time)."""
+    """Open connections per participant, and when each last did something (kept apart from the seating:
+    connections come and go all the time)."""
 
     connections: Mapping[str, int]
+    last_active: Mapping[str, datetime] = None  # participant -> the time of their last act
 
     def of(self, participant_id: str) -> int:
         return self.connections.get(participant_id, 0)
+
+
+QUIET = frozenset({"participant_connected", "participant_connection_closed", "participant_disconnected"})
+
+
+def note_activity(state, event):
+    """Remember when a seated participant last acted (anything but connecting): the umpire sees who has
+    been silent for how long. Called by ``state.evolve`` for every event."""
+    actor = event.actor
+    if actor is None or event.type in QUIET or actor.participant not in state.participants.members:
+        return state
+    presence = state.presence
+    active = {**(presence.last_active or {}), actor.participant: event.at}
+    return replace(state, presence=replace(presence, last_active=MappingProxyType(active)))
 
 
 @initial
@@ -233,8 +250,8 @@ def _presence(state, e, event):
         connections = e.connections
     else:  # an old log: one connection more or less
         connections = max(0, state.presence.of(e.participant) + (1 if isinstance(e, ParticipantConnected) else -1))
-    return replace(state, presence=Presence(MappingProxyType({**state.presence.connections,
-                                                              e.participant: connections})))
+    return replace(state, presence=replace(state.presence, connections=MappingProxyType(
+        {**state.presence.connections, e.participant: connections})))
 
 
 # ---- view --------------------------------------------------------------------------------------------
@@ -266,7 +283,8 @@ def _members(state, viewer) -> list[dict]:
 def _presence_view(state, viewer) -> list[dict] | None:
     if not sees(viewer, PRESENCE):
         return None
-    connections = state.presence.connections
+    connections, active = state.presence.connections, state.presence.last_active or {}
     return [{"participant": p.id, "name": p.name, "delegation": p.delegation,
-             "connected": connections.get(p.id, 0) > 0, "connections": connections.get(p.id, 0)}
+             "connected": connections.get(p.id, 0) > 0, "connections": connections.get(p.id, 0),
+             "last_active": active[p.id].isoformat() if p.id in active and active[p.id] else None}
             for p in state.participants.members.values()]

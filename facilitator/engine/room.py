@@ -17,7 +17,7 @@ from .channels import backchannel_policy, is_open
 from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, names, record, view
 from .errors import RuleError
 from .guards import MAX_TEXT, MAX_TITLE, clean_text, known_delegations, text, umpire
-from .participants import Participants, Presence
+from .participants import Participants
 from .visibility import sees
 
 CONTROL = Audience.umpire_only()
@@ -235,7 +235,7 @@ def _removed(state, e: ParticipantRemoved, event):
     removed = state.participants.members[e.participant]
     presence = {k: v for k, v in state.presence.connections.items() if k != e.participant}
     return replace(state, participants=Participants(MappingProxyType(members), state.participants.names - {removed.name}),
-                   presence=Presence(MappingProxyType(presence)),
+                   presence=replace(state.presence, connections=MappingProxyType(presence)),
                    room=replace(state.room, muted=state.room.muted - {e.participant}))
 
 

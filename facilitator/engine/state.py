@@ -16,6 +16,7 @@ from .audience import Actor
 from .core import DECIDERS, EVOLVERS, INITIALS, Event, Outcome
 from .deck import Deck
 from .errors import RuleError
+from .participants import note_activity
 
 
 def pair(a: str, b: str) -> tuple[str, str]:
@@ -76,6 +77,8 @@ def evolve(state: ExerciseState, event: Event) -> ExerciseState:
     handler = EVOLVERS.get(type(event.payload))
     if handler is not None:
         state = handler(state, event.payload, event)
+    if event.actor is not None:
+        state = note_activity(state, event)
     if event.seq is not None:
         state = replace(state, seq=event.seq)
     return state

@@ -22,6 +22,17 @@ from .errors import WireError
 COMMAND_ID = validate.Length(min=8, max=64)
 
 
+class StrictBoolean(fields.Boolean):
+    """``true`` or ``false`` only (not 1, "yes" or "on")."""
+
+    default_error_messages = {"invalid": "Not a boolean: use true or false."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 def _field(hint, default):
     """The marshmallow field for one record field: its ``Wire`` annotation says how it travels."""
     optional, hint = _optional(hint)
@@ -33,7 +44,9 @@ def _field(hint, default):
         kw["allow_none"] = True
     if wire is None:
         if base is bool:
-            return fields.Boolean(strict=True, **kw)
+            return StrictBoolean(**kw)
+        if dataclasses.is_dataclass(base):
+            return fields.Nested(schema_for(base), **kw)
         raise TypeError(f"no wire type for {hint!r}")
     kind = wire.kind
     if kind == "ref":

@@ -27,9 +27,11 @@ from facilitator.decks.catalog import DeckCatalog
 from facilitator.engine import Actor, ClearPresence, Event, ExerciseState, MarkPresence, RuleError, SeatParticipant, \
     evolve, initial_state, run, visible_events
 from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE_ACTOR
-from facilitator.engine.guards import clean_name
+from facilitator.engine.control import ArchiveExercise, ReissueLink, SeatStaff, acting_for, staff_actor
+from facilitator.engine.guards import chief, clean_name
+from facilitator.engine.room import MoveParticipant, RemoveParticipant
 from facilitator.persistence import Database, EventStore
-from facilitator.persistence.models import EventRow, ExerciseRow, ParticipantRow, SeatRow
+from facilitator.persistence.models import DeletionRow, EventRow, ExerciseRow, ParticipantRow, SeatRow, StaffRow
 
 from . import tokens
 from .feed import Feed
@@ -114,7 +116,9 @@ class ExerciseService:
 
     # ---- creating and admitting -------------------------------------------
 
-    def create(self, deck_id: str, title: str | None = None) -> CreatedExercise:
+    def create(self, deck_id: str, title: str | None = None, origin: str | None = None) -> CreatedExercise:
+        """A new exercise from deck ``deck_id``, with fresh secrets (shown once). ``origin``: "demo" for the
+        exercise ``facilitator demo`` makes and keeps (the only one whose links it ever re-issues)."""
         loaded = self.catalog.get(deck_id)
         if loaded is None:
             raise RuleError("not_found", f"There is no scenario deck '{deck_id}'.", {"deck": "unknown"})
@@ -128,14 +132,16 @@ class ExerciseService:
             session.add(ExerciseRow(id=exercise_id, deck_id=loaded.deck.id, title=title, deck=loaded.data,
                                     seed=secrets.token_hex(16), last_seq=0,
                                     umpire_token_hash=tokens.digest(umpire_token),
-                                    observer_code_hash=tokens.code_digest(observer_code), created_at=now()))
+                                    observer_code_hash=tokens.code_digest(observer_code), created_at=now(),
+                                    origin=origin))
             session.flush()
             session.add_all(SeatRow(exercise_id=exercise_id, delegation_id=d, join_code_hash=tokens.code_digest(c))
                             for d, c in join_codes.items())
         return CreatedExercise(exercise_id, title, loaded.deck.id, umpire_token, observer_code, join_codes)
 
     def reissue_codes(self, exercise_id: str) -> CreatedExercise:
-        """New umpire token and join codes for an exercise (the old ones stop working)."""
+        """New umpire token, observer code and join codes for an exercise (the old ones stop working); for
+        ``facilitator demo``, on the demo exercise it made itself. Personal links are kept."""
         umpire_token, observer_code = tokens.new_token(), tokens.new_code()
         with self.db.write() as session:
             row = self._row(session, exercise_id)
@@ -190,7 +196,90 @@ class ExerciseService:
             row = session.scalar(select(ExerciseRow).where(ExerciseRow.observer_code_hash == tokens.code_digest(token)))
             if row is not None:
                 return Identity(row.id, Actor(OBSERVER, name="Observer"))
+            seat = session.scalar(select(StaffRow).where(StaffRow.token_hash == tokens.digest(token)))
+            if seat is not None:
+                return Identity(seat.exercise_id, staff_actor(seat.id, seat.name, seat.role))
         return None
+
+    def acting_for(self, identity: Identity, delegation: str) -> Identity:
+        """Exercise control playing ``delegation`` (nobody seated in it): see ``engine.control.acting_for``."""
+        return Identity(identity.exercise_id, acting_for(self.state(identity.exercise_id), identity.actor,
+                                                         delegation))
+
+    # ---- exercise control: staff, links, seats, archive ---------------------------------------------
+
+    def add_staff(self, exercise_id: str, name: str, role: str, actor: Actor) -> tuple[str, str]:
+        """Seat a named umpire or assistant; returns (staff id, their token, shown once). Raises ``RuleError``
+        (``forbidden`` unless ``actor`` is the umpire; ``invalid``, ``too_long``, ``name_taken``)."""
+        staff_id, token = tokens.new_id(), tokens.new_token()
+        shown = clean_name(name)
+
+        def add(session):
+            session.add(StaffRow(id=staff_id, exercise_id=exercise_id, name=shown, role=role,
+                                 token_hash=tokens.digest(token), created_at=now()))
+
+        self.execute(exercise_id, SeatStaff(staff_id, shown, role), actor, also=add)
+        return staff_id, token
+
+    def reissue(self, exercise_id: str, kind: str, target: str | None, actor: Actor) -> str:
+        """A new secret for one link of an exercise; the old one stops working at once. ``kind``: ``umpire``
+        (the exercise's umpire token), ``observer`` (the observers' code), ``delegation`` (``target``'s join
+        code), ``participant`` (``target``'s personal token: a student on a new device takes back their seat)
+        or ``staff`` (a staff seat's token). Returns the new secret. Recorded as ``link_reissued``. Raises
+        ``RuleError`` (``forbidden`` unless the umpire; ``not_found``; ``invalid``)."""
+        secret = tokens.new_code() if kind in ("observer", "delegation") else tokens.new_token()
+
+        def store(session):
+            if kind == "umpire":
+                self._row(session, exercise_id).umpire_token_hash = tokens.digest(secret)
+            elif kind == "observer":
+                self._row(session, exercise_id).observer_code_hash = tokens.code_digest(secret)
+            elif kind == "delegation":
+                seat = session.scalar(select(SeatRow).where(SeatRow.exercise_id == exercise_id,
+                                                            SeatRow.delegation_id == target))
+                seat.join_code_hash = tokens.code_digest(secret)
+            elif kind == "participant":
+                session.get(ParticipantRow, target).token_hash = tokens.digest(secret)
+            else:
+                session.get(StaffRow, target).token_hash = tokens.digest(secret)
+
+        self.execute(exercise_id, ReissueLink(kind, target), actor, also=store)
+        return secret
+
+    def move_participant(self, exercise_id: str, participant: str, delegation: str, actor: Actor) -> None:
+        """Seat ``participant`` in ``delegation`` instead (their connections are closed, to come back there)."""
+        def store(session):
+            session.get(ParticipantRow, participant).delegation_id = delegation
+
+        self.execute(exercise_id, MoveParticipant(participant, delegation), actor, also=store)
+
+    def remove_participant(self, exercise_id: str, participant: str, actor: Actor) -> None:
+        """Take ``participant``'s seat away: their token stops working and their connections are closed."""
+        def store(session):
+            session.delete(session.get(ParticipantRow, participant))
+
+        self.execute(exercise_id, RemoveParticipant(participant), actor, also=store)
+
+    def archive(self, exercise_id: str, actor: Actor) -> None:
+        """End the exercise if it runs, record it archived, and leave it out of ``list_exercises``."""
+        def store(session):
+            self._row(session, exercise_id).archived_at = now()
+
+        self.execute(exercise_id, ArchiveExercise(), actor, also=store)
+
+    def delete(self, exercise_id: str, actor: Actor) -> None:
+        """Delete an exercise and its log for good, keeping one line in ``deletions`` (who, when, what).
+        Raises ``RuleError`` (``forbidden`` unless the umpire, not an assistant; ``not_found``)."""
+        chief(actor)
+        live = self._get(exercise_id)
+        with live.lock, self.db.write() as session:
+            row = self._row(session, exercise_id)
+            session.add(DeletionRow(exercise_id=row.id, title=row.title, deck_id=row.deck_id, events=row.last_seq,
+                                    by=actor.name or actor.role, at=now()))
+            session.delete(row)
+        with self._live_lock:
+            self._live.pop(exercise_id, None)
+        log.warning("exercise %s (%s) deleted by %s", exercise_id, row.title, actor.name or actor.role)
 
     # ---- commands -------------------------------------------------------------------------------
 
@@ -375,13 +464,17 @@ class ExerciseService:
                                      for d in state.deck.delegations]})
         return info
 
-    def list_exercises(self) -> list[dict]:
+    def list_exercises(self, archived: bool = False) -> list[dict]:
+        """Exercises, newest first: ``{id, title, deck, created_at, last_seq, origin, archived}``; archived
+        ones only with ``archived``."""
+        query = select(ExerciseRow.id, ExerciseRow.title, ExerciseRow.deck_id, ExerciseRow.created_at,
+                       ExerciseRow.last_seq, ExerciseRow.origin, ExerciseRow.archived_at)
+        if not archived:
+            query = query.where(ExerciseRow.archived_at.is_(None))
         with self.db.read() as session:
-            rows = session.execute(select(ExerciseRow.id, ExerciseRow.title, ExerciseRow.deck_id,
-                                          ExerciseRow.created_at, ExerciseRow.last_seq)
-                                   .order_by(ExerciseRow.created_at.desc())).all()
+            rows = session.execute(query.order_by(ExerciseRow.created_at.desc())).all()
         return [{"id": r.id, "title": r.title, "deck": r.deck_id, "created_at": r.created_at.isoformat(),
-                 "last_seq": r.last_seq} for r in rows]
+                 "last_seq": r.last_seq, "origin": r.origin, "archived": r.archived_at is not None} for r in rows]
 
     # ---- internals ------------------------------------------------------------
 

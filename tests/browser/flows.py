@@ -103,3 +103,17 @@ def screenshot(page: Page, name: str, *, full_page: bool = False, before_phone=N
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}x{height}.png"), full_page=full_page)
     page.set_viewport_size(size)
     page.wait_for_timeout(100)
+
+
+def event_row(umpire: Page, number: int):
+    """A row of the umpire's event list, by its number (#1, #2 …)."""
+    return umpire.locator(f".el-rows > li.inject-row[data-number='{number}']")
+
+
+def tab_to(page: Page, selector: str, presses: int = 80) -> None:
+    """Press Tab until the element matching ``selector`` has the focus: a keyboard user's way there."""
+    for _ in range(presses):
+        if page.evaluate("(s) => Boolean(document.activeElement?.matches(s))", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} cannot be reached with Tab")

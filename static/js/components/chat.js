@@ -1,7 +1,7 @@
 // Channels: the list (with unread counts), the messages of one channel (virtual list, older pages
 // loaded on scroll), and a composer whose draft survives incoming messages and channel switches.
 
-import {h, renderIfChanged} from '../lib/dom.js';
+import {h, refocus, renderIfChanged} from '../lib/dom.js';
 import {formatClockTime} from '../lib/clock.js';
 import {fragment, rememberInFragment} from '../lib/session.js';
 import {storage} from '../lib/store.js';
@@ -24,6 +24,11 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
   const drafts = storage.drafts(scope);
   let current = fragment().get('channel') || 'plenary';  // the channel a reload or a shared link was on
   let saveTimer = null;
+  let revealed = null;  // the channel whose chip was last scrolled into the list's view
+  // Messages sent and not yet answered (offline, or a slow network): shown at the end of their channel as
+  // "waiting to send…" until the server has them, so a message never seems to vanish.
+  const pending = [];
+  let pendingCount = 0;
 
   const channelList = h('ul', {class: 'channel-list', 'aria-label': 'Channels'});
   const heading = h('h2', {class: 'chat-heading', id: 'chat-heading'}, 'Plenary');
@@ -36,7 +41,7 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     stickToBottom: true,
     emptyText: 'No messages here yet.',
     className: 'messages',
-    renderItem: (event) => renderMessage(event, model),
+    renderItem: (event) => (event.pending ? renderPending(event, model) : renderMessage(event, model)),
     onNearTop: () => loadOlder(),
   });
 
@@ -45,12 +50,12 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
                                   placeholder: 'Write a message…', 'aria-describedby': 'composer-hint'});
   const sendButton = h('button', {type: 'submit', class: 'btn btn--primary'}, 'Send');
   const composerLabel = h('label', {for: 'composer-text', class: 'composer-label'}, 'Message');
-  const composerNote = h('p', {class: 'composer-note', id: 'composer-hint'}, 'Enter sends; Shift+Enter starts a new line.');
+  const composerNote = h('p', {class: 'composer-note', id: 'composer-hint'}, 'Enter sends; Shift+Enter: new line.');
   const composerError = errorLine();
   const composerRoom = roomLeft(textarea);
   const composer = h('form', {class: 'composer', 'aria-labelledby': 'chat-heading'},
-    composerLabel, h('div', {class: 'composer-row'}, textarea, sendButton),
-    h('div', {class: 'composer-foot'}, composerNote, composerRoom), composerError);
+    h('div', {class: 'composer-top'}, composerLabel, composerRoom), h('div', {class: 'composer-row'}, textarea, sendButton),
+    composerNote, composerError);
 
   textarea.addEventListener('input', () => {
     drafts[current] = textarea.value;
@@ -73,7 +78,20 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     const channel = current;
     sending = true;
     setDraft(channel, '');
+    pendingCount += 1;
+    const waiting = {seq: `pending-${pendingCount}`, pending: true, shown: false, data: {channel, text}};
+    pending.push(waiting);
+    // Offline it shows at once; online only if the answer is slow in coming (no flicker on every message).
+    const reveal = () => {
+      if (waiting.arrived) return;
+      waiting.shown = true;
+      if (channel === current) showMessages();
+    };
+    const timer = conn.connected ? setTimeout(reveal, 700) : (reveal(), null);
     const ack = await sendCommand(conn, 'post_message', {channel, text}, {button: sendButton, errorEl: composerError});
+    clearTimeout(timer);
+    pending.splice(pending.indexOf(waiting), 1);
+    if (waiting.shown && channel === current) showMessages();
     sending = false;
     if (ack.ok) messages.scrollToBottom();
     else if (!ack.busy) setDraft(channel, [text, current === channel ? textarea.value : drafts[channel]].filter(Boolean).join('\n'));
@@ -92,8 +110,9 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
   // ---- back-channels ----
   const backchannel = role === 'observer' ? null : backchannelForm({model, conn, role});
 
+  const channelsBox = h('div', {class: 'chat-channels'}, h('h2', {class: 'sr-only'}, 'Channels'), channelList, backchannel?.el);
   const el = h('div', {class: 'chat'},
-    h('div', {class: 'chat-channels'}, h('h2', {class: 'sr-only'}, 'Channels'), channelList, backchannel?.el),
+    channelsBox,
     h('div', {class: 'chat-main'},
       h('div', {class: 'chat-head'}, heading, subheading),
       messages.el,
@@ -142,12 +161,26 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
       return h('li', {},
         h('button', {type: 'button', class: ['channel', ch.id === current && 'is-current', `channel--${ch.kind}`],
                      'aria-current': ch.id === current ? 'true' : null, dataset: {key: `ch-${ch.id}`, channel: ch.id},
+                     title: ch.name,  // the whole name, where the chip ends it with an ellipsis
                      'aria-label': `${ch.name}${closed ? ', closed in this phase' : ''}${n ? `, ${n} unread` : ''}`,
                      on: {click: () => select(ch.id)}},
           h('span', {class: 'channel-name'}, ch.name),
           closed ? h('span', {class: 'channel-closed', 'aria-hidden': 'true'}, 'closed') : null,
           n ? h('span', {class: 'unread', 'aria-hidden': 'true'}, n > 999 ? '999+' : String(n)) : null));
     }));
+    if (revealed !== current) revealCurrent();
+  }
+
+  /** Scroll the channel list (only it: not the page) so the current channel's chip shows whole, e.g. after a
+   *  reload on a channel low in a long list. */
+  function revealCurrent() {
+    const chip = channelList.querySelector('.channel.is-current');
+    if (!chip || !channelsBox.clientHeight) return;  // not on screen yet (a phone's other tab)
+    const c = chip.getBoundingClientRect();
+    const box = channelsBox.getBoundingClientRect();
+    if (c.top < box.top) channelsBox.scrollTop -= box.top - c.top + 4;
+    else if (c.bottom > box.bottom) channelsBox.scrollTop += c.bottom - box.bottom + 4;
+    revealed = current;
   }
 
   function renderHead() {
@@ -179,11 +212,12 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     sendButton.disabled = !canPost;
     composer.classList.toggle('is-closed', !canPost);
     if (!canPost && role !== 'observer') composerNote.textContent = 'This table is closed in this phase: keep your draft for later.';
-    else composerNote.textContent = 'Enter sends; Shift+Enter starts a new line.';
+    else composerNote.textContent = 'Enter sends; Shift+Enter: new line.';
   }
 
   function showMessages() {
-    messages.setItems(model.channel(current).items);
+    const waiting = pending.filter((p) => p.shown && !p.arrived && p.data.channel === current);
+    messages.setItems(waiting.length ? [...model.channel(current).items, ...waiting] : model.channel(current).items);
     messages.setLoading(model.channel(current).loading);
   }
 
@@ -224,6 +258,11 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     renderHead();
   });
   model.on('message', ({event}) => {
+    // Ours, arrived before its answer: it no longer waits.
+    const you = model.state?.you?.participant;
+    const mine = you && event.actor?.participant === you;
+    const arrived = mine && pending.find((p) => !p.arrived && p.data.channel === event.data.channel && p.data.text === event.data.text);
+    if (arrived) arrived.arrived = true;
     if (event.data.channel === current) showMessages();
     renderList();
   });
@@ -244,6 +283,7 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     },
     shown() {
       renderList();
+      revealCurrent();
       messages.scrollToBottom();
     },
     select,
@@ -266,13 +306,25 @@ function renderMessage(event, model) {
     h('p', {class: 'msg-text', dir: 'auto'}, d.text));
 }
 
+/** A message on its way: the viewer's own, marked as waiting until the server has it. */
+function renderPending(item, model) {
+  const you = model.state?.you;
+  return h('article', {class: 'msg msg--mine msg--pending', dataset: {pending: item.seq}},
+    h('header', {class: 'msg-head'},
+      h('strong', {class: 'msg-author', dir: 'auto'}, you?.name || 'Umpire'),
+      you?.delegation ? h('span', {class: 'msg-delegation'}, model.delegationName(you.delegation)) : null,
+      h('span', {class: 'msg-status'}, 'waiting to send…')),
+    h('p', {class: 'msg-text', dir: 'auto'}, item.data.text));
+}
+
 function backchannelForm({model, conn, role}) {
   const boxes = h('div', {class: 'checks'});
   const button = h('button', {type: 'submit', class: 'btn btn--small'}, 'Open back-channel');
   const error = errorLine();
   const form = h('form', {class: 'backchannel-form'},
     h('fieldset', {}, h('legend', {}, role === 'umpire' ? 'Delegations (two or more)' : 'With'), boxes), button, error);
-  const el = h('details', {class: 'backchannel'}, h('summary', {}, 'Open a back-channel'), form);
+  const summary = h('summary', {}, 'Open a back-channel');
+  const el = h('details', {class: 'backchannel'}, summary, form);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const chosen = [...boxes.querySelectorAll('input:checked')].map((i) => i.value);
@@ -280,10 +332,18 @@ function backchannelForm({model, conn, role}) {
       showError(error, {message: 'Choose at least one delegation.'});
       return;
     }
-    await sendCommand(conn, 'open_backchannel', {delegations: chosen}, {button, errorEl: error, done: () => {
+    const ack = await sendCommand(conn, 'open_backchannel', {delegations: chosen}, {button, errorEl: error, done: () => {
       for (const input of boxes.querySelectorAll('input')) input.checked = false;
       el.open = false;
     }});
+    // The button was busy (so lost the focus): the keyboard goes on at the new channel, or where it was.
+    if (!ack.ok) {
+      refocus(button);
+      return;
+    }
+    await model.caughtUp(ack.seq);
+    const opened = model.timeline.items.findLast((e) => e.seq <= ack.seq && e.type === 'backchannel_opened');
+    refocus(opened ? `ch-${opened.data.channel}` : null, summary);
   });
   let phase = null;
   model.on('state', () => {

@@ -107,6 +107,8 @@ export function exerciseHeader(model, {role} = {}) {
         : ex.phase ? [h('span', {class: 'phase-step'}, `Phase ${ex.phase.index + 1} of ${total}`), ' ', h('strong', {}, ex.phase.name)]
           : h('span', {}, 'Not started — waiting for the umpire'));
       const you = state.you || {};
+      who.title = role === 'delegation' ? `${you.name || ''} · ${model.delegationName(you.delegation)}` : '';
+      title.title = model.title;
       if (role === 'delegation') {
         replace(who, h('span', {class: 'who-name', dir: 'auto'}, you.name || ''), h('span', {class: 'who-sep'}, ' · '),
           h('strong', {class: 'who-delegation'}, model.delegationName(you.delegation)));

@@ -1,7 +1,7 @@
 // Proposals and agreements: draft from the deck's clause types at a table, amend, sign, withdraw;
 // who has signed, what is in force, and which proposals stand or fall together (links).
 
-import {h, renderIfChanged, uid} from '../lib/dom.js';
+import {h, refocus, renderIfChanged, uid} from '../lib/dom.js';
 import {badge, card, confirmButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
 
 const MAX_CLAUSES = 30;  // what the server takes (docs/protocol.md, Limits)
@@ -122,7 +122,7 @@ function draftForm({model, conn}) {
       h('legend', {}, 'Link with (all enter into force together)'),
       candidates.length ? candidates.map((p) => h('label', {class: 'check'},
         h('input', {type: 'checkbox', value: String(p.proposal), checked: checked.has(p.proposal)}),
-        ` #${p.proposal} ${p.title} (${STATUS_LABEL[p.status]})`)) : h('p', {class: 'hint'}, 'No other proposal to link with yet.')]);
+        ` #${p.proposal} `, h('bdi', {}, p.title), ` (${STATUS_LABEL[p.status]})`)) : h('p', {class: 'hint'}, 'No other proposal to link with yet.')]);
     const started = Boolean(state.exercise.phase) && !state.exercise.ended;
     submit.disabled = !started || !tables.some((t) => t.open);
     if (!started) showError(error, {message: state.exercise.ended ? 'The exercise has ended.' : 'Proposals can be drafted once the first phase starts.'});
@@ -187,19 +187,50 @@ function draftForm({model, conn}) {
       titleInput.focus();
       return;
     }
+    const number = amending;
     const ack = amending
       ? await sendCommand(conn, 'amend_proposal', {proposal: amending, version: amendingVersion, ...body},
         {button: submit, errorEl: error})
       : await sendCommand(conn, 'draft_proposal', {table: tableSelect.value, ...body}, {button: submit, errorEl: error});
-    if (ack.ok) reset();
-    else if (amending && ack.error?.code === 'stale') {
-      // Someone amended it meanwhile: the refusal says so; pressing again replaces their version, knowingly.
-      amendingVersion = ack.error.fields?.version ?? amendingVersion;
-      submit.textContent = `Replace version ${amendingVersion} with yours`;
+    if (ack.ok) {
+      reset();
+      // The button was busy (so lost the focus): the keyboard goes on at the proposal just put on the table.
+      await model.caughtUp(ack.seq);
+      refocus(headingKey(number ?? draftedAt(model, ack.seq)), submit);
+    } else {
+      if (amending && ack.error?.code === 'stale') {
+        // Someone amended it meanwhile: the refusal says so; pressing again replaces their version, knowingly.
+        amendingVersion = ack.error.fields?.version ?? amendingVersion;
+        submit.textContent = `Replace version ${amendingVersion} with yours`;
+      }
+      refocus(submit);
     }
   });
 
   return {el, refresh: refreshOptions, amend, reset, get amending() { return amending; }};
+}
+
+/** The number of the proposal this viewer's draft command (answered with `seq`) put on the table. */
+function draftedAt(model, seq) {
+  const items = model.timeline.items;
+  for (let i = items.length - 1; i >= 0; i -= 1) {
+    const e = items[i];
+    if (e.seq <= seq && e.type === 'proposal_drafted') return e.data.proposal;
+    if (e.seq < seq - 20) break;
+  }
+  return null;
+}
+
+/** The data-key of a proposal's heading, where the focus goes once its buttons are rebuilt or gone. */
+function headingKey(number) {
+  return number === null || number === undefined ? null : `proposal-${number}`;
+}
+
+/** After a command from a proposal's button: the focus goes back to that button (rebuilt, found by its
+ *  data-key) if it is still there, or to the proposal's heading. */
+async function focusAfter(model, ack, key, number) {
+  if (ack.ok) await model.caughtUp(ack.seq);
+  refocus(key, headingKey(number));
 }
 
 // ---- one proposal ----------------------------------------------------------------------------------
@@ -216,8 +247,9 @@ function proposalCard(p, {model, conn, role, onAmend}) {
     if (p.parties.includes(me) && !p.signatures.includes(me)) {
       const sign = h('button', {type: 'button', class: 'btn btn--primary', dataset: {key: `sign-${p.proposal}`},
                                 'aria-label': `Sign proposal #${p.proposal}: ${p.title}`}, `Sign for ${model.delegationName(me)}`);
-      sign.addEventListener('click', () => sendCommand(conn, 'sign_proposal', {proposal: p.proposal, version: p.version},
-        {button: sign, errorEl: error}));
+      sign.addEventListener('click', async () => focusAfter(model,
+        await sendCommand(conn, 'sign_proposal', {proposal: p.proposal, version: p.version}, {button: sign, errorEl: error}),
+        sign.dataset.key, p.proposal));
       actions.push(sign);
     }
     if (seated) {
@@ -227,19 +259,22 @@ function proposalCard(p, {model, conn, role, onAmend}) {
       actions.push(amend);
     }
     if (p.drafted_by === me) {
-      actions.push(confirmButton('Withdraw', 'Confirm withdraw', (button) =>
-        sendCommand(conn, 'withdraw_proposal', {proposal: p.proposal}, {button, errorEl: error}),
+      actions.push(confirmButton('Withdraw', 'Confirm withdraw', async (button) => focusAfter(model,
+        await sendCommand(conn, 'withdraw_proposal', {proposal: p.proposal}, {button, errorEl: error}),
+        button.dataset.key, p.proposal),
       {className: 'btn btn--danger', key: `withdraw-p-${p.proposal}`}));
     }
   }
   const linked = p.links.map((n) => {
     const other = state.proposals.find((x) => x.proposal === n);
-    return other ? `#${n} “${other.title}” (${STATUS_LABEL[other.status]})` : `#${n}`;
+    return other ? [`#${n} “`, h('bdi', {}, other.title), `” (${STATUS_LABEL[other.status]})`] : [`#${n}`];
   });
-  const linkedFrom = state.proposals.filter((x) => x.links.includes(p.proposal)).map((x) => `#${x.proposal}`);
+  const linkedFrom = state.proposals.filter((x) => x.links.includes(p.proposal) && !p.links.includes(x.proposal))
+    .map((x) => [`#${x.proposal} (links here)`]);
   return h('article', {class: ['proposal', `proposal--${p.status}`], dataset: {proposal: p.proposal}},
     h('header', {class: 'proposal-head'},
-      h('h3', {}, h('span', {class: 'proposal-num'}, `#${p.proposal}`), ' ', h('span', {dir: 'auto'}, p.title)),
+      h('h3', {class: 'proposal-title', tabindex: '-1', dataset: {key: headingKey(p.proposal)}},
+        h('span', {class: 'proposal-num'}, `#${p.proposal}`), ' ', h('span', {dir: 'auto'}, p.title)),
       h('div', {class: 'badges'}, badge(STATUS_LABEL[p.status] || p.status, p.status),
         p.version !== null ? badge(`version ${p.version}`) : null)),
     // An agreement in force at a table one does not sit at shows what its entry into force told: no drafter.
@@ -253,7 +288,7 @@ function proposalCard(p, {model, conn, role, onAmend}) {
         h('span', {'aria-hidden': 'true'}, signed ? '✓ ' : '○ '), model.delegationName(d), signed ? ' signed' : ' not yet');
     })),
     linked.length || linkedFrom.length ? h('p', {class: 'links-note'}, 'Linked: ',
-      [...linked, ...linkedFrom.filter((x) => !p.links.includes(Number(x.slice(1)))).map((x) => `${x} (links here)`)].join('; ')) : null,
+      [...linked, ...linkedFrom].flatMap((x, i) => (i ? ['; ', ...x] : x))) : null,
     actions.length ? h('div', {class: 'form-actions'}, ...actions) : null,
     error);
 }

@@ -4,6 +4,7 @@
 import {h, renderIfChanged, uid} from '../lib/dom.js';
 import {describeEffects} from '../lib/format.js';
 import {badge, card, emptyNote, errorLine, sendCommand, showError} from './ui.js';
+import {cardMoveForm} from './moves.js';
 
 const VISIBILITY = {public: 'public only', private: 'private only', either: 'public or private'};
 
@@ -60,14 +61,17 @@ function playForm(c, model, conn) {
 }
 
 function handCard(c, model, conn, {playable}) {
+  const adjudicated = c.adjudicated !== null && c.adjudicated !== undefined;
   return h('article', {class: 'signal-card', dataset: {card: c.id}},
     h('header', {class: 'signal-head'},
       h('h3', {}, c.title),
       h('div', {class: 'badges'}, badge(VISIBILITY[c.visibility] || c.visibility, c.visibility),
-        badge(c.reversible ? 'reversible' : 'irreversible', c.reversible ? 'ok' : 'warn'))),
+        badge(c.reversible ? 'reversible' : 'irreversible', c.reversible ? 'ok' : 'warn'),
+        adjudicated ? badge('ruled by the umpire', 'warn') : null)),
     h('p', {}, c.text),
     cardFacts(c, model),
-    playable ? playForm(c, model, conn) : null);
+    // A card the deck marks as adjudicated is not played: it goes to exercise control as a move.
+    playable ? (adjudicated ? cardMoveForm(c, model, conn) : playForm(c, model, conn)) : null);
 }
 
 function playedList(model, conn, {canWithdraw}) {

@@ -138,7 +138,8 @@ export function ceasefireView(model) {
         const parts = [];
         if (s.ceasefire) {
           const p = s.proposals.find((x) => x.proposal === s.ceasefire.agreement);
-          parts.push(h('p', {class: 'ceasefire-on'}, `A cease-fire holds under agreement #${s.ceasefire.agreement}${p ? ` “${p.title}”` : ''}.`));
+          parts.push(h('p', {class: 'ceasefire-on'}, `A cease-fire holds under agreement #${s.ceasefire.agreement}`,
+            p ? [' “', h('bdi', {}, p.title), '”'] : null, '.'));
         } else {
           parts.push(h('p', {class: 'ceasefire-off'}, 'No cease-fire is in force.'));
         }

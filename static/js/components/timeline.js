@@ -1,6 +1,6 @@
 // The timeline of everything this viewer has seen, newest at the bottom; older pages load on scroll.
 
-import {h} from '../lib/dom.js';
+import {h, isolate} from '../lib/dom.js';
 import {formatClockTime} from '../lib/clock.js';
 import {describeEvent} from '../lib/format.js';
 import {VirtualList} from '../lib/virtual-list.js';
@@ -29,7 +29,8 @@ export function timelineRow(event, model) {
   return h('article', {class: ['tl', `tl--${info.kind}`], dataset: {seq: event.seq, type: event.type}},
     h('time', {class: 'tl-time', datetime: event.at}, formatClockTime(event.at)),
     h('div', {class: 'tl-body'},
-      h('p', {class: 'tl-title', dir: 'auto'}, info.title, note ? h('span', {class: 'tl-private'}, note) : null),
+      // The app's sentence, left to right, with the names and titles in it isolated; the detail is people's text.
+      h('p', {class: 'tl-title', dir: 'ltr'}, isolate(info.title, info.people), note ? h('span', {class: 'tl-private'}, note) : null),
       info.detail ? h('p', {class: 'tl-detail', dir: 'auto'}, info.detail) : null));
 }
 

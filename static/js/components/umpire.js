@@ -1,12 +1,12 @@
-// Exercise control: phases and clock, injects (deck and ad hoc), indicators and relations,
-// cease-fire risk, presence, debrief.
+// Exercise control: phases and clock, the event list (event-list.js) and ad hoc injects, indicators and
+// relations, cease-fire risk, presence, debrief.
 
 import {h, renderIfChanged, uid} from '../lib/dom.js';
-import {describeEffects} from '../lib/format.js';
 import {storage} from '../lib/store.js';
 import {indicatorBar} from './situation.js';
 import {delegationsList} from './brief.js';
-import {badge, card, confirmButton, copyButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
+import {eventListCard} from './event-list.js';
+import {card, confirmButton, copyButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
 
 function delegationChecks(model, name) {
   return model.state.delegations.map((d) => h('label', {class: 'check'},
@@ -93,74 +93,6 @@ function phaseControls({model, conn}) {
 
 // ---- injects ----------------------------------------------------------------------------------------
 
-function elapsedMinutes(model) {
-  const ex = model.state.exercise;
-  if (!ex.phase) return 0;
-  return (ex.phase.minutes * 60 - model.clock.remaining(ex.clock)) / 60;
-}
-
-function isDue(inject, model) {
-  const ex = model.state.exercise;
-  if (inject.fired || !inject.schedule || ex.ended) return false;
-  const phaseId = ex.phase ? ex.phase.id : ex.phases[0]?.id;
-  if (inject.schedule.phase && inject.schedule.phase !== phaseId) return false;
-  if (!ex.phase) return inject.schedule.phase === phaseId && !inject.schedule.minute;
-  return elapsedMinutes(model) >= (inject.schedule.minute || 0);
-}
-
-function scheduleText(inject, model) {
-  const s = inject.schedule;
-  if (!s) return 'unscheduled (contingency)';
-  const phase = model.state.exercise.phases.find((p) => p.id === s.phase);
-  return `${phase ? phase.name : 'any phase'}${s.minute != null ? `, minute ${s.minute}` : ''}`;
-}
-
-function injectRow(inject, {model, conn}) {
-  const error = errorLine();
-  const fire = h('button', {type: 'button', class: 'btn btn--primary btn--small', dataset: {key: `fire-${inject.id}`},
-                           'aria-label': `Fire inject: ${inject.title}`}, inject.fired ? 'Fire again' : 'Fire');
-  fire.addEventListener('click', () => sendCommand(conn, 'fire_inject', {inject: inject.id}, {button: fire, errorEl: error}));
-  const boxes = h('div', {class: 'checks'}, ...delegationChecks(model, `to-${inject.id}`));
-  const fireTo = h('button', {type: 'submit', class: 'btn btn--small'}, 'Fire to these');
-  const toForm = h('form', {class: 'fire-to'}, h('fieldset', {}, h('legend', {}, 'Only to'), boxes), fireTo);
-  toForm.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const to = checked(boxes);
-    if (!to.length) {
-      showError(error, {message: 'Choose at least one delegation.'});
-      return;
-    }
-    sendCommand(conn, 'fire_inject', {inject: inject.id, to}, {button: fireTo, errorEl: error});
-  });
-  const audience = inject.audience === 'all' ? 'everyone' : inject.audience.map((d) => model.delegationName(d)).join(', ');
-  const effects = describeEffects(inject.effects, model);
-  const due = isDue(inject, model);
-  return h('li', {class: ['inject-row', inject.fired && 'is-fired', due && 'is-due'], dataset: {inject: inject.id}},
-    h('div', {class: 'inject-row-main'},
-      h('div', {},
-        h('p', {class: 'inject-row-title'}, h('strong', {dir: 'auto'}, inject.title)),
-        h('div', {class: 'badges'}, badge(inject.kind), badge(`to ${audience}`),
-          inject.fired ? badge('fired ✓', 'ok') : null, due ? badge('due now', 'warn') : null),
-        h('p', {class: 'muted'}, scheduleText(inject, model), effects ? ` · effects: ${effects}` : '')),
-      fire),
-    h('details', {class: 'inject-more'}, h('summary', {}, 'Text and audience'),
-      h('p', {dir: 'auto'}, inject.text), toForm),
-    error);
-}
-
-function injectsCard({model, conn}) {
-  const list = h('ul', {class: 'inject-rows'});
-  const el = card('Deck injects', h('p', {class: 'hint'}, 'The scenario’s events, in order. Scheduled ones are flagged when due.'), list);
-  function update() {
-    const injects = model.state.injects;
-    const due = injects.filter((i) => isDue(i, model)).map((i) => i.id);
-    renderIfChanged(list, [injects.map((i) => [i.id, i.fired]), due, model.state.delegations.length], () =>
-      injects.length ? injects.map((i) => injectRow(i, {model, conn})) : emptyNote('This deck has no injects.'));
-  }
-  setInterval(() => model.state && update(), 15000);
-  return {el, update};
-}
-
 function adHocInject({model, conn}) {
   const title = h('input', {type: 'text', id: uid('adhoc-title'), 'data-limit': '120', required: true});
   const text = h('textarea', {id: uid('adhoc-text'), rows: '3', 'data-limit': '2000', required: true});
@@ -199,9 +131,11 @@ function adHocInject({model, conn}) {
     }
   });
   return {
-    el: card('Ad hoc inject', form),
+    el: card('Ad hoc inject', h('p', {class: 'hint'}, 'Fired at once, and saved as a row of the event list.'), form),
     update() {
       renderIfChanged(boxes, model.state.delegations.map((d) => d.id), () => delegationChecks(model, `adhoc-to`));
+      const ended = Boolean(model.state.exercise.ended);
+      for (const control of form.querySelectorAll('input, textarea, button')) control.disabled = ended;
     },
   };
 }
@@ -346,13 +280,17 @@ function debriefCard(model) {
 
 export function controlPanel({model, conn}) {
   const phase = phaseControls({model, conn});
-  const injects = injectsCard({model, conn});
+  const injects = eventListCard({model, conn});
   const adhoc = adHocInject({model, conn});
   const ceasefire = ceasefireCard({model, conn});
   const debrief = debriefCard(model);
-  const el = h('div', {class: 'grid-2'},
-    h('div', {class: 'stack'}, card('Phase and clock', phase.el), adhoc.el, ceasefire.el, debrief.el),
-    h('div', {class: 'stack'}, injects.el));
+  // Phase and clock on top, the event list across the width below, then quick injects and the rest; on a
+  // very wide screen the event list stands beside them (control.css).
+  const phaseCard = card('Phase and clock', phase.el);
+  phaseCard.classList.add('control-phase');
+  injects.el.classList.add('control-list');
+  const el = h('div', {class: 'control-layout'}, phaseCard, injects.el,
+    h('div', {class: 'control-side'}, adhoc.el, ceasefire.el, debrief.el));
   model.on('state', () => {
     phase.update();
     injects.update();
@@ -360,7 +298,7 @@ export function controlPanel({model, conn}) {
     ceasefire.update();
     debrief.update();
   });
-  return {el};
+  return {el, dueCount: injects.dueCount};
 }
 
 export function peoplePanel({model}) {

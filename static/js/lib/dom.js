@@ -72,6 +72,32 @@ export function userText(tag, props, text) {
   return h(tag, {...props, dir: 'auto'}, text);
 }
 
+/**
+ * A sentence of the app's (English, left to right) with words people typed inside it (a name, a title):
+ * each of `parts` found in `text` goes into a <bdi>, so an Arabic name keeps its own direction and cannot
+ * turn the sentence around it ("<name> joined Ukraine" stays name first, at the left). Returns nodes for h();
+ * put them in an element with dir="ltr", not dir="auto" (which would take the name's direction for the line).
+ */
+export function isolate(text, parts = []) {
+  const words = [...new Set(parts.filter((p) => typeof p === 'string' && p.trim()))];
+  const out = [];
+  let at = 0;
+  while (words.length) {
+    let found = -1;
+    let word = '';
+    for (const w of words) {
+      const i = text.indexOf(w, at);
+      if (i >= 0 && (found < 0 || i < found || (i === found && w.length > word.length))) [found, word] = [i, w];
+    }
+    if (found < 0) break;
+    if (found > at) out.push(text.slice(at, found));
+    out.push(h('bdi', {}, word));
+    at = found + word.length;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return out;
+}
+
 /** The same for SVG elements (geometry goes in attributes, which CSP allows). */
 export function svg(tag, props, ...children) {
   const el = document.createElementNS(SVG_NS, tag);
@@ -90,6 +116,24 @@ export function replace(container, ...children) {
     const again = container.querySelector(`[data-key="${CSS.escape(key)}"]`);
     if (again) again.focus({preventScroll: true});
   }
+}
+
+/**
+ * Give the keyboard focus back after a control lost it (a button disabled while its command was on its way,
+ * then rebuilt, or gone): to the first of `targets` (elements, or data-key values looked up in the page)
+ * that is there, shown and enabled. Nothing moves if the reader has put the focus somewhere else meanwhile.
+ */
+export function refocus(...targets) {
+  const active = document.activeElement;
+  if (active && active !== document.body && active.isConnected && !active.disabled) return false;
+  for (const target of targets) {
+    const el = typeof target === 'string' ? document.querySelector(`[data-key="${CSS.escape(target)}"]`) : target;
+    if (el?.isConnected && !el.disabled && el.getClientRects().length) {
+      el.focus({preventScroll: false});
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Call `render()` into `container` only when `signature` changed since the last call (no flicker, no lost focus). */

@@ -2,6 +2,7 @@
 
 import {h, replace, uid} from '../lib/dom.js';
 import {createExercise, listScenarios} from '../lib/api.js';
+import {formatDateTime} from '../lib/format.js';
 import {storage} from '../lib/store.js';
 import {copyButton, errorLine, roomLeft, showError} from '../components/ui.js';
 
@@ -28,7 +29,7 @@ function linkLine(url, what) {
 
 export function createdView(created, {onClose} = {}) {
   const site = siteOf(created.delegations[0]?.url || created.umpire.url);
-  const heading = h('h2', {tabindex: '-1', id: uid('created')}, `Exercise ready: ${created.title}`);
+  const heading = h('h2', {tabindex: '-1', id: uid('created')}, 'Exercise ready: ', h('bdi', {}, created.title));
   const el = h('section', {class: 'card created', 'aria-labelledby': heading.id, 'data-testid': 'created'},
     h('div', {class: 'created-head'}, heading,
       h('div', {class: 'form-actions no-print'},
@@ -121,7 +122,8 @@ function recentList(onShow, onForget) {
   return h('section', {class: 'card recent'},
     h('h2', {}, 'Your exercises (this browser)'),
     h('ul', {class: 'recent-list'}, ...created.map((c) => h('li', {},
-      h('div', {}, h('strong', {}, c.title), h('span', {class: 'muted'}, ` · ${c.deck} · created ${new Date(c.created_at).toLocaleString()}`)),
+      h('div', {}, h('strong', {dir: 'auto'}, c.title), h('span', {class: 'muted'}, ` · ${c.deck} · created `,
+        h('time', {datetime: c.created_at}, formatDateTime(c.created_at)))),
       h('div', {class: 'form-actions'},
         h('a', {href: c.umpire.url, class: 'btn btn--small'}, 'Umpire console'),
         h('button', {type: 'button', class: 'btn btn--small', on: {click: () => onShow(c)}}, 'Show links'),

@@ -34,10 +34,19 @@ export function mount(root) {
   const seat = existing ? storage.session(existing) : null;
   const resume = seat ? h('section', {class: 'card resume-seat'},
     h('h2', {}, 'Welcome back'),
-    h('p', {}, 'On this browser you joined this exercise as ', h('strong', {}, seat.name), '.'),
+    h('p', {}, 'On this browser you joined this exercise as ', h('strong', {dir: 'auto'}, seat.name), '.'),
     h('a', {href: `/play#exercise=${encodeURIComponent(existing)}`, class: 'btn btn--primary', 'data-testid': 'continue'},
-      `Continue as ${seat.name}`),
+      'Continue as ', h('bdi', {}, seat.name)),
     h('p', {class: 'hint'}, 'Or join again below under another name.')) : null;
+
+  // An error is about what was typed: typing again takes it away (a name now over the limit says so itself).
+  for (const [input, error] of [[codeInput, codeError], [nameInput, nameError]]) {
+    input.addEventListener('input', () => {
+      showError(error, null);
+      showError(formError, null);
+      input.removeAttribute('aria-invalid');
+    });
+  }
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

@@ -7,6 +7,8 @@ import {briefPanel} from '../components/brief.js';
 import {proposalsPanel} from '../components/proposals.js';
 import {signalsPanel} from '../components/signals.js';
 import {situationPanel} from '../components/situation.js';
+import {movesPanel, rollText} from '../components/moves.js';
+import {banner} from '../components/shell.js';
 import {messagePage, mountConsole} from './console.js';
 
 export function mount(root) {
@@ -20,7 +22,7 @@ export function mount(root) {
     });
     return;
   }
-  mountConsole(root, {
+  const {model, shell} = mountConsole(root, {
     exerciseId,
     token: session.token,
     role: 'delegation',
@@ -30,10 +32,18 @@ export function mount(root) {
       {id: 'brief', label: 'Brief', panel: briefPanel(ctx.model).el},
       {id: 'signals', label: 'Signals', panel: signalsPanel(ctx).el},
       {id: 'proposals', label: 'Proposals', panel: proposalsPanel(ctx).el},
+      {id: 'moves', label: 'Moves', panel: movesPanel(ctx).el},
     ],
     onRefused: () => {
       storage.forgetSession(exerciseId);
       return h('p', {}, session.code ? h('a', {href: `/join#code=${encodeURIComponent(session.code)}`}, 'Join again with your code') : null);
     },
+  });
+  // A ruling on a move is news for the delegation: a notice, like an inject.
+  model.on('event', ({event, history}) => {
+    if (history || event.type !== 'move_adjudicated') return;
+    const d = event.data || {};
+    banner(shell.banners, {title: event.summary?.title || `Move #${d.move} ${d.ruling}`,
+                           text: [rollText(d), d.outcome].filter(Boolean).join(' — ') || null, kind: 'inject'});
   });
 }

@@ -1,7 +1,7 @@
 // The room's screen: /projector#code=<observer code>. Phase, a big countdown, the indicators as a
 // chart, agreements in force and the latest public events, in type readable from the back row.
 
-import {h, replace, renderIfChanged, svg} from '../lib/dom.js';
+import {h, isolate, replace, renderIfChanged, svg} from '../lib/dom.js';
 import {formatClockTime} from '../lib/clock.js';
 import {describeEvent, RECORD_KINDS} from '../lib/format.js';
 import {fragment, openSession} from '../lib/session.js';
@@ -76,7 +76,7 @@ export async function mount(root) {
     const inForce = s.proposals.filter((p) => p.status === 'in_force');
     renderIfChanged(agreements, inForce, () => (inForce.length
       ? h('ul', {class: 'proj-agreement-list'}, ...inForce.map((p) => h('li', {class: 'proj-agreement', dataset: {proposal: p.proposal}},
-        h('p', {class: 'proj-agreement-title', dir: 'auto'}, `#${p.proposal} ${p.title}`),
+        h('p', {class: 'proj-agreement-title'}, `#${p.proposal} `, h('bdi', {}, p.title)),
         h('p', {class: 'proj-agreement-parties'}, p.parties.map((d) => model.delegationName(d)).join(' · ')),
         h('p', {class: 'proj-agreement-clauses'}, p.clauses.map((c) => c.title).join(' · ')))))
       : h('p', {class: 'proj-none'}, 'None yet.')));
@@ -90,7 +90,7 @@ export async function mount(root) {
     renderIfChanged(recent, items.map((e) => e.seq), () => items.map((e) => {
       const info = describeEvent(e, model);
       return h('li', {class: `proj-event proj-event--${info.kind}`},
-        h('time', {datetime: e.at}, formatClockTime(e.at)), h('span', {dir: 'auto'}, info.title));
+        h('time', {datetime: e.at}, formatClockTime(e.at)), h('span', {dir: 'ltr'}, isolate(info.title, info.people)));
     }));
   }
 

@@ -9,6 +9,8 @@ import {storage} from '../lib/store.js';
 import {controlPanel, peoplePanel, worldPanel} from '../components/umpire.js';
 import {proposalsPanel} from '../components/proposals.js';
 import {signalsPanel} from '../components/signals.js';
+import {adjudicationPanel} from '../components/moves.js';
+import {banner} from '../components/shell.js';
 import {messagePage, mountConsole} from './console.js';
 
 export async function mount(root) {
@@ -39,21 +41,54 @@ export async function mount(root) {
     });
     return;
   }
-  mountConsole(root, {
+  let control = null;
+  let adjudication = null;
+  const {model, shell} = mountConsole(root, {
     exerciseId,
     token,
     role: 'umpire',
     viewerKey: 'umpire',
-    tabs: (ctx) => [
-      {id: 'control', label: 'Control', panel: controlPanel(ctx).el},
-      {id: 'world', label: 'Indicators', panel: worldPanel(ctx).el},
-      {id: 'people', label: 'Delegations', panel: peoplePanel(ctx).el},
-      {id: 'signals', label: 'Signals', panel: signalsPanel(ctx).el},
-      {id: 'proposals', label: 'Agreements', panel: proposalsPanel(ctx).el},
-    ],
+    tabs: (ctx) => {
+      control = controlPanel(ctx);
+      adjudication = adjudicationPanel(ctx);
+      return [
+        {id: 'control', label: 'Control', panel: control.el},
+        {id: 'adjudication', label: 'Adjudication', panel: adjudication.el},
+        {id: 'world', label: 'Indicators', panel: worldPanel(ctx).el},
+        {id: 'people', label: 'Delegations', panel: peoplePanel(ctx).el},
+        {id: 'signals', label: 'Signals', panel: signalsPanel(ctx).el},
+        {id: 'proposals', label: 'Agreements', panel: proposalsPanel(ctx).el},
+      ];
+    },
     onRefused: () => {
       storage.saveUmpireToken(exerciseId, null);
       return null;
     },
   });
+
+  // What waits for the umpire shows on the tabs: rows due (ask-me mode, or not yet fired) and moves to rule on.
+  const counts = () => {
+    if (!model.state) return;
+    countBadge(shell, 'control', control.dueCount(), 'due');
+    countBadge(shell, 'adjudication', adjudication.waiting(), 'waiting');
+  };
+  model.on('state', counts);
+  setInterval(counts, 5000);
+  // Rows flagged due and moves submitted are the umpire's to act on: say so wherever the umpire is looking.
+  model.on('event', ({event, history}) => {
+    if (history || !['inject_due', 'move_submitted'].includes(event.type)) return;
+    banner(shell.banners, {title: event.summary?.title || (event.type === 'inject_due' ? 'An inject is due' : 'A move was submitted'),
+                           text: event.type === 'move_submitted' ? event.data?.action : null,
+                           kind: event.type === 'inject_due' ? 'alert' : 'inject'});
+  });
+}
+
+/** A count on a tab, read out with what it counts ("Adjudication 2 waiting"); the tab's name keeps its visible text. */
+function countBadge(shell, id, count, word) {
+  shell.setBadge(id, count);
+  const button = document.getElementById(`tab-${id}`);
+  if (!button) return;
+  button.removeAttribute('aria-label');
+  const badge = button.querySelector('.tab-badge');
+  if (count && badge) badge.append(h('span', {class: 'sr-only'}, ` ${word}`));
 }
