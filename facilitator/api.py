@@ -17,9 +17,9 @@ from .extensions import services
 from .engine import RuleError
 from .engine.audience import DELEGATION, OBSERVER
 from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
-from .links import links
+from .links import links, seat_link
 from .schemas import WireError, error_body
-from .schemas.api import CreateExercise, EventQuery, Join
+from .schemas.api import CreateExercise, EventQuery, Join, MoveBody, ReissueBody, StaffSeatBody
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -166,13 +166,85 @@ def list_events(exercise_id: str):
 
 def _control(exercise_id: str):
     """The caller's identity when it is exercise control of ``exercise_id``: 401 ``bad_token`` without a
-    known token, 403 ``forbidden`` for another exercise's token or a delegation's or an observer's."""
+    known token, 403 ``forbidden`` for another exercise's token or a delegation's or an observer's. (Which of
+    the umpire's powers an assistant lacks is the engine's rule: ``engine.guards.chief``.)"""
     identity = _bearer()
     if identity.exercise_id != exercise_id:
         raise WireError("forbidden", "This token belongs to another exercise.", status=403)
     if not identity.actor.is_umpire:
-        raise WireError("forbidden", "Only exercise control may read or replace the event list.", status=403)
+        raise WireError("forbidden", "Only exercise control may do this.", status=403)
     return identity
+
+
+def _base() -> str:
+    return (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+
+
+@bp.post("/exercises/<exercise_id>/staff")
+def seat_staff(exercise_id: str):
+    """Seat a named umpire or assistant: body ``{name, role}`` (``umpire`` or ``assistant``). The umpire only
+    (403 for an assistant). Returns 201 ``{staff, name, role, token, url}``: their own umpire-console link,
+    shown once. 409 ``name_taken`` if exercise control already has that name."""
+    identity = _control(exercise_id)
+    body = _body(StaffSeatBody)
+    staff_id, token = services().exercises.add_staff(exercise_id, body["name"], body["role"], identity.actor)
+    seat = next(s for s in services().exercises.state(exercise_id).control.staff if s.staff == staff_id)
+    return jsonify({"staff": staff_id, "name": seat.name, "role": seat.role, "token": token,
+                    "url": seat_link(_base(), exercise_id, "staff", token)}), 201
+
+
+@bp.post("/exercises/<exercise_id>/links")
+def reissue_link(exercise_id: str):
+    """Re-issue one link; the old one stops working at once. Body ``{kind, target}``: ``umpire``,
+    ``observer``, ``delegation`` (target: its id; a new join code), ``participant`` (target: their id; a new
+    personal link, for a student on a new device) or ``staff`` (target: the seat's id). The umpire only.
+    Returns ``{kind, target, secret, url}`` (and ``projector_url`` for observers); 404 ``not_found`` for an
+    unknown target."""
+    identity = _control(exercise_id)
+    body = _body(ReissueBody)
+    kind, target = body["kind"], body["target"]
+    secret = services().exercises.reissue(exercise_id, kind, target, identity.actor)
+    out = {"kind": kind, "target": target, "secret": secret, "url": seat_link(_base(), exercise_id, kind, secret)}
+    if kind == "observer":
+        out["projector_url"] = f"{_base()}/projector#code={secret}"
+    return jsonify(out)
+
+
+@bp.post("/exercises/<exercise_id>/participants/<participant>")
+def move_participant(exercise_id: str, participant: str):
+    """Move a participant to another delegation: body ``{delegation}``. Exercise control. Their open
+    connections close and come back into the new delegation. Returns ``{participant, delegation}``."""
+    identity = _control(exercise_id)
+    body = _body(MoveBody)
+    services().exercises.move_participant(exercise_id, participant, body["delegation"], identity.actor)
+    return jsonify({"participant": participant, "delegation": body["delegation"]})
+
+
+@bp.delete("/exercises/<exercise_id>/participants/<participant>")
+def remove_participant(exercise_id: str, participant: str):
+    """Take a participant's seat away: their link stops working and their connections close. Exercise
+    control. Returns ``{participant, removed: true}``."""
+    identity = _control(exercise_id)
+    services().exercises.remove_participant(exercise_id, participant, identity.actor)
+    return jsonify({"participant": participant, "removed": True})
+
+
+@bp.post("/exercises/<exercise_id>/archive")
+def archive_exercise(exercise_id: str):
+    """End the exercise (if it runs) and archive it: it leaves the lists, its log stays readable. The umpire
+    only. Returns ``{id, archived: true}``; 409 ``conflict`` if already archived."""
+    identity = _control(exercise_id)
+    services().exercises.archive(exercise_id, identity.actor)
+    return jsonify({"id": exercise_id, "archived": True})
+
+
+@bp.delete("/exercises/<exercise_id>")
+def delete_exercise(exercise_id: str):
+    """Delete the exercise and its whole log, for good; a line (who, when, title, number of events) is kept in
+    the server's ``deletions`` table and log. The umpire only. Returns ``{id, deleted: true}``."""
+    identity = _control(exercise_id)
+    services().exercises.delete(exercise_id, identity.actor)
+    return jsonify({"id": exercise_id, "deleted": True})
 
 
 def _csv_filename(title: str) -> str:

@@ -31,6 +31,7 @@ def seat_room(exercise_id: str, participant: str) -> str:
 
 
 RESEATING = ("participant_moved", "participant_removed")  # their connections close: they come back as they now are
+# (and a participant's personal link re-issued: the device that held the old one is let go)
 
 
 class Broadcaster:
@@ -52,6 +53,8 @@ class Broadcaster:
         for event in payloads.get("umpire", {}).get("events", ()):
             if event["type"] in RESEATING:
                 self.close_seat(exercise_id, event["data"]["participant"])
+            elif event["type"] == "link_reissued" and event["data"]["kind"] == "participant":
+                self.close_seat(exercise_id, event["data"]["target"])  # the old device's token is dead
 
     def close_seat(self, exercise_id: str, participant: str) -> None:
         """Disconnect a participant's connections in this process (a moved one reconnects into their new

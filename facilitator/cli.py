@@ -19,7 +19,7 @@ from .decks import validate_files
 from .engine import RuleError
 from .engine.audience import UMPIRE_ACTOR
 from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
-from .links import ANY_INTERFACE, PublicUrlError, http_base, lan_address, links
+from .links import ANY_INTERFACE, PublicUrlError, http_base, lan_address, links, seat_link
 from .links import public_url as checked_public_url
 from .persistence import migrate
 
@@ -153,9 +153,36 @@ def exercises_create(deck: str, title: str | None, host: str, port: int, public_
 
 
 @exercises_cli.command("list")
-def exercises_list():
-    for e in services().exercises.list_exercises():
-        click.echo(f"{e['id']}  {e['created_at'][:16]}  {e['deck']:<20} {e['title']}  ({e['last_seq']} events)")
+@click.option("--archived", is_flag=True, help="Include archived exercises.")
+def exercises_list(archived: bool):
+    for e in services().exercises.list_exercises(archived=archived):
+        mark = "  [archived]" if e["archived"] else ""
+        click.echo(f"{e['id']}  {e['created_at'][:16]}  {e['deck']:<20} {e['title']}  ({e['last_seq']} events){mark}")
+
+
+@exercises_cli.command("reissue")
+@click.argument("exercise_id")
+@click.argument("link")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Host used in the printed link.")
+@click.option("--port", default=5000, show_default=True, help="Port used in the printed link.")
+@public_url_option
+def exercises_reissue(exercise_id: str, link: str, host: str, port: int, public_url: str | None):
+    """Print a new link for one seat of EXERCISE_ID; the old one stops working. LINK is ``umpire``,
+    ``observer``, a delegation id (its join code), ``participant:ID`` (a personal link) or ``staff:ID``.
+    For an umpire who lost the console's link: run it on the server's machine."""
+    from .engine.audience import UMPIRE_ACTOR
+
+    kind, _, target = link.partition(":")
+    if kind not in ("umpire", "observer", "participant", "staff"):
+        kind, target = "delegation", link
+    exercises = services().exercises
+    try:
+        secret = exercises.reissue(exercise_id, kind, target or None, UMPIRE_ACTOR)
+    except RuleError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    url = seat_link(_link_base(host, port, public_url), exercise_id, kind, secret)
+    click.echo(f"New {link} link (the old one no longer works):\n  {url}")
 
 
 @event_list_cli.command("export")
@@ -211,8 +238,8 @@ def event_list_import(exercise_id: str, file: Path):
 def demo(host: str, port: int, public_url: str | None):
     """Make sure the demo exercise exists and print fresh links to it (earlier demo links stop working)."""
     exercises = services().exercises
-    existing = [e for e in exercises.list_exercises() if e["deck"] == "demo"]
-    created = exercises.reissue_codes(existing[0]["id"]) if existing else exercises.create("demo")
+    existing = [e for e in exercises.list_exercises() if e["origin"] == "demo"]  # only the one it made itself
+    created = exercises.reissue_codes(existing[0]["id"]) if existing else exercises.create("demo", origin="demo")
     names = {d.id: d.name for d in services().catalog.get("demo").deck.delegations}
     _print_links(links(_link_base(host, port, public_url), created, names))
 

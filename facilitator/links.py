@@ -45,6 +45,16 @@ def links(base_url: str, created: CreatedExercise, delegation_names: dict[str, s
     }
 
 
+def seat_link(base_url: str, exercise_id: str, kind: str, secret: str) -> str:
+    """The link that opens one seat with ``secret``: ``umpire`` and ``staff`` (the umpire console),
+    ``observer`` (the observers' view), ``delegation`` (the join page with its code), ``participant``
+    (a seated person's own console, on any device)."""
+    base = base_url.rstrip("/")
+    return {"umpire": f"{base}/umpire#token={secret}", "staff": f"{base}/umpire#token={secret}",
+            "observer": f"{base}/observe#code={secret}", "delegation": f"{base}/join#code={secret}",
+            "participant": f"{base}/play#exercise={exercise_id}&token={secret}"}[kind]
+
+
 def public_url(value: object) -> str | None:
     """Check a public URL setting and return it as an origin without a trailing slash.
 

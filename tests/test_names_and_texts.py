@@ -221,7 +221,7 @@ def test_titles_and_reasons_are_one_line_and_inject_texts_keep_their_lines(demo_
     assert drafted.data["title"] == f"Grain corridor {JOSE_COMPOSED}"
     game.refused(DraftProposal("corridor", ZWSP + HANGUL_FILLER, (Clause("safe-route", "Odesa"),)), olena, "invalid")
 
-    [fired] = game.run(FireInject(title=f"Storm\nwarning{ZWSP}", text=f"{ZWSP}Ships wait.\r\nPorts close.\x00"),
+    [_, fired] = game.run(FireInject(title=f"Storm\nwarning{ZWSP}", text=f"{ZWSP}Ships wait.\r\nPorts close.\x00"),
                        UMPIRE_ACTOR)
     assert (fired.data["title"], fired.data["text"]) == ("Storm warning", "Ships wait.\nPorts close.")
     game.refused(FireInject(title="Storm", text=ZWSP), UMPIRE_ACTOR, "invalid")

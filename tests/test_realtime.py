@@ -23,7 +23,9 @@ from facilitator.engine.audience import UMPIRE_ACTOR
 from .realtime_helpers import TIMEOUT, Player, Table, comparable, create_exercise, http, join, table  # noqa: F401
 
 SEATED = {"corridor": {"ukraine", "russia", "turkey", "un"}, "brokers": {"turkey", "un"}}
-UMPIRE_ONLY = {"participant_connected", "participant_disconnected", "threshold_crossed", "ceasefire_risk_drawn"}
+UMPIRE_ONLY = {"participant_connected", "participant_disconnected", "threshold_crossed", "ceasefire_risk_drawn",
+               "inject_added", "inject_edited", "inject_delayed", "inject_skipped", "inject_moved", "inject_due",
+               "event_list_imported", "firing_set", "risk_override_set", "staff_seated", "link_reissued"}
 PRIVATE_CARD_TITLES = ("Quietly pause strikes on the ports", "Brief the UN on Russian naval movements")
 CLAUSES = [{"clause_type": "safe-route", "terms": "From Odesa through the Bosporus"},
            {"clause_type": "maritime-truce", "terms": "No strikes on ports along the route"},
@@ -306,6 +308,15 @@ def private_traffic(table: Table) -> None:
     ua.ok("sign_proposal", proposal=1)
     umpire.ok("fire_inject", inject="warships-report")
     umpire.ok("fire_inject", to=["russia"], title="Moscow calls", text="Hold the line on exports.")
+    umpire.ok("add_inject", inject={"title": "Drill", "text": "A naval drill.", "phase": "talks", "minute": 5,
+                                    "controller_note": "watch the tension"})
+    drill = next(r["id"] for r in umpire.state["event_list"] if r["title"] == "Drill")
+    umpire.ok("edit_inject", inject=drill, row={"title": "Drill", "text": "A larger drill.", "phase": "talks",
+                                               "minute": 5})
+    umpire.ok("delay_inject", inject=drill, minutes=5)
+    umpire.ok("move_inject", inject=drill)
+    umpire.ok("skip_inject", inject=drill)
+    umpire.ok("set_firing", automatic=False)
     escalation = table.service.state(table.id).indicators["escalation"]
     umpire.ok("adjust_indicator", indicator="escalation", delta=80 - escalation, reason="a drill")
     umpire.ok("draw_ceasefire_risk")
@@ -316,7 +327,9 @@ def test_no_connection_receives_an_event_outside_its_audience(table, exercises):
     private_traffic(table)
     umpire, others = table.umpire, [p for p in table.players if p.role != "umpire"]
     kinds = {e["type"] for e in umpire.events}
-    assert UMPIRE_ONLY - {"participant_disconnected"} <= kinds, "every umpire-only kind of event should occur"
+    not_here = {"participant_disconnected", "inject_due", "event_list_imported", "staff_seated", "link_reissued",
+                "risk_override_set"}  # see test_schedule, test_event_list_csv, test_exercise_control
+    assert UMPIRE_ONLY - not_here <= kinds, "every umpire-only kind of event should occur"
     check_deliveries(umpire, others)
     briefs = private_texts(exercises, table.id)
     for player in table.players:
@@ -642,7 +655,8 @@ def test_presence_is_shown_to_the_umpire_only(table):
     first = umpire.syncs[0]["state"]["presence"]
     assert [p for p in first if p["delegation"] == "ukraine"] == [
         {"participant": ua.sync["state"]["you"]["participant"], "name": "Olena", "delegation": "ukraine",
-         "connected": False, "connections": 0}]
+         "connected": False, "connections": 0, "last_active": first[0]["last_active"]}]
+    assert first[0]["last_active"]  # joining is the first thing they did
     connected = {e["data"]["delegation"] for e in umpire.of_type("participant_connected")}
     assert connected == {"ukraine", "russia", "turkey"}
     assert presence(umpire, "ukraine") == [True]

@@ -183,7 +183,7 @@ class BackchannelPolicySet:
     def describe(self, deck) -> Description:
         words = {ALLOWED: "Back-channels may be opened", ASK: "Back-channels need the umpire's approval",
                  CLOSED: "Back-channels are closed", None: "Back-channels follow the phases' rules again"}
-        return Description("channel", words[self.policy])
+        return Description("channel", words.get(self.policy, f"Back-channel policy: {self.policy}"))
 
 
 @event("backchannel_requested")

@@ -27,3 +27,23 @@ class EventQuery(Schema):
     before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_SEQ))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
     channel = fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class StaffSeatBody(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(("umpire", "assistant")))
+
+
+class ReissueBody(Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(("umpire", "observer", "delegation", "participant",
+                                                                "staff")))
+    target = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+
+
+class MoveBody(Strict):
+    delegation = fields.String(required=True, validate=validate.Length(min=1, max=100))

@@ -7,13 +7,15 @@ import {ExerciseModel} from './store.js';
  * @param {object} o
  * @param {string} o.exerciseId
  * @param {string} o.token
+ * @param {string} [o.acting]  a delegation exercise control plays (nobody plays it)
  * @param {string} o.viewerKey  who is looking (participant id, 'umpire', 'observer'): scopes read counts and drafts
  * @param {(status: string, detail: object) => void} o.onStatus
  */
-export function openSession({exerciseId, token, viewerKey, onStatus}) {
+export function openSession({exerciseId, token, acting, viewerKey, onStatus}) {
   const model = new ExerciseModel({exerciseId, token, viewerKey});
   const conn = new Connection({
     token,
+    acting,
     scope: `${exerciseId}:${viewerKey}`,
     onResent: (ack, payload) => model.emit('resent', {ack, payload}),
     onSync: (sync, info) => model.applySync(sync, info),

@@ -30,8 +30,9 @@ export class Connection {
    * @param {string} [o.scope]  where this viewer's unanswered commands are kept (localStorage), across reloads
    * @param {(ack: object, payload: object) => void} [o.onResent]  the answer to a command a previous page left
    */
-  constructor({token, onSync, onUpdate, onStatus, scope, onResent}) {
+  constructor({token, acting, onSync, onUpdate, onStatus, scope, onResent}) {
     this.token = token;
+    this.acting = acting || null;  // exercise control playing a delegation nobody plays (auth `as`)
     this.scope = scope;
     this.onResent = onResent || (() => {});
     this.onSync = onSync;
@@ -48,7 +49,7 @@ export class Connection {
 
   start() {
     this.socket = io({
-      auth: {token: this.token},
+      auth: this.acting ? {token: this.token, as: this.acting} : {token: this.token},
       // WebSocket first (no sticky sessions needed behind several server processes); long-polling
       // only where a network lets no WebSocket through.
       transports: ['websocket', 'polling'],
@@ -213,9 +214,12 @@ function newCommandId() {
 
 // The server refuses with ConnectionRefusedError({code, message}); python-socketio passes a single
 // argument on as str(arg), so the message may be that dict's repr rather than JSON: accept both.
+const REFUSALS = ['bad_token', 'forbidden', 'not_found', 'invalid'];  // no retry can change these
+
 function isRefusal(err) {
   const text = `${err?.message || ''} ${JSON.stringify(err?.data || '')}`;
-  return text.includes('bad_token') || err?.data?.code === 'bad_token';
+  return REFUSALS.includes(err?.data?.code) || REFUSALS.some((code) => text.includes(`'code': '${code}'`))
+    || text.includes('bad_token');
 }
 
 function refusalMessage(err) {

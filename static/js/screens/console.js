@@ -18,13 +18,14 @@ const BANNER_TYPES = new Set(['inject_fired', 'phase_advanced', 'exercise_ended'
  * @param {object} o
  * @param {string} o.exerciseId
  * @param {string} o.token
+ * @param {string} [o.acting]  a delegation exercise control plays with its own token (see play.js)
  * @param {'delegation'|'umpire'|'observer'} o.role
  * @param {string} o.viewerKey
  * @param {(ctx) => {id, label, panel}[]} o.tabs  built once the model and connection exist
  * @param {(info) => HTMLElement} [o.onRefused]
  */
-export function mountConsole(root, {exerciseId, token, role, viewerKey, tabs, onRefused}) {
-  const {model, conn, start} = openSession({exerciseId, token, viewerKey});
+export function mountConsole(root, {exerciseId, token, acting, role, viewerKey, tabs, onRefused}) {
+  const {model, conn, start} = openSession({exerciseId, token, acting, viewerKey});
   const header = exerciseHeader(model, {role});
   let shell = null;
 

@@ -1,7 +1,11 @@
 // The delegation console: /play#exercise=<id>, with the participant's token kept in this browser.
+// A personal link (/play#exercise=<id>&token=<token>, re-issued by the umpire for a new device) keeps the
+// seat in this browser, then takes the token out of the address bar. With the umpire's token kept here,
+// /play#exercise=<id>&as=<delegation> lets exercise control play a delegation nobody plays.
 
-import {h} from '../lib/dom.js';
-import {fragment} from '../lib/session.js';
+import {h, replace} from '../lib/dom.js';
+import {whoami} from '../lib/api.js';
+import {fragment, rememberInFragment} from '../lib/session.js';
 import {storage} from '../lib/store.js';
 import {briefPanel} from '../components/brief.js';
 import {proposalsPanel} from '../components/proposals.js';
@@ -11,9 +15,30 @@ import {movesPanel, rollText} from '../components/moves.js';
 import {banner} from '../components/shell.js';
 import {messagePage, mountConsole} from './console.js';
 
-export function mount(root) {
-  const exerciseId = fragment().get('exercise');
-  const session = exerciseId ? storage.session(exerciseId) : null;
+async function takePersonalLink(root, exerciseId, token) {
+  replace(root, h('p', {class: 'console-waiting'}, 'Opening your seat…'));
+  try {
+    const who = await whoami(token);
+    if (who.role !== 'delegation' || who.exercise !== exerciseId) throw new Error('This link is not a personal link to this exercise.');
+    storage.saveSession(exerciseId, {token, role: who.role, delegation: who.delegation, participant: who.participant,
+                                     name: who.name});
+  } catch (err) {
+    messagePage(root, {title: 'This link does not open a seat', text: `${err.message} Ask the umpire for a new one.`,
+                       actions: [h('a', {href: '/join', class: 'btn'}, 'Join with a code')]});
+    return false;
+  }
+  rememberInFragment('token', null);
+  return true;
+}
+
+export async function mount(root) {
+  const params = fragment();
+  const exerciseId = params.get('exercise');
+  if (exerciseId && params.get('token') && !(await takePersonalLink(root, exerciseId, params.get('token')))) return;
+  const acting = params.get('as');
+  const umpireToken = exerciseId && acting ? storage.umpireToken(exerciseId) : null;
+  const session = umpireToken ? {token: umpireToken, participant: `umpire-as-${acting}`, acting}
+    : exerciseId ? storage.session(exerciseId) : null;
   if (!session) {
     messagePage(root, {
       title: 'You have not joined this exercise here',
@@ -25,6 +50,7 @@ export function mount(root) {
   const {model, shell} = mountConsole(root, {
     exerciseId,
     token: session.token,
+    acting: session.acting,
     role: 'delegation',
     viewerKey: session.participant,
     tabs: (ctx) => [
@@ -35,6 +61,7 @@ export function mount(root) {
       {id: 'moves', label: 'Moves', panel: movesPanel(ctx).el},
     ],
     onRefused: () => {
+      if (session.acting) return h('p', {}, h('a', {href: `/umpire#exercise=${encodeURIComponent(exerciseId)}`}, 'Back to the umpire console'));
       storage.forgetSession(exerciseId);
       return h('p', {}, session.code ? h('a', {href: `/join#code=${encodeURIComponent(session.code)}`}, 'Join again with your code') : null);
     },
