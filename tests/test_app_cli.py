@@ -134,3 +134,29 @@ def test_broken_deck_in_the_scenarios_folder_is_reported_when_listing(tmp_path, 
     result = app.test_cli_runner().invoke(args=["scenarios", "list"])
     assert result.exit_code != 0
     assert "bad.yaml: title: Missing data for required field." in str(result.exception)
+
+
+def test_demo_never_reissues_the_links_of_an_exercise_the_facilitator_made_from_the_demo_deck(app, runner, client):
+    made = client.post("/api/exercises", json={"deck": "demo", "title": "Tuesday class"}).json
+    runner.invoke(args=["demo"])
+    runner.invoke(args=["demo"])
+    assert client.post("/api/join", json={"code": made["delegations"][0]["code"], "name": "Ada"}).status_code == 201
+    assert client.get("/api/whoami", headers={"Authorization": f"Bearer {made['umpire']['token']}"}).status_code == 200
+    with app.app_context():
+        listed = app.extensions["facilitator"].exercises.list_exercises()
+    assert sorted(e["origin"] or "" for e in listed) == ["", "demo"]  # its own demo, made once, beside the class
+
+
+def test_the_cli_reissues_a_lost_umpire_link_and_any_seat_of_any_exercise(app, runner, client):
+    made = client.post("/api/exercises", json={"deck": "demo"}).json
+    old = made["umpire"]["token"]
+    result = runner.invoke(args=["exercises", "reissue", made["id"], "umpire", "--port", "5000"])
+    assert result.exit_code == 0, result.output
+    token = re.search(r"/umpire#token=(\S+)", result.output).group(1)
+    assert client.get("/api/whoami", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    assert client.get("/api/whoami", headers={"Authorization": f"Bearer {token}"}).json["role"] == "umpire"
+    result = runner.invoke(args=["exercises", "reissue", made["id"], "russia"])
+    code = re.search(r"/join#code=(\S+)", result.output).group(1)
+    assert client.post("/api/join", json={"code": code, "name": "Ivan"}).json["delegation"] == "russia"
+    bad = runner.invoke(args=["exercises", "reissue", made["id"], "participant:nobody"])
+    assert bad.exit_code == 1 and "no participant 'nobody'" in bad.output
