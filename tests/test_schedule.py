@@ -194,3 +194,24 @@ def test_a_row_that_fell_due_while_the_server_was_down_fires_once_on_restart_mar
     time.sleep(2.5)
     third.kill()
     assert len(firings(exercises, exercise_id)[row_id]) == 1
+
+
+def test_a_row_fired_by_the_schedule_reaches_its_audience_live(live_server, app, exercises):
+    """The schedule's thread publishes like any command: connected players get the inject at once."""
+    from .realtime_helpers import Table
+
+    t = Table(live_server.url, exercises, delegations=("ukraine", "russia")).connect_all()
+    try:
+        t.umpire.ok("advance_phase")
+        t.umpire.ok("add_inject", inject={"title": "On the minute", "text": "Now.", "audience": "delegations",
+                                          "to": ["ukraine"], "phase": "briefing", "minute": 0})
+        schedule = app.extensions["facilitator"].schedule
+        schedule.tick_seconds = 0.2
+        schedule.start()
+        fired = t["ukraine"].wait_event("inject_fired", title="On the minute")
+        assert fired["actor"]["name"] == "Schedule"
+        t.settle()
+        assert not [e for e in t["russia"].of_type("inject_fired") if e["data"]["title"] == "On the minute"]
+    finally:
+        app.extensions["facilitator"].schedule.stop()
+        t.close()
