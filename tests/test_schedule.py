@@ -215,3 +215,16 @@ def test_a_row_fired_by_the_schedule_reaches_its_audience_live(live_server, app,
     finally:
         app.extensions["facilitator"].schedule.stop()
         t.close()
+
+
+def test_the_schedule_lets_go_of_ended_and_deleted_exercises(exercises):
+    ended = started(exercises, minutes_ago=0)
+    deleted = started(exercises, minutes_ago=0)
+    schedule = Schedule(exercises)
+    schedule.tick()
+    assert {ended, deleted} <= schedule._watched
+    from facilitator.engine import EndExercise
+    exercises.execute(ended, EndExercise(), UMPIRE_ACTOR)
+    exercises.delete(deleted, UMPIRE_ACTOR)
+    assert schedule.tick() == 0  # no error for the deleted one, nothing for the ended one
+    assert not {ended, deleted} & schedule._watched

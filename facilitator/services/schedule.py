@@ -65,7 +65,15 @@ class Schedule:
             self._scanned_at = time.monotonic()
         made = 0
         for exercise_id in sorted(self._watched | self.exercises.loaded()):
-            state = self.exercises.state(exercise_id)
+            cached = self.exercises.cached(exercise_id)
+            if cached is not None and cached.ended:
+                self._watched.discard(exercise_id)
+                continue
+            try:
+                state = self.exercises.state(exercise_id)
+            except RuleError:  # deleted meanwhile
+                self._watched.discard(exercise_id)
+                continue
             if state.ended:
                 self._watched.discard(exercise_id)
                 continue

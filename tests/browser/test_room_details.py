@@ -83,6 +83,7 @@ def test_what_a_table_says_before_the_first_phase_and_errors_that_belong_to_a_ph
     expect(page.locator(".chat-sub")).to_contain_text("Closed until the umpire opens the first phase.")
     expect(page.locator(".chat-sub")).not_to_contain_text("“”")
     # A refused back-channel leaves its reason on screen until the phase changes.
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)  # back-channels are closed before the start
     page.get_by_text("Open a back-channel").click()
     page.locator(".backchannel-form").get_by_role("button", name="Open back-channel").click()
     error = page.locator(".backchannel-form .form-error")

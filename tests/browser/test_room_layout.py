@@ -148,13 +148,13 @@ def longest_named_delegation(deck) -> str:
 
 
 def seat_with_every_backchannel(exercises, created, delegation: str) -> None:
-    """A second member of ``delegation`` opens a back-channel with each other delegation: the longest channel
-    names there are, and more channels than the list has room for."""
+    """A second member of ``delegation``, and a back-channel between it and each other delegation: the longest
+    channel names there are, and more channels than the list has room for."""
     deck = exercises.deck(created.id)
-    colleague, _ = exercises.join(created.join_codes[delegation], "Pavlo")
+    exercises.join(created.join_codes[delegation], "Pavlo")
     for other in deck.delegations:
-        if other.id != delegation:
-            exercises.execute(created.id, OpenBackchannel((other.id,)), colleague.actor)
+        if other.id != delegation:  # opened by the umpire, whom no deck's back-channel policy binds
+            exercises.execute(created.id, OpenBackchannel((delegation, other.id)), UMPIRE_ACTOR)
 
 
 @pytest.mark.parametrize("deck_id", DECKS)
