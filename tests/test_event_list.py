@@ -241,3 +241,21 @@ def test_an_assistant_may_not_end_the_exercise():
     game = game_in()
     assert "not an assistant" in game.refused(EndExercise(), ASSISTANT, "forbidden").message
     game.run(AdvancePhase(), ASSISTANT)  # but runs the phases
+
+
+def test_an_old_log_of_injects_and_risk_draws_still_reads_and_replays():
+    """Logs written before the event list (inject_fired v1) and before overrides (ceasefire_risk_drawn v1)."""
+    from facilitator.engine import Audience, load_event, evolve
+
+    old = load_event("inject_fired", 1, {"inject": "news", "title": "News", "text": "Headlines.", "kind": "historical",
+                                         "sources": [], "to": None}, Audience.all(), UMPIRE, seq=1)
+    assert old.payload.row == "news" and old.payload.delivery == "banner" and old.payload.late is None
+    adhoc = load_event("inject_fired", 1, {"inject": None, "title": "Flash", "text": "x", "kind": "ad hoc",
+                                           "sources": [], "to": ["a"]}, Audience.of(["a"]), UMPIRE, seq=2)
+    game = Game(mini_deck(scheduled))
+    state = evolve(evolve(game.state, old), adhoc)
+    assert state.injects.row("news").status == "fired" and len(state.injects.fired) == 2
+    drawn = load_event("ceasefire_risk_drawn", 1, {"rule": "skirmish", "title": "Skirmish", "probability": 0.5,
+                                                   "roll": 0.2, "occurred": True, "phases_held": 0, "modifiers": {}},
+                       Audience.umpire_only(), None, seq=3)
+    assert drawn.payload.override is None
