@@ -25,13 +25,20 @@ def room_of(exercise_id: str, viewer: Actor) -> str:
     return room(exercise_id, perspective_key(perspective(viewer)))
 
 
-def seat_room(exercise_id: str, participant: str) -> str:
-    """The connections of one seated participant (to close them when their seat moves or goes)."""
-    return f"p:{exercise_id}:{participant}"
+def seat_room(exercise_id: str, credential: str) -> str:
+    """The connections opened with one credential (to close them when it is re-issued, or the seat moves)."""
+    return f"p:{exercise_id}:{credential}"
+
+
+def credential(viewer: Actor) -> str:
+    """Which secret a connection came in with: a participant's or staff seat's id, ``umpire`` (the exercise's
+    umpire link, also when playing a delegation) or ``observers`` (the observers' code)."""
+    return viewer.participant or ("observers" if viewer.role == "observer" else "umpire")
 
 
 RESEATING = ("participant_moved", "participant_removed")  # their connections close: they come back as they now are
-# (and a participant's personal link re-issued: the device that held the old one is let go)
+REISSUED = {"umpire": lambda target: "umpire", "observer": lambda target: "observers",
+            "participant": lambda target: target, "staff": lambda target: target}  # link_reissued kind -> credential
 
 
 class Broadcaster:
@@ -53,14 +60,15 @@ class Broadcaster:
         for event in payloads.get("umpire", {}).get("events", ()):
             if event["type"] in RESEATING:
                 self.close_seat(exercise_id, event["data"]["participant"])
-            elif event["type"] == "link_reissued" and event["data"]["kind"] == "participant":
-                self.close_seat(exercise_id, event["data"]["target"])  # the old device's token is dead
+            elif event["type"] == "link_reissued" and event["data"]["kind"] in REISSUED:
+                # Whoever held the old secret is let go; a console given the new one reconnects with it.
+                self.close_seat(exercise_id, REISSUED[event["data"]["kind"]](event["data"]["target"]))
 
-    def close_seat(self, exercise_id: str, participant: str) -> None:
-        """Disconnect a participant's connections in this process (a moved one reconnects into their new
-        delegation; a removed one is refused, their token gone)."""
+    def close_seat(self, exercise_id: str, key: str) -> None:
+        """Disconnect the connections of one credential in this process (a moved participant reconnects into
+        their new delegation; a removed one, or a re-issued secret's old holder, is refused)."""
         server = self.socketio.server
-        for sid, _ in list(server.manager.get_participants(NAMESPACE, seat_room(exercise_id, participant))):
+        for sid, _ in list(server.manager.get_participants(NAMESPACE, seat_room(exercise_id, key))):
             server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
 
     def attach(self, sid: str, exercise_id: str, viewer: Actor, sync: dict, history: list[list[dict]]) -> None:
@@ -71,8 +79,7 @@ class Broadcaster:
             self.socketio.emit("update", {"seq": batch[-1]["seq"], "events": batch, "history": True}, to=sid,
                                namespace=NAMESPACE)
         join_room(room_of(exercise_id, viewer), sid=sid, namespace=NAMESPACE)
-        if viewer.role == "delegation" and viewer.participant:
-            join_room(seat_room(exercise_id, viewer.participant), sid=sid, namespace=NAMESPACE)
+        join_room(seat_room(exercise_id, credential(viewer)), sid=sid, namespace=NAMESPACE)
 
 
 def init_app(app: Flask) -> None:

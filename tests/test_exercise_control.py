@@ -67,6 +67,10 @@ def test_every_link_of_any_exercise_can_be_reissued(table, kind, target, opens):
     else:
         assert http(t.base, "GET", "/api/whoami", token=old).status == 401
         assert http(t.base, "GET", "/api/whoami", token=reply.body["secret"]).status == 200
+        holder = t.umpire if kind == "umpire" else t.observer
+        holder.wait_for(lambda p: not p.connected, what="whoever held the old secret let go")
+        assert refused_connect(t.base, {"token": old})["code"] == "bad_token"
+        assert t["ukraine"].connected  # nobody else
 
 
 def test_a_moved_participant_comes_back_in_the_new_delegation_and_a_removed_one_is_locked_out(table):

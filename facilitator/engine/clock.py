@@ -229,7 +229,7 @@ def _ended(state, e: ExerciseEnded, event):
 # ---- view --------------------------------------------------------------------------------------------
 
 
-@view("exercise", reads=("clock",))
+@view("exercise", reads=("clock", "control"))
 def _exercise(state, viewer) -> dict:
     """The exercise, its phases and its clock: ``remaining`` seconds at ``at`` (while running, the client
     counts down from there on the server's time)."""
@@ -237,6 +237,7 @@ def _exercise(state, viewer) -> dict:
     return {
         "id": state.exercise_id, "title": state.title or deck.title, "deck": deck.id, "deck_title": deck.title,
         "summary": deck.summary, "audience": deck.audience, "ended": clock.ended,
+        "archived": state.control.archived,
         "phase": None if phase is None else {"index": clock.phase_index, "id": phase.id, "name": phase.name,
                                              "minutes": phase.minutes, "brief": phase.brief},
         "phases": [{"id": p.id, "name": p.name, "minutes": p.minutes} for p in deck.phases],

@@ -244,11 +244,11 @@ def _removed(state, e: ParticipantRemoved, event):
 
 @view("room", reads=("room", "clock", "channels", "participants"))
 def _room(state, viewer) -> dict:
-    """What the room's rules are now: the back-channel policy, the channels closed or reopened by the umpire,
+    """What the room's rules are now: the back-channel policy, the channels closed or reopened by the umpire
+    (``{channel: {open, reason}}``),
     who of the viewer's delegation is muted; and, for exercise control, every request and every mute."""
-    settings = {cid: state.room.channel_open(state, cid) for cid in state.room.settings}
-    visible = {cid: value for cid, value in settings.items() if value is not None
-               and sees(viewer, state.channels.get(cid).audience)}
+    visible = {cid: {"open": setting.open, "reason": setting.reason} for cid, setting in state.room.settings.items()
+               if state.room.channel_open(state, cid) is not None and sees(viewer, state.channels.get(cid).audience)}
     control = sees(viewer, CONTROL)
     members = state.participants.members
     muted = sorted(p for p in state.room.muted if p in members and (control or sees(viewer, Audience.of(

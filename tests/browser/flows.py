@@ -117,3 +117,15 @@ def tab_to(page: Page, selector: str, presses: int = 80) -> None:
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} cannot be reached with Tab")
+
+
+def issued_link(page: Page, title: str) -> str:
+    """The address of a link the umpire console shows once (a new personal link, a staff seat's link)."""
+    box = page.get_by_role("group", name=title).first
+    expect(box).to_be_visible()
+    return box.locator("a.link-url").first.get_attribute("href")
+
+
+def people_row(umpire: Page, name: str):
+    """A participant's row in the umpire's People card, by display name."""
+    return umpire.locator("#people .person", has=umpire.locator(".person-name", has_text=name))

@@ -142,6 +142,19 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     return model.state.tables.find((t) => t.channel === channelId) || null;
   }
 
+  /** Why a channel is closed now, in words ('closed by the umpire', 'closed in this phase'), or '' if open. */
+  function isClosed(channelId) {
+    if (model.state?.room?.channels?.[channelId]?.open === false) return 'closed by the umpire';
+    const table = tableOf(channelId);
+    return table && !table.open ? 'closed in this phase' : '';
+  }
+
+  /** The reason exercise control gave when it closed a channel that is still closed by it, or ''. */
+  function closingReason(channelId) {
+    const set = model.state?.room?.channels?.[channelId];
+    return set && !set.open ? set.reason || '' : '';
+  }
+
   function renderList() {
     markRead();
     const list = channels();
@@ -150,19 +163,17 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     const sig = list.map((ch) => {
       const n = ch.id === current && seen ? 0 : unread(ch);
       total += n;
-      const table = tableOf(ch.id);
-      return [ch.id, ch.name, n, table ? table.open : true];
+      return [ch.id, ch.name, n, isClosed(ch.id)];
     });
     onUnread?.(total);
     renderIfChanged(channelList, [sig, current], () => list.map((ch) => {
       const n = ch.id === current && seen ? 0 : unread(ch);
-      const table = tableOf(ch.id);
-      const closed = table && !table.open;
+      const closed = isClosed(ch.id);
       return h('li', {},
         h('button', {type: 'button', class: ['channel', ch.id === current && 'is-current', `channel--${ch.kind}`],
                      'aria-current': ch.id === current ? 'true' : null, dataset: {key: `ch-${ch.id}`, channel: ch.id},
                      title: ch.name,  // the whole name, where the chip ends it with an ellipsis
-                     'aria-label': `${ch.name}${closed ? ', closed in this phase' : ''}${n ? `, ${n} unread` : ''}`,
+                     'aria-label': `${ch.name}${closed ? `, ${closed}` : ''}${n ? `, ${n} unread` : ''}`,
                      on: {click: () => select(ch.id)}},
           h('span', {class: 'channel-name'}, ch.name),
           closed ? h('span', {class: 'channel-closed', 'aria-hidden': 'true'}, 'closed') : null,
@@ -190,14 +201,19 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     const table = tableOf(current);
     let sub = '';
     let canPost = role !== 'observer';
+    let why = '';  // why this viewer may not post here now
+    const byUmpire = model.state?.room?.channels?.[current]?.open === false;
+    const you = model.state?.you;
+    const muted = role === 'delegation' && Boolean(you?.participant) && (model.state?.room?.muted || []).includes(you.participant);
     if (model.state?.exercise?.ended) sub = 'The exercise has ended; messages can still be posted.';
     if (table) {
       const seated = [...table.delegations, ...table.mediators].map((d) => model.delegationName(d)).join(', ');
       sub = `At this table: ${seated}.`;
-      if (!table.open && role !== 'umpire') {
+      if (!table.open && role !== 'umpire' && !byUmpire) {
         canPost = false;
         const phase = model.state.exercise.phase;
         sub += phase ? ` Closed in the phase “${phase.name}”.` : ' Closed until the umpire opens the first phase.';
+        why = 'This table is closed in this phase: keep your draft for later.';
       }
     } else if (current.startsWith('delegation:')) {
       sub = role === 'umpire' ? 'The delegation’s own room (and you).' : 'Only your delegation (and the umpire) read this.';
@@ -208,11 +224,24 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     } else if (current === 'umpire') {
       sub = 'Only exercise control reads this.';
     }
+    if (byUmpire) {
+      const reason = closingReason(current);
+      if (role === 'umpire') {
+        sub += ' Closed by exercise control: the delegations cannot post; you still may.';
+      } else if (role !== 'observer') {
+        canPost = false;
+        why = `Closed by the umpire${reason ? `: ${reason}` : ''}. Keep your draft for when it reopens.`;
+      }
+    }
+    if (muted && role !== 'observer') {
+      canPost = false;
+      why = 'The umpire has muted you: you may read, not post.';
+    }
     subheading.textContent = sub;
     sendButton.disabled = !canPost;
     composer.classList.toggle('is-closed', !canPost);
-    if (!canPost && role !== 'observer') composerNote.textContent = 'This table is closed in this phase: keep your draft for later.';
-    else composerNote.textContent = 'Enter sends; Shift+Enter: new line.';
+    composerNote.classList.toggle('is-blocked', Boolean(why));
+    composerNote.textContent = why || 'Enter sends; Shift+Enter: new line.';
   }
 
   function showMessages() {
@@ -265,6 +294,9 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
     if (arrived) arrived.arrived = true;
     if (event.data.channel === current) showMessages();
     renderList();
+  });
+  model.on('event', ({event}) => {
+    if (event.type === 'channel_opened_or_closed' && model.state) renderHead();
   });
   model.on('history', ({channel}) => {
     if (channel === current || channel === null) showMessages();
@@ -321,10 +353,15 @@ function backchannelForm({model, conn, role}) {
   const boxes = h('div', {class: 'checks'});
   const button = h('button', {type: 'submit', class: 'btn btn--small'}, 'Open back-channel');
   const error = errorLine();
-  const form = h('form', {class: 'backchannel-form'},
-    h('fieldset', {}, h('legend', {}, role === 'umpire' ? 'Delegations (two or more)' : 'With'), boxes), button, error);
+  // What the room's back-channel policy means for a delegation (exercise control is never bound by it).
+  const policyNote = h('p', {class: 'backchannel-policy hint', id: 'backchannel-policy'});
+  const fieldset = h('fieldset', {}, h('legend', {}, role === 'umpire' ? 'Delegations (two or more)' : 'With'), boxes);
+  const form = h('form', {class: 'backchannel-form', 'aria-describedby': 'backchannel-policy'}, policyNote, fieldset, button, error);
   const summary = h('summary', {}, 'Open a back-channel');
-  const el = h('details', {class: 'backchannel'}, summary, form);
+  const details = h('details', {class: 'backchannel'}, summary, form);
+  const sent = h('p', {class: 'backchannel-sent', role: 'status'});
+  const requests = h('ul', {class: 'backchannel-requests', 'aria-label': 'Your back-channel requests'});
+  const el = h('div', {class: 'backchannel-box'}, details, sent, requests);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const chosen = [...boxes.querySelectorAll('input:checked')].map((i) => i.value);
@@ -332,9 +369,11 @@ function backchannelForm({model, conn, role}) {
       showError(error, {message: 'Choose at least one delegation.'});
       return;
     }
+    sent.textContent = '';
+    const before = conn.lastSeq ?? 0;
     const ack = await sendCommand(conn, 'open_backchannel', {delegations: chosen}, {button, errorEl: error, done: () => {
       for (const input of boxes.querySelectorAll('input')) input.checked = false;
-      el.open = false;
+      details.open = false;
     }});
     // The button was busy (so lost the focus): the keyboard goes on at the new channel, or where it was.
     if (!ack.ok) {
@@ -342,9 +381,15 @@ function backchannelForm({model, conn, role}) {
       return;
     }
     await model.caughtUp(ack.seq);
-    const opened = model.timeline.items.findLast((e) => e.seq <= ack.seq && e.type === 'backchannel_opened');
-    refocus(opened ? `ch-${opened.data.channel}` : null, summary);
+    const ours = (type) => model.timeline.items.findLast((x) => x.seq <= ack.seq && x.seq > before && x.type === type);
+    const opened = ours('backchannel_opened');
+    const asked = ours('backchannel_requested');
+    if (asked) sent.textContent = `Request sent to the umpire: a back-channel with ${names(asked.data)}.`;
+    refocus(opened && !asked ? `ch-${opened.data.channel}` : null, summary);
   });
+
+  const names = (r) => (r.delegations || []).filter((d) => d !== r.by).map((d) => model.delegationName(d)).join(', ');
+
   let phase = null;
   model.on('state', () => {
     const mine = model.state.you?.delegation;
@@ -354,7 +399,24 @@ function backchannelForm({model, conn, role}) {
     const now = model.state.exercise.phase?.index ?? -1;
     if (now !== phase) showError(error, null);  // a refusal belongs to the phase it was given in
     phase = now;
+    if (role === 'umpire') return;
+    const policy = model.state.room?.backchannels || 'allowed';
+    const closed = policy === 'closed';
+    fieldset.disabled = closed;
+    button.disabled = closed;
+    button.textContent = policy === 'ask' ? 'Ask the umpire' : 'Open back-channel';
+    summary.textContent = policy === 'ask' ? 'Ask for a back-channel' : 'Open a back-channel';
+    policyNote.textContent = closed
+      ? (model.state.exercise.phase ? 'Back-channels are closed now: the umpire decides when they may be opened.'
+        : 'Back-channels are closed until the first phase opens.')
+      : policy === 'ask' ? 'The umpire approves each back-channel: your request goes to them first.' : '';
+    policyNote.hidden = !policyNote.textContent;
+    const mineReqs = (model.state.room?.requests || []).filter((r) => r.answered !== true).slice(-6);
+    renderIfChanged(requests, mineReqs, () => mineReqs.map((r) => h('li', {class: ['backchannel-request', r.answered === false ? 'is-refused' : 'is-waiting']},
+      h('strong', {}, r.answered === false ? 'Refused: ' : 'Waiting for the umpire: '), `with ${names(r)}`)));
+    requests.hidden = !mineReqs.length;
+    if (sent.textContent && !mineReqs.some((r) => r.answered == null)) sent.textContent = '';
   });
-  el.addEventListener('toggle', () => { if (!el.open) showError(error, null); });
+  details.addEventListener('toggle', () => { if (!details.open) showError(error, null); });
   return {el};
 }

@@ -113,7 +113,11 @@ export function exerciseHeader(model, {role} = {}) {
         replace(who, h('span', {class: 'who-name', dir: 'auto'}, you.name || ''), h('span', {class: 'who-sep'}, ' · '),
           h('strong', {class: 'who-delegation'}, model.delegationName(you.delegation)));
       } else if (role === 'umpire') {
-        replace(who, h('strong', {}, 'Umpire'));
+        // Exercise control: the umpire, or a staff seat ("Anna (assistant)"): every act is signed with this name.
+        const name = you.name || 'Umpire';
+        const suffix = you.role === 'assistant' && !/assistant/i.test(name) ? ' (assistant)' : '';
+        who.title = `You act as ${name}${suffix}`;
+        replace(who, h('span', {class: 'sr-only'}, 'You act as '), h('strong', {class: 'who-name', dir: 'auto'}, name), suffix);
       } else {
         replace(who, h('strong', {}, 'Observer'));
       }

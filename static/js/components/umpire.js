@@ -6,7 +6,8 @@ import {storage} from '../lib/store.js';
 import {indicatorBar} from './situation.js';
 import {delegationsList} from './brief.js';
 import {eventListCard} from './event-list.js';
-import {card, confirmButton, copyButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
+import {badge, card, confirmButton, copyButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
+import {isChief, linksCard, peopleCard, staffCard} from './room.js';
 
 function delegationChecks(model, name) {
   return model.state.delegations.map((d) => h('label', {class: 'check'},
@@ -66,7 +67,7 @@ function phaseControls({model, conn}) {
     const ex = model.state.exercise;
     const next = ex.phase ? ex.phases[ex.phase.index + 1] : ex.phases[0];
     extend.disabled = !ex.phase || ex.ended;
-    renderIfChanged(body, [ex.phase?.index, ex.clock.running, ex.ended], () => {
+    renderIfChanged(body, [ex.phase?.index, ex.clock.running, ex.ended, isChief(model)], () => {
       if (ex.ended) return h('p', {class: 'notice'}, 'The exercise has ended. Lead the debrief from the questions below.');
       const advanceLabel = !ex.phase ? `Start: ${next.name}` : next ? `Next phase: ${next.name}` : 'Finish the last phase';
       const advance = confirmButton(advanceLabel, next ? `Confirm: open ${next.name}` : 'Confirm: end the exercise',
@@ -79,13 +80,16 @@ function phaseControls({model, conn}) {
           {}, {button: toggle, errorEl: error}));
         buttons.push(toggle);
       }
-      buttons.push(confirmButton('End exercise', 'Confirm: end now', (button) =>
+      const end = confirmButton('End exercise', 'Confirm: end now', (button) =>
         sendOnView({model, conn}, 'end_exercise', {}, {button, errorEl: error}),
-        {className: 'btn btn--danger', key: 'end'}));
+        {className: 'btn btn--danger', key: 'end'});
+      end.disabled = !isChief(model);
+      buttons.push(end);
       return [
         h('p', {}, ex.phase ? `Now: ${ex.phase.name} (phase ${ex.phase.index + 1} of ${ex.phases.length}).`
           : 'Briefing: tables are closed until you start the first phase.'),
-        h('div', {class: 'form-actions'}, ...buttons)];
+        h('div', {class: 'form-actions'}, ...buttons),
+        isChief(model) ? null : h('p', {class: 'hint'}, 'Only the umpire can end the exercise: you are an assistant.')];
     });
   }
   return {el, update};
@@ -142,6 +146,39 @@ function adHocInject({model, conn}) {
 
 // ---- cease-fire ---------------------------------------------------------------------------------------
 
+const pct = (p) => `${Math.round(p * 1000) / 10}%`;
+const signedPct = (p) => `${p >= 0 ? '+' : '−'}${pct(Math.abs(p))}`;
+const OVERRIDE_WORDS = {force: 'forced: it will happen', veto: 'vetoed: it will not happen'};
+
+/** The risk table: per rule, how its next draw's odds are made up, and the umpire's say over that draw. */
+function riskTable({model, conn}, risks, error) {
+  const clauseTitle = (id) => model.state.clause_types?.find((c) => c.id === id)?.title || id;
+  return h('ul', {class: 'risk-list', 'aria-label': 'Cease-fire risks'}, ...risks.map((r) => {
+    const mods = Object.entries(r.modifiers_now || {});
+    const choices = [['force', 'Force next draw'], ['veto', 'Veto next draw'], [null, 'Leave to the roll']].map(([value, label]) => {
+      const on = (r.override ?? null) === value;
+      const b = h('button', {type: 'button', class: 'btn btn--small', 'aria-pressed': String(on),
+                             dataset: {key: `risk-${r.id}-${value ?? 'roll'}`}, 'aria-label': `${label}: ${r.title}`}, label);
+      b.addEventListener('click', () => { if (!on) sendCommand(conn, 'set_risk_override', {rule: r.id, override: value}, {button: b, errorEl: error}); });
+      return b;
+    });
+    return h('li', {class: ['risk', r.override && `risk--${r.override}`], dataset: {rule: r.id}},
+      h('div', {class: 'risk-head'},
+        h('p', {class: 'risk-title'}, h('strong', {dir: 'auto'}, r.title), r.ends_ceasefire ? h('span', {class: 'hint'}, ' ends the cease-fire') : null),
+        h('p', {class: 'risk-next'}, 'Next draw ', h('strong', {class: 'num risk-odds'}, pct(r.odds_now)))),
+      h('dl', {class: 'risk-sum'},
+        h('div', {}, h('dt', {}, 'Base'), h('dd', {}, h('span', {class: 'num'}, pct(r.likelihood)))),
+        h('div', {}, h('dt', {}, 'Drift'), h('dd', {}, r.per_phase
+          ? [h('span', {class: 'num'}, signedPct(r.per_phase)), ` × ${r.phases_held} ${r.phases_held === 1 ? 'phase' : 'phases'} held`] : 'none')),
+        h('div', {}, h('dt', {}, 'Clauses in force'), h('dd', {}, mods.length ? mods.map(([clause, m], i) => [i ? ', ' : '',
+          h('bdi', {}, clauseTitle(clause)), ' ', h('span', {class: 'num'}, signedPct(m))]) : 'none'))),
+      h('div', {class: 'risk-say'},
+        h('p', {class: 'risk-override'}, r.override ? [badge(r.override === 'force' ? 'forced' : 'vetoed', r.override === 'force' ? 'danger' : 'ok'),
+          ` ${OVERRIDE_WORDS[r.override]}`] : 'The roll decides.'),
+        h('div', {class: 'risk-actions', role: 'group', 'aria-label': `Your say over ${r.title}`}, ...choices)));
+  }));
+}
+
 function ceasefireCard({model, conn}) {
   const body = h('div', {});
   const draws = h('ul', {class: 'draws'});
@@ -150,19 +187,21 @@ function ceasefireCard({model, conn}) {
   draw.addEventListener('click', () => sendCommand(conn, 'draw_ceasefire_risk', {}, {button: draw, errorEl: error}));
   const el = card('Cease-fire', body, h('div', {class: 'form-actions'}, draw), error,
     h('h3', {}, 'Recent draws'), draws);
+  el.id = 'ceasefire';
   function update() {
     const s = model.state;
     draw.disabled = !s.ceasefire || s.exercise.ended;
-    renderIfChanged(body, [s.ceasefire, s.ceasefire_risks], () => [
+    renderIfChanged(body, [s.ceasefire, s.ceasefire_risks, s.clause_types?.length], () => [
       h('p', {}, s.ceasefire ? `Holding under agreement #${s.ceasefire.agreement} since phase ${s.ceasefire.began_phase + 1}. ` +
         'Each change of phase draws the risks; you may also draw now.' : 'No cease-fire holds: there is nothing to draw.'),
-      s.ceasefire_risks.length ? h('ul', {class: 'risks'}, ...s.ceasefire_risks.map((r) => h('li', {},
-        h('strong', {}, r.title), ` — ${Math.round(r.likelihood * 100)}%` +
-        (r.per_phase ? `, +${Math.round(r.per_phase * 100)}% per phase held` : '') +
-        (r.ends_ceasefire ? '; ends the cease-fire' : '')))) : null]);
+      s.ceasefire_risks?.length ? [
+        h('p', {class: 'hint'}, 'Next draw = base + drift per phase held + each clause in force. Force or veto decides the next draw ' +
+          'whatever the roll (still made and shown); then the roll decides again.'),
+        riskTable({model, conn}, s.ceasefire_risks, error)] : null]);
     const recent = model.timeline.items.filter((e) => e.type === 'ceasefire_risk_drawn').slice(-6).reverse();
     renderIfChanged(draws, recent.map((e) => e.seq), () => (recent.length ? recent.map((e) => h('li', {},
-      `${e.data.title}: ${e.data.occurred ? 'happened' : 'did not happen'} (p ${Math.round(e.data.probability * 100)}%, roll ${Math.round(e.data.roll * 100)})`))
+      `${e.data.title}: ${e.data.occurred ? 'happened' : 'did not happen'} (p ${Math.round(e.data.probability * 100)}%, roll ${Math.round(e.data.roll * 100)})` +
+      (e.data.override ? `, ${e.data.override === 'force' ? 'forced' : 'vetoed'} by exercise control` : '')))
       : h('li', {class: 'empty'}, 'No draw yet.')));
   }
   model.on('event', ({event}) => { if (event.type === 'ceasefire_risk_drawn' && model.state) update(); });
@@ -199,9 +238,14 @@ function worldPanel({model, conn}) {
   const indicators = h('div', {class: 'indicators'});
   const relations = h('div', {});
   const relError = errorLine();
+  const relReason = h('input', {type: 'text', id: 'relation-reason', 'data-limit': '120', value: 'umpire adjustment',
+                                'aria-describedby': 'relation-reason-hint'});
   const el = h('div', {class: 'stack'},
     card('Indicators', h('p', {class: 'hint'}, 'Every change is logged with its reason and shown to those who see the indicator.'), indicators),
-    card('Trust and readiness', relations, relError));
+    card('Trust and readiness',
+      h('div', {class: 'field'}, h('label', {for: 'relation-reason'}, 'Reason for the changes below'), relReason,
+        h('span', {class: 'hint', id: 'relation-reason-hint'}, 'Shown to the two delegations with each change.')),
+      relations, relError));
   function update() {
     const s = model.state;
     // Values change often; forms must keep what the umpire is typing, so bars and forms update apart.
@@ -221,8 +265,15 @@ function worldPanel({model, conn}) {
           const step = (kind, n, label, text) => {
             const b = h('button', {type: 'button', class: 'btn btn--small', dataset: {key: `rel-${r.between.join('-')}-${kind}${n}`},
                                    'aria-label': `${label} between ${names}`}, text);
-            b.addEventListener('click', () => sendCommand(conn, 'adjust_relation',
-              {between: r.between, [kind]: n, reason: 'umpire adjustment'}, {button: b, errorEl: relError}));
+            b.addEventListener('click', () => {
+              const reason = relReason.value.trim();
+              if (!reason) {
+                showError(relError, {message: 'Give a reason for the change (the two delegations see it).'});
+                relReason.focus();
+                return;
+              }
+              sendCommand(conn, 'adjust_relation', {between: r.between, [kind]: n, reason}, {button: b, errorEl: relError});
+            });
             return b;
           };
           return h('tr', {}, h('th', {scope: 'row'}, names),
@@ -238,26 +289,6 @@ function worldPanel({model, conn}) {
 }
 
 // ---- people -------------------------------------------------------------------------------------------
-
-function presenceCard(model) {
-  const body = h('div', {class: 'presence'});
-  function update() {
-    const s = model.state;
-    const presence = s.presence;
-    renderIfChanged(body, [presence, s.delegations.map((d) => d.name)], () => h('ul', {class: 'presence-list'},
-      ...s.delegations.map((d) => {
-        const people = presence.filter((p) => p.delegation === d.id);
-        const online = people.filter((p) => p.connected).length;
-        return h('li', {class: 'presence-delegation', dataset: {delegation: d.id}},
-          h('p', {}, h('strong', {}, d.name), h('span', {class: ['presence-count', online ? 'is-on' : 'is-off']},
-            people.length ? ` ${online} of ${people.length} connected` : ' — nobody has joined yet')),
-          people.length ? h('ul', {class: 'people'}, ...people.map((p) => h('li', {class: p.connected ? 'is-online' : 'is-offline'},
-            h('span', {class: 'dot', 'aria-hidden': 'true'}), p.name, h('span', {class: 'sr-only'}, p.connected ? ' (connected)' : ' (not connected)'))))
-            : null);
-      })));
-  }
-  return {el: card('Who is connected', body), update};
-}
 
 function joinLinksCard(model) {
   const created = storage.created().find((c) => c.id === model.exerciseId);
@@ -301,14 +332,18 @@ export function controlPanel({model, conn}) {
   return {el, dueCount: injects.dueCount};
 }
 
-export function peoplePanel({model}) {
-  const presence = presenceCard(model);
-  const links = joinLinksCard(model);
+export function peoplePanel({model, conn}) {
+  const people = peopleCard({model, conn});
+  const staff = staffCard({model, conn});
+  const links = linksCard({model, conn});
+  const saved = joinLinksCard(model);
   const briefs = h('div', {});
-  const el = h('div', {class: 'grid-2'}, h('div', {class: 'stack'}, presence.el, links),
-    card('Briefs', h('p', {class: 'hint'}, 'Every delegation’s brief, private parts included (only you see them all).'), briefs));
+  const el = h('div', {class: 'people-panel'}, people.el, h('div', {class: 'grid-2'}, h('div', {class: 'stack'}, staff.el, links.el, saved),
+    card('Briefs', h('p', {class: 'hint'}, 'Every delegation’s brief, private parts included (only you see them all).'), briefs)));
   model.on('state', () => {
-    presence.update();
+    people.update();
+    staff.update();
+    links.update();
     const s = model.state;
     renderIfChanged(briefs, [s.delegations.map((d) => [d.id, d.private_brief]), s.members],
       () => delegationsList(model, {full: true}));

@@ -45,3 +45,23 @@ export function fetchEvents(exerciseId, token, {before, after, limit, channel} =
   if (channel) params.set('channel', channel);
   return api(`/api/exercises/${encodeURIComponent(exerciseId)}/events?${params}`, {token});
 }
+
+// ---- exercise control over REST (docs/protocol.md, "Exercise control over REST"): exercise control's token ----
+
+const exercisePath = (exerciseId) => `/api/exercises/${encodeURIComponent(exerciseId)}`;
+
+/** A named umpire or assistant seat: {staff, name, role, token, url} (the link is shown once). */
+export const seatStaff = (exerciseId, token, name, role) =>
+  api(`${exercisePath(exerciseId)}/staff`, {method: 'POST', token, body: {name, role}});
+/** A new link or code (the old one stops working): kind umpire, observer, delegation, participant or staff. */
+export const reissueLink = (exerciseId, token, kind, target = null) =>
+  api(`${exercisePath(exerciseId)}/links`, {method: 'POST', token, body: target == null ? {kind} : {kind, target}});
+export const moveParticipant = (exerciseId, token, participant, delegation) =>
+  api(`${exercisePath(exerciseId)}/participants/${encodeURIComponent(participant)}`, {method: 'POST', token, body: {delegation}});
+export const removeParticipant = (exerciseId, token, participant) =>
+  api(`${exercisePath(exerciseId)}/participants/${encodeURIComponent(participant)}`, {method: 'DELETE', token});
+export const archiveExercise = (exerciseId, token) => api(`${exercisePath(exerciseId)}/archive`, {method: 'POST', token});
+export const deleteExercise = (exerciseId, token) => api(exercisePath(exerciseId), {method: 'DELETE', token});
+
+/** The address of a QR code (SVG, made by the server) for a link or a code. */
+export const qrUrl = (data) => `/api/qr.svg?data=${encodeURIComponent(data)}`;

@@ -49,7 +49,8 @@ export class Connection {
 
   start() {
     this.socket = io({
-      auth: this.acting ? {token: this.token, as: this.acting} : {token: this.token},
+      // Read at every (re)connection: a re-issued umpire link replaces `this.token` for the next one.
+      auth: (send) => send(this.acting ? {token: this.token, as: this.acting} : {token: this.token}),
       // WebSocket first (no sticky sessions needed behind several server processes); long-polling
       // only where a network lets no WebSocket through.
       transports: ['websocket', 'polling'],

@@ -12,6 +12,9 @@ import {timelinePanel} from '../components/timeline.js';
 
 const BANNER_TYPES = new Set(['inject_fired', 'phase_advanced', 'exercise_ended', 'agreement_entered_into_force',
                               'ceasefire_began', 'ceasefire_incident', 'ceasefire_collapsed']);
+// Notices about the room, each for the viewers it is news to (roomNotice).
+const ROOM_NOTICES = new Set(['announcement_made', 'channel_opened_or_closed', 'backchannel_policy_set', 'backchannel_opened',
+                              'backchannel_request_answered', 'participant_muted']);
 
 /**
  * @param {HTMLElement} root
@@ -68,7 +71,13 @@ export function mountConsole(root, {exerciseId, token, acting, role, viewerKey, 
     }
   });
   model.on('event', ({event, history}) => {
-    if (history || !BANNER_TYPES.has(event.type)) return;
+    if (history) return;
+    if (ROOM_NOTICES.has(event.type)) {
+      const notice = roomNotice(event, model, role);
+      if (notice) banner(shell.banners, notice);
+      return;
+    }
+    if (!BANNER_TYPES.has(event.type)) return;
     const info = describeEvent(event, model);
     if (role === 'umpire' && info.kind !== 'alert') return;  // the umpire caused it: the timeline is enough
     banner(shell.banners, {title: info.title, text: info.detail, kind: info.kind});
@@ -80,6 +89,43 @@ export function mountConsole(root, {exerciseId, token, acting, role, viewerKey, 
   });
   start();
   return {model, conn, shell};
+}
+
+/**
+ * Notices about the room (docs/protocol.md, "Exercise control: the room"): an announcement (on the umpire's
+ * console only when another member of exercise control made it), a channel closed or reopened, the
+ * back-channel policy, a back-channel someone else opened with the viewer's delegation, a refused request,
+ * the viewer muted or unmuted. Null when the event is not such news for this viewer.
+ */
+function roomNotice(event, model, role) {
+  const you = model.state?.you || {};
+  const d = event.data || {};
+  const title = event.summary?.title || '';
+  const byYou = (event.actor?.participant ?? null) === (you.participant ?? null) && event.actor?.role === you.role;
+  switch (event.type) {
+    case 'announcement_made':
+      if (role === 'umpire' && byYou) return null;  // the timeline is enough for its author
+      return {title: title || 'Announcement', text: d.text, kind: 'announce'};
+    case 'channel_opened_or_closed':
+      if (role === 'umpire') return null;
+      return {title, text: d.reason || null, kind: d.open ? 'inject' : 'alert'};
+    case 'backchannel_policy_set':
+      return role === 'umpire' ? null : {title, text: null, kind: 'inject'};
+    case 'backchannel_opened': {
+      if (role !== 'delegation' || !(d.delegations || []).includes(you.delegation) || byYou) return null;
+      const others = d.delegations.filter((x) => x !== you.delegation).map((x) => model.delegationName(x)).join(', ');
+      return {title: `Back-channel opened with ${others}`, text: 'It is in your channel list.', kind: 'agreement'};
+    }
+    case 'backchannel_request_answered':
+      if (role !== 'delegation' || d.approved) return null;  // approved: the back-channel's own notice says so
+      return {title: 'The umpire refused your back-channel request', text: null, kind: 'alert'};
+    case 'participant_muted':
+      if (role !== 'delegation' || d.participant !== you.participant) return null;
+      return d.muted ? {title: 'The umpire muted you', text: 'You may read, not post.', kind: 'alert'}
+        : {title: 'The umpire unmuted you', text: 'You may post again.', kind: 'agreement'};
+    default:
+      return null;
+  }
 }
 
 function refusedView(message, extra) {

@@ -66,6 +66,24 @@ export async function mount(root) {
       return h('p', {}, session.code ? h('a', {href: `/join#code=${encodeURIComponent(session.code)}`}, 'Join again with your code') : null);
     },
   });
+  if (session.acting) {
+    // Exercise control plays a delegation nobody plays: say so on every tab, with the way back.
+    const note = h('p', {class: 'acting-note', role: 'note', 'data-testid': 'acting'});
+    shell.el.insertBefore(note, shell.el.querySelector('.tabs-bar'));
+    model.on('state', () => {
+      note.replaceChildren('You are playing ', h('strong', {}, model.delegationName(acting)), ' for exercise control. ',
+        h('a', {href: `/umpire#exercise=${encodeURIComponent(exerciseId)}`}, 'Back to the umpire console'));
+    });
+  } else {
+    // A participant moved to another delegation comes back as it: keep the seat's record in step.
+    model.on('state', () => {
+      const you = model.state.you;
+      if (you?.delegation && you.delegation !== session.delegation) {
+        session.delegation = you.delegation;
+        storage.saveSession(exerciseId, {...storage.session(exerciseId), delegation: you.delegation});
+      }
+    });
+  }
   // A ruling on a move is news for the delegation: a notice, like an inject.
   model.on('event', ({event, history}) => {
     if (history || event.type !== 'move_adjudicated') return;

@@ -56,9 +56,11 @@ export async function mount(root) {
   const agreements = h('div', {class: 'proj-agreements', 'data-testid': 'agreements'});
   const recent = h('ol', {class: 'proj-recent', 'data-testid': 'recent'});
   const ceasefire = h('p', {class: 'proj-ceasefire'});
+  const announcement = h('div', {class: 'proj-announcement', role: 'status', 'data-testid': 'announcement', hidden: true});
 
   const el = h('div', {class: 'projector'},
     h('header', {class: 'proj-head'}, h('div', {}, title, phase), status.el),
+    announcement,
     h('div', {class: 'proj-grid'},
       h('section', {class: 'proj-left', 'aria-label': 'Clock and indicators'}, timer.el, phaseBrief, chart, ceasefire),
       h('section', {class: 'proj-right'},
@@ -83,7 +85,17 @@ export async function mount(root) {
     ceasefire.textContent = s.ceasefire ? `Cease-fire holding (agreement #${s.ceasefire.agreement})` : '';
   }
 
+  // The latest announcement stays up until the next phase opens.
+  function renderAnnouncement() {
+    const last = model.timeline.items.findLast((e) => e.type === 'announcement_made' || e.type === 'phase_advanced');
+    const show = last?.type === 'announcement_made';
+    announcement.hidden = !show;
+    renderIfChanged(announcement, show ? last.seq : null, () => (show
+      ? [h('p', {class: 'proj-announcement-title'}, last.summary?.title || 'Announcement'), h('p', {dir: 'auto'}, last.data?.text || '')] : null));
+  }
+
   function renderRecent() {
+    renderAnnouncement();
     if (!model.state) return;
     const items = model.timeline.items.filter((e) => RECORD_KINDS.has(describeEvent(e, model).kind) && e.type !== 'indicator_changed')
       .slice(-RECENT).reverse();

@@ -10,6 +10,7 @@ import {controlPanel, peoplePanel, worldPanel} from '../components/umpire.js';
 import {proposalsPanel} from '../components/proposals.js';
 import {signalsPanel} from '../components/signals.js';
 import {adjudicationPanel} from '../components/moves.js';
+import {roomPanel} from '../components/room.js';
 import {banner} from '../components/shell.js';
 import {messagePage, mountConsole} from './console.js';
 
@@ -21,7 +22,9 @@ export async function mount(root) {
     replace(root, h('p', {class: 'console-waiting'}, 'Opening the umpire console…'));
     try {
       const who = await whoami(token);
-      if (who.role !== 'umpire') throw Object.assign(new Error('This link is not an umpire link.'), {code: 'forbidden'});
+      if (who.role !== 'umpire' && who.role !== 'assistant') {
+        throw Object.assign(new Error('This link is not an umpire link.'), {code: 'forbidden'});
+      }
       exerciseId = who.exercise;
       storage.saveUmpireToken(exerciseId, token);
       history.replaceState(null, '', `/umpire#exercise=${encodeURIComponent(exerciseId)}`);
@@ -43,6 +46,7 @@ export async function mount(root) {
   }
   let control = null;
   let adjudication = null;
+  let room = null;
   const {model, shell} = mountConsole(root, {
     exerciseId,
     token,
@@ -51,9 +55,11 @@ export async function mount(root) {
     tabs: (ctx) => {
       control = controlPanel(ctx);
       adjudication = adjudicationPanel(ctx);
+      room = roomPanel(ctx);
       return [
         {id: 'control', label: 'Control', panel: control.el},
         {id: 'adjudication', label: 'Adjudication', panel: adjudication.el},
+        {id: 'room', label: 'Room', panel: room.el},
         {id: 'world', label: 'Indicators', panel: worldPanel(ctx).el},
         {id: 'people', label: 'Delegations', panel: peoplePanel(ctx).el},
         {id: 'signals', label: 'Signals', panel: signalsPanel(ctx).el},
@@ -61,7 +67,8 @@ export async function mount(root) {
       ];
     },
     onRefused: () => {
-      storage.saveUmpireToken(exerciseId, null);
+      // Forget the token only if it is still the one refused (a new umpire link issued here replaced it).
+      if (storage.umpireToken(exerciseId) === model.token) storage.saveUmpireToken(exerciseId, null);
       return null;
     },
   });
@@ -71,11 +78,17 @@ export async function mount(root) {
     if (!model.state) return;
     countBadge(shell, 'control', control.dueCount(), 'due');
     countBadge(shell, 'adjudication', adjudication.waiting(), 'waiting');
+    countBadge(shell, 'room', room.pending(), 'back-channel requests waiting');
   };
   model.on('state', counts);
   setInterval(counts, 5000);
   // Rows flagged due and moves submitted are the umpire's to act on: say so wherever the umpire is looking.
   model.on('event', ({event, history}) => {
+    if (!history && event.type === 'backchannel_requested') {
+      banner(shell.banners, {title: event.summary?.title || 'A back-channel request', kind: 'inject',
+                             text: 'Approve or refuse it in the Room tab.'});
+      return;
+    }
     if (history || !['inject_due', 'move_submitted'].includes(event.type)) return;
     banner(shell.banners, {title: event.summary?.title || (event.type === 'inject_due' ? 'An inject is due' : 'A move was submitted'),
                            text: event.type === 'move_submitted' ? event.data?.action : null,
