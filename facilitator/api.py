@@ -11,9 +11,9 @@ from urllib.parse import quote
 import segno
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .extensions import services
+from .extensions import broadcaster, services
 from .engine import RuleError
 from .engine.audience import DELEGATION, OBSERVER
 from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
@@ -244,6 +244,7 @@ def delete_exercise(exercise_id: str):
     the server's ``deletions`` table and log. The umpire only. Returns ``{id, deleted: true}``."""
     identity = _control(exercise_id)
     services().exercises.delete(exercise_id, identity.actor)
+    broadcaster().close_exercise(exercise_id)  # its connections go with it
     return jsonify({"id": exercise_id, "deleted": True})
 
 
@@ -288,6 +289,13 @@ def import_event_list(exercise_id: str):
         raise WireError("unsupported_media_type", "Send the CSV file itself as the body, with Content-Type: "
                         "text/csv.", {"Content-Type": request.mimetype}, status=415)
     request.max_content_length = MAX_CSV_BYTES  # above the app's limit for JSON bodies
-    data = request.stream.read(MAX_CSV_BYTES + 1)
+    try:
+        data = request.stream.read(MAX_CSV_BYTES + 1)
+    except RequestEntityTooLarge:
+        data = b""
+    if len(data) > MAX_CSV_BYTES or (request.content_length or 0) > MAX_CSV_BYTES:
+        raise WireError("too_large", f"The file is over {MAX_CSV_BYTES // 1024 // 1024} MiB: an event list of 500 "
+                                     "rows fits well under it. Check that this is the right file.",
+                        {"": f"over {MAX_CSV_BYTES} bytes"}, status=413)
     count = import_csv(services().exercises, exercise_id, decode(data), identity.actor)
     return jsonify({"imported": count})

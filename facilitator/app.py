@@ -51,7 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db = Database(app.config["DATABASE_URL"])
     catalog = DeckCatalog(Path(app.config["SCENARIOS_DIR"]), Path(app.config["SEEDS_DIR"]))
-    exercises = ExerciseService(db, catalog)
+    exercises = ExerciseService(db, catalog, publish_others=not app.config["SOCKETIO_MESSAGE_QUEUE"])
     app.extensions["facilitator"] = Services(db, catalog, exercises, Schedule(exercises))
 
     api.init_app(app)

@@ -71,6 +71,15 @@ class Broadcaster:
         for sid, _ in list(server.manager.get_participants(NAMESPACE, seat_room(exercise_id, key))):
             server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
 
+    def close_exercise(self, exercise_id: str) -> None:
+        """Disconnect every connection to an exercise in this process (it was deleted)."""
+        server = self.socketio.server
+        prefix = f"x:{exercise_id}:"
+        rooms = [r for r in list(server.manager.rooms.get(NAMESPACE, {})) if isinstance(r, str) and r.startswith(prefix)]
+        for name in rooms:
+            for sid, _ in list(server.manager.get_participants(NAMESPACE, name)):
+                server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
+
     def attach(self, sid: str, exercise_id: str, viewer: Actor, sync: dict, history: list[list[dict]]) -> None:
         """Send one connection its ``sync``, then what it missed (``update``s marked ``history``), then put it
         in its perspective's room: later updates reach it in order, after these."""

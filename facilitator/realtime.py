@@ -71,6 +71,7 @@ def init_app(app: Flask) -> None:
 @dataclass
 class Connection:
     identity: Identity
+    acting: Identity | None = None  # exercise control's own identity, when it plays a delegation (``as``)
     resumed: bool = False
     closed: bool = False
     # Orders this connection's first resume and its disconnect (a disconnect may come from another thread),
@@ -101,14 +102,15 @@ class ExerciseNamespace(Namespace):
             message = "Missing or unknown token: this link is not (or no longer) valid for any exercise."
             raise ConnectionRefusedError(message, {"code": "bad_token", "message": message, "fields": {}})
         acting = auth.get("as") if isinstance(auth, dict) else None
+        control = None
         if acting is not None:
             try:
                 if not isinstance(acting, str):
                     raise RuleError("invalid", "'as' names a delegation.", {"as": "not a delegation id"})
-                identity = services().exercises.acting_for(identity, acting)
+                control, identity = identity, services().exercises.acting_for(identity, acting)
             except RuleError as exc:
                 raise ConnectionRefusedError(exc.message, exc.to_dict()) from None
-        self.connections[request.sid] = Connection(identity)
+        self.connections[request.sid] = Connection(identity, control)
 
     def on_disconnect(self, reason=None):
         connection = self.connections.get(request.sid)
@@ -118,7 +120,10 @@ class ExerciseNamespace(Namespace):
             self.connections.pop(request.sid, None)
             connection.closed = True
             if connection.resumed:
-                services().exercises.mark_presence(connection.identity, False)
+                try:
+                    services().exercises.mark_presence(connection.identity, False)
+                except RuleError:  # the exercise was deleted, or the seat removed
+                    pass
 
     def on_resume(self, payload=None):
         """Send one ``sync`` and every event after ``last_seq`` this client may see, then live updates."""
@@ -130,8 +135,11 @@ class ExerciseNamespace(Namespace):
             return _error("invalid", "'last_seq' must be a whole number of 0 or more.", {"last_seq": "not a whole number"})
         identity, exercises, sid = connection.identity, services().exercises, request.sid
         emitter = broadcaster()
-        seq = exercises.attach(identity, last_seq, lambda sync, history: emitter.attach(
-            sid, identity.exercise_id, identity.actor, sync, history))
+        try:
+            seq = exercises.attach(identity, last_seq, lambda sync, history: emitter.attach(
+                sid, identity.exercise_id, identity.actor, sync, history))
+        except RuleError as exc:  # e.g. the exercise was deleted
+            return {"ok": False, "error": exc.to_dict()}
         with connection.lock:
             if connection.closed:  # gone while this resume ran: do not mark a departed participant present
                 return NOT_CONNECTED
@@ -148,6 +156,8 @@ class ExerciseNamespace(Namespace):
         identity = connection.identity
         try:
             check_size(payload)
+            if connection.acting is not None:  # still nobody in that delegation? (someone may have joined it)
+                identity = services().exercises.acting_for(connection.acting, identity.actor.delegation)
             command, envelope = load_command(payload)
             applied = services().exercises.execute(identity.exercise_id, command, identity.actor, envelope["seq"],
                                                    envelope["command_id"], identity.issuer)

@@ -259,3 +259,24 @@ def test_an_old_log_of_injects_and_risk_draws_still_reads_and_replays():
                                                    "roll": 0.2, "occurred": True, "phases_held": 0, "modifiers": {}},
                        Audience.umpire_only(), None, seq=3)
     assert drawn.payload.override is None
+
+
+def test_a_row_due_when_the_phase_changes_fires_before_it_changes():
+    """The schedule looks once a second; a phase opened and left within that second loses nothing."""
+    game = Game(mini_deck(scheduled)).seat_all().advance(1)
+    game.run(AddInject(InjectRow("At once", "Minute 0 of the talks.", phase="talks", minute=0)), UMPIRE)
+    game.run(AdvancePhase(), UMPIRE)  # into the talks
+    events = game.run(AdvancePhase(), UMPIRE, game.now)  # and out again, the same second
+    fired = [e for e in events if e.type == "inject_fired"]
+    assert [e.data["title"] for e in fired] == ["At once"] and events.index(fired[0]) < [
+        e.type for e in events].index("phase_advanced")
+
+
+def test_rows_refuse_an_indicator_twice_and_a_number_or_id_the_server_gives():
+    game = game_in()
+    twice = InjectRow("T", "x", indicators=(IndicatorDelta("tension", 1), IndicatorDelta("tension", 2)))
+    assert game.refused(AddInject(twice), UMPIRE, "invalid").fields == {"indicators.1": "'tension' given twice"}
+    assert game.refused(AddInject(InjectRow("T", "x", number=7)), UMPIRE, "invalid").fields == {
+        "inject.number": "not allowed"}
+    game.refused(AddInject(InjectRow("T", "x", id="mine")), UMPIRE, "invalid")
+    game.refused(EditInject("news", InjectRow("T", "x", number=9)), UMPIRE, "invalid")

@@ -505,6 +505,7 @@ def test_rest_import_takes_files_up_to_1_mib(client, created):
     assert response.status_code == 200 and response.get_json() == {"imported": 500}
     response = client.post(url, data=big + b" " * (1024 * 1024), headers=headers)
     assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large"
+    assert "over 1 MiB" in response.get_json()["error"]["message"]
 
 
 def test_the_documented_examples_read(demo):

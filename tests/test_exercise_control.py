@@ -211,3 +211,39 @@ def test_archive_hides_an_exercise_and_delete_removes_it_with_a_record(table, ex
     with exercises.db.read() as session:
         [row] = session.query(DeletionRow).all()
     assert row.exercise_id == t.id and row.by == "Umpire" and row.events > 0
+
+
+def test_what_a_command_line_run_appends_reaches_the_consoles_within_a_tick(table, app):
+    """``facilitator exercises reissue`` and ``event-list import`` run in another process: the server finds
+    their events when it follows the log, publishes them, and lets go of whoever held a re-issued secret."""
+    from facilitator.engine.audience import UMPIRE_ACTOR
+    from facilitator.engine.injects import ImportEventList, InjectRow
+    from facilitator.services import ExerciseService
+
+    t = table
+    cli = ExerciseService(t.service.db, t.service.catalog)  # another process, on the same database
+    cli.execute(t.id, ImportEventList((InjectRow("From the spreadsheet", "Imported."),)), UMPIRE_ACTOR)
+    cli.reissue(t.id, "participant", participant_of(t, "russia"), UMPIRE_ACTOR)
+    app.extensions["facilitator"].schedule.tick()  # the server's next second
+    t.umpire.wait_event("event_list_imported")
+    assert [r["title"] for r in t.umpire.state["event_list"]] == ["From the spreadsheet"]
+    t["russia"].wait_for(lambda p: not p.connected, what="the old device let go")
+    assert t["ukraine"].connected
+
+
+def test_playing_a_delegation_stops_when_a_player_joins_it(table):
+    t = table
+    token = t.created["umpire"]["token"]
+    un = Player(t.base, token, "delegation", "un", "umpire-as-un").connect(0, auth={"token": token, "as": "un"})
+    un.ok("post_message", channel="plenary", text="Still nobody here")
+    join(t.base, t.created["codes"]["un"], "Amina")
+    assert "has players" in un.refused("post_message", "forbidden", channel="plenary", text="Too late")["message"]
+    un.close()
+
+
+def test_deleting_an_exercise_closes_its_connections(table):
+    t = table
+    assert http(t.base, "DELETE", f"/api/exercises/{t.id}", token=t.created["umpire"]["token"]).status == 200
+    for player in t.players:
+        player.wait_for(lambda p: not p.connected, what="disconnected")
+    assert refused_connect(t.base, {"token": t["ukraine"].token})["code"] == "bad_token"

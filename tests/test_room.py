@@ -121,3 +121,38 @@ def test_moving_a_participant_changes_what_they_see_and_removing_one_frees_their
 @pytest.mark.parametrize("actor", [A, C, OBSERVER], ids=["member", "mediator", "observer"])
 def test_room_control_is_exercise_controls(command, actor):
     game().refused(command, actor, "forbidden")
+
+
+def test_a_table_the_umpire_closed_takes_no_proposal_and_one_it_opened_does():
+    from facilitator.engine import Clause, DraftProposal, SignProposal
+    g = game()
+    g.run(DraftProposal("main", "Truce", (Clause("truce", "Now"),)), A)
+    g.run(SetChannelOpen("table:main", False), UMPIRE)
+    assert "closed" in g.refused(DraftProposal("main", "Another", (Clause("truce", ""),)), A, "closed").message
+    g.refused(SignProposal(1), B, "closed")
+    g.run(AdvancePhase(), UMPIRE)  # the endgame shuts the main table, by the deck
+    g.refused(DraftProposal("main", "Late", (Clause("truce", ""),)), A, "closed")
+    g.run(SetChannelOpen("table:main", True), UMPIRE)  # the umpire opens it for this phase
+    g.run(DraftProposal("main", "Late", (Clause("truce", ""),)), A)
+
+
+def test_a_muted_participant_drafts_and_amends_nothing_but_signs_for_their_delegation():
+    from facilitator.engine import AmendProposal, Clause, DraftProposal, SignProposal
+    g = game()
+    g.run(DraftProposal("main", "Truce", (Clause("truce", "Now"),)), B)
+    g.run(MuteParticipant("p-ann"), UMPIRE)
+    g.refused(DraftProposal("main", "Mine", (Clause("truce", ""),)), A, "muted")
+    g.refused(AmendProposal(1, (Clause("truce", "Later"),)), A, "muted")
+    g.run(SignProposal(1), A)
+
+
+def test_an_archived_exercise_seats_nobody_and_staff_names_are_checked():
+    from facilitator.engine import SeatParticipant
+    from facilitator.engine.control import ArchiveExercise, SeatStaff
+    g = game()
+    g.refused(SeatStaff("s-1", "Umpire", "assistant"), UMPIRE, "invalid")
+    g.refused(SeatStaff("s-1", "ann", "assistant"), UMPIRE, "name_taken")  # a player's name
+    g.run(SeatStaff("s-1", "Sam", "assistant"), UMPIRE)
+    g.refused(SeatStaff("s-2", "SAM", "umpire"), UMPIRE, "name_taken")
+    g.run(ArchiveExercise(), UMPIRE)
+    assert "archived" in g.refused(SeatParticipant("p-new", "Nia", "a"), UMPIRE, "ended").message

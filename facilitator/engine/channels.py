@@ -98,6 +98,13 @@ def backchannel_policy(state) -> str:
     return state.phase.backchannels if state.phase is not None else CLOSED
 
 
+def not_muted(state, actor) -> None:
+    """``muted`` if exercise control has muted ``actor``: they read, but put no text before others (no
+    message, no proposal drafted or amended). See ``room.MuteParticipant``."""
+    if actor.participant is not None and actor.participant in state.room.muted:
+        raise RuleError("muted", "The umpire has muted you: you may read, not post.")
+
+
 def is_open(state, channel_id: str) -> bool:
     """Whether members may post in ``channel_id`` now: the umpire's setting, else the phase (tables)."""
     setting = state.room.channel_open(state, channel_id)
@@ -222,8 +229,7 @@ def check_can_post(state, actor, channel_id: str) -> Channel:
         raise RuleError("forbidden", "Observers read; they do not post.", {"channel": channel_id})
     if actor.role != DELEGATION or not sees(actor, channel.audience):
         raise RuleError("forbidden", f"Your delegation may not write in '{channel_id}'.", {"channel": channel_id})
-    if actor.participant in state.room.muted:
-        raise RuleError("muted", "The umpire has muted you: you may read, not post.", {"channel": channel_id})
+    not_muted(state, actor)
     if state.room.channel_open(state, channel_id) is False:
         raise RuleError("closed", f"The umpire has closed '{channel.name}'.", {"channel": channel_id})
     if not is_open(state, channel_id):

@@ -12,6 +12,7 @@ from .core import Description, Int, Outcome, command, decides, event, evolves, i
 from .errors import RuleError
 from .guards import chief, started, umpire
 from .indicators import change_indicator
+from .injects import fire_due
 from .visibility import sees
 
 MAX_ADJUST = 120  # minutes, either way
@@ -141,6 +142,7 @@ class ExerciseEnded:
 @decides(AdvancePhase)
 def _advance(out: Outcome, cmd: AdvancePhase) -> None:
     umpire(out.actor)
+    fire_due(out)  # what fell due in the phase that ends, before the schedule's next tick
     if out.state.ceasefire.current is not None and out.state.phase is not None:
         draw_risks(out)
     state = out.state

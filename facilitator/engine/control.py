@@ -15,6 +15,7 @@ from .clock import ExerciseEnded
 from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, names, record, view
 from .errors import RuleError
 from .guards import chief, display_name, known_delegations
+from .participants import check_name_free
 from .visibility import sees
 
 CONTROL = Audience.umpire_only()
@@ -105,6 +106,7 @@ def _seat_staff(out: Outcome, cmd: SeatStaff) -> None:
     if cmd.role not in (UMPIRE, ASSISTANT):
         raise RuleError("invalid", "A staff seat is an 'umpire' or an 'assistant'.", {"role": "unknown"})
     name = display_name(cmd.name)
+    check_name_free(out.state, name)  # not "Umpire", not a player's name
     if any(s.name.casefold() == name.casefold() for s in out.state.control.staff):
         raise RuleError("name_taken", f"Exercise control already has someone called '{name}'.", {"name": "taken"})
     out.act(StaffSeated(cmd.staff, name, cmd.role), CONTROL)

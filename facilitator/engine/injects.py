@@ -357,7 +357,12 @@ def _row(state, given: InjectRow, number: int, row_id: str, problems: dict, at: 
         problems[at + "minute"] = f"0 to {MAX_MINUTE}"
     if len(given.indicators) > 50:
         problems[at + "indicators"] = "at most 50 changes"
+    seen: set[str] = set()
     for i, change in enumerate(given.indicators):
+        if change.indicator in seen:
+            problems[f"{at}indicators.{i}"] = f"'{change.indicator}' given twice"
+            continue
+        seen.add(change.indicator)
         if deck.indicator(change.indicator) is None:
             problems[f"{at}indicators.{i}"] = f"unknown indicator '{change.indicator}'"
         elif not -1000 <= change.delta <= 1000:
@@ -455,15 +460,19 @@ def _fire_inject(out: Outcome, cmd: FireInject) -> None:
 @decides(AddInject)
 def _add(out: Outcome, cmd: AddInject) -> None:
     control(out.actor)
+    if cmd.inject.number is not None or cmd.inject.id is not None:
+        raise RuleError("invalid", "A new row's number and id are given by the server (an import keeps them).",
+                        {"inject.number" if cmd.inject.number is not None else "inject.id": "not allowed"})
     number = out.state.injects.next_number
-    out.act(InjectAdded(_one_row(out.state, replace(cmd.inject, number=None, id=None), number, f"row-{number}")),
-            EVENT_LIST)
+    out.act(InjectAdded(_one_row(out.state, cmd.inject, number, f"row-{number}")), EVENT_LIST)
 
 
 @decides(EditInject)
 def _edit(out: Outcome, cmd: EditInject) -> None:
     control(out.actor)
     row = _pending(out.state, cmd.inject)
+    if cmd.row.number not in (None, row.number) or cmd.row.id not in (None, row.id):
+        raise RuleError("invalid", "A row keeps its number and id when edited.", {"row": "number or id changed"})
     edited = _one_row(out.state, cmd.row, row.number, row.id, inject=row.inject, sources=row.sources)
     out.act(InjectEdited(edited), EVENT_LIST)
 
@@ -571,6 +580,12 @@ def due(state, now: datetime) -> list[tuple[Row, float]]:
 @decides(FireDueInjects)
 def _fire_due(out: Outcome, cmd: FireDueInjects) -> None:
     control(out.actor)
+    fire_due(out)
+
+
+def fire_due(out: Outcome) -> None:
+    """Fire (or, in "ask me" mode, flag) the rows due at ``out.now``: the schedule's work, and what a change
+    of phase does first, so a row due in the phase that ends is not lost between two ticks."""
     for row, past in due(out.state, out.now):
         current = out.state.injects.row(row.id)
         if current.status != PENDING:

@@ -188,6 +188,8 @@ def _seat(out: Outcome, cmd: SeatParticipant) -> None:
     if not actor.is_umpire and actor.participant != cmd.participant:
         raise RuleError("forbidden", "A participant can only seat themselves.")
     known_delegations(state, [cmd.delegation], "delegation")
+    if state.control.archived:
+        raise RuleError("ended", "This exercise has been archived: nobody joins it any more.")
     name = display_name(cmd.name)
     if cmd.participant in state.participants.members:
         raise RuleError("conflict", "This participant already has a seat.")

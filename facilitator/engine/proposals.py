@@ -11,7 +11,7 @@ from typing import Annotated
 
 from .audience import Audience
 from .ceasefire import CeasefireBegan
-from .channels import table_audience
+from .channels import is_open, not_muted, table_audience, table_channel
 from .core import Description, Number, Numbers, Outcome, Records, Ref, Text, command, decides, event, evolves, \
     initial, names, record, view
 from .errors import RuleError
@@ -227,7 +227,9 @@ def _seated_table(state, table_id: str, me: str):
         raise RuleError("not_found", f"There is no table '{table_id}'.", {"table": "unknown"})
     if me not in table.seated:
         raise RuleError("forbidden", f"{name_of(state, me)} does not sit at '{table.name}'.")
-    if not state.table_open(table.id):
+    if state.room.channel_open(state, table_channel(table.id)) is False:
+        raise RuleError("closed", f"The umpire has closed '{table.name}'.")
+    if not is_open(state, table_channel(table.id)):
         raise RuleError("closed", f"'{table.name}' is closed at this point of the exercise.")
     return table
 
@@ -262,6 +264,7 @@ def _draft(out: Outcome, cmd: DraftProposal) -> None:
     state = out.state
     me = member(out.actor)
     started(state)
+    not_muted(state, out.actor)
     table = _seated_table(state, cmd.table, me)
     _check_readiness(state, table, me)
     title = text(cmd.title, "title", MAX_TITLE)
@@ -280,6 +283,7 @@ def _check_version(proposal: Proposal, version: int | None, doing: str) -> None:
 @decides(AmendProposal)
 def _amend(out: Outcome, cmd: AmendProposal) -> None:
     me = member(out.actor)
+    not_muted(out.state, out.actor)
     proposal, table = _open_proposal(out, cmd.proposal, me)
     _check_version(proposal, cmd.version, "amending it")
     title = text(cmd.title, "title", MAX_TITLE) if cmd.title is not None else proposal.title

@@ -79,7 +79,7 @@ class Applied:
 class _Publication:
     events: list[Event]
     state: ExerciseState
-    emit: bool = True  # False for events another process committed (and published)
+    emit: bool = True  # False for events another server process committed (and published)
 
 
 @dataclass
@@ -101,9 +101,13 @@ def now() -> datetime:
 
 
 class ExerciseService:
-    def __init__(self, db: Database, catalog: DeckCatalog):
+    def __init__(self, db: Database, catalog: DeckCatalog, publish_others: bool = True):
+        """``publish_others``: publish what other processes append, when this process finds it (true when no
+        message queue joins the server processes: then the others are command-line runs, which reach no
+        client; with a queue, every server process publishes its own commits to all)."""
         self.db = db
         self.catalog = catalog
+        self.publish_others = publish_others
         self.store = EventStore()
         self._listeners: list[Listener] = []
         self._live: dict[str, _Live] = {}
@@ -511,5 +515,5 @@ class ExerciseService:
             for event in found:
                 state = evolve(state, event)
             live.state = state
-            live.outbox.append(_Publication(found, state, emit=False))
+            live.outbox.append(_Publication(found, state, emit=self.publish_others))
         return live.state

@@ -1,4 +1,6 @@
-"""The schedule: a background task that fires the event list's due rows (or flags them, in "ask me" mode).
+"""The schedule: a background task that fires the event list's due rows (or flags them, in "ask me" mode),
+and follows the log of every exercise this process holds, so that what a command-line run appended (an
+event list imported, a link re-issued) reaches the connected consoles within a tick.
 
 What is due is the engine's rule (``engine.injects.due``); this only looks at the clock. Each tick asks,
 for every exercise whose phase clock runs, whether something is due; if so it runs ``fire_due_injects``,
@@ -65,12 +67,8 @@ class Schedule:
             self._scanned_at = time.monotonic()
         made = 0
         for exercise_id in sorted(self._watched | self.exercises.loaded()):
-            cached = self.exercises.cached(exercise_id)
-            if cached is not None and cached.ended:
-                self._watched.discard(exercise_id)
-                continue
             try:
-                state = self.exercises.state(exercise_id)
+                state = self.exercises.state(exercise_id)  # caught up, and published, from the log
             except RuleError:  # deleted meanwhile
                 self._watched.discard(exercise_id)
                 continue
