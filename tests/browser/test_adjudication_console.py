@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -141,4 +140,41 @@ def test_an_adjudicated_card_goes_to_the_umpire_with_its_odds(live_server, exerc
 
     tab(ukraine, "Moves")
     expect(ukraine.locator(".move[data-move='1']")).to_contain_text("The UN hears it, but asks for proof")
+    expect(ukraine.locator(".move[data-move='1']")).to_contain_text("Brief the UN on Russian naval movements (card)")
+
+
+def test_a_submitted_card_keeps_its_title_and_odds_after_a_reload(live_server, exercises, watched):
+    """The queue names a card and its odds from the move itself (the server sends them), not from a hand this
+    page happened to see: after a reload, and on a console opened later, too."""
+    created = exercises.create("demo")
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    base = live_server.url
+    umpire = watched.page(label="umpire")
+    open_console(umpire, f"{base}/umpire#token={created.umpire_token}")
+    ukraine = watched.page(label="ukraine")
+    join(ukraine, f"{base}/join#code={created.join_codes['ukraine']}", "Olena")
+    tab(ukraine, "Signals")
+    intel = ukraine.locator(".signal-card[data-card='ua-intel-share']")
+    intel.get_by_role("button", name="Submit for adjudication: Brief the UN on Russian naval movements").click()
+    expect(intel).to_have_count(0)
+    expect(umpire.locator("#tab-adjudication .tab-badge")).to_have_text("1 waiting")
+
+    later = watched.page(label="second umpire console")  # never saw the card in a hand
+    for page in (umpire, later):
+        if page is umpire:
+            page.reload()
+            expect(page.get_by_test_id("connection")).to_have_attribute("data-status", "live")
+        else:
+            open_console(page, f"{base}/umpire#token={created.umpire_token}")
+        tab(page, "Adjudication")
+        move = page.locator(".move-queue .move[data-move='1']")
+        expect(move).to_contain_text("Brief the UN on Russian naval movements (card)")
+        expect(move).not_to_contain_text("card ua-intel-share")
+        expect(move).to_contain_text(f"The card’s odds: {ODDS}%")
+        expect(move.get_by_label("Odds of success (%)")).to_have_value(str(ODDS))
+
+    ukraine.reload()
+    expect(ukraine.get_by_test_id("connection")).to_have_attribute("data-status", "live")
+    tab(ukraine, "Moves")
     expect(ukraine.locator(".move[data-move='1']")).to_contain_text("Brief the UN on Russian naval movements (card)")

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from facilitator.engine import AdvancePhase, EndExercise
 from facilitator.engine.audience import UMPIRE_ACTOR
-from flows import event_row, join, open_console, screenshot, tab
+from facilitator.engine.injects import AddInject, InjectRow, SkipInject
+from flows import PHONE, SCREENSHOTS, event_row, join, open_console, screenshot, tab
 
 
 def talks(exercises):
@@ -24,7 +25,11 @@ def row_numbers(umpire) -> list[str]:
 
 
 def test_the_umpire_runs_the_event_list_and_players_never_see_a_controller_note(live_server, exercises, watched):
-    created = talks(exercises)
+    created = exercises.create("demo")
+    # The history row (Briefing +00) skipped before the start: a change of phase fires what fell due.
+    exercises.execute(created.id, SkipInject("deal-signed-history"), UMPIRE_ACTOR)
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
     base = live_server.url
     umpire = watched.page(label="umpire")
     open_console(umpire, f"{base}/umpire#token={created.umpire_token}")
@@ -93,14 +98,17 @@ def test_the_umpire_runs_the_event_list_and_players_never_see_a_controller_note(
     odesa.locator(".el-form-slot").get_by_role("button", name="Delay", exact=True).click()
     expect(odesa).to_contain_text("Talks +12")
     history = event_row(umpire, 1)
-    expect(history).to_contain_text("not fired: its phase is over")
-    history.get_by_role("button", name="Skip #1").click()
     expect(history).to_contain_text("skipped")
     event_list.get_by_role("radio", name="Skipped (1)").check()
     assert row_numbers(umpire) == ["#1"]
     history.get_by_role("button", name="Put back #1").click()
     expect(history).to_contain_text("pending")
+    expect(history).to_contain_text("not fired: its phase is over")
     event_list.get_by_role("radio", name="All (5)").check()
+    history.get_by_role("button", name="Skip #1").click()
+    expect(history).to_contain_text("skipped")
+    history.get_by_role("button", name="Put back #1").click()
+    expect(history).to_contain_text("pending")
     added.get_by_role("button", name="Move #5 up").click()
     expect(umpire.locator(".el-rows > li").nth(3)).to_have_attribute("data-inject", "row-5")
     assert row_numbers(umpire) == ["#1", "#2", "#3", "#5", "#4"]
@@ -182,7 +190,8 @@ def test_a_csv_file_with_mistakes_is_explained_line_by_line_and_the_list_exports
     importing.click()
     importing.click()
     expect(event_list.locator(".el-import-ok")).to_contain_text("Imported 2 rows")
-    expect(umpire.locator(".el-rows > li")).to_have_count(2)
+    fired = [r for r in exercises.state(created.id).injects.rows if r.status != "pending"]  # kept by an import
+    expect(umpire.locator(".el-rows > li")).to_have_count(2 + len(fired))
     expect(umpire.locator(".el-rows")).to_contain_text("First news")
     expect(umpire.locator(".el-rows")).to_contain_text("Talks +05")
 
@@ -204,3 +213,62 @@ def test_after_the_end_nothing_can_be_fired_or_changed(live_server, exercises, w
     event_list.locator(".el-add summary").click()
     expect(event_list.get_by_role("button", name="Add to the event list")).to_be_disabled()
     expect(umpire.get_by_role("button", name="Fire ad hoc inject")).to_be_disabled()
+
+
+def test_a_csv_file_that_is_not_utf8_is_refused_not_garbled(live_server, exercises, watched):
+    """Excel's plain "CSV" is Windows-1252: its bytes go to the server as they are, which refuses them."""
+    created = talks(exercises)
+    umpire = watched.page(label="umpire")
+    open_console(umpire, f"{live_server.url}/umpire#token={created.umpire_token}")
+    event_list = umpire.locator("#event-list")
+    before = row_numbers(umpire)
+
+    header = ("number,time,from,to,subject,message,expected action,controller note,type,delivery,scenario date,"
+              "historical,effects,id\n")
+    excel = header + ",talks +5,,everyone,Café crème,Une réunion au café,,,contingency,banner,,,,\n"
+    watched.allow("status of 400")  # the refused import, as the browser logs it
+    event_list.get_by_label("Import CSV").set_input_files(
+        files=[{"name": "plan.csv", "mimeType": "text/csv", "buffer": excel.encode("cp1252")}])
+    importing = event_list.locator("button[data-key='import-csv']")
+    importing.click()
+    importing.click()  # confirm
+    errors = event_list.locator(".el-import-errors")
+    expect(errors).to_contain_text("Nothing was imported")
+    expect(errors.locator("li")).to_contain_text("not UTF-8 text: save the file as 'CSV UTF-8'")
+    assert row_numbers(umpire) == before
+    assert "Caf" not in umpire.locator(".el-rows").inner_text()
+    assert not any(r.title.startswith("Caf") for r in exercises.state(created.id).injects.rows)
+
+
+def test_row_details_are_readable_on_a_phone(live_server, exercises, watched):
+    """Long labels (expected action, controller note) leave the text its room: above it on a phone, in a
+    bounded column of the same width in every row on a wide screen."""
+    created = talks(exercises)
+    note = "Fire only if the talks stall for more than ten minutes; otherwise skip it and say so at the debrief."
+    exercises.execute(created.id, AddInject(InjectRow(
+        title="Convoy spotted at dawn", text="Your coast guard reports a convoy of six ships.",
+        expected_action="Ukraine asks Turkey to inspect the convoy before it reaches Odesa.",
+        controller_note=note)), UMPIRE_ACTOR)
+    umpire = watched.page(viewport=PHONE, label="umpire")
+    open_console(umpire, f"{live_server.url}/umpire#token={created.umpire_token}")
+    tab(umpire, "Control")
+    row = event_row(umpire, 5)
+    row.locator(".inject-more summary").click()
+    value = row.locator(".el-info dd", has=umpire.locator(".el-note"))
+    expect(value).to_contain_text(note)
+    value.scroll_into_view_if_needed()
+    assert value.bounding_box()["width"] >= 250
+    expected = row.locator(".el-info dd", has_text="Ukraine asks Turkey")
+    assert expected.bounding_box()["width"] >= 250
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    umpire.screenshot(path=str(SCREENSHOTS / "umpire-event-row-details-390x844.png"))
+
+    # Wide: the label column is bounded, and as wide in a row without long labels as in this one.
+    umpire.set_viewport_size({"width": 1366, "height": 768})
+    event_row(umpire, 2).locator(".inject-more summary").click()
+    label = lambda n: event_row(umpire, n).locator(".el-info dt").first.bounding_box()["width"]
+    assert label(5) == label(2)
+    assert label(5) <= 12 * 16 + 1
+    assert value.bounding_box()["width"] >= 400
+    value.scroll_into_view_if_needed()
+    umpire.screenshot(path=str(SCREENSHOTS / "umpire-event-row-details-1366x768.png"))

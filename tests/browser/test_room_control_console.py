@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from facilitator.engine import AdvancePhase, Clause, DraftProposal, SignProposal
 from facilitator.engine.audience import UMPIRE_ACTOR
-from flows import channel, issued_link, join, open_console, people_row, tab
+from flows import PHONE, SCREENSHOTS, channel, issued_link, join, open_console, people_row, tab
 
 
 def talks(exercises):
@@ -52,6 +52,16 @@ def test_the_umpire_controls_the_room_and_delegations_see_it(live_server, exerci
     composer_blocked(olena, "Closed by the umpire: Cooling-off period")
     expect(olena.locator("button[data-channel='table:corridor']")).to_have_attribute("aria-label", "Corridor talks (Istanbul), closed by the umpire")
     expect(olena.locator(".banner--alert")).to_contain_text("closed by the umpire")
+    # After a reload the state says it (room.channels: {channel: {open, reason}}), not the notice she saw.
+    olena.reload()
+    expect(olena.get_by_test_id("connection")).to_have_attribute("data-status", "live")
+    channel(olena, "table:corridor")
+    composer_blocked(olena, "Closed by the umpire: Cooling-off period")
+    expect(olena.locator("button[data-channel='table:corridor']")).to_have_attribute("aria-label", "Corridor talks (Istanbul), closed by the umpire")
+    umpire.reload()
+    expect(umpire.get_by_test_id("connection")).to_have_attribute("data-status", "live")
+    tab(umpire, "Room")
+    expect(row).to_contain_text("closed by exercise control — Cooling-off period")
     umpire.get_by_role("button", name="Reopen Corridor talks (Istanbul)").click()
     expect(olena.locator(".composer button[type=submit]")).to_be_enabled()
     expect(olena.locator(".composer-note")).to_contain_text("Enter sends")
@@ -221,6 +231,10 @@ def test_the_ceasefire_risk_table_and_its_overrides(live_server, exercises, watc
     row = umpire.locator(f"#ceasefire li[data-rule='{rule.id}']")
     expect(row).to_contain_text(f"{round(rule.likelihood * 100)}%")
     expect(row).to_contain_text("The roll decides.")
+    # The truce's only clause changes no risk: said so, not "Clauses in force: none" under an agreement in force.
+    for risk in exercises.deck(created.id).ceasefire_risks:
+        expect(umpire.locator(f"#ceasefire li[data-rule='{risk.id}']")).to_contain_text("No clause in force changes this risk")
+    expect(umpire.locator("#ceasefire .risk-sum").first).not_to_contain_text("Clauses in force")
     row.get_by_role("button", name=f"Force next draw: {rule.title}").click()
     expect(row).to_contain_text("forced")
     expect(row.get_by_role("button", name=f"Force next draw: {rule.title}")).to_have_attribute("aria-pressed", "true")
@@ -237,3 +251,47 @@ def test_the_ceasefire_risk_table_and_its_overrides(live_server, exercises, watc
     umpire.get_by_role("button", name="Trust +5 between Russia – Ukraine").click()
     tab(umpire, "Timeline")
     expect(umpire.locator(".timeline")).to_contain_text("the truce holds")
+
+
+LONG_NAME = "Oleksandra Volodymyrivna Kovalenko-Bondar"[:40]
+
+
+def test_people_keep_their_dot_and_the_tabs_scroll_to_the_one_chosen(live_server, exercises, watched):
+    created = talks(exercises)
+    base = live_server.url
+    olena = watched.page(label="ukraine")
+    join(olena, f"{base}/join#code={created.join_codes['ukraine']}", LONG_NAME)
+    umpire = watched.page(viewport={"width": 1366, "height": 768}, label="umpire")
+    open_console(umpire, f"{base}/umpire#token={created.umpire_token}")
+
+    # A long display name: the presence dot stays on the name's (first) line, before it.
+    tab(umpire, "Delegations")
+    person = people_row(umpire, LONG_NAME)
+    expect(person).to_contain_text("connected")
+    dot = person.locator(".dot").bounding_box()
+    name = person.locator(".person-name").bounding_box()
+    line = float(person.locator(".person-name").evaluate("(el) => parseFloat(getComputedStyle(el).lineHeight)"))
+    assert dot["x"] + dot["width"] <= name["x"], (dot, name)
+    assert name["y"] <= dot["y"] + dot["height"] / 2 <= name["y"] + line, (dot, name)
+    person.scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    umpire.screenshot(path=str(SCREENSHOTS / "umpire-people-long-name-1366x768.png"))
+
+    # On a phone the tabs scroll: the one chosen (by a script, which scrolls nothing itself) shows whole.
+    umpire.set_viewport_size(PHONE)
+    bar = umpire.locator(".tabs")
+
+    def whole(name: str) -> bool:
+        box, t = bar.bounding_box(), umpire.get_by_role("tab", name=name).first.bounding_box()
+        return box["x"] <= t["x"] and t["x"] + t["width"] <= box["x"] + box["width"]
+
+    for name in ("Room", "Timeline", "Control", "Delegations"):
+        umpire.get_by_role("tab", name=name).first.evaluate("(el) => el.click()")
+        umpire.wait_for_timeout(50)
+        assert whole(name), f"the {name} tab is cut at the edge of the tab bar"
+    # Scrolled to its end by hand, the last tab shows whole too.
+    bar.evaluate("(el) => { el.scrollLeft = el.scrollWidth; }")
+    assert whole("Timeline")
+    umpire.get_by_role("tab", name="Room").first.evaluate("(el) => el.click()")
+    umpire.wait_for_timeout(50)
+    umpire.screenshot(path=str(SCREENSHOTS / "umpire-tabs-room-390x844.png"))

@@ -540,7 +540,9 @@ function csvTools(model) {
     result.replaceChildren();
     showError(error, null);
     try {
-      const body = await chosen.text();
+      // The file's bytes as they are: the server checks they are UTF-8 (text() would turn an Excel "CSV" in
+      // Windows-1252 into replacement characters, and import them).
+      const body = await chosen.arrayBuffer();
       const response = await fetch(csvUrl(model), {method: 'POST', body, cache: 'no-store',
         headers: {Authorization: `Bearer ${model.token}`, 'Content-Type': 'text/csv', Accept: 'application/json'}});
       if (!response.ok) {

@@ -12,25 +12,9 @@ const RULINGS = [['approved', 'Approve'], ['modified', 'Modify'], ['rejected', '
 const STATUS_WORDS = {waiting: 'waiting for a ruling', approved: 'approved', rejected: 'rejected', modified: 'modified'};
 const STATUS_KIND = {waiting: 'pending', approved: 'ok', rejected: 'danger', modified: 'warn'};
 
-// Cards leave the hand when submitted: what this page saw of them (title, the deck's odds) is kept here.
-const seenCards = new Map();
-
-function rememberCards(model) {
-  for (const d of model.state.delegations || []) {
-    for (const c of d.hand || []) seenCards.set(c.id, {title: c.title, adjudicated: c.adjudicated ?? null});
-  }
-  for (const p of model.state.signals || []) {
-    if (!seenCards.has(p.card)) seenCards.set(p.card, {title: p.title, adjudicated: null});
-  }
-}
-
-function cardInfo(id) {
-  return seenCards.get(id) || {title: null, adjudicated: null};
-}
-
-function cardText(id) {
-  const info = cardInfo(id);
-  return info.title ? `${info.title} (card)` : `card ${id}`;
+/** A submitted card, as the move entry names it (the server sends its title and the deck's odds with it). */
+function cardText(move) {
+  return move.card_title ? `${move.card_title} (card)` : `card ${move.card}`;
 }
 
 /** "waiting 3 min" from the move's submission time, on the server's clock. */
@@ -88,7 +72,7 @@ function rulingForm(move, {model, conn}) {
   const name = uid('ruling');
   const radios = RULINGS.map(([value, label]) => [value, h('input', {type: 'radio', name, value}), label]);
   const outcome = textArea('Outcome: what happens (required when modified)', {rows: 2});
-  const deckOdds = move.card ? cardInfo(move.card).adjudicated : null;
+  const deckOdds = move.card ? move.card_odds ?? null : null;
   const odds = h('input', {type: 'number', id: uid('odds'), min: '0', max: '100', step: '1', class: 'input-narrow',
                            value: deckOdds ?? ''});
   const oddsField = h('div', {class: 'field'}, h('label', {for: odds.id}, 'Odds of success (%)'), odds,
@@ -172,7 +156,7 @@ function queueItem(move, ctx) {
       h('div', {class: 'badges'}, age)),
     h('p', {class: 'muted move-by'}, `Submitted by ${move.submitted_by || 'a member'}`),
     facts([['Action', move.action], ['Intended result', move.result], ['Reasons', move.reasons],
-      ['Card', move.card ? cardText(move.card) : null]]),
+      ['Card', move.card ? cardText(move) : null]]),
     h('div', {class: 'move-rule'}, form));
   return {el, tick() { age.textContent = waitingFor(move, model); }};
 }
@@ -183,7 +167,7 @@ function ruledList(moves, model) {
     h('div', {class: 'move-head'},
       h('h3', {class: 'move-title'}, `Move #${m.move} · ${model.delegationName(m.by)}`),
       h('div', {class: 'badges'}, statusBadge(m), rollText(m) ? badge(rollText(m), m.succeeded ? 'ok' : 'danger') : null)),
-    facts([['Action', m.action], ['Outcome', m.outcome], ['Card', m.card ? cardText(m.card) : null]]))));
+    facts([['Action', m.action], ['Outcome', m.outcome], ['Card', m.card ? cardText(m) : null]]))));
 }
 
 /** The umpire's Adjudication tab. `waiting()` says how many moves wait (for the tab's badge). */
@@ -200,7 +184,6 @@ export function adjudicationPanel({model, conn}) {
   function update() {
     const s = model.state;
     if (!s?.moves) return;
-    rememberCards(model);
     const waiting = s.moves.filter((m) => m.status === 'waiting');
     const ids = new Set(waiting.map((m) => m.move));
     for (const [id, item] of items) {
@@ -275,7 +258,7 @@ function myMovesList(moves, model) {
         h('div', {class: 'badges'}, statusBadge(m), rollText(m) ? badge(rollText(m), m.succeeded ? 'ok' : 'danger') : null)),
       own && m.submitted_by ? h('p', {class: 'muted move-by'}, `Submitted by ${m.submitted_by}`) : null,
       facts([['Action', m.action], ['Intended result', m.result], ['Reasons', m.reasons],
-        ['Card', m.card ? cardText(m.card) : null], ['Outcome', m.outcome]]),
+        ['Card', m.card ? cardText(m) : null], ['Outcome', m.outcome]]),
       m.status === 'waiting' ? h('p', {class: 'hint'}, 'Exercise control has not ruled yet.') : null);
   }));
 }
@@ -306,7 +289,6 @@ export function movesPanel({model, conn}) {
 
   model.on('state', () => {
     const s = model.state;
-    rememberCards(model);
     const ex = s.exercise;
     const closed = !ex.phase || ex.ended;
     notice.hidden = !closed;

@@ -365,8 +365,9 @@ export function peopleCard({model, conn}) {
     link.addEventListener('click', () => newPersonalLink(link, p));
     return h('li', {class: ['person', p.connected ? 'is-online' : 'is-offline', muted && 'is-muted'], dataset: {participant: p.participant}},
       h('div', {class: 'person-head'},
-        h('span', {class: 'dot', 'aria-hidden': 'true'}),
-        h('strong', {class: 'person-name', id: nameId, dir: 'auto'}, p.name),
+        h('span', {class: 'person-who'},  // the dot stays with the name: it never wraps onto a line alone
+          h('span', {class: 'dot', 'aria-hidden': 'true'}),
+          h('strong', {class: 'person-name', id: nameId, dir: 'auto'}, p.name)),
         h('span', {class: 'person-state'}, p.connected ? 'connected' : 'not connected'),
         muted ? badge('muted', 'danger') : null,
         h('span', {class: 'person-activity hint', dataset: {activity: p.participant}}, activityText(model, p))),

@@ -58,8 +58,20 @@ export function consoleShell({header, tabs, aside, className = '', initial = nul
       panels.get(tabId).classList.toggle('is-active', on);
     }
     if (focus) buttons.get(id).focus();
+    reveal(buttons.get(id));
     for (const fn of listeners) fn(visibleIds());
     onSelect?.(id);
+  }
+
+  /** Scroll the tab bar (only it: not the page) so the tab shows whole, its neighbour's edge too, on a phone
+   *  where the tabs do not all fit. */
+  function reveal(button) {
+    if (!tablist.clientWidth || tablist.scrollWidth <= tablist.clientWidth) return;
+    const b = button.getBoundingClientRect();
+    const bar = tablist.getBoundingClientRect();
+    const room = 24;  // a glimpse of the next tab says there is more
+    if (b.left < bar.left + room) tablist.scrollLeft -= bar.left + room - b.left;
+    else if (b.right > bar.right - room) tablist.scrollLeft += b.right - (bar.right - room);
   }
 
   function onKey(e, id) {
@@ -77,6 +89,7 @@ export function consoleShell({header, tabs, aside, className = '', initial = nul
   }
 
   WIDE.addEventListener('change', () => select(active));
+  window.addEventListener('resize', () => reveal(buttons.get(active)));
   select(active);
 
   return {

@@ -170,8 +170,11 @@ function riskTable({model, conn}, risks, error) {
         h('div', {}, h('dt', {}, 'Base'), h('dd', {}, h('span', {class: 'num'}, pct(r.likelihood)))),
         h('div', {}, h('dt', {}, 'Drift'), h('dd', {}, r.per_phase
           ? [h('span', {class: 'num'}, signedPct(r.per_phase)), ` × ${r.phases_held} ${r.phases_held === 1 ? 'phase' : 'phases'} held`] : 'none')),
-        h('div', {}, h('dt', {}, 'Clauses in force'), h('dd', {}, mods.length ? mods.map(([clause, m], i) => [i ? ', ' : '',
-          h('bdi', {}, clauseTitle(clause)), ' ', h('span', {class: 'num'}, signedPct(m))]) : 'none'))),
+        // Without a clause that changes this risk: said in full, not "none" (an agreement may well be in force).
+        mods.length ? h('div', {}, h('dt', {}, 'Clauses in force'), h('dd', {}, mods.map(([clause, m], i) => [i ? ', ' : '',
+          h('bdi', {}, clauseTitle(clause)), ' ', h('span', {class: 'num'}, signedPct(m))])))
+          : h('div', {class: 'risk-no-clause'}, h('dt', {class: 'sr-only'}, 'Clauses'),
+            h('dd', {}, 'No clause in force changes this risk'))),
       h('div', {class: 'risk-say'},
         h('p', {class: 'risk-override'}, r.override ? [badge(r.override === 'force' ? 'forced' : 'vetoed', r.override === 'force' ? 'danger' : 'ok'),
           ` ${OVERRIDE_WORDS[r.override]}`] : 'The roll decides.'),
