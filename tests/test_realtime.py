@@ -176,6 +176,8 @@ def test_a_whole_exercise(table, exercises):
         assert player.sync["state"]["exercise"]["phase"] is None
         assert player.sync["state"]["you"]["role"] == player.role
 
+    # The umpire fires the deck's injects by hand here (the schedule has its own tests: test_schedule.py).
+    umpire.ok("set_firing", automatic=False)
     # Briefing: tables are closed, delegations talk among themselves.
     seq = umpire.ok("advance_phase")
     for player in table.players:
