@@ -338,3 +338,9 @@ def test_live_a_joined_name_reaches_everyone_normalised(table):
     assert seated["data"]["name"] == "Amina"
     table["russia"].wait_for(lambda p: {"name": "Amina", "delegation": "un"} in p.state["members"],
                              what="Amina among the members")
+
+
+def test_an_exercise_title_is_normalised_like_every_title(exercises):
+    created = exercises.create("demo", f"{ZWSP}Seminar\r\ngroup B{BOM}")
+    assert created.title == "Seminar group B"
+    assert exercises.create("demo", ZWSP + HANGUL_FILLER).title == "Demo: a corridor for grain"  # blank: the deck's

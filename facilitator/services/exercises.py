@@ -28,7 +28,7 @@ from facilitator.engine import Actor, ClearPresence, Event, ExerciseState, MarkP
     evolve, initial_state, run, visible_events
 from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE_ACTOR
 from facilitator.engine.control import ArchiveExercise, ReissueLink, SeatStaff, acting_for, staff_actor
-from facilitator.engine.guards import chief, clean_name
+from facilitator.engine.guards import chief, clean_name, clean_text
 from facilitator.engine.room import MoveParticipant, RemoveParticipant
 from facilitator.persistence import Database, EventStore
 from facilitator.persistence.models import DeletionRow, EventRow, ExerciseRow, ParticipantRow, SeatRow, StaffRow
@@ -126,7 +126,7 @@ class ExerciseService:
         loaded = self.catalog.get(deck_id)
         if loaded is None:
             raise RuleError("not_found", f"There is no scenario deck '{deck_id}'.", {"deck": "unknown"})
-        title = (title or "").strip() or loaded.deck.title
+        title = clean_text(title, lines=False) or loaded.deck.title  # as every title: docs/protocol.md "Names and texts"
         if len(title) > 200:
             raise RuleError("too_long", "The title is over 200 characters.", {"title": "too long"})
         umpire_token, observer_code = tokens.new_token(), tokens.new_code()
