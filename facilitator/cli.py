@@ -160,6 +160,23 @@ def exercises_list(archived: bool):
         click.echo(f"{e['id']}  {e['created_at'][:16]}  {e['deck']:<20} {e['title']}  ({e['last_seq']} events){mark}")
 
 
+@exercises_cli.command("verify")
+@click.argument("exercise_id")
+def exercises_verify(exercise_id: str):
+    """Check that EXERCISE_ID's log is whole and unaltered: each event's hash is chained to the one before
+    (persistence/integrity.py). Prints the first event altered, missing or out of order, and exits 1."""
+    exercises = services().exercises
+    try:
+        with exercises.db.read() as session:
+            verdict = exercises.store.verify(session, exercise_id)
+    except RuleError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(str(verdict), err=not verdict.ok)
+    if not verdict.ok:
+        sys.exit(1)
+
+
 @exercises_cli.command("reissue")
 @click.argument("exercise_id")
 @click.argument("link")

@@ -56,7 +56,7 @@ def test_db_upgrade_creates_the_schema_and_a_second_run_reports_nothing_to_do(tm
     second = runner.invoke(args=["db", "upgrade"])
     assert second.exit_code == 0 and "already up to date" in second.output
     with app.app_context():
-        assert current_revision(app.extensions["facilitator"].db) == head_revision(app.extensions["facilitator"].db) == "0003"
+        assert current_revision(app.extensions["facilitator"].db) == head_revision(app.extensions["facilitator"].db) == "0004"
 
 
 def test_scenarios_validate_passes_on_the_shipped_decks(runner):

@@ -93,6 +93,7 @@ class EventRow(Base):
     audience: Mapped[dict[str, Any]] = mapped_column(JSON)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # chained: see persistence/integrity.py
 
 
 class CommandRow(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from facilitator.engine import Actor, Audience, Event, load_event
 from facilitator.engine.errors import RuleError
 
+from .integrity import GENESIS, Verdict, event_hash, verify
 from .models import CommandRow, EventRow, ExerciseRow
 
 _COLUMNS = (EventRow.seq, EventRow.type, EventRow.version, EventRow.actor, EventRow.audience, EventRow.data,
@@ -46,6 +47,11 @@ class EventStore:
             return
         if [r["seq"] for r in rows] != list(range(after + 1, after + 1 + len(rows))):
             raise ValueError("events must be numbered from the log's last seq on, without gaps")
+        previous = GENESIS if after == 0 else session.scalar(
+            select(EventRow.hash).where(EventRow.exercise_id == exercise_id, EventRow.seq == after)) or GENESIS
+        for r in rows:
+            r["hash"] = previous = event_hash(previous, r["seq"], r["type"], r["version"], r["actor"], r["audience"],
+                                              r["data"], r["at"])
         session.execute(insert(EventRow), rows)
         exercise.last_seq = rows[-1]["seq"]
         session.flush()
@@ -61,6 +67,16 @@ class EventStore:
         query = query.order_by(EventRow.seq.desc() if newest_first else EventRow.seq).limit(limit)
         return [load_event(r.type, r.version, r.data, Audience.from_dict(r.audience), Actor.from_dict(r.actor),
                            r.seq, r.at) for r in session.execute(query)]
+
+    def verify(self, session: Session, exercise_id: str) -> Verdict:
+        """Whether the exercise's stored log is whole and unaltered (see ``integrity.verify``)."""
+        exercise = session.get(ExerciseRow, exercise_id)
+        if exercise is None:
+            raise RuleError("not_found", f"There is no exercise '{exercise_id}'.")
+        rows = session.execute(select(EventRow.seq, EventRow.type, EventRow.version, EventRow.actor,
+                                      EventRow.audience, EventRow.data, EventRow.at, EventRow.hash)
+                               .where(EventRow.exercise_id == exercise_id).order_by(EventRow.id))
+        return verify(rows, exercise.last_seq)
 
     def any_of(self, session: Session, exercise_id: str, types, after: int) -> bool:
         """Whether an event of one of ``types`` was appended after seq ``after``."""
