@@ -19,7 +19,7 @@ from .engine.audience import DELEGATION, OBSERVER
 from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
 from .links import links, seat_link
 from .schemas import WireError, error_body
-from .schemas.api import CreateExercise, EventQuery, Join, MoveBody, ReissueBody, StaffSeatBody
+from .schemas.api import CreateExercise, EventQuery, Join, MoveBody, ReissueBody, ReplayQuery, StaffSeatBody
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -162,6 +162,27 @@ def list_events(exercise_id: str):
                                            limit=query["limit"], channel=query["channel"])
     deck = services().exercises.deck(exercise_id)
     return jsonify({"events": [e.to_dict(deck) for e in page], "more": more})
+
+
+@bp.get("/exercises/<exercise_id>/replay")
+def replay(exercise_id: str):
+    """The exercise as one perspective saw it at one moment: query ``as`` (``umpire``, ``observers``,
+    ``public`` or ``d:<delegation>``), ``seq`` (default: now), ``after`` (also return the events that
+    perspective was told of after it, up to ``seq``). Returns ``{perspective, seq, last_seq, state, events}``.
+    Bearer token of the exercise: exercise control may replay any perspective, a member its delegation's and
+    the public one, an observer the public one (403 ``forbidden`` otherwise; 400 ``invalid`` for an unknown
+    perspective or a seq beyond the log)."""
+    identity = _bearer()
+    if identity.exercise_id != exercise_id:
+        raise WireError("forbidden", "This token belongs to another exercise.", status=403)
+    try:
+        query = ReplayQuery().load(request.args)
+    except ValidationError as exc:
+        raise WireError.from_validation(exc, "query") from None
+    found = services().exercises.replay(exercise_id, identity.actor, query["as_"], query["seq"], query["after"])
+    response = jsonify(found)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _control(exercise_id: str):

@@ -148,6 +148,8 @@ class Player:
         self.state: dict | None = None      # the last sync's state with every later update's patch applied
         self.received: list[tuple[str, dict]] = []  # ("sync" | "update", payload) in arrival order
         self.refusals: list[dict] = []
+        self.keep_states = False  # True: ``states`` keeps the state as it stood after each live update, by seq
+        self.states: dict[int, dict] = {}
         self.sio: socketio.Client | None = None
 
     def __repr__(self):
@@ -216,6 +218,8 @@ class Player:
             self.events.extend(data.get("events", []))
             if self.state is not None and data.get("state"):
                 apply_patch(self.state, data["state"])
+            if self.state is not None and not data.get("history") and self.keep_states:
+                self.states[data["seq"]] = copy.deepcopy(self.state)
             self.cond.notify_all()
 
     def _on_sync(self, data):

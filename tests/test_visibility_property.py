@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facilitator import create_app
-from facilitator.engine import sees
+from facilitator.engine import perspective, perspective_key, sees
 from facilitator.engine.audience import Actor
 from facilitator.extensions import services
 from facilitator.persistence.models import ExerciseRow
@@ -431,6 +431,9 @@ class Session:
 
 def check(session: Session) -> None:
     log = [e.to_dict() for e in session.svc.events(session.id, Actor("umpire"))]
+    public = session.svc.replay(session.id, Actor("umpire"), "public", after=0)
+    everyone = set(MARKER.findall(json.dumps([e for e in log if e["audience"].get("everyone")])))
+    assert not set(MARKER.findall(json.dumps(public))) - everyone, "the public replay leaked"
     PLAYED["events"] += len(log)
     PLAYED["types"].update(e["type"] for e in log)
     by_seq = {e["seq"]: e for e in log}
@@ -442,6 +445,12 @@ def check(session: Session) -> None:
         blob = json.dumps(viewer.received)
         leaked = set(MARKER.findall(blob)) - allowed
         assert not leaked, f"{viewer.label} received markers of events outside its audience: {sorted(leaked)}"
+        # The replay of its perspective at the seq it holds is what it holds; the public replay leaks nothing.
+        key = perspective_key(perspective(viewer.actor))
+        replayed = session.svc.replay(session.id, Actor("umpire"), key, viewer.last_seq, after=0)
+        assert {k: v for k, v in replayed["state"].items() if k not in ("you", "last_seq")} == \
+               {k: v for k, v in viewer.state.items() if k not in ("you", "last_seq")}, f"{viewer.label} replayed"
+        assert not set(MARKER.findall(json.dumps(replayed))) - allowed, f"{viewer.label}'s replay leaked"
 
         events = [e for kind, payload in viewer.received if kind in ("update", "rest")
                   for e in payload.get("events", [])]

@@ -57,12 +57,37 @@ def perspectives(deck) -> list[Actor]:
 
 
 def perspective_key(viewer: Actor) -> str:
-    """A stable name for ``viewer``'s perspective: ``umpire``, ``observers`` or ``d:<delegation>``."""
+    """A stable name for ``viewer``'s perspective: ``umpire``, ``observers``, ``public`` or ``d:<delegation>``."""
     if viewer.role in CONTROL:
         return "umpire"
     if viewer.role == OBSERVER:
         return "observers"
+    if viewer.role == PUBLIC:
+        return PUBLIC
     return f"d:{viewer.delegation}"
+
+
+# ---- replay: which perspectives a viewer may replay ---------------------------------------------------
+
+PUBLIC = "public"  # a replay's perspective of what everyone was told, and nothing else
+
+
+def replay_keys(viewer: Actor, deck) -> list[str]:
+    """The perspectives ``viewer`` may replay an exercise from: exercise control, any (``umpire``,
+    ``observers``, ``public``, each ``d:<delegation>``); a delegation's member, its own and ``public``;
+    an observer, ``public``."""
+    if viewer.role in CONTROL:
+        return [perspective_key(p) for p in perspectives(deck)] + [PUBLIC]
+    if viewer.role == DELEGATION:
+        return [f"d:{viewer.delegation}", PUBLIC]
+    return [PUBLIC]
+
+
+def perspective_for(key: str, deck) -> Actor | None:
+    """The viewer a perspective key stands for (None for an unknown key)."""
+    if key == PUBLIC:
+        return Actor(PUBLIC)
+    return next((p for p in perspectives(deck) if perspective_key(p) == key), None)
 
 
 # ---- the state as a viewer sees it ------------------------------------------------------------------

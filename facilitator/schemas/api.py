@@ -47,3 +47,9 @@ class ReissueBody(Strict):
 
 class MoveBody(Strict):
     delegation = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class ReplayQuery(Schema):
+    as_ = fields.String(data_key="as", required=True, validate=validate.Length(min=1, max=110))
+    seq = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ))
+    after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ))
