@@ -67,6 +67,14 @@ def _body(schema):
         raise WireError.from_validation(exc) from None
 
 
+def _bearer_of(exercise_id: str):
+    """The caller's identity, which must belong to ``exercise_id`` (403 ``forbidden`` if another's)."""
+    identity = _bearer()
+    if identity.exercise_id != exercise_id:
+        raise WireError("forbidden", "This token belongs to another exercise.", status=403)
+    return identity
+
+
 def _bearer():
     """The caller's identity from ``Authorization: Bearer <token>``."""
     header = request.headers.get("Authorization", "")
@@ -151,9 +159,7 @@ def qr_code():
 @bp.get("/exercises/<exercise_id>/events")
 def list_events(exercise_id: str):
     """The caller's view of the log, for paging history in: ``after``, ``before``, ``limit``, ``channel``."""
-    identity = _bearer()
-    if identity.exercise_id != exercise_id:
-        raise WireError("forbidden", "This token belongs to another exercise.", status=403)
+    identity = _bearer_of(exercise_id)
     try:
         query = EventQuery().load(request.args)
     except ValidationError as exc:
@@ -172,9 +178,7 @@ def replay(exercise_id: str):
     Bearer token of the exercise: exercise control may replay any perspective, a member its delegation's and
     the public one, an observer the public one (403 ``forbidden`` otherwise; 400 ``invalid`` for an unknown
     perspective or a seq beyond the log)."""
-    identity = _bearer()
-    if identity.exercise_id != exercise_id:
-        raise WireError("forbidden", "This token belongs to another exercise.", status=403)
+    identity = _bearer_of(exercise_id)
     try:
         query = ReplayQuery().load(request.args)
     except ValidationError as exc:
@@ -189,9 +193,7 @@ def _control(exercise_id: str):
     """The caller's identity when it is exercise control of ``exercise_id``: 401 ``bad_token`` without a
     known token, 403 ``forbidden`` for another exercise's token or a delegation's or an observer's. (Which of
     the umpire's powers an assistant lacks is the engine's rule: ``engine.guards.chief``.)"""
-    identity = _bearer()
-    if identity.exercise_id != exercise_id:
-        raise WireError("forbidden", "This token belongs to another exercise.", status=403)
+    identity = _bearer_of(exercise_id)
     if not identity.actor.is_umpire:
         raise WireError("forbidden", "Only exercise control may do this.", status=403)
     return identity

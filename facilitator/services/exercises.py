@@ -417,12 +417,6 @@ class ExerciseService:
         self._publish(live)
         return state
 
-    def cached(self, exercise_id: str) -> ExerciseState | None:
-        """The state this process holds for an exercise, as last caught up (None if not loaded): no database."""
-        with self._live_lock:
-            live = self._live.get(exercise_id)
-        return live.state if live is not None else None
-
     def loaded(self) -> set[str]:
         """The exercises this process holds in memory (those it served since it started)."""
         with self._live_lock:

@@ -129,3 +129,15 @@ def issued_link(page: Page, title: str) -> str:
 def people_row(umpire: Page, name: str):
     """A participant's row in the umpire's People card, by display name."""
     return umpire.locator("#people .person", has=umpire.locator(".person-name", has_text=name))
+
+
+def umpire_and_members(watched, base: str, created, **members: str) -> list[Page]:
+    """The umpire console and one joined page per ``delegation=name`` given, in that order."""
+    umpire = watched.page(label="umpire")
+    open_console(umpire, f"{base}/umpire#token={created.umpire_token}")
+    pages = [umpire]
+    for delegation, name in members.items():
+        page = watched.page(label=delegation)
+        join(page, f"{base}/join#code={created.join_codes[delegation]}", name)
+        pages.append(page)
+    return pages

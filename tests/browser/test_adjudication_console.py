@@ -15,7 +15,7 @@ from facilitator.engine import AdvancePhase
 from facilitator.engine.adjudication import SubmitMove
 from facilitator.engine.audience import UMPIRE_ACTOR
 from tests.conftest import ROOT, migrated_url
-from flows import join, open_console, screenshot, tab
+from flows import open_console, screenshot, tab, umpire_and_members
 
 ODDS = 60  # the deck's odds for the adjudicated card below
 
@@ -45,12 +45,7 @@ def test_a_free_move_is_ruled_with_a_roll_and_only_the_mover_learns_of_it(live_s
     exercises.execute(created.id, SubmitMove("Turkey closes the Bosphorus to warships"), turk.actor,
                       at=started + timedelta(minutes=1, seconds=30))  # waiting 3 min by now
     base = live_server.url
-    umpire = watched.page(label="umpire")
-    open_console(umpire, f"{base}/umpire#token={created.umpire_token}")
-    ukraine = watched.page(label="ukraine")
-    join(ukraine, f"{base}/join#code={created.join_codes['ukraine']}", "Olena")
-    russia = watched.page(label="russia")
-    join(russia, f"{base}/join#code={created.join_codes['russia']}", "Dmitri")
+    umpire, ukraine, russia = umpire_and_members(watched, base, created, ukraine="Olena", russia="Dmitri")
 
     # The queue, with the age of what waits; its count on the tab.
     expect(umpire.locator("#tab-adjudication .tab-badge")).to_have_text("1 waiting")
@@ -109,10 +104,7 @@ def test_an_adjudicated_card_goes_to_the_umpire_with_its_odds(live_server, exerc
     exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
     exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
     base = live_server.url
-    umpire = watched.page(label="umpire")
-    open_console(umpire, f"{base}/umpire#token={created.umpire_token}")
-    ukraine = watched.page(label="ukraine")
-    join(ukraine, f"{base}/join#code={created.join_codes['ukraine']}", "Olena")
+    umpire, ukraine = umpire_and_members(watched, base, created, ukraine="Olena")
 
     tab(ukraine, "Signals")
     intel = ukraine.locator(".signal-card[data-card='ua-intel-share']")
@@ -150,10 +142,7 @@ def test_a_submitted_card_keeps_its_title_and_odds_after_a_reload(live_server, e
     exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
     exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
     base = live_server.url
-    umpire = watched.page(label="umpire")
-    open_console(umpire, f"{base}/umpire#token={created.umpire_token}")
-    ukraine = watched.page(label="ukraine")
-    join(ukraine, f"{base}/join#code={created.join_codes['ukraine']}", "Olena")
+    umpire, ukraine = umpire_and_members(watched, base, created, ukraine="Olena")
     tab(ukraine, "Signals")
     intel = ukraine.locator(".signal-card[data-card='ua-intel-share']")
     intel.get_by_role("button", name="Submit for adjudication: Brief the UN on Russian naval movements").click()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from facilitator.engine import AdvancePhase, EndExercise
 from facilitator.engine.audience import UMPIRE_ACTOR
 from facilitator.engine.injects import AddInject, InjectRow, SkipInject
-from flows import PHONE, SCREENSHOTS, event_row, join, open_console, screenshot, tab
+from flows import PHONE, SCREENSHOTS, event_row, open_console, screenshot, tab, umpire_and_members
 
 
 def talks(exercises):
@@ -31,12 +31,7 @@ def test_the_umpire_runs_the_event_list_and_players_never_see_a_controller_note(
     exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
     exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
     base = live_server.url
-    umpire = watched.page(label="umpire")
-    open_console(umpire, f"{base}/umpire#token={created.umpire_token}")
-    ukraine = watched.page(label="ukraine")
-    join(ukraine, f"{base}/join#code={created.join_codes['ukraine']}", "Olena")
-    russia = watched.page(label="russia")
-    join(russia, f"{base}/join#code={created.join_codes['russia']}", "Dmitri")
+    umpire, ukraine, russia = umpire_and_members(watched, base, created, ukraine="Olena", russia="Dmitri")
 
     event_list = umpire.locator("#event-list")
     expect(event_list.locator(".el-next")).to_contain_text("Next: #2 Missiles hit the port of Odesa in 10 min")
