@@ -19,7 +19,7 @@ from .engine.audience import DELEGATION, OBSERVER
 from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
 from .links import links, seat_link
 from .schemas import WireError, error_body
-from .schemas.api import CreateExercise, EventQuery, Join, MoveBody, ReissueBody, ReplayQuery, StaffSeatBody
+from .schemas.api import CreateExercise, EventQuery, Join, MoveBody, ReissueBody, ReplayQuery, StaffSeatBody, TimelineQuery
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -173,8 +173,10 @@ def list_events(exercise_id: str):
 @bp.get("/exercises/<exercise_id>/replay")
 def replay(exercise_id: str):
     """The exercise as one perspective saw it at one moment: query ``as`` (``umpire``, ``observers``,
-    ``public`` or ``d:<delegation>``), ``seq`` (default: now), ``after`` (also return the events that
-    perspective was told of after it, up to ``seq``). Returns ``{perspective, seq, last_seq, state, events}``.
+    ``public`` or ``d:<delegation>``), ``seq`` (default: now), ``step`` (1/-1: move from ``seq`` to the next or
+    previous event that perspective was told of), ``after`` (also the events it was told of after it, up to
+    ``seq``), ``history`` (also its last N ≤ 500 events up to ``seq``, of one ``channel`` if given).
+    Returns ``{perspective, seq, last_seq, played, state, events, history, more}``.
     Bearer token of the exercise: exercise control may replay any perspective, a member its delegation's and
     the public one, an observer the public one (403 ``forbidden`` otherwise; 400 ``invalid`` for an unknown
     perspective or a seq beyond the log)."""
@@ -183,8 +185,25 @@ def replay(exercise_id: str):
         query = ReplayQuery().load(request.args)
     except ValidationError as exc:
         raise WireError.from_validation(exc, "query") from None
-    found = services().exercises.replay(exercise_id, identity.actor, query["as_"], query["seq"], query["after"])
-    response = jsonify(found)
+    found = services().replay.replay(exercise_id, identity.actor, query["as_"], query["seq"], query["after"],
+                                     query["step"], query["history"], query["channel"])
+    return _no_store(jsonify(found))
+
+
+@bp.get("/exercises/<exercise_id>/replay/timeline")
+def replay_timeline(exercise_id: str):
+    """What the replay screen moves through, for perspective ``as``: every event's seq and played time, the
+    moments to jump to (phases, injects, signals, agreements, adjudications, bookmarks) and each indicator,
+    trust and readiness series (see ``ReplayService.timeline``). Same token rules as ``/replay``."""
+    identity = _bearer_of(exercise_id)
+    try:
+        query = TimelineQuery().load(request.args)
+    except ValidationError as exc:
+        raise WireError.from_validation(exc, "query") from None
+    return _no_store(jsonify(services().replay.timeline(exercise_id, identity.actor, query["as_"])))
+
+
+def _no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
 

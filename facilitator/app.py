@@ -14,6 +14,7 @@ from .extensions import Services
 from .links import PublicUrlError, public_url
 from .persistence import Database
 from .services import ExerciseService
+from .services.replay import ReplayService
 from .services.schedule import Schedule
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db = Database(app.config["DATABASE_URL"])
     catalog = DeckCatalog(Path(app.config["SCENARIOS_DIR"]), Path(app.config["SEEDS_DIR"]))
     exercises = ExerciseService(db, catalog, publish_others=not app.config["SOCKETIO_MESSAGE_QUEUE"])
-    app.extensions["facilitator"] = Services(db, catalog, exercises, Schedule(exercises))
+    app.extensions["facilitator"] = Services(db, catalog, exercises, Schedule(exercises), ReplayService(db))
 
     api.init_app(app)
     pages.init_app(app)

@@ -12,6 +12,7 @@ from flask_socketio import SocketIO
 from .decks.catalog import DeckCatalog
 from .persistence import Database
 from .services import ExerciseService
+from .services.replay import ReplayService
 from .services.schedule import Schedule
 
 
@@ -21,6 +22,7 @@ class Services:
     catalog: DeckCatalog
     exercises: ExerciseService
     schedule: Schedule  # started by ``facilitator serve`` (see services/schedule.py)
+    replay: ReplayService
 
 
 def services() -> Services:

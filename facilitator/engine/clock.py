@@ -28,6 +28,7 @@ class Clock:
     since: datetime | None = None
     ended: bool = False
     played: float = 0.0  # seconds the phase's clock has run, at ``since`` (running) or now (paused)
+    before: float = 0.0  # seconds of play in the phases before this one
 
     def remaining_at(self, now: datetime) -> float:
         if not self.running or self.since is None:
@@ -40,6 +41,11 @@ class Clock:
         if not self.running or self.since is None:
             return self.played
         return self.played + max(0.0, (now - self.since).total_seconds())
+
+    def exercise_played_at(self, now: datetime) -> float:
+        """Seconds of play since the first phase opened, at ``now``: the played time of the whole exercise
+        (replay's timeline and charts, exports)."""
+        return self.before + self.played_at(now)
 
 
 @initial
@@ -198,7 +204,9 @@ def _end(out: Outcome, cmd: EndExercise) -> None:
 
 @evolves(PhaseAdvanced)
 def _phase_advanced(state, e: PhaseAdvanced, event):
-    return replace(state, clock=Clock(e.index, True, float(e.minutes * 60), event.at))
+    clock = state.clock
+    before = clock.exercise_played_at(event.at) if clock.phase_index >= 0 else 0.0
+    return replace(state, clock=Clock(e.index, True, float(e.minutes * 60), event.at, before=before))
 
 
 @evolves(ClockPaused)

@@ -46,6 +46,7 @@ class ExerciseState:
     moves: Any  # adjudication.Moves: free moves and their rulings
     room: Any  # room.Room: channels the umpire closed or reopened, muted participants
     control: Any  # control.Control: staff seats, whether archived
+    bookmarks: Mapping[str, Any]  # bookmarks.py: id -> Bookmark (bookmarks and the umpire's notes)
 
     @property
     def phase(self):

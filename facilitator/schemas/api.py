@@ -53,3 +53,10 @@ class ReplayQuery(Schema):
     as_ = fields.String(data_key="as", required=True, validate=validate.Length(min=1, max=110))
     seq = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ))
     after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=MAX_SEQ))
+    step = fields.Integer(load_default=0, validate=validate.OneOf([-1, 0, 1]))
+    history = fields.Integer(load_default=0, validate=validate.Range(min=0, max=500))
+    channel = fields.String(load_default=None, validate=validate.Length(min=1, max=110))
+
+
+class TimelineQuery(Schema):
+    as_ = fields.String(data_key="as", required=True, validate=validate.Length(min=1, max=110))

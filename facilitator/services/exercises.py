@@ -25,8 +25,7 @@ from facilitator import names
 from facilitator.decks import deck_from_data
 from facilitator.decks.catalog import DeckCatalog
 from facilitator.engine import Actor, ClearPresence, Event, ExerciseState, MarkPresence, RuleError, SeatParticipant, \
-    evolve, initial_state, run, view_state, visible_events
-from facilitator.engine.visibility import perspective_for, replay_keys
+    evolve, initial_state, run, visible_events
 from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE_ACTOR
 from facilitator.engine.control import ArchiveExercise, ReissueLink, SeatStaff, acting_for, staff_actor
 from facilitator.engine.guards import chief, clean_name, clean_text
@@ -425,37 +424,6 @@ class ExerciseService:
     def deck(self, exercise_id: str):
         """The deck an exercise is played with (as it was when the exercise was created)."""
         return self._get(exercise_id).state.deck
-
-    def replay(self, exercise_id: str, viewer: Actor, key: str, seq: int | None = None, after: int | None = None) \
-            -> dict:
-        """The exercise as perspective ``key`` saw it at ``seq`` (default: now), through the same visibility
-        boundary as live play: ``{perspective, seq, last_seq, state, events}``, ``state`` as a ``sync`` carries
-        it, ``events`` those the perspective was told of with ``after < seq' <= seq`` (none without ``after``).
-
-        ``viewer`` may replay the perspectives ``engine.visibility.replay_keys`` allows: ``forbidden``
-        otherwise, ``invalid`` for an unknown key or a seq beyond the log. The state is folded from the log
-        (no snapshot yet), in one read.
-        """
-        deck = self.deck(exercise_id)
-        allowed = replay_keys(viewer, deck)
-        as_viewer = perspective_for(key, deck)
-        if as_viewer is None:
-            raise RuleError("invalid", f"Replay as one of: {', '.join(allowed)}.", {"as": "unknown perspective"})
-        if key not in allowed:
-            raise RuleError("forbidden", f"You may replay the exercise as {' or '.join(allowed)}.", {"as": key})
-        with self.db.read() as session:
-            row = self._row(session, exercise_id)
-            last = row.last_seq
-            upto = last if seq is None else seq
-            if not 0 <= upto <= last:
-                raise RuleError("invalid", f"The log runs from 0 to {last}.", {"seq": f"0 to {last}"})
-            found = self.store.load(session, exercise_id, upto=upto)
-            state = initial_state(deck, row.seed, row.id, row.title)
-        for event in found:
-            state = evolve(state, event)
-        told = [e.to_dict(deck) for e in visible_events(found, as_viewer) if after is not None and e.seq > after]
-        view = view_state(state, as_viewer)
-        return {"perspective": key, "seq": upto, "last_seq": last, "state": view, "events": told}
 
     def events(self, exercise_id: str, viewer: Actor, after: int = 0, upto: int | None = None) -> list[Event]:
         """The stored events ``viewer`` may see, in order."""
