@@ -44,18 +44,46 @@ def verify(rows, last_seq: int) -> Verdict:
     """Check stored rows (in the order they were stored: objects with ``seq, type, version, actor, audience, data, at, hash``)
     against the chain and against ``last_seq``, the seq the exercise says its log reached."""
     rows = list(rows)
-    stored = {row.seq for row in rows}
-    previous, expected, count = GENESIS, 1, 0
+    chain = Chain(stored={row.seq for row in rows})
     for row in rows:
-        count += 1
+        fault = chain.add(row)
+        if fault is not None:
+            return fault
+    return chain.end(last_seq)
+
+
+class Chain:
+    """The chain checked one event at a time, in order, as events are read (``verify``; an import reads an
+    export this way, without holding it all).
+
+    ``stored``: every seq the log holds, when known, to tell an event *missing* from one *out of order or
+    repeated*; without it (a stream), an event found before its place is "missing or out of order".
+    """
+
+    def __init__(self, stored: set[int] | None = None):
+        self.stored = stored
+        self.previous, self.expected, self.count = GENESIS, 1, 0
+
+    def add(self, row) -> Verdict | None:
+        """Check the next event (an object with ``seq, type, version, actor, audience, data, at, hash``); returns
+        the ``Verdict`` naming it if it is out of place or does not match its hash, else None."""
+        self.count += 1
+        expected = self.expected
         if row.seq != expected:
-            what = "out of order or repeated" if expected in stored else "missing"
-            return Verdict(False, count, expected, f"{what} (found #{row.seq} where #{expected} should be)")
-        digest = event_hash(previous, row.seq, row.type, row.version, row.actor, row.audience, row.data, row.at)
+            if self.stored is not None:
+                what = "out of order or repeated" if expected in self.stored else "missing"
+            else:
+                what = "out of order or repeated" if row.seq < expected else "missing or out of order"
+            return Verdict(False, self.count, expected, f"{what} (found #{row.seq} where #{expected} should be)")
+        digest = event_hash(self.previous, row.seq, row.type, row.version, row.actor, row.audience, row.data, row.at)
         if row.hash != digest:
-            return Verdict(False, count, row.seq, "altered: its content does not match its hash"
+            return Verdict(False, self.count, row.seq, "altered: its content does not match its hash"
                            if row.hash else "has no hash")
-        previous, expected = row.hash, expected + 1
-    if expected - 1 != last_seq:
-        return Verdict(False, count, expected, f"missing (the log should reach #{last_seq})")
-    return Verdict(True, count)
+        self.previous, self.expected = row.hash, expected + 1
+        return None
+
+    def end(self, last_seq: int, where: str = "the log") -> Verdict:
+        """The verdict once every event was added: whole if they reached ``last_seq``."""
+        if self.expected - 1 != last_seq:
+            return Verdict(False, self.count, self.expected, f"missing ({where} should reach #{last_seq})")
+        return Verdict(True, self.count)

@@ -1,0 +1,226 @@
+"""Exporting and importing a long exercise: JSON Lines and CSV export rates, and the import rate, against the bare
+reads and writes they cannot avoid.
+
+An exercise of N events (default 100,000) is built on a fresh SQLite file: the demo deck, a dozen members
+seated, the talks opened, then chat in every channel a delegation writes in (the plenary, its private
+channel, its tables) with the umpire's room and an indicator moved every 250 events. Every event is
+decided by the engine (``engine.run``) and appended through the event store in batches of 5,000, as
+commands would have been. Measured, each once, in this process:
+
+- **baseline, read**: the stored rows read in the exports' batches (JSON columns as their text), nothing
+  done with them (the floor of any export);
+- **export jsonl**: ``export_jsonl`` as exercise control, every line encoded to UTF-8 bytes;
+- **export jsonl, public**: the same as the ``public`` perspective (what everyone was told);
+- **export csv**: ``export_csv`` as exercise control (each event described in words);
+- **export csv, pseudonymised**;
+- **baseline, write**: the rows read from the source (JSON decoded) and inserted into another fresh file in
+  batches, in one transaction, with no check (the floor of any import);
+- **import**: ``import_jsonl`` of the JSON Lines export into another fresh file (header, JSON, fields,
+  hash chain and fold of every event, then stored in batches, in one transaction).
+
+Printed: seconds, events per second, the ratio to its baseline, the file's size, and the process's peak
+RSS after each step (an export holds one batch, not the log).
+
+    .venv/bin/python -m bench.export_import [--events 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+
+SENTENCES = [
+    "We can accept a corridor if inspections are joint.",
+    "Our delegation needs guarantees before any signature.",
+    "Shall we meet at the corridor table in ten minutes?",
+    "The last proposal ignores the insurance question.",
+    "Let us draft the inspection clause together.",
+    "We hear reports of shelling near the port; can anyone confirm?",
+    "The UN team is ready to monitor the route.",
+    "Turkey offers Istanbul as the coordination centre.",
+    "Who holds the pen on the maritime truce text?",
+    "That is a red line for us, as you know.",
+    "Agreed in principle; the details need work.",
+    "We will brief our capital and come back to you.",
+]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(exercises, events: int, rng: random.Random) -> str:
+    """An exercise of about ``events`` events, decided by the engine and appended in batches."""
+    from facilitator.engine import AdjustIndicator, AdvancePhase, PostMessage, run
+    from facilitator.engine.audience import UMPIRE_ACTOR
+
+    created = exercises.create("demo", "Benchmark: a long day of talks")
+    members = []
+    names = iter(["Olena", "Taras", "Iryna", "Dmitri", "Sergei", "Anna", "Mehmet", "Ayşe", "Kemal", "Amina",
+                  "Jonas", "Priya"])
+    deck = exercises.deck(created.id)
+    for d in deck.delegations:
+        for _ in range(3):
+            identity, _ = exercises.join(created.join_codes[d.id], next(names))
+            members.append(identity.actor)
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    state = exercises.state(created.id)
+    channels = {m.delegation: ["plenary", f"delegation:{m.delegation}"]
+                + [f"table:{t.id}" for t in deck.tables if m.delegation in t.seated] for m in members}
+    indicators = [i.id for i in deck.indicators]
+    at = datetime.now(timezone.utc)
+    pending, after = [], state.seq
+    while state.seq < events:
+        at += timedelta(milliseconds=300)
+        n = state.seq
+        if n % 250 == 0:
+            command = AdjustIndicator(rng.choice(indicators), rng.choice([-3, -1, 1, 2, 5]), "reports from the field")
+            actor = UMPIRE_ACTOR
+        elif n % 97 == 0:
+            command, actor = PostMessage("umpire", f"Control: {rng.choice(SENTENCES)}"), UMPIRE_ACTOR
+        else:
+            actor = rng.choice(members)
+            command = PostMessage(rng.choice(channels[actor.delegation]),
+                                  " ".join(rng.sample(SENTENCES, rng.randint(1, 3))))
+        found, state = run(state, command, actor, at)
+        pending += found
+        if len(pending) >= 5000 or state.seq >= events:
+            with exercises.db.write() as session:
+                exercises.store.append(session, created.id, pending, after)
+            pending, after = [], state.seq
+    return created.id
+
+
+def timed(step) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = step()
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="export-bench-")
+    os.environ["FACILITATOR_INSTANCE"] = folder
+    from sqlalchemy import String, cast, insert, select
+
+    from facilitator import create_app
+    from facilitator.engine.audience import UMPIRE_ACTOR
+    from facilitator.persistence import Database
+    from facilitator.persistence.migrate import upgrade
+    from facilitator.persistence.models import EventRow, ExerciseRow
+    from facilitator.services.exports import BATCH, export_csv, export_jsonl, import_jsonl
+
+    def fresh(name: str) -> Database:
+        url = f"sqlite:///{folder}/{name}.sqlite3"
+        db = Database(url)
+        upgrade(db)
+        return db
+
+    source = fresh("source")
+    source.dispose()
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder}/source.sqlite3"})
+    exercises = app.extensions["facilitator"].exercises
+    seconds, exercise_id = timed(lambda: build(exercises, args.events, random.Random(args.seed)))
+    db = exercises.db
+    with db.read() as session:
+        count = session.get(ExerciseRow, exercise_id).last_seq
+    print(f"Built {count:,} events in {seconds:.1f} s (peak RSS so far {peak_mb():.0f} MB); "
+          f"{os.path.getsize(f'{folder}/source.sqlite3') / 2 ** 20:.0f} MB of SQLite.\n")
+
+    def read_rows() -> int:
+        n, after = 0, 0
+        while True:
+            with db.read() as session:
+                batch = session.execute(select(EventRow.seq, EventRow.type, EventRow.version, EventRow.at,
+                                               cast(EventRow.actor, String), cast(EventRow.audience, String),
+                                               cast(EventRow.data, String), EventRow.hash)
+                                        .where(EventRow.exercise_id == exercise_id, EventRow.seq > after)
+                                        .order_by(EventRow.seq).limit(BATCH)).all()
+            n += len(batch)
+            if len(batch) < BATCH:
+                return n
+            after = batch[-1].seq
+
+    def consume(lines, path: str | None = None) -> tuple[int, int]:
+        """(events, bytes) of an export, written to ``path`` or only counted (never held whole)."""
+        out = open(path, "wb") if path else None
+        n, size = -1, 0
+        for line in lines:
+            data = line.encode("utf-8")
+            size += len(data)
+            if out:
+                out.write(data)
+            n += 1
+        if out:
+            out.close()
+        return n, size
+
+    rows = []
+
+    def row(label: str, seconds_: float, events: int, baseline: float | None, size: int | None) -> None:
+        ratio = f"{seconds_ / baseline:5.1f}" if baseline else "    -"
+        shown = f"{size / 2 ** 20:7.1f}" if size is not None else "      -"
+        rows.append(f"| {label:<28} | {seconds_:6.2f} | {events / seconds_:>9,.0f} | {ratio} | {shown} | "
+                    f"{peak_mb():5.0f} |")
+
+    base_read, n = timed(read_rows)
+    row("baseline, read", base_read, n, None, None)
+    jsonl = f"{folder}/exercise.jsonl"
+    seconds, (n, size) = timed(lambda: consume(export_jsonl(db, exercise_id, UMPIRE_ACTOR), jsonl))
+    row("export jsonl (to a file)", seconds, n, base_read, size)
+    seconds, (n, size) = timed(lambda: consume(export_jsonl(db, exercise_id, UMPIRE_ACTOR, "public")))
+    row(f"export jsonl, public ({n:,})", seconds, count, base_read, size)
+    seconds, (n, size) = timed(lambda: consume(export_csv(db, exercise_id, UMPIRE_ACTOR)))
+    row("export csv", seconds, n, base_read, size)
+    seconds, (n, size) = timed(lambda: consume(export_csv(db, exercise_id, UMPIRE_ACTOR, pseudonymise=True)))
+    row("export csv, pseudonymised", seconds, n, base_read, size)
+
+    with db.read() as session:
+        exercise = session.get(ExerciseRow, exercise_id)
+        copy = {c.name: getattr(exercise, c.name) for c in ExerciseRow.__table__.columns}
+    floor = fresh("floor")
+
+    def write_rows() -> int:
+        n, after = 0, 0
+        with floor.write() as session:
+            session.execute(insert(ExerciseRow), [copy])
+            while True:
+                with db.read() as reading:
+                    batch = reading.execute(select(EventRow.seq, EventRow.type, EventRow.version, EventRow.at,
+                                                   EventRow.actor, EventRow.audience, EventRow.data, EventRow.hash)
+                                            .where(EventRow.exercise_id == exercise_id, EventRow.seq > after)
+                                            .order_by(EventRow.seq).limit(BATCH)).all()
+                if batch:
+                    session.execute(insert(EventRow.__table__),
+                                    [{**r._asdict(), "exercise_id": exercise_id} for r in batch])
+                n += len(batch)
+                if len(batch) < BATCH:
+                    return n
+                after = batch[-1].seq
+
+    base_write, n = timed(write_rows)
+    row("baseline, write", base_write, n, None, None)
+    target = fresh("target")
+    with open(jsonl, "rb") as file:
+        seconds, imported = timed(lambda: import_jsonl(file, target))
+    row("import (from the file)", seconds, imported.events, base_write, os.path.getsize(jsonl))
+    with target.read() as session:
+        from facilitator.persistence.store import EventStore
+        verdict = EventStore().verify(session, imported.created.id)
+    print("| step | s | events/s | × baseline | MB | peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    print(f"\nThe imported copy verifies: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

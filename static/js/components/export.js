@@ -1,0 +1,69 @@
+// The exercise's log as a file, from the umpire console (docs/exports.md): the whole log as JSON Lines (the
+// file another server imports), as CSV for a spreadsheet, or as CSV with names replaced by aliases. Each is
+// fetched with the console's token (never put in a link) and handed to the browser as a download.
+
+import {h} from '../lib/dom.js';
+import {card, errorLine, showError} from './ui.js';
+
+const CHOICES = [
+  {label: 'JSON Lines', query: 'format=jsonl', hint: 'the whole log; another server can import it'},
+  {label: 'CSV', query: 'format=csv', hint: 'one row per event, for a spreadsheet'},
+  {label: 'CSV, pseudonymised', query: 'format=csv&pseudonymise=1', hint: 'names replaced by Ukraine-1, Assistant-1 …'},
+];
+
+function exportUrl(model, query) {
+  return `/api/exercises/${encodeURIComponent(model.exerciseId)}/export?${query}`;
+}
+
+function filenameFrom(disposition, fallback) {
+  const match = /filename="([^"]+)"/.exec(disposition || '');
+  return match ? match[1] : fallback;
+}
+
+async function readError(response) {
+  try {
+    const data = await response.json();
+    return data?.error || {message: `The server answered ${response.status}.`};
+  } catch {
+    return {message: `The server answered ${response.status}.`};
+  }
+}
+
+/** The Export card: one button per kind of file. */
+export function exportCard(model) {
+  const error = errorLine();
+  const buttons = CHOICES.map((choice) => {
+    const button = h('button', {type: 'button', class: 'btn btn--small', title: choice.hint}, choice.label);
+    button.addEventListener('click', () => download(button, choice));
+    return button;
+  });
+
+  async function download(button, choice) {
+    showError(error, null);
+    button.disabled = true;
+    try {
+      const response = await fetch(exportUrl(model, choice.query),
+        {headers: {Authorization: `Bearer ${model.token}`}, cache: 'no-store'});
+      if (!response.ok) throw await readError(response);
+      const blob = await response.blob();
+      const url = URL.createObjectURL(blob);
+      const fallback = choice.query.includes('csv') ? 'exercise.csv' : 'exercise.jsonl';
+      const link = h('a', {href: url, download: filenameFrom(response.headers.get('Content-Disposition'), fallback), hidden: true});
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 30000);
+    } catch (err) {
+      showError(error, {message: err?.message || 'The export failed: the server cannot be reached.'});
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  const el = card('Export',
+    h('p', {class: 'hint'}, 'The exercise’s log as a file, as exercise control saw it: everything so far.'),
+    h('div', {class: 'export-choices'}, ...buttons),
+    h('ul', {class: 'hint export-hints'}, ...CHOICES.map((c) => h('li', {}, h('strong', {}, c.label), `: ${c.hint}`))),
+    error);
+  return {el};
+}
