@@ -214,6 +214,83 @@ BROKEN = [
 ]
 
 
+def focus(**kw):
+    return set_at("debrief", [{"question": "What moved?", "focus": kw}])
+
+
+def goal(delegation, part, **measure):
+    return set_at("delegations", delegation, part, [{"text": "Something to measure.", "measure": measure}])
+
+
+# The debrief: measured objectives and red lines, and questions with a focus (docs/scenario-format.md).
+BROKEN += [
+    pytest.param(focus(indicator="fear"),
+                 [("debrief[0].focus.indicator", "Unknown indicator 'fear'.")], id="focus-unknown-indicator"),
+    pytest.param(focus(pair=["a", "atlantis"]),
+                 [("debrief[0].focus.pair[1]", "Unknown delegation 'atlantis'.")], id="focus-unknown-delegation"),
+    pytest.param(focus(pair=["a", "m"]),
+                 [("debrief[0].focus.pair", "No relation is tracked between 'a' and 'm' (add it to relations).")],
+                 id="focus-untracked-pair"),
+    pytest.param(focus(indicator="tension", events=["signal"]),
+                 [("debrief[0].focus", "Give one of: 'indicator', 'pair' or 'events'.")], id="focus-two-things"),
+    pytest.param(focus(events=["vote"]),
+                 [("debrief[0].focus.events[0]",
+                   "Must be one of: signal, agreement, inject, adjudication, ceasefire, phase.")],
+                 id="focus-unknown-event-kind"),
+    pytest.param(set_at("debrief", [{"focus": {"indicator": "tension"}}]),
+                 [("debrief[0].question", "Missing data for required field.")], id="question-without-text"),
+    pytest.param(goal(0, "objectives", indicator="fear", at_most=3),
+                 [("delegations[0].objectives[0].measure.indicator", "Unknown indicator 'fear'.")],
+                 id="measure-unknown-indicator"),
+    pytest.param(goal(1, "objectives", indicator="support", at_least=40),
+                 [("delegations[1].objectives[0].measure.indicator",
+                   "Beta does not see indicator 'support': measure by what the delegation sees.")],
+                 id="measure-of-an-indicator-the-delegation-does-not-see"),
+    pytest.param(goal(0, "objectives", indicator="tension", at_least=11),
+                 [("delegations[0].objectives[0].measure.at_least",
+                   "must lie between min (0) and max (10) of 'tension'.")],
+                 id="measure-bound-outside-the-indicator"),
+    pytest.param(goal(0, "objectives", indicator="tension"),
+                 [("delegations[0].objectives[0].measure", "Give 'indicator' one of 'at_least' or 'at_most'.")],
+                 id="measure-without-bound"),
+    pytest.param(goal(0, "objectives", indicator="tension", at_least=2, at_most=8),
+                 [("delegations[0].objectives[0].measure", "Give 'indicator' one of 'at_least' or 'at_most'.")],
+                 id="measure-with-two-bounds"),
+    pytest.param(goal(0, "objectives", indicator="tension", at_least=2, in_force=True),
+                 [("delegations[0].objectives[0].measure.in_force",
+                   "'in_force' goes with 'agreement', not with 'indicator'.")],
+                 id="measure-mixing-kinds"),
+    pytest.param(goal(0, "objectives", at_least=2),
+                 [("delegations[0].objectives[0].measure",
+                   ("Give one of: 'indicator' (with 'at_least' or 'at_most'), 'agreement' (a clause type id, with "
+                    "'in_force'), or 'pair' (with 'trust_at_least' or 'readiness_at_least')."))],
+                 id="measure-of-nothing"),
+    pytest.param(goal(0, "red_lines", agreement="amnesty", in_force=True),
+                 [("delegations[0].red_lines[0].measure.agreement", "Unknown clause type 'amnesty'.")],
+                 id="red-line-unknown-clause-type"),
+    pytest.param(goal(2, "objectives", pair=["a", "b"], trust_at_least=50),
+                 [("delegations[2].objectives[0].measure.pair",
+                   "Mediator is not one of this pair: measure by a relation it is part of.")],
+                 id="measure-of-another-pair"),
+    pytest.param(goal(0, "objectives", pair=["a", "m"], trust_at_least=50),
+                 [("delegations[0].objectives[0].measure.pair",
+                   "No relation is tracked between 'a' and 'm' (add it to relations).")],
+                 id="measure-of-an-untracked-pair"),
+    pytest.param(goal(0, "objectives", pair=["a", "b"], readiness_at_least="peace"),
+                 [("delegations[0].objectives[0].measure.readiness_at_least",
+                   "'peace' is not a rung of the readiness ladder.")], id="measure-unknown-rung"),
+    pytest.param(goal(0, "objectives", pair=["a", "b"], readiness_at_least=5),
+                 [("delegations[0].objectives[0].measure.readiness_at_least",
+                   "The readiness ladder has only 5 rungs.")],
+                 id="measure-rung-beyond-the-ladder"),
+    pytest.param(goal(0, "objectives", pair=["a", "b"], trust_at_least=101),
+                 [("delegations[0].objectives[0].measure.trust_at_least",
+                   "Must be greater than or equal to 0 and less than or equal to 100.")], id="measure-trust-over-100"),
+    pytest.param(set_at("delegations", 0, "red_lines", [{"text": "No truce.", "weight": 2}]),
+                 [("delegations[0].red_lines[0].weight", "Unknown field.")], id="goal-unknown-key"),
+]
+
+
 @pytest.mark.parametrize("change, expected", BROKEN)
 def test_a_broken_deck_names_file_path_and_problem(tmp_path, notes, change, expected):
     data = valid_deck()
@@ -287,6 +364,38 @@ def test_the_small_valid_deck_loads(tmp_path, notes):
     assert deck.phases[1].open_tables is None and deck.phases[0].open_tables == ()
     assert deck.indicator("tension").visible_to == "all" and deck.indicator("support").visible_to == ("a",)
     assert deck.readiness_ladder[0] == "no contact"
+
+
+def test_objectives_red_lines_and_questions_may_be_texts_or_measured(tmp_path, notes):
+    data = valid_deck()
+    data["delegations"][0]["objectives"] = [
+        "Be heard.",
+        {"text": "Keep support above 40.", "measure": {"indicator": "support", "at_least": 41}},
+        {"text": "Reach formal talks with Beta.",
+         "measure": {"pair": ["b", "a"], "readiness_at_least": "formal talks"}},
+    ]
+    data["delegations"][1]["red_lines"] = [{"text": "No truce.", "measure": {"agreement": "truce"}},
+                                           {"text": "Trust Alpha a little.",
+                                            "measure": {"pair": ["a", "b"], "trust_at_least": 20}}]
+    data["delegations"][2]["objectives"] = [{"text": "No monitors.",
+                                             "measure": {"agreement": "monitors", "in_force": False}}]
+    data["debrief"] = ["Who moved first?", {"question": "How tense was it?", "focus": {"indicator": "tension"}},
+                       {"question": "Did they trust each other?", "focus": {"pair": ["b", "a"]}},
+                       {"question": "Which signals worked?", "focus": {"events": ["signal", "ceasefire"]}}]
+    deck = load_deck(write(tmp_path, data), notes).deck
+    alpha, beta, mediator = deck.delegations
+    assert [g.text for g in alpha.objectives] == ["Be heard.", "Keep support above 40.",
+                                                  "Reach formal talks with Beta."]
+    assert alpha.objectives[0].measure is None
+    assert (alpha.objectives[1].measure.kind, alpha.objectives[1].measure.at_least) == ("indicator", 41)
+    assert alpha.objectives[2].measure.kind == "readiness" and alpha.objectives[2].measure.pair == ("b", "a")
+    assert beta.red_lines[0].measure.kind == "agreement" and beta.red_lines[0].measure.in_force is True
+    assert beta.red_lines[1].measure.kind == "trust"
+    assert mediator.objectives[0].measure.in_force is False
+    assert deck.debrief[0].question == "Who moved first?" and deck.debrief[0].focus is None
+    assert deck.debrief[1].focus.indicator == "tension"
+    assert deck.debrief[2].focus.pair == ("b", "a")
+    assert deck.debrief[3].focus.events == ("signal", "ceasefire")
 
 
 def test_citations_are_checked_only_against_notes_when_notes_are_given():

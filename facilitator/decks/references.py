@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterator, Mapping
 
-from facilitator.engine.deck import Deck, Effects
+from facilitator.engine.deck import EVERYONE, Deck, Effects, Measure
 
 Found = Iterator[tuple[str, str]]  # (path inside the deck, message)
 
@@ -108,6 +108,67 @@ def _links(deck: Deck) -> Found:
     for i, p in enumerate(deck.phases):
         if p.open_tables is not None:
             yield from refs(p.open_tables, tables, f"phases[{i}].open_tables", "table")
+    yield from _debrief(deck)
+
+
+def _tracked(deck: Deck, between, path) -> Found:
+    """A pair of known delegations whose relation the deck tracks (else it never moves)."""
+    unknown = [(j, x) for j, x in enumerate(between) if deck.delegation(x) is None]
+    for j, x in unknown:
+        yield f"{path}[{j}]", f"Unknown delegation '{x}'."
+    if not unknown and not any({*r.between} == {*between} for r in deck.relations):
+        yield path, f"No relation is tracked between '{between[0]}' and '{between[1]}' (add it to relations)."
+
+
+def _sees(indicator, delegation: str) -> bool:
+    return indicator.visible_to == EVERYONE or (isinstance(indicator.visible_to, tuple)
+                                                and delegation in indicator.visible_to)
+
+
+def _measure(deck: Deck, m: Measure, who, path) -> Found:
+    """A measure reads only what its delegation sees: an indicator shown to it, an agreement (public once in
+    force), a pair it belongs to. Its delegation is told how it did; it must not learn more through it."""
+    if m.indicator is not None:
+        indicator = deck.indicator(m.indicator)
+        if indicator is None:
+            yield f"{path}.indicator", f"Unknown indicator '{m.indicator}'."
+            return
+        if not _sees(indicator, who.id):
+            yield f"{path}.indicator", (f"{who.name} does not see indicator '{m.indicator}': measure by what the "
+                                        "delegation sees.")
+        bound, key = (m.at_least, "at_least") if m.at_least is not None else (m.at_most, "at_most")
+        if not indicator.min <= bound <= indicator.max:
+            yield f"{path}.{key}", (f"must lie between min ({indicator.min}) and max ({indicator.max}) of "
+                                    f"'{indicator.id}'.")
+    elif m.agreement is not None:
+        if deck.clause_type(m.agreement) is None:
+            yield f"{path}.agreement", f"Unknown clause type '{m.agreement}'."
+    else:
+        found = list(_tracked(deck, m.pair, f"{path}.pair"))
+        yield from found
+        if not found and who.id not in m.pair:
+            yield f"{path}.pair", f"{who.name} is not one of this pair: measure by a relation it is part of."
+        rung = m.readiness_at_least
+        if isinstance(rung, str) and rung not in deck.readiness_ladder:
+            yield f"{path}.readiness_at_least", f"'{rung}' is not a rung of the readiness ladder."
+        elif isinstance(rung, int) and rung >= len(deck.readiness_ladder):
+            yield f"{path}.readiness_at_least", f"The readiness ladder has only {len(deck.readiness_ladder)} rungs."
+
+
+def _debrief(deck: Deck) -> Found:
+    for i, dl in enumerate(deck.delegations):
+        for part in ("objectives", "red_lines"):
+            for j, goal in enumerate(getattr(dl, part)):
+                if goal.measure is not None:
+                    yield from _measure(deck, goal.measure, dl, f"delegations[{i}].{part}[{j}].measure")
+    for i, q in enumerate(deck.debrief):
+        focus, path = q.focus, f"debrief[{i}].focus"
+        if focus is None:
+            continue
+        if focus.indicator is not None and deck.indicator(focus.indicator) is None:
+            yield f"{path}.indicator", f"Unknown indicator '{focus.indicator}'."
+        if focus.pair is not None:
+            yield from _tracked(deck, focus.pair, f"{path}.pair")
 
 
 def _sources(deck: Deck, notes: Mapping[str, dict]) -> Found:

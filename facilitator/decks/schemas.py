@@ -6,7 +6,7 @@ references between parts of a deck are checked afterwards in ``references``.
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from facilitator.engine import deck as d
 
@@ -97,6 +97,66 @@ def Effects(**kw):
     return fields.Nested(EffectsSchema, load_default=lambda: d.NO_EFFECTS, **kw)
 
 
+class Rung(fields.Field):
+    """A rung of the readiness ladder: its number (from 0) or its label (checked against the ladder later)."""
+
+    def _deserialize(self, value, attr, data, **kw):
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, int) and value < 0):
+            raise ValidationError("Give a rung of the readiness ladder: its number (from 0) or its label.")
+        return value
+
+
+MEASURE_KINDS = {"indicator": ("at_least", "at_most"), "agreement": ("in_force",),
+                 "pair": ("trust_at_least", "readiness_at_least")}  # each kind of measure, and the keys that go with it
+
+
+class MeasureSchema(Strict):
+    """One of: ``{indicator, at_least | at_most}``, ``{agreement, in_force}``, ``{pair, trust_at_least |
+    readiness_at_least}``. References (ids, bounds, the ladder) are checked in ``references``."""
+
+    indicator = fields.String(load_default=None)
+    at_least = fields.Integer(load_default=None, strict=True)
+    at_most = fields.Integer(load_default=None, strict=True)
+    agreement = fields.String(load_default=None)
+    in_force = fields.Boolean(load_default=None)
+    pair = fields.List(fields.String(), load_default=None, validate=validate.Length(equal=2))
+    trust_at_least = fields.Integer(load_default=None, strict=True, validate=validate.Range(0, 100))
+    readiness_at_least = Rung(load_default=None)
+
+    @validates_schema
+    def one_kind(self, data, **kw):
+        given = [k for k in MEASURE_KINDS if data.get(k) is not None]
+        if len(given) != 1:
+            raise ValidationError("Give one of: 'indicator' (with 'at_least' or 'at_most'), 'agreement' (a clause "
+                                  "type id, with 'in_force'), or 'pair' (with 'trust_at_least' or "
+                                  "'readiness_at_least').")
+        kind = given[0]
+        for other, keys in MEASURE_KINDS.items():
+            for key in keys:
+                if other != kind and data.get(key) is not None:
+                    raise ValidationError(f"'{key}' goes with '{other}', not with '{kind}'.", key)
+        bounds = [k for k in MEASURE_KINDS[kind] if data.get(k) is not None]
+        if kind != "agreement" and len(bounds) != 1:
+            raise ValidationError(f"Give '{kind}' one of {' or '.join(repr(k) for k in MEASURE_KINDS[kind])}.")
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Measure(**{**data, "in_force": data["in_force"] is not False,
+                            "pair": tuple(data["pair"]) if data["pair"] is not None else None})
+
+
+class GoalSchema(Record):
+    """An objective or a red line: a text, or ``{text, measure}``."""
+
+    record = d.Goal
+    text = Text()
+    measure = fields.Nested(MeasureSchema, load_default=None)
+
+    @pre_load
+    def from_text(self, data, **kw):
+        return {"text": data} if isinstance(data, str) else data
+
+
 class DelegationSchema(Record):
     record = d.Delegation
     id = Id()
@@ -104,8 +164,8 @@ class DelegationSchema(Record):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     public_brief = Text()
     private_brief = Text(required=False)
-    objectives = fields.List(Text(), load_default=list)
-    red_lines = fields.List(Text(), load_default=list)
+    objectives = fields.List(fields.Nested(GoalSchema), load_default=list)
+    red_lines = fields.List(fields.Nested(GoalSchema), load_default=list)
     hand = Ids()
 
 
@@ -261,6 +321,36 @@ class PhaseSchema(Record):
 
 
 
+class FocusSchema(Strict):
+    """``{indicator: id}``, ``{pair: [a, b]}`` or ``{events: [kinds]}``: exactly one."""
+
+    indicator = fields.String(load_default=None)
+    pair = fields.List(fields.String(), load_default=None, validate=validate.Length(equal=2))
+    events = fields.List(fields.String(validate=validate.OneOf(d.FOCUS_EVENTS)), load_default=None,
+                         validate=validate.Length(min=1))
+
+    @validates_schema
+    def exactly_one(self, data, **kw):
+        if sum(data.get(k) is not None for k in ("indicator", "pair", "events")) != 1:
+            raise ValidationError("Give one of: 'indicator', 'pair' or 'events'.")
+
+    @post_load
+    def make(self, data, **kw):
+        return d.Focus(data["indicator"], tuple(data["pair"]) if data["pair"] else None, tuple(data["events"] or ()))
+
+
+class QuestionSchema(Record):
+    """A debrief question: a text, or ``{question, focus}``."""
+
+    record = d.Question
+    question = Text()
+    focus = fields.Nested(FocusSchema, load_default=None)
+
+    @pre_load
+    def from_text(self, data, **kw):
+        return {"question": data} if isinstance(data, str) else data
+
+
 class DeckSchema(Record):
     record = d.Deck
     id = Id()
@@ -279,7 +369,7 @@ class DeckSchema(Record):
     injects = fields.List(fields.Nested(InjectSchema), load_default=list)
     ceasefire_risks = fields.List(fields.Nested(CeasefireRiskSchema), load_default=list)
     phases = fields.List(fields.Nested(PhaseSchema), required=True, validate=validate.Length(min=1))
-    debrief = fields.List(Text(), load_default=list)
+    debrief = fields.List(fields.Nested(QuestionSchema), load_default=list)
 
 
 

@@ -36,14 +36,52 @@ NO_EFFECTS = Effects()
 
 
 @dataclass(frozen=True, slots=True)
+class Measure:
+    """How to tell, at the end of the exercise, whether an objective was met or a red line crossed: one of
+
+    - an indicator's value: ``indicator`` with ``at_least`` or ``at_most``;
+    - an agreement: one with a clause of type ``agreement`` in force (``in_force``), or none (not ``in_force``);
+    - a pair's relation: ``pair`` with ``trust_at_least`` or ``readiness_at_least`` (a rung: index or label).
+
+    For a red line the measure says what *crossing* it looks like. See ``engine/debrief.py``.
+    """
+
+    indicator: str | None = None
+    at_least: int | None = None
+    at_most: int | None = None
+    agreement: str | None = None  # a clause type id
+    in_force: bool = True
+    pair: tuple[str, str] | None = None
+    trust_at_least: int | None = None
+    readiness_at_least: int | str | None = None
+
+    @property
+    def kind(self) -> str:
+        """``indicator``, ``agreement``, ``trust`` or ``readiness``."""
+        if self.indicator is not None:
+            return "indicator"
+        if self.agreement is not None:
+            return "agreement"
+        return "trust" if self.trust_at_least is not None else "readiness"
+
+
+@dataclass(frozen=True, slots=True)
+class Goal:
+    """An objective or a red line: its words, and (when the deck gives one) its measure."""
+
+    text: str
+    measure: Measure | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Delegation:
     id: str
     name: str
     kind: str
     public_brief: str
     private_brief: str = ""
-    objectives: tuple[str, ...] = ()
-    red_lines: tuple[str, ...] = ()
+    objectives: tuple[Goal, ...] = ()
+    red_lines: tuple[Goal, ...] = ()
     hand: tuple[str, ...] = ()
 
 
@@ -197,6 +235,27 @@ class Phase:
         return self.open_tables is None or table_id in self.open_tables
 
 
+FOCUS_EVENTS = ("signal", "agreement", "inject", "adjudication", "ceasefire", "phase")  # moments of a replay's timeline
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """What a debrief question looks at: an indicator over time, a pair's trust and readiness over time, or
+    the moments of some kinds (``FOCUS_EVENTS``). Exactly one is given."""
+
+    indicator: str | None = None
+    pair: tuple[str, str] | None = None
+    events: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A debrief question, and what it looks at (or None)."""
+
+    question: str
+    focus: Focus | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Deck:
     id: str
@@ -213,7 +272,7 @@ class Deck:
     readiness_ladder: tuple[str, ...] = ("no contact", "talking about talking", "channel open",
                                          "formal talks", "agreement")
     relations: tuple[Relation, ...] = ()
-    debrief: tuple[str, ...] = ()
+    debrief: tuple[Question, ...] = ()
     audience: str = ""
     sources: tuple[str, ...] = ()
 
