@@ -41,6 +41,19 @@ test: venv
 	    || echo "make test: could not install chromium; the browser tests will fail" >&2; \
 	  fi; \
 	fi
+	@# The PDF report (WeasyPrint) needs Pango: installed the same way when it is missing.
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
+	  else sudo="none"; fi; \
+	  if [ "$$sudo" = none ]; then echo "make test: Pango (libpango-1.0-0, libpangoft2-1.0-0) is missing and" \
+	    "neither root nor sudo is available; the PDF report tests will fail" >&2; \
+	  else echo "make test: installing Pango for the PDF report (apt-get)"; \
+	    $$sudo apt-get update -qq && \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpango-1.0-0 \
+	      libpangoft2-1.0-0 fonts-dejavu-core \
+	    || echo "make test: could not install Pango; the PDF report tests will fail" >&2; \
+	  fi; \
+	fi
 	$(BIN)/python -m pytest
 
 clean:
