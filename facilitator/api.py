@@ -16,10 +16,15 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .extensions import broadcaster, services
 from .engine import RuleError
 from .engine.audience import DELEGATION, OBSERVER
+from .engine.visibility import replay_keys
 from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
 from .links import links, seat_link
+from .report import FORMATS as REPORT_FORMATS, PdfUnavailable, build_report, content_disposition, render_html, \
+    render_pdf, style_source
 from .schemas import WireError, error_body
-from .schemas.api import CreateExercise, EventQuery, Join, MoveBody, ReissueBody, ReplayQuery, StaffSeatBody, TimelineQuery
+from .schemas.api import CreateExercise, EventQuery, ExportQuery, Join, MoveBody, ReissueBody, ReplayQuery, \
+    ReportQuery, StaffSeatBody, TimelineQuery
+from .services.exports import export_csv as export_log_csv, export_jsonl as export_log_jsonl
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -193,8 +198,8 @@ def replay(exercise_id: str):
 @bp.get("/exercises/<exercise_id>/replay/timeline")
 def replay_timeline(exercise_id: str):
     """What the replay screen moves through, for perspective ``as``: every event's seq and played time, the
-    moments to jump to (phases, injects, signals, agreements, adjudications, bookmarks) and each indicator,
-    trust and readiness series (see ``ReplayService.timeline``). Same token rules as ``/replay``."""
+    moments to jump to (phases, injects, signals, agreements, adjudications, cease-fires, bookmarks) and each
+    indicator, trust and readiness series (see ``ReplayService.timeline``). Same token rules as ``/replay``."""
     identity = _bearer_of(exercise_id)
     try:
         query = TimelineQuery().load(request.args)
@@ -203,9 +208,76 @@ def replay_timeline(exercise_id: str):
     return _no_store(jsonify(services().replay.timeline(exercise_id, identity.actor, query["as_"])))
 
 
+@bp.get("/exercises/<exercise_id>/report")
+def exercise_report(exercise_id: str):
+    """The after-action report (docs/replay.md, "After-action report"): query ``as`` (the perspective; default
+    the caller's own: exercise control ``umpire``, a member its delegation's, an observer ``public``) and
+    ``format`` (``html``, the default: one self-contained file, shown inline; ``pdf``: an attachment). Same
+    token rules as ``/replay`` (403 ``forbidden`` for a perspective the caller may not take; 400 ``invalid``
+    for an unknown one or a bad format); 503 ``pdf_unavailable`` when this server cannot make PDFs."""
+    identity = _bearer_of(exercise_id)
+    try:
+        query = ReportQuery().load(request.args)
+    except ValidationError as exc:
+        raise WireError.from_validation(exc, "query") from None
+    key = query["as_"] or replay_keys(identity.actor, services().exercises.deck(exercise_id))[0]
+    report = build_report(services().replay, services().exercises, exercise_id, identity.actor, key)
+    if query["format"] == "pdf":
+        try:
+            body = render_pdf(report)
+        except PdfUnavailable as exc:
+            raise WireError("pdf_unavailable", str(exc), {"format": "pdf"}, status=503) from None
+    else:
+        body = render_html(report).encode("utf-8")
+    response = Response(body, content_type=REPORT_FORMATS[query["format"]])
+    response.headers["Content-Disposition"] = content_disposition(report, query["format"],
+                                                                  attachment=query["format"] == "pdf")
+    # The report is a document, not the app: its own stylesheet, no script, nothing fetched.
+    response.headers["Content-Security-Policy"] = (f"default-src 'none'; style-src {style_source()}; img-src data:; "
+                                                   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return _no_store(response)
+
+
 def _no_store(response):
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/exercises/<exercise_id>/export")
+def export_exercise(exercise_id: str):
+    """The exercise's log as a file (docs/exports.md), streamed: query ``format`` (``jsonl``, the default, or
+    ``csv``), ``as`` (the perspective: ``umpire``, ``observers``, ``public`` or ``d:<delegation>``; default the
+    caller's own: exercise control ``umpire``, a member its delegation's, an observer ``public``) and
+    ``pseudonymise`` (``1``: aliases instead of names). Bearer token of the exercise; the perspectives one may
+    take are those of ``/replay`` (403 ``forbidden`` otherwise; 400 ``invalid`` for a bad format or an unknown
+    perspective). Returns ``application/jsonl`` or ``text/csv`` (UTF-8 with a byte-order mark) as an attachment
+    named ``<title>-<id>.jsonl|csv``."""
+    identity = _bearer_of(exercise_id)
+    try:
+        query = ExportQuery().load(request.args)
+    except ValidationError as exc:
+        raise WireError.from_validation(exc, "query") from None
+    export = export_log_jsonl if query["format"] == "jsonl" else export_log_csv
+    lines = export(services().db, exercise_id, identity.actor, query["as_"], query["pseudonymise"])
+    response = Response(_chunks(lines), content_type=lines.media_type)
+    response.headers["Content-Disposition"] = lines.disposition
+    return _no_store(response)
+
+
+def _chunks(lines, size: int = 64 * 1024):
+    """Lines joined into pieces of about ``size`` characters (one write per piece, not per line)."""
+    piece, length = [], 0
+    try:
+        for line in lines:
+            piece.append(line)
+            length += len(line)
+            if length >= size:
+                yield "".join(piece)
+                piece, length = [], 0
+        if piece:
+            yield "".join(piece)
+    finally:
+        lines.close()
 
 
 def _control(exercise_id: str):

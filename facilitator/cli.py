@@ -1,5 +1,5 @@
-"""Commands: ``facilitator db upgrade``, ``scenarios validate``, ``exercises create``, ``event-list export``
-and ``import``, ``demo``, ``serve``.
+"""Commands: ``facilitator db upgrade``, ``scenarios validate``, ``exercises create``, ``exercises export`` and
+``import`` (the whole log, docs/exports.md), ``event-list export`` and ``import``, ``demo``, ``serve``.
 
 The same groups are available as ``flask --app facilitator …``.
 """
@@ -22,6 +22,8 @@ from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export
 from .links import ANY_INTERFACE, PublicUrlError, http_base, lan_address, links, seat_link
 from .links import public_url as checked_public_url
 from .persistence import migrate
+from .services.exports import FORMATS, import_jsonl
+from .services.exports import export_csv as export_log_csv, export_jsonl as export_log_jsonl
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic migrations).")
 scenarios_cli = AppGroup("scenarios", help="Scenario decks.")
@@ -175,6 +177,96 @@ def exercises_verify(exercise_id: str):
     click.echo(str(verdict), err=not verdict.ok)
     if not verdict.ok:
         sys.exit(1)
+
+
+@exercises_cli.command("export")
+@click.argument("exercise_id")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
+              help="jsonl: the whole log, lossless (importable as umpire); csv: one row per event, for a spreadsheet.")
+@click.option("--as", "perspective", default="umpire", show_default=True, metavar="PERSPECTIVE",
+              help="Whose view: umpire (everything), observers, public, or a delegation (its id, or d:ID).")
+@click.option("--pseudonymise", is_flag=True, help="Replace participants' and staff's names by aliases "
+                                                   "(Ukraine-1, Assistant-1 …) everywhere, free texts included.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="File to write (default: standard output).")
+def exercises_export(exercise_id: str, fmt: str, perspective: str, pseudonymise: bool, out: Path | None):
+    """Export EXERCISE_ID's log as JSON Lines or CSV (docs/exports.md), as PERSPECTIVE saw it. Exits 1 (nothing
+    written) for an unknown exercise or perspective."""
+    export = export_log_jsonl if fmt == "jsonl" else export_log_csv
+    if perspective not in ("umpire", "observers", "public") and not perspective.startswith("d:"):
+        perspective = f"d:{perspective}"  # a delegation's id
+    try:
+        lines = export(services().db, exercise_id, UMPIRE_ACTOR, perspective, pseudonymise)
+    except RuleError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    count = -1  # the header (JSON Lines) or the column names (CSV)
+    target = out.open("wb") if out is not None else sys.stdout.buffer
+    try:
+        for line in lines:
+            target.write(line.encode("utf-8"))
+            count += 1
+    finally:
+        if out is not None:
+            target.close()
+        else:
+            target.flush()
+    if out is not None:
+        click.echo(f"Wrote {count} event{'' if count == 1 else 's'} to {out}.")
+
+
+@exercises_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Host used in the printed links.")
+@click.option("--port", default=5000, show_default=True, help="Port used in the printed links.")
+@public_url_option
+def exercises_import(file, host: str, port: int, public_url: str | None):
+    """Import a full JSON Lines export (``exercises export ID --as umpire``, not pseudonymised) as a new
+    exercise with new links, and print them. FILE may be ``-`` (standard input). The hash chain and every
+    event are checked first: on any problem, prints it (the line and event at fault) and exits 1, storing
+    nothing."""
+    try:
+        imported = import_jsonl(file, services().db)
+    except RuleError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    created = imported.created
+    kept = "" if created.id == imported.original_id else f" (its id {imported.original_id} is taken here)"
+    click.echo(f"Imported {imported.events} events as exercise {created.id}{kept}.")
+    if imported.unseated:
+        click.echo(f"  No seat for {', '.join(imported.unseated)}: their ids are taken on this server (by the "
+                   "exercise this one was exported from); no link can be issued to them here.")
+    _print_links(links(_link_base(host, port, public_url), created, imported.delegations))
+
+
+@exercises_cli.command("report")
+@click.argument("exercise_id")
+@click.option("--as", "as_", default="umpire", show_default=True, metavar="PERSPECTIVE",
+              help="Whose report: umpire (everything), observers, public, or a delegation (its id, or d:ID).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="The file to write (.html or .pdf).")
+@click.option("--format", "format_", type=click.Choice(["html", "pdf"]), default=None,
+              help="Default: from the extension of --out.")
+def exercises_report(exercise_id: str, as_: str, out: Path, format_: str | None):
+    """Write the after-action report of EXERCISE_ID as one perspective saw it (docs/replay.md, "After-action
+    report"): one HTML file that opens offline, or a PDF. Exits 1 for an unknown exercise or perspective."""
+    from .report import PdfUnavailable, build_report, perspective_key_of, render_html, render_pdf
+
+    format_ = format_ or {".pdf": "pdf", ".html": "html", ".htm": "html"}.get(out.suffix.lower())
+    if format_ is None:
+        click.echo(f"Error: cannot tell the format from '{out.name}': name it .html or .pdf, or give --format.",
+                   err=True)
+        sys.exit(1)
+    try:
+        report = build_report(services().replay, services().exercises, exercise_id, UMPIRE_ACTOR,
+                              perspective_key_of(as_))
+        data = render_pdf(report) if format_ == "pdf" else render_html(report).encode("utf-8")
+    except (RuleError, PdfUnavailable) as exc:
+        click.echo(f"Error: {getattr(exc, 'message', exc)}", err=True)
+        sys.exit(1)
+    out.write_bytes(data)
+    click.echo(f"Wrote the report of '{report.title}' as {report.perspective_label} to {out} "
+               f"({format_.upper()}, {len(data) // 1024 + 1} KiB).")
 
 
 @exercises_cli.command("reissue")

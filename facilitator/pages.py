@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, send_from_directory
 
+from .report.render import style_source
+
 bp = Blueprint("pages", __name__)
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
-PAGES = ("join", "play", "umpire", "observe", "projector")
+PAGES = ("join", "play", "umpire", "observe", "projector", "replay")
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    # An after-action report a console opens in a new tab (a blob: page) keeps the console's policy: its one
+    # stylesheet is let in by its hash, and nothing else inline.
+    csp = CSP.replace("style-src 'self'", f"style-src 'self' {style_source()}")
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response

@@ -204,7 +204,7 @@ def test_a_bad_event_query_is_invalid(client, created, query, field):
     assert field in error["fields"] and field in error["message"]
 
 
-@pytest.mark.parametrize("path", ["/", "/join", "/play", "/umpire", "/observe", "/projector"])
+@pytest.mark.parametrize("path", ["/", "/join", "/play", "/umpire", "/observe", "/projector", "/replay"])
 def test_pages_carry_a_content_security_policy(client, path):
     with client.get(path) as response:
         assert response.status_code == 200

@@ -272,6 +272,26 @@ def test_a_row_due_when_the_phase_changes_fires_before_it_changes():
         e.type for e in events].index("phase_advanced")
 
 
+def test_what_a_change_of_phase_fires_or_flags_does_not_name_who_changed_it():
+    """The umpire's act is the change of phase, which everyone sees; a confidential row it fires, or a row it
+    flags for control, is its consequence: none carries the umpire, so the phase change tells an observer of
+    no act it may not see."""
+    game = Game(mini_deck(scheduled)).seat_all().advance(1)
+    game.run(AddInject(InjectRow("Private", "For Alpha.", phase="talks", minute=0, audience="delegations",
+                                 to=("a",))), UMPIRE)
+    game.run(AdvancePhase(), UMPIRE)
+    events = game.run(AdvancePhase(), UMPIRE, game.now)
+    fired = one(events, "inject_fired")
+    assert fired.data["title"] == "Private" and fired.actor is None and not visible_to(fired, OBSERVER)
+    assert one(events, "phase_advanced").actor == UMPIRE
+    game = Game(mini_deck(scheduled)).seat_all().advance(1)
+    game.run(SetFiring(False), UMPIRE)
+    game.run(AddInject(InjectRow("Flagged", "Later.", phase="talks", minute=0)), UMPIRE)
+    game.run(AdvancePhase(), UMPIRE)
+    events = game.run(AdvancePhase(), UMPIRE, game.now)
+    assert [e.actor for e in events if e.type == "inject_due"] == [None]
+
+
 def test_rows_refuse_an_indicator_twice_and_a_number_or_id_the_server_gives():
     game = game_in()
     twice = InjectRow("T", "x", indicators=(IndicatorDelta("tension", 1), IndicatorDelta("tension", 2)))

@@ -146,7 +146,9 @@ CONTROL_COMMANDS = {
     "draw_ceasefire_risk": {}, "set_risk_override": {"rule": "x"}, "adjudicate_move": {"move": 1, "ruling": "approved"},
     "announce": {"text": "hello"}, "set_channel_open": {"channel": "plenary", "open": False},
     "set_backchannel_policy": {"policy": "closed"}, "answer_backchannel_request": {"request": 1, "approve": True},
-    "mute_participant": {"participant": "nobody"}, "end_exercise": {},
+    "mute_participant": {"participant": "nobody"}, "add_bookmark": {"at": 1, "label": "here"},
+    "add_note": {"at": 1, "text": "a note"}, "remove_bookmark": {"bookmark": "b1"},
+    "reveal_debrief": {"delegation": "all"}, "show_debrief_question": {"index": 0}, "end_exercise": {},
 }
 CHIEF_ONLY = {"end_exercise"}
 

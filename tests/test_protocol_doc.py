@@ -4,6 +4,7 @@ documented, every event type is described in words for every client, and the lay
 from __future__ import annotations
 
 import ast
+import re
 import dataclasses
 import typing
 from pathlib import Path
@@ -71,7 +72,8 @@ def test_every_event_type_is_described_in_words_for_every_client(type_name):
     described = _build(EVENTS[type_name]).describe(deck)
     assert isinstance(described, Description) and described.title.strip()
     assert described.kind in {"people", "presence", "chat", "channel", "signal", "indicator", "alert", "relation",
-                              "inject", "phase", "clock", "proposal", "agreement", "risk", "move"}
+                              "inject", "phase", "clock", "proposal", "agreement", "risk", "move", "bookmark",
+                              "debrief"}
     assert f"`{described.kind}`" in PROTOCOL.split("`summary`", 1)[1]
 
 
@@ -107,3 +109,19 @@ def test_every_client_command_has_a_wire_schema(type_name):
 
     schema = schema_for(COMMANDS[type_name])()
     assert "type" in schema.fields and "command_id" in schema.fields
+
+
+def test_every_rest_endpoint_is_in_the_protocol_document(app):
+    """Each route under /api, with each of its methods, is named in docs/protocol.md as ``METHOD /api/…``
+    (``<exercise_id>`` written ``<id>``)."""
+    flat = " ".join(PROTOCOL.split())
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api"):
+            continue
+        path = re.sub(r"<(?:\w+:)?exercise_id>", "<id>", rule.rule)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if f"{method} {path}" not in flat:
+                missing.append(f"{method} {path}")
+    assert missing == []

@@ -152,7 +152,8 @@ def check_sync_view(player: Player, sync: dict, all_briefs: dict) -> None:
 
 def private_texts(exercises, exercise_id: str) -> dict[str, list[str]]:
     deck = exercises.state(exercise_id).deck
-    return {d.id: [t for t in (d.private_brief, *d.objectives, *d.red_lines) if t] for d in deck.delegations}
+    return {d.id: [t for t in (d.private_brief, *(g.text for g in d.objectives + d.red_lines)) if t]
+            for d in deck.delegations}
 
 
 def stored(exercises, exercise_id: str) -> list[dict]:

@@ -106,7 +106,7 @@ def test_decks_are_sized_for_a_class_and_for_a_workshop():
 
 @pytest.mark.parametrize("deck_id", DECKS)
 def test_debrief_asks_what_the_articles_ask(deck_id):
-    questions = " ".join(deck(deck_id).debrief).lower()
+    questions = " ".join(q.question for q in deck(deck_id).debrief).lower()
     for words in ("right moment", "who decided", "risk", "believed"):
         assert words in questions, words
 

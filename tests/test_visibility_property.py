@@ -35,6 +35,7 @@ from facilitator.engine import perspective, perspective_key, sees
 from facilitator.engine.audience import Actor
 from facilitator.extensions import services
 from facilitator.persistence.models import ExerciseRow
+from facilitator.services.replay import ReplayService
 
 from .conftest import migrated_url
 from .realtime_helpers import apply_patch, comparable
@@ -84,6 +85,7 @@ class Session:
         self.app, self.data = app, data
         self.markers = itertools.count(1)
         self.svc = services().exercises
+        self.replay = ReplayService(self.svc.db, every=7)  # tiny snapshots: every seek starts from one
         created = self.svc.create(deck_id)
         self.id = created.id
         with self.svc.db.write() as session:  # one seed for every run: a replayed example rolls the same dice
@@ -171,7 +173,8 @@ class Session:
         kind = self.draw(st.sampled_from(
             ["post"] * 3 + ["play"] * 4 + ["withdraw", "backchannel", "inject", "inject"] + ["draft"] * 3
             + ["amend", "sign", "sign", "deal", "deal", "withdraw_proposal", "advance", "clock", "adjust",
-               "risk", "risk", "reconnect", "tab", "event_list", "event_list", "free_move", "free_move", "room"]))
+               "risk", "risk", "reconnect", "tab", "event_list", "event_list", "free_move", "free_move", "room",
+               "bookmark"]))
         getattr(self, f"_{kind}")()
 
     def _post(self):
@@ -289,6 +292,21 @@ class Session:
                 self.send(umpire, {"type": "answer_backchannel_request", "request": self.pick(waiting),
                                    "approve": self.draw(st.booleans())})
 
+    def _bookmark(self):
+        """Exercise control marks moments for the debrief: shared bookmarks, kept ones, notes, removals."""
+        umpire = self.viewers["umpire"]
+        kind = self.pick(["shared", "kept", "note", "remove"])
+        at = self.draw(st.integers(min_value=1, max_value=max(1, self.seq())))
+        if kind == "note":
+            self.send(umpire, {"type": "add_note", "at": at, "text": self.mark("note")})
+        elif kind == "remove":
+            marks = [b["id"] for b in umpire.state.get("bookmarks", [])]
+            if marks:
+                self.send(umpire, {"type": "remove_bookmark", "bookmark": self.pick(marks)})
+        else:
+            self.send(umpire, {"type": "add_bookmark", "at": at, "label": self.mark("mark"),
+                               "shared": kind == "shared"})
+
     def _tables(self, who: Viewer) -> list[str]:
         me = who.actor.delegation
         return [t["id"] for t in who.state["tables"] if me in t["delegations"] + t["mediators"]]
@@ -398,9 +416,14 @@ class Session:
 
     # -- the end -------------------------------------------------------------------------------------
     def finish(self) -> None:
-        if self.draw(st.booleans()):  # an ended exercise: only messages are still taken
+        if self.draw(st.booleans()):  # an ended exercise: only messages (and the debrief) are still taken
             self.send(self.viewers["umpire"], {"type": "end_exercise"})
             self._post()
+            # The debrief: a question before the room, and a delegation's objectives revealed (or not yet).
+            self.send(self.viewers["umpire"], {"type": "show_debrief_question", "index": 0})
+            if self.draw(st.booleans()):
+                self.send(self.viewers["umpire"], {"type": "reveal_debrief",
+                                                   "delegation": self.pick(self.deck.delegation_ids())})
         for viewer in self.viewers.values():
             viewer.take()
             held = viewer.state
@@ -431,9 +454,11 @@ class Session:
 
 def check(session: Session) -> None:
     log = [e.to_dict() for e in session.svc.events(session.id, Actor("umpire"))]
-    public = session.svc.replay(session.id, Actor("umpire"), "public", after=0)
+    public = session.replay.replay(session.id, Actor("umpire"), "public", after=0, history=500)
+    public_timeline = session.replay.timeline(session.id, Actor("umpire"), "public")
     everyone = set(MARKER.findall(json.dumps([e for e in log if e["audience"].get("everyone")])))
     assert not set(MARKER.findall(json.dumps(public))) - everyone, "the public replay leaked"
+    assert not set(MARKER.findall(json.dumps(public_timeline))) - everyone, "the public timeline leaked"
     PLAYED["events"] += len(log)
     PLAYED["types"].update(e["type"] for e in log)
     by_seq = {e["seq"]: e for e in log}
@@ -447,10 +472,12 @@ def check(session: Session) -> None:
         assert not leaked, f"{viewer.label} received markers of events outside its audience: {sorted(leaked)}"
         # The replay of its perspective at the seq it holds is what it holds; the public replay leaks nothing.
         key = perspective_key(perspective(viewer.actor))
-        replayed = session.svc.replay(session.id, Actor("umpire"), key, viewer.last_seq, after=0)
+        replayed = session.replay.replay(session.id, Actor("umpire"), key, viewer.last_seq, after=0, history=500)
         assert {k: v for k, v in replayed["state"].items() if k not in ("you", "last_seq")} == \
                {k: v for k, v in viewer.state.items() if k not in ("you", "last_seq")}, f"{viewer.label} replayed"
         assert not set(MARKER.findall(json.dumps(replayed))) - allowed, f"{viewer.label}'s replay leaked"
+        shown = session.replay.timeline(session.id, Actor("umpire"), key)
+        assert not set(MARKER.findall(json.dumps(shown))) - allowed, f"{viewer.label}'s timeline leaked"
 
         events = [e for kind, payload in viewer.received if kind in ("update", "rest")
                   for e in payload.get("events", [])]

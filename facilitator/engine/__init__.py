@@ -8,7 +8,7 @@ through ``visibility``.
 One slice per part of the exercise, each with its commands, events, rules and view:
 """
 
-from . import clock, participants, channels, indicators, signals, proposals, injects, ceasefire, adjudication, room, control, bookmarks  # noqa: F401,E501
+from . import clock, participants, channels, indicators, signals, proposals, injects, ceasefire, adjudication, room, control, bookmarks, debrief  # noqa: F401,E501
 from .audience import Actor, Audience
 from .ceasefire import DrawCeasefireRisk
 from .channels import OpenBackchannel, PostMessage
@@ -26,7 +26,7 @@ from .visibility import Sections, diff, perspective, perspective_key, perspectiv
     visible_events, visible_to
 
 SLICES = (clock, participants, channels, indicators, signals, proposals, injects, ceasefire, adjudication, room, control,
-          bookmarks)
+          bookmarks, debrief)
 
 __all__ = [
     "Actor", "AdjustIndicator", "AdjustRelation", "AdvancePhase", "AmendProposal", "Audience", "COMMANDS", "Clause",

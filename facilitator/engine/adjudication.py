@@ -10,12 +10,12 @@ learn the ruling; nobody else learns that the move existed.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Annotated
 
 from .audience import Audience
+from .core import replace
 from .core import Description, Int, Number, Outcome, Records, Ref, Refs, Text, command, decides, event, evolves, \
     initial, names, record, view
 from .deck import Effects

@@ -9,12 +9,12 @@ one visibility boundary decides who sees it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Mapping
 
 from .audience import Audience
-from .core import Description, Number, Outcome, Ref, Text, command, decides, event, evolves, initial, record, view
+from .core import Description, Number, Outcome, Ref, Text, command, decides, event, evolves, initial, record, view, \
+    replace
 from .errors import RuleError
 from .guards import MAX_TEXT, MAX_TITLE, text, umpire
 from .visibility import sees

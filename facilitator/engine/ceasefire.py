@@ -8,12 +8,12 @@ so the log explains itself and a replay never re-rolls.
 from __future__ import annotations
 
 import random
-from dataclasses import field, replace
+from dataclasses import field
 from types import MappingProxyType
 from typing import Mapping
 
 from .audience import Audience
-from .core import Description, Outcome, Ref, command, decides, event, evolves, initial, record, view
+from .core import Description, Outcome, Ref, command, decides, event, evolves, initial, record, view, replace
 from .errors import RuleError
 from .guards import umpire
 from .indicators import apply_effects, effects_view, pairs_among

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Mapping
 
 from .audience import DELEGATION, OBSERVER, Audience
+from .core import replace
 from .core import Description, Number, Outcome, Ref, Refs, Text, command, decides, event, evolves, initial, names, \
     record, view
 from .errors import RuleError

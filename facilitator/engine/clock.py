@@ -3,17 +3,15 @@ the clock, and ends the exercise. Tables open and close with the phases (see ``s
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from .audience import Audience
 from .ceasefire import draw_risks
-from .core import Description, Int, Outcome, command, decides, event, evolves, initial, record, view
+from .core import Description, Int, Outcome, command, decides, event, evolves, initial, record, view, replace
 from .errors import RuleError
 from .guards import chief, started, umpire
 from .indicators import change_indicator
 from .injects import fire_due
-from .visibility import sees
 
 MAX_ADJUST = 120  # minutes, either way
 
@@ -148,7 +146,7 @@ class ExerciseEnded:
 @decides(AdvancePhase)
 def _advance(out: Outcome, cmd: AdvancePhase) -> None:
     umpire(out.actor)
-    fire_due(out)  # what fell due in the phase that ends, before the schedule's next tick
+    fire_due(out, act=False)  # what fell due in the phase that ends, before the schedule's next tick
     if out.state.ceasefire.current is not None and out.state.phase is not None:
         draw_risks(out)
     state = out.state
@@ -256,9 +254,3 @@ def _exercise(state, viewer) -> dict:
                   "at": clock.since.isoformat() if clock.running and clock.since else None},
         "readiness_ladder": list(deck.readiness_ladder),
     }
-
-
-@view("debrief", reads=())
-def _debrief(state, viewer) -> list[str] | None:
-    """The deck's debrief questions, for exercise control."""
-    return list(state.deck.debrief) if sees(viewer, Audience.umpire_only()) else None

@@ -8,11 +8,11 @@ delegation only while nobody is seated in it.
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 from .audience import ASSISTANT, DELEGATION, UMPIRE, Actor, Audience
 from .clock import ExerciseEnded
-from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, names, record, view
+from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, names, record, view, \
+    replace
 from .errors import RuleError
 from .guards import chief, display_name, known_delegations
 from .participants import check_name_free

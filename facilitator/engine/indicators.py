@@ -4,12 +4,12 @@ the effects of cards, clauses, injects and incidents move them (always within th
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import replace
 from itertools import combinations
 from types import MappingProxyType
 from typing import Iterable, Iterator
 
 from .audience import Audience
+from .core import replace
 from .core import Description, Int, Outcome, Pair, Ref, Text, command, decides, event, evolves, initial, names, \
     record, signed, view
 from .deck import EVERYONE, UMPIRE_ONLY, Effects, Indicator

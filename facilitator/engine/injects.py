@@ -11,11 +11,11 @@ note never leave the event list: no event a player may see carries them.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
 from .audience import Audience
+from .core import replace
 from .core import Description, Int, Outcome, Records, Ref, Refs, Text, command, decides, event, evolves, initial, \
     names, record, view
 from .deck import DELIVERIES, EVERYONE, NO_EFFECTS, UMPIRE_ONLY, Effects, InjectCard
@@ -583,18 +583,21 @@ def _fire_due(out: Outcome, cmd: FireDueInjects) -> None:
     fire_due(out)
 
 
-def fire_due(out: Outcome) -> None:
+def fire_due(out: Outcome, act: bool = True) -> None:
     """Fire (or, in "ask me" mode, flag) the rows due at ``out.now``: the schedule's work, and what a change
-    of phase does first, so a row due in the phase that ends is not lost between two ticks."""
+    of phase does first, so a row due in the phase that ends is not lost between two ticks. ``act``: the
+    firing is the command's own act (the schedule's); false: a consequence of another act (the change of
+    phase), recorded without an actor so that nobody learns who acted from an event they may see of an act
+    they may not (see ``core.Event``)."""
     for row, past in due(out.state, out.now):
         current = out.state.injects.row(row.id)
         if current.status != PENDING:
             continue
         if out.state.injects.automatic:
             _fire(out, current, None, current.title, current.text, edited=False,
-                  late=int(past) if past >= LATE_AFTER else None)
+                  late=int(past) if past >= LATE_AFTER else None, act=act)
         elif not current.due:
-            out.act(InjectDue(row.id, row.number, row.title), EVENT_LIST)
+            (out.act if act else out.consequence)(InjectDue(row.id, row.number, row.title), EVENT_LIST)
 
 
 # ---- evolvers ------------------------------------------------------------------------------------------

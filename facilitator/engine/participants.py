@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Callable, Iterable, Mapping
 
 from .audience import Audience
-from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, record, view
+from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, record, view, replace
 from .errors import RuleError
 from .guards import display_name, known_delegations, name_keys, umpire
 from .visibility import sees
@@ -65,15 +64,16 @@ class Presence:
 QUIET = frozenset({"participant_connected", "participant_connection_closed", "participant_disconnected"})
 
 
-def note_activity(state, event):
+def note_activity(state, event) -> dict:
     """Remember when a seated participant last acted (anything but connecting): the umpire sees who has
-    been silent for how long. Called by ``state.evolve`` for every event."""
+    been silent for how long. Called by ``state.evolve`` for every event; returns the change to make to the
+    state (``{"presence": …}``, or nothing), which ``evolve`` makes with the new seq in one copy."""
     actor = event.actor
     if actor is None or event.type in QUIET or actor.participant not in state.participants.members:
-        return state
+        return {}
     presence = state.presence
     active = {**(presence.last_active or {}), actor.participant: event.at}
-    return replace(state, presence=replace(presence, last_active=MappingProxyType(active)))
+    return {"presence": replace(presence, last_active=MappingProxyType(active))}
 
 
 @initial
@@ -268,7 +268,8 @@ def _delegations(state, viewer) -> list[dict]:
     for d in state.deck.delegations:
         entry = {"id": d.id, "name": d.name, "kind": d.kind, "public_brief": d.public_brief}
         if sees(viewer, private_audience(d.id)):
-            entry.update(private_brief=d.private_brief, objectives=list(d.objectives), red_lines=list(d.red_lines),
+            entry.update(private_brief=d.private_brief, objectives=[g.text for g in d.objectives],
+                         red_lines=[g.text for g in d.red_lines],
                          hand=[card_view(state.deck.signal(c)) for c in state.signals.hands.get(d.id, ())])
         out.append(entry)
     return out

@@ -6,12 +6,12 @@ everyone learns its terms and parties, but not who drafted it or how many versio
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
 from .audience import Audience
 from .ceasefire import CeasefireBegan
 from .channels import is_open, not_muted, table_audience, table_channel
+from .core import replace
 from .core import Description, Number, Numbers, Outcome, Records, Ref, Text, command, decides, event, evolves, \
     initial, names, record, view
 from .errors import RuleError

@@ -8,13 +8,13 @@ channels stay as set).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Mapping
 
 from .audience import Audience
 from .channels import backchannel_policy, is_open
-from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, names, record, view
+from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, names, record, view, \
+    replace
 from .errors import RuleError
 from .guards import MAX_TEXT, MAX_TITLE, clean_text, known_delegations, text, umpire
 from .participants import Participants

@@ -6,11 +6,11 @@ public (an indicator everyone watches) is shown without naming it or its player.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Mapping
 
 from .audience import Audience
+from .core import replace
 from .core import Description, Number, Outcome, Ref, Refs, command, decides, event, evolves, initial, names, \
     record, view
 from .deck import PRIVATE, PUBLIC, Effects

@@ -8,12 +8,12 @@ initial value, its evolvers and its view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
 from .audience import Actor
-from .core import DECIDERS, EVOLVERS, INITIALS, Event, Outcome
+from .core import DECIDERS, EVOLVERS, INITIALS, Event, Outcome, replace
 from .deck import Deck
 from .errors import RuleError
 from .participants import note_activity
@@ -47,6 +47,7 @@ class ExerciseState:
     room: Any  # room.Room: channels the umpire closed or reopened, muted participants
     control: Any  # control.Control: staff seats, whether archived
     bookmarks: Mapping[str, Any]  # bookmarks.py: id -> Bookmark (bookmarks and the umpire's notes)
+    debrief: Any  # debrief.Debrief: the question the umpire shows the room, the assessments revealed
 
     @property
     def phase(self):
@@ -78,11 +79,10 @@ def evolve(state: ExerciseState, event: Event) -> ExerciseState:
     handler = EVOLVERS.get(type(event.payload))
     if handler is not None:
         state = handler(state, event.payload, event)
-    if event.actor is not None:
-        state = note_activity(state, event)
+    changes = note_activity(state, event) if event.actor is not None else {}
     if event.seq is not None:
-        state = replace(state, seq=event.seq)
-    return state
+        changes["seq"] = event.seq
+    return replace(state, **changes) if changes else state
 
 
 def replay(deck: Deck, events: Iterable[Event], upto: int | None = None, seed: str = "") -> ExerciseState:

@@ -60,3 +60,16 @@ class ReplayQuery(Schema):
 
 class TimelineQuery(Schema):
     as_ = fields.String(data_key="as", required=True, validate=validate.Length(min=1, max=110))
+
+
+class ReportQuery(Schema):
+    """``as``: the perspective (default: the caller's own); ``format``: ``html`` or ``pdf``."""
+
+    as_ = fields.String(data_key="as", load_default=None, validate=validate.Length(min=1, max=110))
+    format = fields.String(load_default="html", validate=validate.OneOf(("html", "pdf")))
+
+
+class ExportQuery(Schema):
+    format = fields.String(load_default="jsonl", validate=validate.OneOf(("jsonl", "csv")))
+    as_ = fields.String(data_key="as", load_default=None, validate=validate.Length(min=1, max=110))
+    pseudonymise = fields.Boolean(load_default=False)

@@ -100,6 +100,14 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _seat_row(session, model, exercise_id: str, row_id: str | None):
+    """The participant's (``ParticipantRow``) or staff seat's (``StaffRow``) row in this exercise, or None: an
+    exercise imported on the server its original is on shares its people's ids, and only the original has
+    their rows (services/exports.py)."""
+    row = session.get(model, row_id) if row_id else None
+    return row if row is not None and row.exercise_id == exercise_id else None
+
+
 class ExerciseService:
     def __init__(self, db: Database, catalog: DeckCatalog, publish_others: bool = True):
         """``publish_others``: publish what other processes append, when this process finds it (true when no
@@ -230,7 +238,8 @@ class ExerciseService:
         (the exercise's umpire token), ``observer`` (the observers' code), ``delegation`` (``target``'s join
         code), ``participant`` (``target``'s personal token: a student on a new device takes back their seat)
         or ``staff`` (a staff seat's token). Returns the new secret. Recorded as ``link_reissued``. Raises
-        ``RuleError`` (``forbidden`` unless the umpire; ``not_found``; ``invalid``)."""
+        ``RuleError`` (``forbidden`` unless the umpire; ``not_found``; ``invalid``; ``conflict`` for a person
+        with no seat on this server, see ``_seat_row``)."""
         secret = tokens.new_code() if kind in ("observer", "delegation") else tokens.new_token()
 
         def store(session):
@@ -242,10 +251,13 @@ class ExerciseService:
                 seat = session.scalar(select(SeatRow).where(SeatRow.exercise_id == exercise_id,
                                                             SeatRow.delegation_id == target))
                 seat.join_code_hash = tokens.code_digest(secret)
-            elif kind == "participant":
-                session.get(ParticipantRow, target).token_hash = tokens.digest(secret)
             else:
-                session.get(StaffRow, target).token_hash = tokens.digest(secret)
+                seat = _seat_row(session, ParticipantRow if kind == "participant" else StaffRow, exercise_id, target)
+                if seat is None:
+                    raise RuleError("conflict", "This seat cannot have a link on this server: the exercise was "
+                                                "imported here while the one it was exported from, with the same "
+                                                "people, is here too.", {"target": "no seat here"})
+                seat.token_hash = tokens.digest(secret)
 
         self.execute(exercise_id, ReissueLink(kind, target), actor, also=store)
         return secret
@@ -253,14 +265,18 @@ class ExerciseService:
     def move_participant(self, exercise_id: str, participant: str, delegation: str, actor: Actor) -> None:
         """Seat ``participant`` in ``delegation`` instead (their connections are closed, to come back there)."""
         def store(session):
-            session.get(ParticipantRow, participant).delegation_id = delegation
+            row = _seat_row(session, ParticipantRow, exercise_id, participant)
+            if row is not None:  # None: an imported participant with no seat here (they cannot connect)
+                row.delegation_id = delegation
 
         self.execute(exercise_id, MoveParticipant(participant, delegation), actor, also=store)
 
     def remove_participant(self, exercise_id: str, participant: str, actor: Actor) -> None:
         """Take ``participant``'s seat away: their token stops working and their connections are closed."""
         def store(session):
-            session.delete(session.get(ParticipantRow, participant))
+            row = _seat_row(session, ParticipantRow, exercise_id, participant)
+            if row is not None:
+                session.delete(row)
 
         self.execute(exercise_id, RemoveParticipant(participant), actor, also=store)
 

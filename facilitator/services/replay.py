@@ -39,6 +39,7 @@ JUMPS = {
     "signal": ("signal_played", "signal_reciprocated"),
     "agreement": ("proposal_signed", "agreement_entered_into_force"),
     "adjudication": ("move_adjudicated", "ceasefire_risk_drawn"),
+    "ceasefire": ("ceasefire_began", "ceasefire_incident", "ceasefire_collapsed"),
 }
 _KIND_OF = {type_: kind for kind, types in JUMPS.items() for type_ in types}
 
@@ -58,7 +59,8 @@ class _Folded:
     """One exercise's log folded once (derived; rebuilt when missing)."""
 
     state: ExerciseState  # at the last seq folded
-    snapshots: list[ExerciseState]  # snapshots[i]: the state at seq i * SNAPSHOT_EVERY
+    every: int  # events between two snapshots
+    snapshots: list[ExerciseState]  # snapshots[i]: the state at seq i * every
     seqs: list[int] = field(default_factory=list)  # every event's seq, in order
     played: list[float] = field(default_factory=list)  # its played time (seconds since the first phase)
     audiences: list[Audience] = field(default_factory=list)  # who was told of it
@@ -87,7 +89,7 @@ class _Folded:
             if state.relations is not before.relations:
                 self.relations += [(event.seq, played, key, r.trust, r.readiness)
                                    for key, r in state.relations.items() if before.relations.get(key) != r]
-            if event.seq % SNAPSHOT_EVERY == 0:
+            if event.seq % self.every == 0:
                 self.snapshots.append(state)
         self.state = state
 
@@ -99,8 +101,8 @@ class _Folded:
 class ReplayService:
     """Replays, timelines and charts of stored exercises, for the perspectives an asker may take."""
 
-    def __init__(self, db: Database, store: EventStore | None = None, keep: int = KEEP):
-        self.db, self.store, self.keep = db, store or EventStore(), keep
+    def __init__(self, db: Database, store: EventStore | None = None, keep: int = KEEP, every: int = SNAPSHOT_EVERY):
+        self.db, self.store, self.keep, self.every = db, store or EventStore(), keep, every
         self._folded: OrderedDict[str, _Folded] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -129,7 +131,7 @@ class ReplayService:
             raise RuleError("invalid", f"The log runs from 0 to {last}.", {"seq": f"0 to {last}"})
         if step:
             upto = self._step(folded, as_viewer, upto, step)
-        base = folded.snapshots[min(upto // SNAPSHOT_EVERY, len(folded.snapshots) - 1)]
+        base = folded.snapshots[min(upto // folded.every, len(folded.snapshots) - 1)]
         with self.db.read() as session:
             found = self.store.load(session, exercise_id, after=min(base.seq, after if after is not None else upto),
                                     upto=upto) if upto > base.seq or after is not None else []
@@ -152,7 +154,8 @@ class ReplayService:
         Returns ``{perspective, last_seq, played, steps: {seq: [...], played: [...]}, moments: [{seq,
         played, kind, type, title}], series: [{id, kind, name, min, max, points: [[played, value, seq]]}]}``:
         ``steps`` every event the perspective was told of with its played time (seconds since the first phase);
-        ``moments`` those to jump to (``kind``: phase, inject, signal, agreement, adjudication, bookmark);
+        ``moments`` those to jump to (``kind``: phase, inject, signal, agreement, adjudication, ceasefire,
+        bookmark);
         ``series`` each indicator, trust and readiness pair it may see, a point at each change (the seq of the
         event that moved it). Bookmarks are those the perspective may see, wherever in the log they were added.
         Raises as ``replay``.
@@ -199,7 +202,7 @@ class ReplayService:
         """The engine state after event ``seq`` (for the report and the debrief, which show it through the
         boundary themselves)."""
         folded = self._fold(exercise_id)
-        base = folded.snapshots[min(seq // SNAPSHOT_EVERY, len(folded.snapshots) - 1)]
+        base = folded.snapshots[min(seq // folded.every, len(folded.snapshots) - 1)]
         with self.db.read() as session:
             found = self.store.load(session, exercise_id, after=base.seq, upto=seq) if seq > base.seq else []
         state = base
@@ -239,15 +242,17 @@ class ReplayService:
         return 0
 
     def _history(self, exercise_id: str, as_viewer: Actor, deck, upto: int, limit: int, channel: str | None):
-        found, high = [], upto
+        """The last ``limit`` events ``as_viewer`` was told of up to ``upto`` (oldest first) and whether there are
+        older ones; read from the right end in growing batches, so it costs about what it returns."""
+        found, high, batch_size = [], upto, max(4 * limit, 100)
         with self.db.read() as session:
             while len(found) <= limit and high > 0:
                 batch = self.store.load(session, exercise_id, upto=high, channel=channel, newest_first=True,
-                                        limit=_BATCH)
+                                        limit=batch_size)
                 found += visible_events(batch, as_viewer)
-                if len(batch) < _BATCH:
+                if len(batch) < batch_size:
                     break
-                high = batch[-1].seq - 1
+                high, batch_size = batch[-1].seq - 1, min(batch_size * 2, _BATCH)
         more = len(found) > limit
         return [e.to_dict(deck) for e in reversed(found[:limit])], more
 
@@ -266,7 +271,7 @@ class ReplayService:
                 full = session.get(ExerciseRow, exercise_id)
                 start = initial_state(deck_from_data(full.deck, f"exercise {exercise_id}"), full.seed, full.id,
                                       full.title)
-                folded = _Folded(start, [start])
+                folded = _Folded(start, self.every, [start])
                 with self._lock:
                     folded = self._folded.setdefault(exercise_id, folded)
                     while len(self._folded) > self.keep:

@@ -9,6 +9,7 @@ const ROUTES = {
   '/umpire': 'umpire',
   '/observe': 'observe',
   '/projector': 'projector',
+  '/replay': 'replay',
 };
 
 async function main() {
@@ -16,8 +17,9 @@ async function main() {
   const name = ROUTES[path] || 'home';
   const root = document.getElementById('main');
   document.body.dataset.screen = name;
+  let screen = null;
   try {
-    const screen = await import(`./screens/${name}.js`);
+    screen = await import(`./screens/${name}.js`);
     await screen.mount(root, {path});
   } catch (err) {
     root.classList.remove('loading');
@@ -28,8 +30,9 @@ async function main() {
     root.appendChild(p);
     throw err;
   }
-  // A new link pasted into the address bar of an open page: start again from it.
-  window.addEventListener('hashchange', () => location.reload());
+  // A new link pasted into the address bar of an open page: start again from it (unless the screen follows
+  // its fragment itself, as the replay does for back and forward).
+  if (!screen.handlesHashChange) window.addEventListener('hashchange', () => location.reload());
 }
 
 main();

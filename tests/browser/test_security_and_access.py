@@ -14,7 +14,7 @@ from facilitator.engine import AdvancePhase
 from flows import PHONE, join, open_console, tab
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
-PAGES = ["/", "/join", "/play", "/umpire", "/observe", "/projector"]
+PAGES = ["/", "/join", "/play", "/umpire", "/observe", "/projector", "/replay"]
 
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];

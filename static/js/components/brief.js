@@ -7,15 +7,28 @@ function kindLabel(kind) {
   return {belligerent: 'party to the conflict', mediator: 'mediator', organization: 'organisation', ally: 'ally'}[kind] || kind;
 }
 
-export function ownBrief(d) {
+/** An objective or red line, with how it came out once the exercise has ended (`result`: from `assessment`). */
+function goal(text, result, redLine) {
+  const outcome = result ? (redLine ? result.crossed : result.met) : null;
+  if (outcome === null || outcome === undefined) return h('li', {}, text);
+  const good = redLine ? !outcome : outcome;
+  const word = redLine ? (outcome ? 'crossed' : 'held') : (outcome ? 'met' : 'not met');
+  return h('li', {}, text, ' ', h('span', {class: `badge ${good ? 'badge--ok' : 'badge--warn'}`}, word),
+    result.detail ? h('span', {class: 'hint'}, result.detail) : null);
+}
+
+/** A delegation's brief; `assessment` (its entry of the state's `assessment`, after the end) marks each goal. */
+export function ownBrief(d, assessment = null) {
   return [
     h('p', {class: 'brief-kind'}, kindLabel(d.kind)),
     h('h3', {}, 'Public brief'),
     h('p', {}, d.public_brief),
     d.private_brief ? [h('h3', {}, 'Private brief ', h('span', {class: 'badge badge--private'}, 'your delegation only')),
       h('p', {class: 'private'}, d.private_brief)] : null,
-    d.objectives?.length ? [h('h3', {}, 'Objectives'), h('ul', {class: 'objectives'}, ...d.objectives.map((o) => h('li', {}, o)))] : null,
-    d.red_lines?.length ? [h('h3', {}, 'Red lines'), h('ul', {class: 'red-lines'}, ...d.red_lines.map((o) => h('li', {}, o)))] : null,
+    d.objectives?.length ? [h('h3', {}, 'Objectives'), h('ul', {class: 'objectives'},
+      ...d.objectives.map((o, i) => goal(o, assessment?.objectives[i], false)))] : null,
+    d.red_lines?.length ? [h('h3', {}, 'Red lines'), h('ul', {class: 'red-lines'},
+      ...d.red_lines.map((o, i) => goal(o, assessment?.red_lines[i], true)))] : null,
   ];
 }
 
@@ -43,7 +56,8 @@ export function briefPanel(model) {
     const d = s.delegations.find((x) => x.id === s.you?.delegation);
     if (d) {
       title.textContent = `Your brief: ${d.name}`;
-      renderIfChanged(mine, [d.public_brief, d.private_brief, d.objectives, d.red_lines], () => ownBrief(d));
+      const assessed = s.assessment?.find((e) => e.delegation === d.id) || null;  // once the exercise has ended
+      renderIfChanged(mine, [d.public_brief, d.private_brief, d.objectives, d.red_lines, assessed], () => ownBrief(d, assessed));
     }
     renderIfChanged(others, [s.delegations.map((x) => x.id), s.members], () => delegationsList(model));
   });

@@ -325,7 +325,7 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
   };
 }
 
-function renderMessage(event, model) {
+export function renderMessage(event, model) {
   const d = event.data;
   const you = model.state?.you;
   const mine = you && event.actor && event.actor.participant && event.actor.participant === you.participant;

@@ -52,7 +52,7 @@ export function relationsView(model) {
             const trust = h('div', {class: 'bar bar--trust', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100,
                                     'aria-valuenow': r.trust, 'aria-label': `Trust ${r.trust} of 100`}, h('div', {class: 'bar-fill'}));
             setStyle(trust.firstChild, '--pct', `${r.trust}%`);
-            return h('tr', {},
+            return h('tr', {dataset: {relation: r.id}},
               h('th', {scope: 'row'}, others.map((d) => model.delegationName(d)).join(' – ')),
               h('td', {}, h('div', {class: 'trust-cell'}, trust, h('span', {class: 'num'}, String(r.trust)))),
               h('td', {}, h('span', {class: 'ladder', title: ladder.join(' → ')},
@@ -69,13 +69,15 @@ export function phaseView(model) {
     el,
     update() {
       const ex = model.state.exercise;
-      renderIfChanged(el, [ex.phase, ex.ended, ex.phases], () => {
+      const asked = model.state.debrief_question;  // the question the umpire shows the room, after the end
+      renderIfChanged(el, [ex.phase, ex.ended, ex.phases, asked?.index ?? null], () => {
         const steps = h('ol', {class: 'phase-steps', 'aria-label': 'Phases'}, ...ex.phases.map((p, i) => {
           const state = ex.ended || (ex.phase && i < ex.phase.index) ? 'done' : ex.phase && i === ex.phase.index ? 'current' : 'next';
           return h('li', {class: `step step--${state}`, 'aria-current': state === 'current' ? 'step' : null},
             h('span', {class: 'step-name'}, p.name), h('span', {class: 'step-min'}, `${p.minutes} min`));
         }));
-        const brief = ex.ended ? 'The exercise has ended. Thank you: the umpire leads the debrief.'
+        const brief = ex.ended ? (asked ? `Debrief, question ${asked.index + 1} of ${asked.count}: ${asked.question}`
+          : 'The exercise has ended. Thank you: the umpire leads the debrief.')
           : ex.phase ? ex.phase.brief : 'Read your brief and talk in your delegation’s room. The umpire starts the first phase.';
         return [h('p', {class: 'phase-brief'}, brief || ''), steps];
       });

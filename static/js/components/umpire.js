@@ -6,8 +6,10 @@ import {storage} from '../lib/store.js';
 import {indicatorBar} from './situation.js';
 import {delegationsList} from './brief.js';
 import {eventListCard} from './event-list.js';
+import {exportCard} from './export.js';
 import {badge, card, confirmButton, copyButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
 import {isChief, linksCard, peopleCard, staffCard} from './room.js';
+import {debriefControl} from './debrief.js';
 
 function delegationChecks(model, name) {
   return model.state.delegations.map((d) => h('label', {class: 'check'},
@@ -68,7 +70,7 @@ function phaseControls({model, conn}) {
     const next = ex.phase ? ex.phases[ex.phase.index + 1] : ex.phases[0];
     extend.disabled = !ex.phase || ex.ended;
     renderIfChanged(body, [ex.phase?.index, ex.clock.running, ex.ended, isChief(model)], () => {
-      if (ex.ended) return h('p', {class: 'notice'}, 'The exercise has ended. Lead the debrief from the questions below.');
+      if (ex.ended) return h('p', {class: 'notice'}, 'The exercise has ended. Lead the debrief from the Debrief card below.');
       const advanceLabel = !ex.phase ? `Start: ${next.name}` : next ? `Next phase: ${next.name}` : 'Finish the last phase';
       const advance = confirmButton(advanceLabel, next ? `Confirm: open ${next.name}` : 'Confirm: end the exercise',
         (button) => sendOnView({model, conn}, 'advance_phase', {}, {button, errorEl: error}),
@@ -301,31 +303,24 @@ function joinLinksCard(model) {
   h('li', {}, h('strong', {}, 'Projector'), ' ', copyButton(created.observer.projector_url, 'Copy', 'projector link'))));
 }
 
-function debriefCard(model) {
-  const body = h('div', {});
-  return {
-    el: card('Debrief questions', body),
-    update() {
-      const qs = model.state.debrief;
-      renderIfChanged(body, qs, () => (qs.length ? h('ol', {class: 'debrief'}, ...qs.map((q) => h('li', {}, q))) : emptyNote('None in this deck.')));
-    },
-  };
-}
-
 export function controlPanel({model, conn}) {
   const phase = phaseControls({model, conn});
   const injects = eventListCard({model, conn});
   const adhoc = adHocInject({model, conn});
   const ceasefire = ceasefireCard({model, conn});
-  const debrief = debriefCard(model);
+  // The debrief's commands are decided on what this console shows: sent with its seq (see sendOnView).
+  const debrief = debriefControl({model, send: (type, fields, opts) => sendOnView({model, conn}, type, fields, opts)});
+  debrief.el.classList.add('control-debrief');
+  const exported = exportCard(model);
   // Phase and clock on top, the event list across the width below, then quick injects and the rest; on a
   // very wide screen the event list stands beside them (control.css).
   const phaseCard = card('Phase and clock', phase.el);
   phaseCard.classList.add('control-phase');
   injects.el.classList.add('control-list');
   const el = h('div', {class: 'control-layout'}, phaseCard, injects.el,
-    h('div', {class: 'control-side'}, adhoc.el, ceasefire.el, debrief.el));
+    h('div', {class: 'control-side'}, adhoc.el, ceasefire.el, exported.el), debrief.el);
   model.on('state', () => {
+    el.classList.toggle('is-ended', Boolean(model.state.exercise.ended));  // the debrief moves up, under the phase
     phase.update();
     injects.update();
     adhoc.update();

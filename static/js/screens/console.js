@@ -9,6 +9,8 @@ import {exerciseHeader} from '../components/header.js';
 import {banner, consoleShell} from '../components/shell.js';
 import {chatPanel} from '../components/chat.js';
 import {timelinePanel} from '../components/timeline.js';
+import {replayLink} from '../components/replay-link.js';
+import {reportLinks} from '../components/report-link.js';
 
 const BANNER_TYPES = new Set(['inject_fired', 'phase_advanced', 'exercise_ended', 'agreement_entered_into_force',
                               'ceasefire_began', 'ceasefire_incident', 'ceasefire_collapsed']);
@@ -30,6 +32,12 @@ const ROOM_NOTICES = new Set(['announcement_made', 'channel_opened_or_closed', '
 export function mountConsole(root, {exerciseId, token, acting, role, viewerKey, tabs, onRefused}) {
   const {model, conn, start} = openSession({exerciseId, token, acting, viewerKey});
   const header = exerciseHeader(model, {role});
+  // The replay: once the exercise has ended (exercise control: at any time, in a tab of its own).
+  const replay = replayLink(model, {role, code: role === 'observer' ? token : null});
+  if (role === 'umpire') Object.assign(replay.el, {target: '_blank', rel: 'noopener'});
+  header.el.querySelector('.topbar-side').prepend(replay.el);
+  // The after-action report, beside it: the same perspective, the same moment it is offered.
+  replay.el.after(reportLinks(model, {role}).el);
   let shell = null;
 
   const chat = chatPanel({model, conn, role, isVisible: () => shell?.isVisible('chat'),

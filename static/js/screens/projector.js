@@ -1,13 +1,17 @@
 // The room's screen: /projector#code=<observer code>. Phase, a big countdown, the indicators as a
-// chart, agreements in force and the latest public events, in type readable from the back row.
+// chart, agreements in force and the latest public events, in type readable from the back row. Once the
+// exercise has ended, a debrief view (components/debrief.js): the question the umpire shows, its focus, and
+// what the umpire reveals; the screen switches to it when the umpire does, and a button switches back.
 
 import {h, isolate, replace, renderIfChanged, svg} from '../lib/dom.js';
 import {formatClockTime} from '../lib/clock.js';
 import {describeEvent, RECORD_KINDS} from '../lib/format.js';
-import {fragment, openSession} from '../lib/session.js';
+import {fragment, openSession, rememberInFragment} from '../lib/session.js';
 import {connectionStatus, countdown} from '../components/header.js';
 import {messagePage} from './console.js';
 import {observerSession} from './observe.js';
+import {debriefScreen} from '../components/debrief.js';
+import {replayLink} from '../components/replay-link.js';
 
 const RECENT = 5;
 
@@ -58,14 +62,47 @@ export async function mount(root) {
   const ceasefire = h('p', {class: 'proj-ceasefire'});
   const announcement = h('div', {class: 'proj-announcement', role: 'status', 'data-testid': 'announcement', hidden: true});
 
+  const replay = replayLink(model, {role: 'observer', code, className: 'btn proj-replay'});  // once it has ended
+  const debriefToggle = h('button', {type: 'button', class: 'btn proj-toggle', hidden: true, 'data-testid': 'debrief-toggle'},
+    'Debrief');
   const el = h('div', {class: 'projector'},
-    h('header', {class: 'proj-head'}, h('div', {}, title, phase), status.el),
+    h('header', {class: 'proj-head'}, h('div', {}, title, phase), h('div', {class: 'proj-head-side'}, debriefToggle, replay.el, status.el)),
     announcement,
     h('div', {class: 'proj-grid'},
       h('section', {class: 'proj-left', 'aria-label': 'Clock and indicators'}, timer.el, phaseBrief, chart, ceasefire),
       h('section', {class: 'proj-right'},
         h('h2', {}, 'Agreements in force'), agreements,
         h('h2', {}, 'Latest'), recent)));
+
+  // The debrief view replaces the live grid once the exercise has ended, by the toggle or when the umpire
+  // shows a question or reveals objectives (the room follows the umpire); kept in the fragment across a reload.
+  const debrief = debriefScreen(model);
+  const live = el.querySelector('.proj-grid');
+  el.append(debrief.el);
+  let debriefMode = fragment().get('view') === 'debrief';
+  function renderMode() {
+    const ended = Boolean(model.state?.exercise?.ended);
+    const on = ended && debriefMode;
+    debriefToggle.hidden = !ended;
+    debriefToggle.textContent = on ? 'Live view' : 'Debrief';
+    el.classList.toggle('is-debrief', on);
+    live.hidden = on;
+    debrief.el.hidden = !on;
+    if (on) debrief.update();
+  }
+  function switchMode(on) {
+    debriefMode = on;
+    rememberInFragment('view', on ? 'debrief' : '');
+    renderMode();
+  }
+  debriefToggle.addEventListener('click', () => switchMode(!debriefMode));
+  model.on('event', ({event, history}) => {
+    if (!history && ['debrief_question_shown', 'debrief_revealed'].includes(event.type)) switchMode(true);
+  });
+  model.on('state', ({first}) => {
+    if (first && model.state.debrief_question) debriefMode = true;  // a projector opened in the middle of the debrief
+    renderMode();
+  });
 
   function renderState() {
     const s = model.state;
