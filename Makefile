@@ -27,31 +27,21 @@ run: db
 	$(BIN)/facilitator demo --host $(HOST) --port $(PORT) $(LINKS)
 	$(BIN)/facilitator serve --host $(HOST) --port $(PORT) $(LINKS)
 
-# The browser tests (tests/browser) drive Debian's Chromium: install it first when it is missing
-# (as root, or through sudo). If that fails they fail loudly; they never skip.
+# The browser tests (tests/browser) drive Debian's Chromium and the PDF report needs Pango: what is missing
+# is installed first (as root, or through sudo). If that fails those tests fail loudly; they never skip.
 test: venv
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
+	{ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || \
+	  missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
 	  else sudo="none"; fi; \
-	  if [ "$$sudo" = none ]; then echo "make test: /usr/bin/chromium is missing and neither root nor sudo is" \
-	    "available; the browser tests will fail" >&2; \
-	  else echo "make test: installing chromium (apt-get)"; \
+	  if [ "$$sudo" = none ]; then echo "make test: $$missing missing and neither root nor sudo is" \
+	    "available; the browser and PDF tests will fail" >&2; \
+	  else echo "make test: installing $$missing (apt-get)"; \
 	    $$sudo apt-get update -qq && \
-	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
-	    || echo "make test: could not install chromium; the browser tests will fail" >&2; \
-	  fi; \
-	fi
-	@# The PDF report (WeasyPrint) needs Pango: installed the same way when it is missing.
-	@if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0'; then \
-	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
-	  else sudo="none"; fi; \
-	  if [ "$$sudo" = none ]; then echo "make test: Pango (libpango-1.0-0, libpangoft2-1.0-0) is missing and" \
-	    "neither root nor sudo is available; the PDF report tests will fail" >&2; \
-	  else echo "make test: installing Pango for the PDF report (apt-get)"; \
-	    $$sudo apt-get update -qq && \
-	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libpango-1.0-0 \
-	      libpangoft2-1.0-0 fonts-dejavu-core \
-	    || echo "make test: could not install Pango; the PDF report tests will fail" >&2; \
+	    $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
+	    || echo "make test: could not install $$missing; the browser and PDF tests will fail" >&2; \
 	  fi; \
 	fi
 	$(BIN)/python -m pytest

@@ -28,73 +28,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import resource
-import tempfile
 import time
-from datetime import datetime, timedelta, timezone
-
-SENTENCES = [
-    "We can accept a corridor if inspections are joint.",
-    "Our delegation needs guarantees before any signature.",
-    "Shall we meet at the corridor table in ten minutes?",
-    "The last proposal ignores the insurance question.",
-    "Let us draft the inspection clause together.",
-    "We hear reports of shelling near the port; can anyone confirm?",
-    "The UN team is ready to monitor the route.",
-    "Turkey offers Istanbul as the coordination centre.",
-    "Who holds the pen on the maritime truce text?",
-    "That is a red line for us, as you know.",
-    "Agreed in principle; the details need work.",
-    "We will brief our capital and come back to you.",
-]
-
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def build(exercises, events: int, rng: random.Random) -> str:
-    """An exercise of about ``events`` events, decided by the engine and appended in batches."""
-    from facilitator.engine import AdjustIndicator, AdvancePhase, PostMessage, run
-    from facilitator.engine.audience import UMPIRE_ACTOR
-
-    created = exercises.create("demo", "Benchmark: a long day of talks")
-    members = []
-    names = iter(["Olena", "Taras", "Iryna", "Dmitri", "Sergei", "Anna", "Mehmet", "Ayşe", "Kemal", "Amina",
-                  "Jonas", "Priya"])
-    deck = exercises.deck(created.id)
-    for d in deck.delegations:
-        for _ in range(3):
-            identity, _ = exercises.join(created.join_codes[d.id], next(names))
-            members.append(identity.actor)
-    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
-    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
-    state = exercises.state(created.id)
-    channels = {m.delegation: ["plenary", f"delegation:{m.delegation}"]
-                + [f"table:{t.id}" for t in deck.tables if m.delegation in t.seated] for m in members}
-    indicators = [i.id for i in deck.indicators]
-    at = datetime.now(timezone.utc)
-    pending, after = [], state.seq
-    while state.seq < events:
-        at += timedelta(milliseconds=300)
-        n = state.seq
-        if n % 250 == 0:
-            command = AdjustIndicator(rng.choice(indicators), rng.choice([-3, -1, 1, 2, 5]), "reports from the field")
-            actor = UMPIRE_ACTOR
-        elif n % 97 == 0:
-            command, actor = PostMessage("umpire", f"Control: {rng.choice(SENTENCES)}"), UMPIRE_ACTOR
-        else:
-            actor = rng.choice(members)
-            command = PostMessage(rng.choice(channels[actor.delegation]),
-                                  " ".join(rng.sample(SENTENCES, rng.randint(1, 3))))
-        found, state = run(state, command, actor, at)
-        pending += found
-        if len(pending) >= 5000 or state.seq >= events:
-            with exercises.db.write() as session:
-                exercises.store.append(session, created.id, pending, after)
-            pending, after = [], state.seq
-    return created.id
 
 
 def timed(step) -> tuple[float, object]:
@@ -108,16 +46,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="export-bench-")
-    os.environ["FACILITATOR_INSTANCE"] = folder
     from sqlalchemy import String, cast, insert, select
 
-    from facilitator import create_app
     from facilitator.engine.audience import UMPIRE_ACTOR
     from facilitator.persistence import Database
     from facilitator.persistence.migrate import upgrade
     from facilitator.persistence.models import EventRow, ExerciseRow
     from facilitator.services.exports import BATCH, export_csv, export_jsonl, import_jsonl
+
+    from .long_log import build, fresh_app
+
+    app, folder = fresh_app("export-bench-")
 
     def fresh(name: str) -> Database:
         url = f"sqlite:///{folder}/{name}.sqlite3"
@@ -125,16 +64,14 @@ def main() -> None:
         upgrade(db)
         return db
 
-    source = fresh("source")
-    source.dispose()
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder}/source.sqlite3"})
     exercises = app.extensions["facilitator"].exercises
-    seconds, exercise_id = timed(lambda: build(exercises, args.events, random.Random(args.seed)))
+    seconds, created = timed(lambda: build(app, args.events, deck="demo", members_per_delegation=3, seed=args.seed))
+    exercise_id = created.id
     db = exercises.db
     with db.read() as session:
         count = session.get(ExerciseRow, exercise_id).last_seq
     print(f"Built {count:,} events in {seconds:.1f} s (peak RSS so far {peak_mb():.0f} MB); "
-          f"{os.path.getsize(f'{folder}/source.sqlite3') / 2 ** 20:.0f} MB of SQLite.\n")
+          f"{os.path.getsize(f'{folder}/bench.sqlite3') / 2 ** 20:.0f} MB of SQLite.\n")
 
     def read_rows() -> int:
         n, after = 0, 0

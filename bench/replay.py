@@ -18,10 +18,8 @@ A 100,000-event exercise (``bench.long_log``) on a fresh SQLite file. Measured i
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import tempfile
 import time
 
 
@@ -30,22 +28,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--seeks", type=int, default=100)
     args = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="replay-bench-")
-    os.environ["FACILITATOR_INSTANCE"] = folder
-    from facilitator import create_app
     from facilitator.engine import evolve, initial_state
     from facilitator.engine.audience import Actor
-    from facilitator.persistence import Database
-    from facilitator.persistence.migrate import upgrade
     from facilitator.services.replay import ReplayService
 
-    from .long_log import build
+    from .long_log import build, fresh_app
 
-    url = f"sqlite:///{folder}/bench.sqlite3"
-    db = Database(url)
-    upgrade(db)
-    db.dispose()
-    app = create_app({"DATABASE_URL": url})
+    app, _ = fresh_app("replay-bench-")
     services = app.extensions["facilitator"]
     started = time.perf_counter()
     created = build(app, args.events)

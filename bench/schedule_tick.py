@@ -14,9 +14,7 @@ minute 30) and held in memory, as a server holding a day of classes would. Measu
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import time
 from datetime import timedelta
 
@@ -30,19 +28,12 @@ def main() -> None:
     parser.add_argument("--exercises", type=int, default=50)
     parser.add_argument("--ticks", type=int, default=20)
     args = parser.parse_args()
-    folder = tempfile.mkdtemp(prefix="schedule-bench-")
-    os.environ["FACILITATOR_INSTANCE"] = folder
-    from facilitator import create_app
-    from facilitator.persistence import Database
-    from facilitator.persistence.migrate import upgrade
     from facilitator.services.exercises import now
     from facilitator.services.schedule import Schedule
 
-    url = f"sqlite:///{folder}/bench.sqlite3"
-    db = Database(url)
-    upgrade(db)
-    db.dispose()
-    app = create_app({"DATABASE_URL": url})
+    from .long_log import fresh_app
+
+    app, _ = fresh_app("schedule-bench-")
     exercises = app.extensions["facilitator"].exercises
     ids = []
     for _ in range(args.exercises):

@@ -7,18 +7,18 @@ Deck-format errors of measures and focuses are in test_deck_validation.py.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
 from facilitator.decks import deck_from_data
 from facilitator.engine import (Actor, AdjustIndicator, AdjustRelation, AdvancePhase, Clause, DraftProposal,
-                                EndExercise, RuleError, SeatParticipant, SignProposal, decide, evolve, initial_state,
-                                replay, view_state, visible_to)
+                                EndExercise, SeatParticipant, SignProposal, replay, view_state, visible_to)
 from facilitator.engine.audience import UMPIRE_ACTOR
 from facilitator.engine.debrief import RevealDebrief, ShowDebriefQuestion, assessment, questions
 
 from .realtime_helpers import http, table  # noqa: F401
+from .test_engine import Game as EngineGame
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 UMPIRE = UMPIRE_ACTOR
@@ -78,32 +78,14 @@ def deck_data() -> dict:
     }
 
 
-class Game:
-    """One exercise, played the way the server plays it: decide, store with seq and time, evolve."""
+class Game(EngineGame):
+    """The engine tests' exercise, on this file's deck; the umpire acts unless told otherwise."""
 
     def __init__(self):
-        self.deck = deck_from_data(deck_data(), "mini.yaml")
-        self.state = initial_state(self.deck, "seed")
-        self.log = []
-        self.now = T0
+        super().__init__(deck_from_data(deck_data(), "mini.yaml"), "seed")
 
-    def run(self, command, actor=UMPIRE) -> list:
-        self.now += timedelta(seconds=30)
-        stored = []
-        for event in decide(self.state, command, actor, self.now):
-            event = event.stored(self.state.seq + 1, self.now)
-            self.state = evolve(self.state, event)
-            stored.append(event)
-        self.log += stored
-        return stored
-
-    def refused(self, command, actor, code: str) -> RuleError:
-        before = self.state
-        with pytest.raises(RuleError) as info:
-            decide(self.state, command, actor, self.now)
-        assert info.value.code == code, info.value.message
-        assert self.state is before
-        return info.value
+    def run(self, command, actor=UMPIRE, now=None) -> list:
+        return super().run(command, actor, now)
 
     def view(self, actor) -> dict:
         return view_state(self.state, actor)

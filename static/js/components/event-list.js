@@ -5,6 +5,7 @@
 // the row's id), so a form being typed in survives every update of the state.
 
 import {h, renderIfChanged, uid} from '../lib/dom.js';
+import {fetchFile, readError, saveFile} from '../lib/download.js';
 import {parseTime} from '../lib/clock.js';
 import {describeEffects} from '../lib/format.js';
 import {badge, card, confirmButton, errorLine, roomLeft, sendCommand, showError} from './ui.js';
@@ -485,19 +486,6 @@ function csvUrl(model) {
   return `/api/exercises/${encodeURIComponent(model.exerciseId)}/event-list.csv`;
 }
 
-function filenameFrom(disposition) {
-  const match = /filename="([^"]+)"/.exec(disposition || '');
-  return match ? match[1] : 'event-list.csv';
-}
-
-async function readError(response) {
-  try {
-    const data = await response.json();
-    return data?.error || {message: `The server answered ${response.status}.`};
-  } catch {
-    return {message: `The server answered ${response.status}.`};
-  }
-}
 
 function csvTools(model) {
   const error = errorLine();
@@ -507,15 +495,8 @@ function csvTools(model) {
     showError(error, null);
     exportButton.disabled = true;
     try {
-      const response = await fetch(csvUrl(model), {headers: {Authorization: `Bearer ${model.token}`}, cache: 'no-store'});
-      if (!response.ok) throw await readError(response);
-      const blob = await response.blob();
-      const url = URL.createObjectURL(blob);
-      const link = h('a', {href: url, download: filenameFrom(response.headers.get('Content-Disposition')), hidden: true});
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 30000);
+      const {blob, filename} = await fetchFile(csvUrl(model), model.token, 'event-list.csv');
+      saveFile(blob, filename);
     } catch (err) {
       showError(error, {message: err?.message || 'The export failed: the server cannot be reached.'});
     } finally {

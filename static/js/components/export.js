@@ -3,6 +3,7 @@
 // fetched with the console's token (never put in a link) and handed to the browser as a download.
 
 import {h} from '../lib/dom.js';
+import {fetchFile, saveFile} from '../lib/download.js';
 import {card, errorLine, showError} from './ui.js';
 
 const CHOICES = [
@@ -13,20 +14,6 @@ const CHOICES = [
 
 function exportUrl(model, query) {
   return `/api/exercises/${encodeURIComponent(model.exerciseId)}/export?${query}`;
-}
-
-function filenameFrom(disposition, fallback) {
-  const match = /filename="([^"]+)"/.exec(disposition || '');
-  return match ? match[1] : fallback;
-}
-
-async function readError(response) {
-  try {
-    const data = await response.json();
-    return data?.error || {message: `The server answered ${response.status}.`};
-  } catch {
-    return {message: `The server answered ${response.status}.`};
-  }
 }
 
 /** The Export card: one button per kind of file. */
@@ -42,17 +29,9 @@ export function exportCard(model) {
     showError(error, null);
     button.disabled = true;
     try {
-      const response = await fetch(exportUrl(model, choice.query),
-        {headers: {Authorization: `Bearer ${model.token}`}, cache: 'no-store'});
-      if (!response.ok) throw await readError(response);
-      const blob = await response.blob();
-      const url = URL.createObjectURL(blob);
       const fallback = choice.query.includes('csv') ? 'exercise.csv' : 'exercise.jsonl';
-      const link = h('a', {href: url, download: filenameFrom(response.headers.get('Content-Disposition'), fallback), hidden: true});
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 30000);
+      const {blob, filename} = await fetchFile(exportUrl(model, choice.query), model.token, fallback);
+      saveFile(blob, filename);
     } catch (err) {
       showError(error, {message: err?.message || 'The export failed: the server cannot be reached.'});
     } finally {

@@ -4,6 +4,7 @@
 // observers. Shown to exercise control at any time, to the others once the exercise has ended.
 
 import {h} from '../lib/dom.js';
+import {fetchFile, saveFile} from '../lib/download.js';
 import {toast} from './ui.js';
 
 function reportUrl(model, format) {
@@ -15,21 +16,11 @@ function reportUrl(model, format) {
 }
 
 async function fetchReport(model, format) {
-  let response;
   try {
-    response = await fetch(reportUrl(model, format), {headers: {Authorization: `Bearer ${model.token}`}, cache: 'no-store'});
-  } catch {
-    throw new Error('The server cannot be reached. Check the connection and retry.');
+    return await fetchFile(reportUrl(model, format), model.token, `report.${format}`);
+  } catch (err) {
+    throw new Error(err.message || 'The report failed.');
   }
-  if (!response.ok) {
-    let message = `The report failed (the server answered ${response.status}).`;
-    try {
-      message = (await response.json())?.error?.message || message;
-    } catch { /* not JSON */ }
-    throw new Error(message);
-  }
-  const match = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '');
-  return {blob: await response.blob(), filename: match ? match[1] : `report.${format}`};
 }
 
 /**
@@ -54,11 +45,15 @@ export function reportLinks(model, {role}) {
     }
     open.disabled = true;
     try {
-      const {blob} = await fetchReport(model, 'html');
-      const url = URL.createObjectURL(new Blob([blob], {type: 'text/html'}));
-      if (tab && !tab.closed) tab.location.replace(url);
-      else download(url, 'report.html');
-      setTimeout(() => URL.revokeObjectURL(url), 120000);
+      const {blob, filename} = await fetchReport(model, 'html');
+      const page = new Blob([blob], {type: 'text/html'});
+      if (tab && !tab.closed) {
+        const url = URL.createObjectURL(page);
+        tab.location.replace(url);
+        setTimeout(() => URL.revokeObjectURL(url), 120000);
+      } else {
+        saveFile(page, filename);
+      }
     } catch (err) {
       if (tab && !tab.closed) tab.close();
       toast(err.message, {kind: 'error'});
@@ -72,9 +67,7 @@ export function reportLinks(model, {role}) {
     pdf.textContent = 'PDF…';
     try {
       const {blob, filename} = await fetchReport(model, 'pdf');
-      const url = URL.createObjectURL(blob);
-      download(url, filename);
-      setTimeout(() => URL.revokeObjectURL(url), 120000);
+      saveFile(blob, filename);
     } catch (err) {
       toast(err.message, {kind: 'error'});
     } finally {
@@ -91,11 +84,4 @@ export function reportLinks(model, {role}) {
   model.on('state', update);
   update();
   return {el, update};
-}
-
-function download(url, filename) {
-  const link = h('a', {href: url, download: filename, hidden: true});
-  document.body.append(link);
-  link.click();
-  link.remove();
 }
