@@ -76,7 +76,7 @@ def build(app, events: int = 100_000, deck: str = "three-track-talks", members_p
     readable = {m.id: [c.id for c in state.channels.by_id.values() if m.delegation in c.audience.delegations
                        or c.audience.everyone] for m in state.participants.members.values()}
     members = [Actor("delegation", p.delegation, p.id, p.name) for p in state.participants.members.values()]
-    when = wall_clock() - timedelta(seconds=0.25 * events)
+    when = wall_clock()  # the session runs on from the seating, into the future: the log's times never go back
     pending, written = [], state.seq
     phases = itertools.cycle(range(len(state.deck.phases)))
     cards = {d.id: list(d.hand) for d in state.deck.delegations}

@@ -8,7 +8,8 @@ A 100,000-event exercise (``bench.long_log``) on a fresh SQLite file. Measured i
   restart), the first request's cost;
 - **seek**: the state at a random seq through the service (median and worst of 100), snapshots built;
 - **seek without snapshots**: the same through a service whose snapshots are 10**9 events apart (the
-  fold from seq 0 that a replay without snapshots would do), over a few seeks;
+  fold from seq 0 that a replay without snapshots would do), at nine seqs spread over the log;
+- **memory**: what one exercise's snapshots and timeline hold (tracemalloc, a second rebuild);
 - **first paint**: ``GET /api/exercises/<id>/replay?as=d:<delegation>&seq=N&history=50`` and the
   timeline through the Flask test client: what the replay screen asks for when it opens at a moment.
 
@@ -21,6 +22,7 @@ import argparse
 import random
 import statistics
 import time
+import tracemalloc
 
 
 def main() -> None:
@@ -54,12 +56,17 @@ def main() -> None:
 
     umpire = Actor("umpire")
     fresh = ReplayService(services.db)
-    rss = _rss_mb()
     started = time.perf_counter()
     fresh.replay(exercise_id, umpire, "umpire", 1)
     rebuild = time.perf_counter() - started
-    print(f"full rebuild (snapshots from nothing): {rebuild:.2f} s ({rebuild / baseline:.2f}x baseline); "
-          f"memory held: {_rss_mb() - rss:+.0f} MB RSS")
+    print(f"full rebuild (snapshots from nothing): {rebuild:.2f} s ({rebuild / baseline:.2f}x baseline)")
+    tracemalloc.start()
+    kept = ReplayService(services.db)
+    kept.replay(exercise_id, umpire, "umpire", 1)
+    held = tracemalloc.get_traced_memory()[0] / 2 ** 20
+    del kept
+    tracemalloc.stop()
+    print(f"memory the snapshots and timeline of one such exercise hold: {held:.0f} MB (tracemalloc)")
 
     rng = random.Random(7)
     keys = ["umpire", "public", f"d:{deck.delegations[0].id}"]
@@ -78,8 +85,12 @@ def main() -> None:
     print(f"seek to a random seq ({args.seeks}): median {median:.1f} ms, worst {worst:.1f} ms")
     bare_service = ReplayService(services.db, every=10 ** 9)
     bare_service.replay(exercise_id, umpire, "umpire", 0)  # its timeline pass, not timed
-    slow = seek(bare_service, 5)
-    print(f"seek without snapshots (5): median {statistics.median(slow):.0f} ms "
+    slow = []
+    for seq in range(last // 10, last, last // 10):  # nine seeks spread over the log
+        t = time.perf_counter()
+        bare_service.replay(exercise_id, umpire, "umpire", seq)
+        slow.append((time.perf_counter() - t) * 1000)
+    print(f"seek without snapshots (9, spread over the log): median {statistics.median(slow):.0f} ms "
           f"({statistics.median(slow) / median:.0f}x the median with them)")
 
     client = app.test_client()
@@ -102,11 +113,6 @@ def main() -> None:
     assert reply.status_code == 200
     print(f"first paint over HTTP (state + 50 messages, 20 seeks as {key}): median {statistics.median(paints):.1f} ms,"
           f" worst {max(paints):.1f} ms; timeline {timeline_ms:.0f} ms, {len(reply.data) / 1e6:.2f} MB")
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
 
 
 if __name__ == "__main__":

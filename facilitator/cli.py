@@ -6,9 +6,14 @@ The same groups are available as ``flask --app facilitator …``.
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
+import stat
 import sys
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 import click
 from flask import Flask, current_app
@@ -24,6 +29,7 @@ from .links import public_url as checked_public_url
 from .persistence import migrate
 from .services.exports import FORMATS, import_jsonl
 from .services.exports import export_csv as export_log_csv, export_jsonl as export_log_jsonl
+from .services.replay import find_perspective, perspective_name
 
 db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic migrations).")
 scenarios_cli = AppGroup("scenarios", help="Scenario decks.")
@@ -36,6 +42,116 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(serve)
+
+
+# ---- files the commands read and write ---------------------------------------------------------------
+
+_REASONS = {getattr(errno, name): words for name, words in (
+    ("ENOENT", "no such file"), ("EACCES", "permission denied"), ("EPERM", "permission denied"),
+    ("EISDIR", "it is a folder"), ("ENOTDIR", "a part of the path is not a folder"),
+    ("ENOSPC", "no space left on the device"), ("EDQUOT", "the disk quota is used up"),
+    ("EROFS", "the file system is read-only"), ("ENAMETOOLONG", "the name is too long"),
+    ("ELOOP", "too many symbolic links"), ("EFBIG", "the file is too large")) if hasattr(errno, name)}
+
+
+def file_problem(action: str, path, exc: OSError | None = None, reason: str | None = None) -> click.ClickException:
+    """``Error: cannot <action> <path>: <reason>`` (exit 1), the reason in words from ``exc`` (an
+    ``OSError``) when not given: for a file to write, a missing folder is "no such folder"."""
+    if reason is None:
+        code = getattr(exc, "errno", None)
+        if code == errno.ENOENT and action == "write":
+            reason = "no such folder"
+        else:
+            reason = _REASONS.get(code) or (getattr(exc, "strerror", None) or str(exc) or "failed").lower()
+    return click.ClickException(f"cannot {action} {path}: {reason}")
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[BinaryIO]:
+    """``path`` opened to read bytes (``-``: standard input). A file that cannot be opened or read is
+    ``Error: cannot read PATH: <reason>``, exit 1."""
+    if str(path) == "-":
+        yield sys.stdin.buffer
+        return
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "Is a directory")
+        handle = path.open("rb")
+    except OSError as exc:
+        raise file_problem("read", path, exc) from None
+    with handle:
+        yield handle
+
+
+def read_bytes(path: Path, most: int | None = None) -> bytes:
+    """The bytes of ``path`` (at most ``most``; ``-``: standard input), failing as ``reading``."""
+    with reading(path) as handle:
+        try:
+            return handle.read(-1 if most is None else most)
+        except OSError as exc:
+            raise file_problem("read", path, exc) from None
+
+
+@contextmanager
+def writing(path: Path | None) -> Iterator[BinaryIO]:
+    """A binary stream to write ``path`` through (``None``: standard output).
+
+    What is written goes to a new file beside ``path``, which replaces it only once all of it is written: a
+    command that fails half-way leaves an existing file as it was. Its permissions are those of the file it
+    replaces (else the umask's). A file that cannot be written is ``Error: cannot write PATH: <reason>``
+    (``no such folder``, ``permission denied``, ``it is a folder`` …), exit 1.
+    """
+    if path is None:
+        stream = sys.stdout.buffer
+        yield stream
+        stream.flush()
+        return
+    target = Path(os.path.realpath(path))  # a symbolic link's file, not the link
+    if target.is_dir():
+        raise file_problem("write", path, reason="it is a folder")
+    existing = target.stat() if target.exists() else None
+    if existing is not None and not os.access(target, os.W_OK):
+        raise file_problem("write", path, reason="permission denied")
+    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:
+        descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise file_problem("write", path, exc) from None
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            yield handle
+        if existing is not None:  # the file it replaces keeps its mode, and its owner where this may say so
+            os.chmod(part, stat.S_IMODE(existing.st_mode))
+            if hasattr(os, "chown"):
+                with suppress(OSError):
+                    os.chown(part, existing.st_uid, existing.st_gid)
+        os.replace(part, target)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise file_problem("write", path, exc) from None
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def as_perspective(exercise_id: str, text: str) -> str:
+    """The key of the perspective ``--as`` names in EXERCISE_ID's deck (see ``find_perspective``: ``umpire``,
+    ``observers``, ``public``, a delegation by id, ``d:<id>`` or name, whatever the case). An unknown exercise
+    or perspective is ``Error: …`` (exit 1), the latter with every choice by name and id."""
+    try:
+        deck = services().exercises.deck(exercise_id)
+    except RuleError as exc:
+        raise click.ClickException(exc.message) from None
+    key = find_perspective(text, deck)
+    if key is None:
+        keys = ["umpire", "observers", "public"] + [f"d:{d.id}" for d in deck.delegations]
+        names = [perspective_name(k, deck) for k in keys]
+        names = [n[0].upper() + n[1:] for n in names]
+        width = max(len(n) for n in names) + 3
+        rows = "\n".join(f"  {n:<{width}}{k.removeprefix('d:')}" for n, k in zip(names, keys))
+        raise click.ClickException(f"this exercise has no perspective '{text}'. Give one of these, by name or "
+                                   f"id (a delegation also as d:ID):\n{rows}")
+    return key
 
 
 @db_cli.command("upgrade")
@@ -86,6 +202,10 @@ def scenarios_list():
         deck = loaded.deck
         click.echo(f"{deck.id:24} {deck.title} ({sum(p.minutes for p in deck.phases)} min, "
                    f"{len(deck.delegations)} delegations)")
+
+
+PERSPECTIVE_HELP = ("Whose view: umpire (everything), observers, public, or a delegation by its id, d:ID or name "
+                    "(ukraine, d:ukraine, Ukraine, \"United States\"; any case).")
 
 
 def _print_links(info: dict) -> None:
@@ -184,49 +304,44 @@ def exercises_verify(exercise_id: str):
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True,
               help="jsonl: the whole log, lossless (importable as umpire); csv: one row per event, for a spreadsheet.")
 @click.option("--as", "perspective", default="umpire", show_default=True, metavar="PERSPECTIVE",
-              help="Whose view: umpire (everything), observers, public, or a delegation (its id, or d:ID).")
+              help=PERSPECTIVE_HELP)
 @click.option("--pseudonymise", is_flag=True, help="Replace participants' and staff's names by aliases "
                                                    "(Ukraine-1, Assistant-1 …) everywhere, free texts included.")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
-              help="File to write (default: standard output).")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="File to write (default: standard output).")
 def exercises_export(exercise_id: str, fmt: str, perspective: str, pseudonymise: bool, out: Path | None):
     """Export EXERCISE_ID's log as JSON Lines or CSV (docs/exports.md), as PERSPECTIVE saw it. Exits 1 (nothing
-    written) for an unknown exercise or perspective."""
+    written, an existing file left as it was) for an unknown exercise or perspective, or a file it cannot
+    write."""
     export = export_log_jsonl if fmt == "jsonl" else export_log_csv
-    if perspective not in ("umpire", "observers", "public") and not perspective.startswith("d:"):
-        perspective = f"d:{perspective}"  # a delegation's id
+    key = as_perspective(exercise_id, perspective)
     try:
-        lines = export(services().db, exercise_id, UMPIRE_ACTOR, perspective, pseudonymise)
+        lines = export(services().db, exercise_id, UMPIRE_ACTOR, key, pseudonymise)
     except RuleError as exc:
-        click.echo(f"Error: {exc.message}", err=True)
-        sys.exit(1)
+        raise click.ClickException(exc.message) from None
     count = -1  # the header (JSON Lines) or the column names (CSV)
-    target = out.open("wb") if out is not None else sys.stdout.buffer
-    try:
+    with writing(out) as target:
         for line in lines:
             target.write(line.encode("utf-8"))
             count += 1
-    finally:
-        if out is not None:
-            target.close()
-        else:
-            target.flush()
     if out is not None:
         click.echo(f"Wrote {count} event{'' if count == 1 else 's'} to {out}.")
 
 
 @exercises_cli.command("import")
-@click.argument("file", type=click.File("rb"))
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Host used in the printed links.")
 @click.option("--port", default=5000, show_default=True, help="Port used in the printed links.")
 @public_url_option
-def exercises_import(file, host: str, port: int, public_url: str | None):
+def exercises_import(file: Path, host: str, port: int, public_url: str | None):
     """Import a full JSON Lines export (``exercises export ID --as umpire``, not pseudonymised) as a new
     exercise with new links, and print them. FILE may be ``-`` (standard input). The hash chain and every
     event are checked first: on any problem, prints it (the line and event at fault) and exits 1, storing
-    nothing."""
+    nothing; so it does for a file it cannot read."""
     try:
-        imported = import_jsonl(file, services().db)
+        with reading(file) as handle:
+            imported = import_jsonl(handle, services().db)
+    except OSError as exc:  # a read that failed half-way
+        raise file_problem("read", file, exc) from None
     except RuleError as exc:
         click.echo(f"Error: {exc.message}", err=True)
         sys.exit(1)
@@ -241,30 +356,30 @@ def exercises_import(file, host: str, port: int, public_url: str | None):
 
 @exercises_cli.command("report")
 @click.argument("exercise_id")
-@click.option("--as", "as_", default="umpire", show_default=True, metavar="PERSPECTIVE",
-              help="Whose report: umpire (everything), observers, public, or a delegation (its id, or d:ID).")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="The file to write (.html or .pdf).")
+@click.option("--as", "as_", default="umpire", show_default=True, metavar="PERSPECTIVE", help=PERSPECTIVE_HELP)
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write (.html or .pdf).")
 @click.option("--format", "format_", type=click.Choice(["html", "pdf"]), default=None,
               help="Default: from the extension of --out.")
 def exercises_report(exercise_id: str, as_: str, out: Path, format_: str | None):
     """Write the after-action report of EXERCISE_ID as one perspective saw it (docs/replay.md, "After-action
-    report"): one HTML file that opens offline, or a PDF. Exits 1 for an unknown exercise or perspective."""
-    from .report import PdfUnavailable, build_report, perspective_key_of, render_html, render_pdf
+    report"): one HTML file that opens offline, or a PDF. Exits 1 (an existing file left as it was) for an
+    unknown exercise or perspective, or a file it cannot write."""
+    from .report import PdfUnavailable, build_report, render_html, render_pdf
 
     format_ = format_ or {".pdf": "pdf", ".html": "html", ".htm": "html"}.get(out.suffix.lower())
     if format_ is None:
         click.echo(f"Error: cannot tell the format from '{out.name}': name it .html or .pdf, or give --format.",
                    err=True)
         sys.exit(1)
+    key = as_perspective(exercise_id, as_)
     try:
-        report = build_report(services().replay, services().exercises, exercise_id, UMPIRE_ACTOR,
-                              perspective_key_of(as_))
+        report = build_report(services().replay, services().exercises, exercise_id, UMPIRE_ACTOR, key)
         data = render_pdf(report) if format_ == "pdf" else render_html(report).encode("utf-8")
     except (RuleError, PdfUnavailable) as exc:
         click.echo(f"Error: {getattr(exc, 'message', exc)}", err=True)
         sys.exit(1)
-    out.write_bytes(data)
+    with writing(out) as target:
+        target.write(data)
     click.echo(f"Wrote the report of '{report.title}' as {report.perspective_label} to {out} "
                f"({format_.upper()}, {len(data) // 1024 + 1} KiB).")
 
@@ -296,10 +411,11 @@ def exercises_reissue(exercise_id: str, link: str, host: str, port: int, public_
 
 @event_list_cli.command("export")
 @click.argument("exercise_id")
-@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.argument("file", required=False, type=click.Path(path_type=Path))
 def event_list_export(exercise_id: str, file: Path | None):
     """Write the event list of EXERCISE_ID as CSV to FILE (UTF-8 with a byte-order mark, for Excel), or to
-    standard output (without one). Exits 1 if there is no such exercise."""
+    standard output (without one). Exits 1 if there is no such exercise, or FILE cannot be written (an
+    existing one is left as it was)."""
     try:
         state = services().exercises.state(exercise_id)
     except RuleError as exc:
@@ -309,22 +425,22 @@ def event_list_export(exercise_id: str, file: Path | None):
     if file is None:
         click.echo(text, nl=False)
         return
-    file.write_text("\ufeff" + text, encoding="utf-8", newline="")
+    with writing(file) as target:
+        target.write(("\ufeff" + text).encode("utf-8"))
     click.echo(f"Wrote {len(state.injects.rows)} rows to {file}.")
 
 
 @event_list_cli.command("import")
 @click.argument("exercise_id")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
 def event_list_import(exercise_id: str, file: Path):
     """Replace the rows of EXERCISE_ID's event list not yet fired or skipped with those of the CSV FILE.
 
     Prints every problem as FILE:LINE: column 'NAME': message and exits 1 (nothing is imported then);
-    prints "Imported N rows." otherwise.
+    prints "Imported N rows." otherwise. FILE may be ``-`` (standard input).
     """
+    data = read_bytes(file, MAX_CSV_BYTES + 1)
     try:
-        with file.open("rb") as handle:
-            data = handle.read(MAX_CSV_BYTES + 1)
         count = import_csv(services().exercises, exercise_id, decode(data), UMPIRE_ACTOR)
     except CsvError as exc:
         for problem in exc.problems:
@@ -377,6 +493,11 @@ def serve(host: str, port: int, public_url: str | None):
         click.echo(f"Serving on {where}; links use {public}/ (--public-url to choose another)  (Ctrl+C to stop)")
     else:
         click.echo(f"Serving on {where}  (Ctrl+C to stop)")
+    home = f"{public or http_base(host, port)}/"
+    click.echo(f"Home page (new exercises; each console links its replay, report and exports): {home}")
+    if not every and not public and host.strip() in ("127.0.0.1", "localhost", "::1"):
+        click.echo("These links work on this computer only. For students' devices on the room's network: "
+                   "make run HOST=0.0.0.0 (or facilitator serve --host 0.0.0.0).")
     socketio().run(current_app._get_current_object(), host=host, port=port, allow_unsafe_werkzeug=True,
                       use_reloader=False, log_output=False)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+import json
+import os
 import re
 import shutil
+import stat
 from pathlib import Path
 
 import yaml
 
-from facilitator import create_app
+from facilitator import cli, create_app
 from facilitator.persistence.migrate import current_revision, head_revision
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,3 +164,114 @@ def test_the_cli_reissues_a_lost_umpire_link_and_any_seat_of_any_exercise(app, r
     assert client.post("/api/join", json={"code": code, "name": "Ivan"}).json["delegation"] == "russia"
     bad = runner.invoke(args=["exercises", "reissue", made["id"], "participant:nobody"])
     assert bad.exit_code == 1 and "no participant 'nobody'" in bad.output
+
+
+# ---- files the commands write and read ------------------------------------------------------------------
+
+
+def test_a_file_that_cannot_be_written_is_one_error_line_and_exit_1(runner, exercises, tmp_path, monkeypatch):
+    """Every command that writes a file: a missing folder, a folder, a path through a file, a file it may not
+    write. Never a traceback; an existing file is left as it was."""
+    made = exercises.create("demo")
+    nowhere = tmp_path / "nowhere"
+    (tmp_path / "plain").write_text("a file, not a folder")
+    writers = {"report": lambda out: ["exercises", "report", made.id, "--out", str(out), "--format", "html"],
+               "export": lambda out: ["exercises", "export", made.id, "--out", str(out)],
+               "event list": lambda out: ["event-list", "export", made.id, str(out)]}
+    for what, args in writers.items():
+        for path, reason in ((nowhere / "dir" / "x.html", "no such folder"), (tmp_path, "it is a folder"),
+                             (tmp_path / "plain" / "x.csv", "a part of the path is not a folder")):
+            result = runner.invoke(args=args(path))
+            assert result.exit_code == 1, (what, result.output)
+            assert result.output.strip() == f"Error: cannot write {path}: {reason}", what
+            assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert not nowhere.exists()
+
+    kept = tmp_path / "kept.html"
+    kept.write_text("the report from last week")
+    real_access = os.access  # as if it were read-only (the tests may run as root, whom a mode does not stop)
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == kept and mode & os.W_OK
+                        else real_access(p, mode, **kw))
+    for what, args in writers.items():
+        result = runner.invoke(args=args(kept))
+        assert result.exit_code == 1 and f"Error: cannot write {kept}: permission denied" in result.output, what
+    assert kept.read_text() == "the report from last week"
+
+
+def test_a_write_that_fails_half_way_leaves_the_existing_file_whole(runner, exercises, tmp_path, monkeypatch):
+    made = exercises.create("demo")
+    out = tmp_path / "tuesday.jsonl"
+    out.write_text("last week's export\n")
+    out.chmod(0o640)
+    refused = runner.invoke(args=["exercises", "export", made.id, "--as", "atlantis", "--out", str(out)])
+    assert refused.exit_code == 1 and out.read_text() == "last week's export\n"
+
+    def full_disk(*args, **kwargs):
+        yield '{"format": "facilitator-exercise"}\n'
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cli, "export_log_jsonl", full_disk)
+        result = runner.invoke(args=["exercises", "export", made.id, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == f"Error: cannot write {out}: no space left on the device"
+    assert out.read_text() == "last week's export\n"
+    assert not list(tmp_path.glob("*.part")) and not list(tmp_path.glob(".*"))  # no part-written file beside it
+
+    written = runner.invoke(args=["exercises", "export", made.id, "--out", str(out)])
+    assert written.exit_code == 0, written.output
+    assert out.read_text().startswith('{"format":"facilitator-exercise"')
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640  # the file it replaced kept its permissions
+
+
+def test_a_file_that_cannot_be_read_is_one_error_line_and_exit_1(runner, exercises, tmp_path):
+    made = exercises.create("demo")
+    missing = tmp_path / "nowhere" / "x.jsonl"
+    for args, path, reason in ((["exercises", "import", str(missing)], missing, "no such file"),
+                               (["exercises", "import", str(tmp_path)], tmp_path, "it is a folder"),
+                               (["event-list", "import", made.id, str(missing)], missing, "no such file"),
+                               (["event-list", "import", made.id, str(tmp_path)], tmp_path, "it is a folder")):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1, result.output
+        assert result.output.strip() == f"Error: cannot read {path}: {reason}"
+        assert isinstance(result.exception, SystemExit)
+    exported = runner.invoke(args=["event-list", "export", made.id])
+    from_stdin = runner.invoke(args=["event-list", "import", made.id, "-"], input=exported.stdout_bytes)
+    assert from_stdin.exit_code == 0 and from_stdin.output.startswith("Imported ")
+
+
+def test_the_reasons_are_in_words():
+    assert str(cli.file_problem("write", "x", PermissionError(errno.EACCES, "Permission denied")).message) == \
+        "cannot write x: permission denied"
+    assert cli.file_problem("read", "x", FileNotFoundError(errno.ENOENT, "No such file")).message == \
+        "cannot read x: no such file"
+    assert cli.file_problem("write", "x", OSError(errno.EROFS, "Read-only file system")).message == \
+        "cannot write x: the file system is read-only"
+    assert cli.file_problem("write", "x", OSError(errno.EIO, "Input/output error")).message == \
+        "cannot write x: input/output error"
+
+
+# ---- --as: a perspective as a person types it -----------------------------------------------------------
+
+
+def test_as_takes_a_delegation_by_id_d_id_or_name_in_any_case(runner, exercises, tmp_path):
+    made = exercises.create("three-track-talks", "Three tracks")
+    for typed, key in (("Ukraine", "d:ukraine"), ("D:ukraine", "d:ukraine"), ("UKRAINE", "d:ukraine"),
+                       ("United States", "d:united-states"), ("d:United States", "d:united-states"),
+                       ("united-states", "d:united-states"), ("Public", "public"), ("umpire", "umpire")):
+        result = runner.invoke(args=["exercises", "export", made.id, "--as", typed])
+        assert result.exit_code == 0, (typed, result.output)
+        assert json.loads(result.stdout_bytes.split(b"\n", 1)[0])["perspective"] == key, typed
+    report = runner.invoke(args=["exercises", "report", made.id, "--as", "United States", "--out",
+                                 str(tmp_path / "us.html")])
+    assert report.exit_code == 0 and "as United States (what its delegation was told)" in report.output
+
+    for command in (["exercises", "export", made.id, "--as", "Atlantis"],
+                    ["exercises", "report", made.id, "--as", "Atlantis", "--out", str(tmp_path / "a.html")]):
+        refused = runner.invoke(args=command)
+        assert refused.exit_code == 1
+        assert "no perspective 'Atlantis'" in refused.output and "replay" not in refused.output.casefold()
+        assert re.search(r"United States +united-states\n", refused.output)
+        assert re.search(r"Exercise control +umpire\n", refused.output)
+        assert re.search(r"The public +public\n", refused.output)
+    assert not (tmp_path / "a.html").exists()

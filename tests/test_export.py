@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,12 +16,15 @@ import pytest
 from sqlalchemy import func, select
 
 from facilitator import create_app
-from facilitator.engine import Actor, RuleError, evolve, initial_state, perspectives, view_state
+from facilitator.engine import EVENTS, Actor, RuleError, evolve, initial_state, perspectives, view_state
 from facilitator.engine.audience import UMPIRE_ACTOR
 from facilitator.engine.control import staff_actor
 from facilitator.engine.visibility import PUBLIC
+from facilitator.persistence.integrity import GENESIS, event_hash
 from facilitator.persistence.models import EventRow, ExerciseRow, ParticipantRow
 from facilitator.schemas.commands import load_command
+from facilitator.services import exercises as exercises_module
+from facilitator.services import exports
 from facilitator.services.exports import CSV_COLUMNS, ImportRefused, Pseudonyms, export_csv, export_jsonl, \
     import_jsonl, inert
 
@@ -128,12 +132,21 @@ class Played:
         for text in HOSTILE:
             self.do(olena, {"type": "post_message", "channel": "plenary", "text": text})
         self.do(UMPIRE_ACTOR, {"type": "add_bookmark", "at": 3, "label": "Olena Kovalenko opens", "shared": True})
-        self.svc.reissue(self.id, "participant", taras.participant, UMPIRE_ACTOR)
-        self.svc.move_participant(self.id, taras.participant, second, UMPIRE_ACTOR)
+        self.on_clock(self.svc.reissue, self.id, "participant", taras.participant, UMPIRE_ACTOR)
+        self.on_clock(self.svc.move_participant, self.id, taras.participant, second, UMPIRE_ACTOR)
         if end:
             self.do(UMPIRE_ACTOR, {"type": "end_exercise"})
-            self.svc.archive(self.id, UMPIRE_ACTOR)
+            self.on_clock(self.svc.archive, self.id, UMPIRE_ACTOR)
         return self
+
+    def on_clock(self, method, *args):
+        """A service call that takes no time, made on this exercise's clock (the log's times never go back)."""
+        self.now += timedelta(seconds=37)
+        saved, exercises_module.now = exercises_module.now, lambda: self.now
+        try:
+            return method(*args)
+        finally:
+            exercises_module.now = saved
 
     def _proposals(self) -> list[dict]:
         return view_state(self.svc.state(self.id), Actor("umpire")).get("proposals", [])
@@ -287,6 +300,279 @@ def test_only_a_full_export_can_be_imported(exercises, other_app, kw, problem):
     assert counts(db) == (0, 0)
 
 
+# ---- a file rewritten with its chain recomputed: every event checked as the server would have made it ----------
+#
+# The chain has no key: whoever holds an export can edit an event and recompute every hash and the header's
+# last_hash. Such a file passes the chain; the import must still refuse what the server would never have written,
+# naming the line and the seq, in words, and store nothing.
+
+
+def rehashed(lines: list[str]) -> list[str]:
+    """The export with every event's hash and the header's last_hash computed again: a chain that holds."""
+    header, previous, out = json.loads(lines[0]), GENESIS, []
+    for line in lines[1:]:
+        e = json.loads(line)
+        at = datetime.fromisoformat(e["at"]) if isinstance(e["at"], str) else e["at"]
+        e["hash"] = previous = event_hash(previous, e["seq"], e["type"], e["version"], e["actor"], e["audience"],
+                                          e["data"], at)
+        out.append(json.dumps(e, ensure_ascii=False) + "\n")
+    header["last_hash"] = previous
+    return [json.dumps(header, ensure_ascii=False) + "\n"] + out
+
+
+def first_of(lines: list[str], type_: str) -> int:
+    return next(json.loads(line)["seq"] for line in lines[1:] if json.loads(line)["type"] == type_)
+
+
+def edit(lines: list[str], seq: int, change) -> list[str]:
+    """``lines`` with event ``seq`` changed by ``change(event)`` (in place), the chain recomputed."""
+    event = json.loads(lines[seq])
+    change(event)
+    return rehashed(lines[:seq] + [json.dumps(event, ensure_ascii=False) + "\n"] + lines[seq + 1:])
+
+
+def refused_import(db, lines: list[str]) -> ImportRefused:
+    with pytest.raises(ImportRefused) as refused:
+        import_jsonl(io.BytesIO("".join(lines).encode()), db)
+    message = refused.value.message
+    assert message.endswith("Nothing was imported."), message
+    for python in ("Error", "Traceback", "__init__", "positional argument", "object has no attribute", "NoneType",
+                   "KeyError", "not a int", "not a dict", "not a str"):
+        assert python not in message, message  # words a facilitator understands, no exception text
+    assert counts(db) == (0, 0)
+    return refused.value
+
+
+def _earlier(lines: list[str], seq: int):
+    before = datetime.fromisoformat(json.loads(lines[seq - 1])["at"])
+    return lambda e: e.update(at=(before - timedelta(hours=1)).isoformat())
+
+
+# (what is done, the event type changed, change(event, lines, seq), words the refusal must hold)
+REWRITTEN = [
+    ("a card the deck does not have", "signal_played", lambda e, ls, s: e["data"].update(card="nope"),
+     "(signal_played) does not fit this exercise: its 'card' names a signal card this exercise does not have: 'nope'"),
+    ("an unknown type", "message_posted", lambda e, ls, s: e.update(type="foo"),
+     "is of a kind this server does not know: 'foo' (a newer server's file?)"),
+    ("a version from the future", "message_posted", lambda e, ls, s: e.update(version=99),
+     "(message_posted) is version 99, but this server knows version 1 of this kind of event (a newer server's file?)"),
+    ("version 0", "message_posted", lambda e, ls, s: e.update(version=0), "is version 0"),
+    ("a channel that does not exist", "message_posted", lambda e, ls, s: e["data"].update(channel="backchannel:ffff"),
+     "does not fit this exercise: it is posted in the channel 'backchannel:ffff', which does not exist"),
+    ("everyone: 'yes'", "message_posted", lambda e, ls, s: e.update(audience={"everyone": "yes"}),
+     "'audience' must be {\"everyone\": true}, or {\"everyone\": false"),
+    ("an audience of a delegation that does not exist", "message_posted",
+     lambda e, ls, s: e.update(audience={"everyone": False, "delegations": ["atlantis"], "observers": False}),
+     "'audience.delegations' names a delegation this exercise does not have: 'atlantis'"),
+    ("an audience unsorted", "signal_played",
+     lambda e, ls, s: e.update(audience={"everyone": False, "delegations": ["ukraine", "russia"], "observers": False}),
+     "'audience.delegations' must name each delegation once, in alphabetical order"),
+    ("a 100,000-character message", "message_posted", lambda e, ls, s: e["data"].update(text="x" * 100_000),
+     "'data.text' is 100,000 characters long; the server allows at most 2,000"),
+    ("a time earlier than the event before", "message_posted", lambda e, ls, s: _earlier(ls, s)(e),
+     "earlier than the event before it"),
+    ("a field missing from the data", "message_posted", lambda e, ls, s: e["data"].pop("author"),
+     "(message_posted): 'data.author' is missing"),
+    ("a field the record does not have", "message_posted", lambda e, ls, s: e["data"].update(mood="angry"),
+     "'data' has a field this kind of record does not have: 'mood'"),
+    ("a number where a text belongs", "message_posted", lambda e, ls, s: e["data"].update(text=5),
+     "'data.text' must be text"),
+    ("a text where a list belongs", "signal_played", lambda e, ls, s: e["data"].update(to="russia"),
+     "'data.to' must be a list of texts"),
+    ("a nested record's field of the wrong type", "proposal_drafted",
+     lambda e, ls, s: e["data"]["clauses"][0].update(terms=["a", "list"]), "'data.clauses[0].terms' must be text"),
+    ("a nested record's field missing", "proposal_drafted", lambda e, ls, s: e["data"]["clauses"][0].pop("title"),
+     "'data.clauses[0].title' is missing"),
+    ("a boolean as a number", "signal_played", lambda e, ls, s: e["data"].update(play=True),
+     "'data.play' must be a whole number"),
+    ("an actor of a delegation that does not exist", "message_posted",
+     lambda e, ls, s: e["actor"].update(delegation="atlantis"),
+     "'actor.delegation' names a delegation this exercise does not have: 'atlantis'"),
+    ("an actor of no known role", "message_posted", lambda e, ls, s: e["actor"].update(role="king"),
+     "'actor.role' must be one of umpire, assistant, delegation, observer, not 'king'"),
+    ("an actor's field too many", "message_posted", lambda e, ls, s: e["actor"].update(rank="general"),
+     "'actor' must be null or an object with exactly 'role', 'delegation', 'participant' and 'name'"),
+    ("a signature of a proposal never drafted", "proposal_signed", lambda e, ls, s: e["data"].update(proposal=99),
+     "(proposal_signed) does not fit this exercise: its 'proposal' is 99, but this exercise has no proposal #99"),
+    ("a play numbered out of turn", "signal_played", lambda e, ls, s: e["data"].update(play=40),
+     "its 'play' is 40, but it would be signal played number"),
+    ("an indicator the deck does not have", "indicator_changed", lambda e, ls, s: e["data"].update(indicator="mood"),
+     "its 'indicator' names an indicator this exercise does not have: 'mood'"),
+    ("an indicator beyond its range", "indicator_changed", lambda e, ls, s: e["data"].update(value=10_000),
+     "its 'value' is 10000, outside the indicator's range"),
+    ("a phase the deck does not have", "phase_advanced", lambda e, ls, s: e["data"].update(index=40),
+     "(phase_advanced) does not fit this exercise: its phase"),
+    ("a bookmark of a moment to come", "bookmark_added", lambda e, ls, s: e["data"].update(at=s + 5),
+     "it may only mark an event before it"),
+    ("a participant moved who is not seated", "participant_moved",
+     lambda e, ls, s: e["data"].update(participant="nobody"), "its 'participant' is no one seated in this exercise"),
+    ("a move ruled that was never submitted", "move_adjudicated", lambda e, ls, s: e["data"].update(move=7),
+     "its 'move' is 7, but this exercise has no move #7"),
+    ("a bookmark's label over the limit", "bookmark_added",
+     lambda e, ls, s: e["data"].update(kind="bookmark", text="x" * 500),
+     "'data.text' is 500 characters long; the server allows at most 120"),
+    ("a note over the limit", "bookmark_added", lambda e, ls, s: e["data"].update(kind="note", text="x" * 3000),
+     "'data.text' is 3,000 characters long; the server allows at most 2,000"),
+    ("a name over the limit", "participant_seated", lambda e, ls, s: e["data"].update(name="N" * 41),
+     "'data.name' is 41 characters long; the server allows at most 40"),
+]
+
+
+@pytest.mark.parametrize("what, type_, change, words", REWRITTEN, ids=[r[0] for r in REWRITTEN])
+def test_a_rewritten_file_with_its_chain_recomputed_is_refused_naming_the_event(exercises, other_app, what, type_,
+                                                                                change, words):
+    played = Played(exercises, "demo").script()
+    lines = jsonl(played)
+    seq = first_of(lines, type_)
+    db = other_app.extensions["facilitator"].db
+    refused = refused_import(db, edit(lines, seq, lambda e: change(e, lines, seq)))
+    assert f"Line {seq + 1}: event #{seq}" in refused.message and words in refused.message, refused.message
+    assert (refused.line, refused.seq) == (seq + 1, seq)
+    assert import_jsonl(io.BytesIO("".join(rehashed(lines)).encode()), db).events == len(lines) - 1  # as exported
+
+
+def test_a_log_cut_short_with_its_header_fixed_is_accepted(exercises, other_app):
+    """A consistent prefix of the log, with the header's count and last hash set to it, is the exercise as it stood
+    then: the chain cannot tell it from an export made at that moment (docs/exports.md says so)."""
+    played = Played(exercises, "demo").script()
+    lines = jsonl(played)
+    keep = len(lines) // 2
+    header = json.loads(lines[0])
+    header.update(events=keep, last_hash=json.loads(lines[keep])["hash"])
+    db = other_app.extensions["facilitator"].db
+    imported = import_jsonl(io.BytesIO("".join([json.dumps(header) + "\n"] + lines[1:keep + 1]).encode()), db)
+    assert imported.events == keep and counts(db) == (1, keep)
+
+
+@pytest.mark.parametrize("every", [500, 7, 1])
+def test_a_view_that_fails_is_refused_naming_the_first_event_after_which_it_fails(exercises, other_app, monkeypatch,
+                                                                                 every):
+    """With the reference checks out of the way, a card the deck does not have still does not get in: the views
+    cannot show it. The import names the first event after which exercise control's view fails, whether it is
+    found at a check every ``VIEW_EVERY`` events or at the end."""
+    monkeypatch.setitem(exports._FITS, "signal_played", None)
+    monkeypatch.setattr(exports, "VIEW_EVERY", every)
+    played = Played(exercises, "demo").script()
+    lines = jsonl(played)
+    seq = first_of(lines, "signal_played")
+    refused = refused_import(other_app.extensions["facilitator"].db,
+                             edit(lines, seq, lambda e: e["data"].update(card="nope")))
+    assert f"Line {seq + 1}: event #{seq} (signal_played) does not fit this exercise: after it, the exercise can no " \
+           "longer be shown to exercise control" in refused.message, refused.message
+    assert refused.seq == seq
+
+
+def test_a_delegations_view_that_fails_is_found_at_the_end(exercises, other_app):
+    """A failure only a delegation's view meets is found by the check of every perspective at the end."""
+    from facilitator.engine import core
+
+    played = Played(exercises, "demo").script()
+    lines = jsonl(played)
+    seq = first_of(lines, "signal_played")
+    section = next(s for s in core.VIEWS if s.name == "signals")
+
+    def fails_for_russia_once_a_card_is_played(state, viewer):
+        if viewer.delegation == "russia" and state.signals.plays:
+            raise LookupError("boom")
+        return section.build(state, viewer)
+
+    index = core.VIEWS.index(section)
+    core.VIEWS[index] = core.ViewSection(section.name, fails_for_russia_once_a_card_is_played, section.reads,
+                                         section.key)
+    try:
+        refused = refused_import(other_app.extensions["facilitator"].db, lines)
+    finally:
+        core.VIEWS[index] = section
+    assert f"event #{seq} (signal_played) does not fit this exercise: after it, the exercise can no longer be shown " \
+           "to Russia" in refused.message, refused.message
+    assert "boom" not in refused.message
+
+
+@pytest.mark.parametrize("type_, field, value, words", [
+    ("participant_moved", "participant", "nobody", "it cannot be applied to the exercise as it stood then"),
+    ("participant_seated", "delegation", "atlantis", "it cannot be told in words"),
+])
+def test_an_event_the_engine_cannot_fold_or_describe_is_refused_in_words(exercises, other_app, monkeypatch, type_,
+                                                                         field, value, words):
+    """Whatever the reference checks miss, folding and describing every event catch, in words."""
+    monkeypatch.setitem(exports._FITS, type_, None)
+    played = Played(exercises, "demo").script()
+    lines = jsonl(played)
+    seq = first_of(lines, type_)
+    refused = refused_import(other_app.extensions["facilitator"].db,
+                             edit(lines, seq, lambda e: e["data"].update({field: value})))
+    assert f"Line {seq + 1}: event #{seq} ({type_}) does not fit this exercise: {words}" in refused.message, \
+        refused.message
+
+
+def test_every_event_type_has_its_references_decided():
+    assert set(exports._FITS) == set(EVENTS)
+
+
+# ---- words a facilitator understands ---------------------------------------------------------------------
+
+
+def _with_line(lines: list[str], seq: int, text: str) -> list[str]:
+    return lines[:seq] + [text] + lines[seq + 1:]
+
+
+def _header_changed(lines: list[str], change) -> list[str]:
+    header = json.loads(lines[0])
+    change(header)
+    return [json.dumps(header) + "\n"] + lines[1:]
+
+
+def _csv(played: Played) -> list[str]:
+    return ["".join(export_csv(played.svc.db, played.id, UMPIRE_ACTOR))]
+
+
+@pytest.mark.parametrize("what, change, words", [
+    ("seq as text", lambda ls, s: _with_line(ls, s, ls[s].replace(f'"seq":{s},', f'"seq":"{s}",', 1)),
+     "Line {line}: event #?: 'seq' (the event's number in the log) must be a whole number"),
+    ("data as a list", lambda ls, s: _with_line(ls, s, json.dumps({**json.loads(ls[s]), "data": []}) + "\n"),
+     "Line {line}: event #{seq}: 'data' must be an object"),
+    ("version as text", lambda ls, s: _with_line(ls, s, json.dumps({**json.loads(ls[s]), "version": "1"}) + "\n"),
+     "Line {line}: event #{seq}: 'version' must be a whole number"),
+    ("a field too many", lambda ls, s: _with_line(ls, s, json.dumps({**json.loads(ls[s]), "x": 1}) + "\n"),
+     "Line {line}: event #{seq}: the line has a field an event does not have: 'x'"),
+    ("a time not in UTC", lambda ls, s: _with_line(ls, s, json.dumps({**json.loads(ls[s]), "at": "yesterday"}) + "\n"),
+     "Line {line}: event #{seq}: 'at' must be a time in UTC"),
+    ("a raw control character", lambda ls, s: _with_line(ls, s, ls[s].replace('"text":"', '"text":"\x01', 1)),
+     "Line {line}: not valid JSON: there is an invalid control character at column"),
+    ("a line cut off", lambda ls, s: _with_line(ls, s, ls[s][:ls[s].index('"text":"') + 12] + "\n"),
+     "Line {line}: not valid JSON: the text starting at column {column} is never closed (is the line cut off?)"),
+    ("NaN", lambda ls, s: _with_line(ls, s, ls[s].replace('"version":1', '"version":NaN', 1)),
+     "Line {line}: not valid JSON: NaN is not a number JSON allows"),
+    ("no seed", lambda ls, s: _header_changed(ls, lambda h: h.pop("seed")),
+     "Line 1: the header has no 'seed' (the secret the exercise's draws are made from)"),
+    ("a seed as a number", lambda ls, s: _header_changed(ls, lambda h: h.update(seed=5)),
+     "Line 1: the header's 'seed' (the secret the exercise's draws are made from) must be text"),
+    ("events as text", lambda ls, s: _header_changed(ls, lambda h: h.update(events="68")),
+     "Line 1: the header's 'events' (the number of events in the file) must be a whole number"),
+    ("the deck as a list", lambda ls, s: _header_changed(ls, lambda h: h.update(deck_data=[])),
+     "Line 1: the header's 'deck_data' (the deck) must be an object"),
+])
+def test_the_refusals_say_what_is_wrong_in_words(exercises, other_app, what, change, words):
+    played = Played(exercises, "demo").script()
+    lines = jsonl(played)
+    seq = _message_seq(lines)
+    refused = refused_import(other_app.extensions["facilitator"].db, change(lines, seq))
+    column = lines[seq].index('"text":"') + 8
+    assert words.format(line=seq + 1, seq=seq, column=column) in refused.message, refused.message
+    assert not re.search(r"(column \d+: |\bat\)|at\.)", refused.message)  # the JSON reader's words, finished
+
+
+@pytest.mark.parametrize("kw", [{}, {"pseudonymise": True}, {"perspective": "public"}])
+def test_a_csv_export_given_to_import_is_told_to_take_the_json_lines(exercises, other_app, kw):
+    played = Played(exercises, "demo").script()
+    text = "".join(export_csv(exercises.db, played.id, UMPIRE_ACTOR, **kw))
+    db = other_app.extensions["facilitator"].db
+    for variant in (text, text.removeprefix("\ufeff")):  # as exported, and as a spreadsheet may save it
+        refused = refused_import(db, [variant])
+        assert refused.message == "This is a CSV export; import takes the JSON Lines export (--format jsonl). " \
+                                  "Nothing was imported."
+
+
 # ---- CSV -----------------------------------------------------------------------------------------------
 
 
@@ -415,7 +701,7 @@ def test_the_command_line_exports_and_imports(app, exercises, other_app, tmp_pat
     assert own.exit_code == 0 and private_marker("russia").encode() in own.stdout_bytes
     assert private_marker("ukraine").encode() not in own.stdout_bytes
     for args, message in ([["nope"], "There is no exercise 'nope'"],
-                          [[played.id, "--as", "d:atlantis"], "Export as one of"]):
+                          [[played.id, "--as", "d:atlantis"], "no perspective 'd:atlantis'"]):
         refused = runner.invoke(args=["exercises", "export", *args])
         assert refused.exit_code == 1 and message in refused.output
 
@@ -439,6 +725,33 @@ def test_the_command_line_exports_and_imports(app, exercises, other_app, tmp_pat
 # ---- REST ----------------------------------------------------------------------------------------------
 
 
+def test_rest_and_csv_exports_of_each_kind_download_under_their_own_names(app, exercises):
+    """The full export keeps ``<slug>-<id>.<format>``; a pseudonymised one or another perspective's says so in
+    its name, so that the console's "CSV" and "CSV, pseudonymised" never overwrite each other."""
+    played = Played(exercises, "demo").script()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {played.created.umpire_token}"}
+    stem = f"demo-a-corridor-for-grain-{played.id}"
+    names = {}
+    for query, expected in (("format=csv", f"{stem}.csv"), ("format=csv&pseudonymise=1", f"{stem}-pseudonymised.csv"),
+                            ("format=jsonl&as=umpire", f"{stem}.jsonl"),
+                            ("format=csv&as=d:ukraine", f"{stem}-ukraine.csv"),
+                            ("format=jsonl&as=public&pseudonymise=1", f"{stem}-public-pseudonymised.jsonl"),
+                            ("format=csv&as=observers", f"{stem}-observers.csv")):
+        response = client.get(f"/api/exercises/{played.id}/export?{query}", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        disposition = response.headers["Content-Disposition"]
+        names[query] = re.search(r'filename="([^"]+)"', disposition).group(1)
+        assert names[query] == expected, query
+        assert disposition.endswith("''" + expected.replace("demo-a-corridor-for-grain", "Demo%3A%20a%20corridor%20for%20grain"))
+        response.close()
+    assert len(set(names.values())) == len(names)
+    member = client.get(f"/api/exercises/{played.id}/export?format=csv",  # a member's own, by default
+                        headers={"Authorization": f"Bearer {played.tokens['russia']}"})
+    assert f'filename="{stem}-russia.csv"' in member.headers["Content-Disposition"]
+    member.close()
+
+
 def test_the_rest_endpoint_streams_exports_by_the_bearers_rights(app, exercises):
     played = Played(exercises, "demo").script()
     client = app.test_client()
@@ -458,7 +771,7 @@ def test_the_rest_endpoint_streams_exports_by_the_bearers_rights(app, exercises)
     table = get("?format=csv&as=d:russia&pseudonymise=1", member)
     assert table.status_code == 200 and table.mimetype == "text/csv"
     assert table.headers["Content-Disposition"].startswith(f'attachment; filename="demo-a-corridor-for-grain-'
-                                                           f'{played.id}.csv"')
+                                                           f'{played.id}-russia-pseudonymised.csv"')
     body = table.get_data(as_text=True)
     assert body.startswith("\ufeffseq,") and private_marker("russia") in body and "Dmitri" not in body
     assert private_marker("ukraine") not in body

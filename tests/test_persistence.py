@@ -266,3 +266,18 @@ def test_a_phase_command_is_stale_only_when_the_phase_moved(exercises):
     with pytest.raises(RuleError) as refused:
         exercises.execute(exercise_id, AdvancePhase(), UMPIRE_ACTOR, expected_seq=seen)  # not twice
     assert refused.value.code == "stale"
+
+
+def test_the_logs_times_never_go_back_when_the_servers_clock_does(exercises, monkeypatch):
+    """A clock stepped back (or another process's clock a little behind) dates the next events at the last
+    event's time, not before it: an exported log imports (its times must not go back)."""
+    from facilitator.services import exercises as service_module
+
+    exercise_id = exercises.create("demo").id
+    first = exercises.execute(exercise_id, PostMessage("umpire", "Before the clock steps back."), UMPIRE_ACTOR)
+    stamped = first.events[-1].at
+    monkeypatch.setattr(service_module, "now", lambda: datetime(2001, 1, 1, tzinfo=timezone.utc))
+    later = exercises.execute(exercise_id, PostMessage("umpire", "After."), UMPIRE_ACTOR)
+    assert later.events[-1].at == stamped
+    times = [e.at for e in exercises.events(exercise_id, UMPIRE_ACTOR)]
+    assert times == sorted(times)

@@ -9,6 +9,7 @@ marker has the set of perspectives that were told of it. A second deck is played
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zlib
 from datetime import datetime, timedelta, timezone
@@ -20,7 +21,7 @@ from facilitator import create_app
 from facilitator.engine.audience import UMPIRE_ACTOR
 from facilitator.engine.visibility import perspective_for
 from facilitator.extensions import services
-from facilitator.report import build_report, render_html
+from facilitator.report import build_report, charts, render_html
 from facilitator.schemas.commands import load_command
 
 from .conftest import migrated_url
@@ -207,7 +208,7 @@ def test_the_umpire_report_has_every_section_charts_and_the_debrief(world):
     for question in deck.debrief:
         assert getattr(question, "question", question) in shown
     assert "Odds 70%, roll" in shown  # the ruling with its odds and roll
-    assert re.search(r"\d+ draws; by their odds, \d+\.\d incidents were to be expected, and \d+ happened", shown)
+    assert re.search(r"\d+ draws?; by their odds, \d+\.\d incidents were to be expected, and \d+ happened", shown)
     assert "Ukraine answered Russia's “Declare safe passage for grain ships”" in shown
     assert "Russia – Turkey" in shown and "MK25 a cold call" in shown.split("The situation over time", 1)[1]
     assert "Played time" in shown and re.search(r"\d:\d\d:\d\d", shown)
@@ -265,7 +266,16 @@ def test_rest_answers_by_the_replay_rules(world):
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert get(app, game, None, ua).get_data() == response.get_data() or \
         "MK02" in get(app, game, None, ua).get_data(as_text=True)  # its own perspective by default
-    assert get(app, game, "d:russia", ua).status_code == 403
+    forbidden = get(app, game, "d:russia", ua)
+    assert forbidden.status_code == 403
+    assert forbidden.get_json()["error"] == {"code": "forbidden", "fields": {"as": "d:russia"},  # for any screen
+                                             "message": "You may see this exercise as Ukraine or as the public."}
+    unknown = get(app, game, "d:atlantis").get_json()["error"]
+    assert unknown["code"] == "invalid" and unknown["fields"] == {"as": "unknown perspective"}
+    assert unknown["message"] == ("This exercise has no perspective 'd:atlantis': see it as exercise control "
+                                  "(umpire), as the observers (observers), as Ukraine (d:ukraine), as Russia "
+                                  "(d:russia), as Turkey (d:turkey), as United Nations (d:un) or as the public "
+                                  "(public).")
     assert get(app, game, "umpire", ua).status_code == 403
     assert get(app, game, "observers", observer).status_code == 403
     assert get(app, game, "public", observer).status_code == 200
@@ -331,7 +341,8 @@ def test_the_command_line_writes_the_report(world, tmp_path):
     assert result.exit_code == 0, result.output
     assert pdf.read_bytes().startswith(b"%PDF-") and b"/Type /Page" in pdf_objects(pdf.read_bytes())
     result = runner.invoke(args=["exercises", "report", game.id, "--as", "atlantis", "--out", str(out)])
-    assert result.exit_code == 1 and "Replay as one of" in result.output
+    assert result.exit_code == 1 and "no perspective 'atlantis'" in result.output
+    assert "replay" not in result.output.casefold() and re.search(r"United Nations +un\n", result.output)
     result = runner.invoke(args=["exercises", "report", "no-such", "--out", str(out)])
     assert result.exit_code == 1 and "There is no exercise 'no-such'" in result.output
     result = runner.invoke(args=["exercises", "report", game.id, "--out", str(tmp_path / "r.txt")])
@@ -369,3 +380,121 @@ def test_another_deck_keeps_each_delegations_secrets(world):
         shown = text_of(response.get_data(as_text=True))
         assert [m for m, r in seen.items() if key in r and m not in shown] == [], key
         assert [m for m, r in seen.items() if key not in r and m in shown] == [], key
+
+
+# ---- the report's words and layout ----------------------------------------------------------------------
+
+
+def test_every_count_agrees_with_its_noun(world):
+    """One proposal, one bookmark, one draw … in the singular; none and many in the plural."""
+    app, game, _ = world
+    with app.app_context():
+        report = build_report(services().replay, services().exercises, game.id, UMPIRE_ACTOR, U)
+    entry = report.timeline[0]
+    one = dataclasses.replace(report, counts={k: 1 for k in report.counts}, presence_left_out=1,
+                              signals=[{**report.signals[0], "plays": report.signals[0]["plays"][:1]}],
+                              ceasefire={**report.ceasefire, "draws": report.ceasefire["draws"][:1]},
+                              injects=[{**report.injects[0], "followed": [entry], "more": 1}])
+    shown = " ".join(text_of(render_html(one)).split())
+    for words in ("1 event ", "1 signal ", "1 proposal, 1 in force", "1 inject ", "1 adjudicated move ",
+                  "1 risk draw ", "1 bookmark or note ", "1 connection or disconnection left out",
+                  "1 signal played", "1 draw; by their odds", "and 1 more event before the next inject"):
+        assert words in shown, words
+    assert not re.search(r"(?<![\d.,#])1 (?:adjudicated |risk )?(?:events|signals|proposals|injects|moves|draws|"
+                         r"bookmarks|connections|messages|channels|rows)\b", shown)
+    runs = render_html(dataclasses.replace(report, timeline=[entry, *[dataclasses.replace(
+        entry, seq=900 + n, type="message_posted", channel="plenary") for n in range(2)]]), compact=True)
+    assert "2 messages in 1 channel," in text_of(runs)
+    many = " ".join(text_of(render_html(dataclasses.replace(report, counts={k: 2 for k in report.counts}))).split())
+    assert "2 proposals, 2 in force" in many and "2 bookmarks and notes" in many and "2 adjudicated moves" in many
+    assert "0 risk draws" in " ".join(text_of(render_html(dataclasses.replace(
+        report, counts={k: 0 for k in report.counts}))).split())
+
+
+def _label_boxes(svg: str, size: str, color: str) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """The texts of one font size and colour in a chart's SVG with the boxes they cover (x0, y0, x1, y1, y
+    downwards)."""
+    boxes = []
+    for found in re.finditer(r'<text font-size="([\d.]+)px"[^>]*text-anchor="(\w+)" fill="([^"]+)" x="([\d.-]+)" '
+                             r'y="([\d.-]+)"[^>]*>([^<]*)</text>', svg):
+        px, anchor, fill, x, y, text = found.groups()
+        if px != size or fill != color:
+            continue
+        x, y, width = float(x), float(y), charts._text_width(unescape(text), float(px))
+        x0 = x - {"start": 0, "middle": width / 2, "end": width}[anchor]
+        boxes.append((unescape(text), (x0, y - float(px) * 0.76, x0 + width, y + float(px) * 0.24)))
+    return boxes
+
+
+def _overlapping(boxes):
+    return [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:]
+            if min(ba[2], bb[2]) > max(ba[0], bb[0]) and min(ba[3], bb[3]) > max(ba[1], bb[1])]
+
+
+def test_chart_labels_never_overlap_however_short_the_phases():
+    """Short phases late in a long exercise (Signing, Aftermath, a debrief) and moves a few seconds apart: the
+    phases' names go on two rows, or shorten to their numbers (the page then lists them), and each move's number
+    finds a spot of its own."""
+    phases = [(0, "Phase 1: Briefing (10 min)"), (100, "Phase 2: Talks (25 min)"),
+              (1500, "Phase 3: Signing (15 min)"), (1540, "Phase 4: Aftermath (10 min)"),
+              (1560, "Phase 5: Debrief (5 min)"), (1570, "Phase 6: Farewell (5 min)")]
+    points = [[0, 50, 0], [600, 55, 10], [605, 60, 11], [610, 58, 12], [612, 40, 13], [900, 40, 20],
+              [1500, 80, 30], [1502, 82, 31], [1504, 84, 32], [1560, 100, 40], [1575, 98, 41]]
+    marks = [(p[0], p[2], n) for n, p in enumerate(points[1:], 1)]
+    drawn = [charts.indicator_chart("Escalation risk", points, 0, 100, 1600, phases, marks, [75]),
+             charts.pair_chart("Russia – Ukraine", points, [[0, 1, 0], [605, 2, 11], [1502, 3, 31]],
+                               ["none", "talking", "formal talks", "deal"], 1600, phases, marks)]
+    for chart in drawn:
+        names, numbers = _label_boxes(chart.svg, "6", charts.MUTED), _label_boxes(chart.svg, "6.5", charts.MARK)
+        assert not _overlapping(names + numbers)
+        assert sorted(int(n) for n, _ in numbers) == list(range(1, len(marks) + 1))  # each once
+        assert {"Briefing (10 min)", "Talks (25 min)", "Signing (15 min)"} <= {n for n, _ in names}
+        assert chart.numbered_phases and {"5", "6"} & {n for n, _ in names}
+    roomy = charts.indicator_chart("Grain", points[:3], 0, 100, 3600, [(0, "Phase 1: Briefing (10 min)"),
+                                                                      (1800, "Phase 2: Talks (25 min)")], [], [])
+    assert not roomy.numbered_phases and [n for n, _ in _label_boxes(roomy.svg, "6", charts.MUTED)] == \
+        ["Briefing (10 min)", "Talks (25 min)"]
+
+
+def test_a_chart_that_numbers_its_phases_lists_them_under_it(world):
+    app, game, _ = world
+    with app.app_context():
+        report = build_report(services().replay, services().exercises, game.id, UMPIRE_ACTOR, U)
+    chart = {**report.charts[0], "phase_key": ["1 Briefing", "2 Talks", "3 Signing"]}
+    html = render_html(dataclasses.replace(report, charts=[chart]))
+    assert "Phases: 1 Briefing · 2 Talks · 3 Signing" in text_of(html)
+    assert "Phases: 1 Briefing" not in text_of(render_html(report))  # the demo's charts name every phase
+
+
+def test_the_pdf_contents_are_one_column_with_page_numbers_flush_right(world):
+    """Each entry of the contents on a line of its own: its number, its title, dots, its page; every page
+    number ends at the same place, and none runs into the next entry."""
+    from weasyprint import HTML
+
+    html = report(world, U)
+    page = HTML(string=html).render().pages[0]
+    entries = []
+
+    def walk(box, nav=False, within=None):  # WeasyPrint's boxes of the first page, as laid out
+        element = getattr(box, "element", None)
+        nav = nav or (element is not None and element.tag == "nav")
+        if nav and element is not None and element.tag == "li" and type(box).__name__ == "BlockBox":
+            within = []
+            entries.append(within)
+        if within is not None and type(box).__name__ == "TextBox":
+            within.append((box.text, box.position_x, box.position_x + box.width, box.position_y))
+        for child in getattr(box, "children", None) or []:
+            walk(child, nav, within)
+
+    walk(page._page_box)
+    assert len(entries) == html.split('<nav class="toc">', 1)[1].split("</nav>", 1)[0].count("<li>")
+    lefts, rights, tops = set(), set(), []
+    for n, texts in enumerate(entries, 1):
+        marker, title, page_number = texts[0], texts[1], texts[-1]
+        assert marker[0].strip() == f"{n}." and marker[2] <= title[1] + 0.5, texts[:2]
+        assert page_number[0].isdigit() and page_number[1] > title[2], (title, page_number)
+        assert {t[3] for t in texts} == {marker[3]}  # one line
+        lefts.add(round(title[1], 1))
+        rights.add(round(page_number[2], 1))
+        tops.append(marker[3])
+    assert len(lefts) == 1 and len(rights) == 1 and tops == sorted(tops)  # one column, numbers flush right

@@ -13,7 +13,9 @@ against the log itself (the umpire's view of it), so the oracle shares no code w
 - a signal's play number only if the viewer was told of that play; an answer to a signal
   (``reciprocated_by``) only if it was told of that answer;
 - a proposal's version and drafter only if it was told of that version and of the draft;
-- the state it holds after the pushed patches equals a fresh ``sync``.
+- the state it holds after the pushed patches equals a fresh ``sync``;
+- its perspective's replay (at the seq it holds, with the chat as it stood), timeline, JSON Lines and CSV
+  exports and (in one session in ``REPORT_EVERY``) after-action report hold no marker it was not told.
 
 Sessions: ``FACILITATOR_VISIBILITY_SESSIONS`` (default 320, spread over the decks).
 """
@@ -35,6 +37,8 @@ from facilitator.engine import perspective, perspective_key, sees
 from facilitator.engine.audience import Actor
 from facilitator.extensions import services
 from facilitator.persistence.models import ExerciseRow
+from facilitator.report import build_report, render_html
+from facilitator.services.exports import export_csv, export_jsonl
 from facilitator.services.replay import ReplayService
 
 from .conftest import migrated_url
@@ -43,6 +47,7 @@ from .realtime_helpers import apply_patch, comparable
 DECKS = ("demo", "three-track-talks", "talking-about-talking", "kyiv-decides")
 SESSIONS = int(os.environ.get("FACILITATOR_VISIBILITY_SESSIONS", "320"))
 MOVES_PER_SESSION = 24
+REPORT_EVERY = 40  # sessions between two whose after-action reports are checked too (a report draws charts)
 MARKER = re.compile(r"MK\d+X")
 PLAYED = {"sessions": 0, "commands": 0, "accepted": 0, "events": 0, "types": set()}  # reported by conftest
 
@@ -470,7 +475,8 @@ def check(session: Session) -> None:
         blob = json.dumps(viewer.received)
         leaked = set(MARKER.findall(blob)) - allowed
         assert not leaked, f"{viewer.label} received markers of events outside its audience: {sorted(leaked)}"
-        # The replay of its perspective at the seq it holds is what it holds; the public replay leaks nothing.
+        # The replay of its perspective at the seq it holds is what it holds; its timeline, exports and
+        # after-action report hold nothing it was not told.
         key = perspective_key(perspective(viewer.actor))
         replayed = session.replay.replay(session.id, Actor("umpire"), key, viewer.last_seq, after=0, history=500)
         assert {k: v for k, v in replayed["state"].items() if k not in ("you", "last_seq")} == \
@@ -478,6 +484,12 @@ def check(session: Session) -> None:
         assert not set(MARKER.findall(json.dumps(replayed))) - allowed, f"{viewer.label}'s replay leaked"
         shown = session.replay.timeline(session.id, Actor("umpire"), key)
         assert not set(MARKER.findall(json.dumps(shown))) - allowed, f"{viewer.label}'s timeline leaked"
+        for export in (export_jsonl, export_csv):
+            written = "".join(export(session.svc.db, session.id, Actor("umpire"), key))
+            assert not set(MARKER.findall(written)) - allowed, f"{viewer.label}'s {export.__name__} leaked"
+        if PLAYED["sessions"] % REPORT_EVERY == 0:  # a report draws charts: one session in REPORT_EVERY
+            report = render_html(build_report(session.replay, session.svc, session.id, Actor("umpire"), key))
+            assert not set(MARKER.findall(report)) - allowed, f"{viewer.label}'s report leaked"
 
         events = [e for kind, payload in viewer.received if kind in ("update", "rest")
                   for e in payload.get("events", [])]

@@ -291,7 +291,8 @@ class EventListImported:
     order: tuple[str, ...]  # every row's id, in the list's new order (fired and skipped rows too)
 
     def describe(self, deck) -> Description:
-        return Description("inject", f"Event list imported ({len(self.rows)} rows to come)")
+        count = len(self.rows)
+        return Description("inject", f"Event list imported ({count} row{'' if count == 1 else 's'} to come)")
 
 
 @event("firing_set")

@@ -5,8 +5,8 @@ as SVG, ``render.py`` writes it out. Served at ``GET /api/exercises/<id>/report`
 ``facilitator exercises report``; docs/replay.md, "After-action report", says what it holds.
 """
 
-from .build import Entry, Report, build_report, perspective_key_of, perspective_label
+from .build import Entry, Report, build_report, perspective_label
 from .render import FORMATS, PdfUnavailable, content_disposition, filename, render_html, render_pdf, style_source
 
 __all__ = ["Entry", "FORMATS", "PdfUnavailable", "Report", "build_report", "content_disposition", "filename",
-           "perspective_key_of", "perspective_label", "render_html", "render_pdf", "style_source"]
+           "perspective_label", "render_html", "render_pdf", "style_source"]

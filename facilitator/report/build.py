@@ -86,15 +86,6 @@ class Report:
     counts: dict = field(default_factory=dict)
 
 
-def perspective_key_of(text: str) -> str:
-    """A perspective as a person types it -> its key: ``umpire``, ``observers`` and ``public`` as they are,
-    ``d:<delegation>`` or a bare delegation id -> ``d:<delegation>``."""
-    text = (text or "").strip()
-    if text in ("umpire", "observers", PUBLIC) or text.startswith("d:"):
-        return text
-    return f"d:{text}"
-
-
 def perspective_label(key: str, deck) -> str:
     if key == "umpire":
         return "Exercise control (everything that happened)"
@@ -449,9 +440,11 @@ def _assessment(view: dict) -> list[dict] | None:
 
 def _charts(timeline: dict, view: dict, gather: _Gatherer, deck, played: float, control: bool) -> list[dict]:
     """One chart per indicator, one per pair (trust and readiness together), each with the moves that
-    moved it: where the perspective saw the act, the act; else the reason the change gave."""
+    moved it: where the perspective saw the act, the act; else the reason the change gave; and, when the chart
+    had room for some phase's number only, ``phase_key``: every phase as "3 Signing"."""
     end = played
     phases = [(m["played"], m["title"]) for m in timeline["moments"] if m["type"] == "phase_advanced"]
+    key = [" ".join(charts.phase_words(title)[:2]).strip() for _, title in phases]
     ladder = view["exercise"].get("readiness_ladder") or list(deck.readiness_ladder)
     series = {s["id"]: s for s in timeline["series"]}
     out = []
@@ -460,9 +453,10 @@ def _charts(timeline: dict, view: dict, gather: _Gatherer, deck, played: float, 
             moves = _moves_of(s, gather, "indicator")
             indicator = deck.indicator(s["id"].split(":", 1)[1])
             thresholds = [t.at for t in indicator.thresholds] if control and indicator else []
-            svg = charts.indicator_chart(s["name"], s["points"], s["min"], s["max"], end, phases,
-                                         _labelled(moves), thresholds)
-            out.append({"id": s["id"], "kind": "indicator", "name": s["name"], "svg": svg,
+            chart = charts.indicator_chart(s["name"], s["points"], s["min"], s["max"], end, phases,
+                                           _labelled(moves), thresholds)
+            out.append({"id": s["id"], "kind": "indicator", "name": s["name"], "svg": chart.svg,
+                        "phase_key": key if chart.numbered_phases else [],
                         "moves": _listed(moves), "count": len(moves),
                         "start": s["points"][0][1], "end": s["points"][-1][1]})
         elif s["kind"] == "trust":
@@ -470,9 +464,10 @@ def _charts(timeline: dict, view: dict, gather: _Gatherer, deck, played: float, 
             readiness = series.get(f"readiness:{pair_id}")
             name = s["name"].split(": ", 1)[-1]
             moves = _moves_of(s, gather, "trust", readiness, ladder)
-            svg = charts.pair_chart(name, s["points"], readiness["points"] if readiness else [], ladder, end,
-                                    phases, _labelled(moves))
-            out.append({"id": f"pair:{pair_id}", "kind": "pair", "name": name, "svg": svg, "moves": _listed(moves),
+            chart = charts.pair_chart(name, s["points"], readiness["points"] if readiness else [], ladder, end,
+                                      phases, _labelled(moves))
+            out.append({"id": f"pair:{pair_id}", "kind": "pair", "name": name, "svg": chart.svg,
+                        "phase_key": key if chart.numbered_phases else [], "moves": _listed(moves),
                         "count": len(moves), "start": s["points"][0][1] if s["points"] else None,
                         "end": s["points"][-1][1] if s["points"] else None})
     return out

@@ -40,7 +40,7 @@ def _environment() -> Environment:
         env = Environment(loader=PackageLoader("facilitator.report", "templates"),
                           autoescape=select_autoescape(default=True, default_for_string=True),
                           undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        env.filters.update(played=played, when=when, percent=percent, signed=signed)
+        env.filters.update(played=played, when=when, percent=percent, signed=signed, noun=noun, count=count)
         _env = env
     return _env
 
@@ -49,6 +49,17 @@ def played(seconds: float | None) -> str:
     """``h:mm:ss`` of played time."""
     seconds = int(seconds or 0)
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def noun(number: int | float, singular: str, plural: str | None = None) -> str:
+    """The noun for ``number`` of something: ``singular`` for one, ``plural`` (default: ``singular`` + s)
+    otherwise ("1 proposal", "0 proposals", "2 proposals")."""
+    return singular if number == 1 else (plural or f"{singular}s")
+
+
+def count(number: int | float, singular: str, plural: str | None = None) -> str:
+    """``number`` and its noun: "1 proposal", "3 proposals"."""
+    return f"{number} {noun(number, singular, plural)}"
 
 
 def when(moment: datetime | None) -> str:

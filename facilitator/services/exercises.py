@@ -322,10 +322,17 @@ class ExerciseService:
             self._publish(live)  # never under the writers' lock: an emit may run a disconnect, which writes
 
     def _apply(self, live: _Live, command, actor: Actor, expected_seq, command_id, issuer, also, at) -> Applied:
-        """The write transaction of ``execute`` (the caller holds ``live.lock``)."""
-        at = at or now()
+        """The write transaction of ``execute`` (the caller holds ``live.lock``).
+
+        Without ``at``, events are dated now, but never before the log's last event: the log's times never go
+        back (a clock stepped back, another process's clock a little ahead), which an import checks."""
         with self.db.write() as session:
             state = self._catch_up(session, live)
+            if at is None:
+                at = now()
+                last = self.store.last_at(session, state.exercise_id) if state.seq else None
+                if last is not None and last > at:
+                    at = last
             if command_id is not None:
                 seq = self.store.applied(session, state.exercise_id, issuer, command_id)
                 if seq is not None:

@@ -24,7 +24,7 @@ from facilitator.decks.loader import deck_from_data
 from facilitator.engine import Actor, Audience, ExerciseState, evolve, initial_state, view_state, visible_events
 from facilitator.engine.errors import RuleError
 from facilitator.engine.indicators import indicator_audience, relation_audience
-from facilitator.engine.visibility import perspective_for, replay_keys, sees
+from facilitator.engine.visibility import PUBLIC, perspective_for, replay_keys, sees
 from facilitator.persistence import Database, EventStore
 from facilitator.persistence.models import ExerciseRow
 
@@ -218,14 +218,7 @@ class ReplayService:
     # ---- internals ------------------------------------------------------------------------------------
 
     def _perspective(self, folded: _Folded, viewer: Actor, key: str) -> Actor:
-        deck = folded.state.deck
-        allowed = replay_keys(viewer, deck)
-        as_viewer = perspective_for(key, deck)
-        if as_viewer is None:
-            raise RuleError("invalid", f"Replay as one of: {', '.join(allowed)}.", {"as": "unknown perspective"})
-        if key not in allowed:
-            raise RuleError("forbidden", f"You may replay the exercise as {' or '.join(allowed)}.", {"as": key})
-        return as_viewer
+        return take_perspective(viewer, key, folded.state.deck)
 
     def _step(self, folded: _Folded, as_viewer: Actor, seq: int, step: int) -> int:
         """The seq of the next (``step`` > 0) or previous event ``as_viewer`` was told of, from ``seq`` (``seq``
@@ -283,6 +276,60 @@ class ReplayService:
                         break
                     folded.fold(batch)
         return folded
+
+
+# ---- perspectives in words (replay, export and report alike) ------------------------------------------
+
+
+def perspective_name(key: str, deck) -> str:
+    """A perspective as a sentence names it: ``exercise control``, ``the observers``, ``the public``, or the
+    delegation's name (its key when the deck has no such delegation)."""
+    if key == "umpire":
+        return "exercise control"
+    if key == "observers":
+        return "the observers"
+    if key == PUBLIC:
+        return "the public"
+    delegation = deck.delegation(key[2:]) if key.startswith("d:") else None
+    return delegation.name if delegation else key
+
+
+def take_perspective(viewer: Actor, key: str, deck) -> Actor:
+    """The viewer perspective ``key`` stands for, when ``viewer`` may take it (replay, export, report alike).
+    Raises ``RuleError``: ``invalid`` for a key the exercise does not have, ``forbidden`` for one ``viewer`` may
+    not take (``engine.visibility.replay_keys``); both say in words which ones it may take."""
+    allowed = replay_keys(viewer, deck)
+    as_viewer = perspective_for(key, deck)
+    if as_viewer is None:
+        raise RuleError("invalid", f"This exercise has no perspective '{str(key)[:40]}': see it as "
+                        f"{perspective_choices(allowed, deck, with_keys=True)}.", {"as": "unknown perspective"})
+    if key not in allowed:
+        raise RuleError("forbidden", f"You may see this exercise as {perspective_choices(allowed, deck)}.",
+                        {"as": key})
+    return as_viewer
+
+
+def perspective_choices(keys: list[str], deck, with_keys: bool = False) -> str:
+    """The perspectives ``keys`` in words, each after "as" but the first: "Ukraine or as the public",
+    "exercise control, as the observers, as Ukraine … or as the public"; ``with_keys``: each with its key in
+    brackets ("Ukraine (d:ukraine)"), for a reader who has to type one."""
+    words = [perspective_name(k, deck) + (f" ({k})" if with_keys else "") for k in keys]
+    if len(words) < 2:
+        return "".join(words)
+    return ", as ".join(words[:-1]) + " or as " + words[-1]
+
+
+def find_perspective(text: str, deck) -> str | None:
+    """The key of the perspective ``text`` names, as a person types it (``None`` if none): ``umpire``,
+    ``observers`` and ``public``; a delegation by its id, ``d:<id>`` or its name; whatever the case."""
+    wanted = " ".join((text or "").split()).casefold()
+    if wanted in ("umpire", "observers", PUBLIC):
+        return wanted
+    bare = wanted[2:].strip() if wanted.startswith("d:") else wanted
+    for delegation in deck.delegations:
+        if bare in (delegation.id.casefold(), " ".join(delegation.name.split()).casefold()):
+            return f"d:{delegation.id}"
+    return None
 
 
 def describe_played(seconds: float) -> str:

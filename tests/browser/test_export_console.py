@@ -27,11 +27,12 @@ def test_the_umpire_downloads_the_log_as_json_lines_csv_and_pseudonymised_csv(li
 
     with umpire.expect_download() as download:
         card.get_by_role("button", name="CSV", exact=True).click()
-    assert download.value.suggested_filename.endswith(".csv")
+    assert download.value.suggested_filename == f"demo-a-corridor-for-grain-{created.id}.csv"
     table = download.value.path().read_bytes()
     assert table.startswith(b"\xef\xbb\xbfseq,") and b"'=1+1 says Olena Kovalenko" in table
 
     with umpire.expect_download() as download:
         card.get_by_role("button", name="CSV, pseudonymised").click()
+    assert download.value.suggested_filename == f"demo-a-corridor-for-grain-{created.id}-pseudonymised.csv"
     table = download.value.path().read_text(encoding="utf-8-sig")
     assert "Olena" not in table and "'=1+1 says Ukraine-1" in table

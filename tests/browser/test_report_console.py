@@ -3,9 +3,12 @@ console's token) or downloads the PDF at any time; a delegation's member gets it
 
 from __future__ import annotations
 
+import pytest
+
 from facilitator.engine import AdvancePhase, EndExercise, PostMessage
 from facilitator.engine.audience import UMPIRE_ACTOR
-from flows import open_console
+from flows import PHONE, open_console
+from tests.test_report import play_demo
 
 
 def test_the_umpire_opens_the_report_and_downloads_the_pdf(live_server, exercises, watched):
@@ -56,3 +59,23 @@ def test_a_member_gets_its_own_report_once_the_exercise_has_ended(live_server, e
     with member.expect_download() as download:
         member.get_by_test_id("report-pdf").click()
     assert download.value.suggested_filename == "report-drill-report-ukraine.pdf"
+
+
+@pytest.mark.parametrize("size", [PHONE, {"width": 1366, "height": 768}], ids=["phone", "laptop"])
+def test_the_report_never_scrolls_sideways(live_server, watched, size):
+    """On a 390 px phone the page keeps to the screen's width: cells wrap (the trust and readiness table
+    included), and a table or chart still too wide scrolls inside its own box. On a laptop every table fits."""
+    with live_server.app.app_context():
+        game, _ = play_demo()
+    page = watched.page(viewport=size, label="report")
+    page.context.set_extra_http_headers({"Authorization": f"Bearer {game.created.umpire_token}"})
+    page.goto(f"{live_server.url}/api/exercises/{game.id}/report?as=umpire")
+    page.get_by_role("heading", name="Corridor drill").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    assert page.evaluate("""Math.max(...[...document.querySelectorAll('body > *, section > *, .table-scroll')]
+                              .map(e => e.getBoundingClientRect().right))""") <= size["width"]
+    relations = page.locator(".table-scroll", has=page.get_by_role("columnheader", name="Trust at start"))
+    assert relations.evaluate("e => e.scrollWidth <= e.clientWidth")  # the reviewer's 449 px table now fits
+    if size is not PHONE:
+        assert page.evaluate("[...document.querySelectorAll('.table-scroll, .chart-scroll')]"
+                             ".every(e => e.scrollWidth <= e.clientWidth)")

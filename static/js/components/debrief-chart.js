@@ -74,7 +74,7 @@ export function debriefChart(series, {played, ladder = null, theme = 'dark', fon
       type: 'line',
       data: {
         datasets: series.map((s, i) => ({
-          label: s.name, data: steps(s.points, end), yAxisID: i ? 'y1' : 'y', stepped: 'after',
+          label: s.name, data: steps(s.points, end), yAxisID: i ? 'y1' : 'y', stepped: 'before',  // a value holds from its change until the next (Chart.js 'before': the step is at the new point)
           borderColor: colours.lines[i], backgroundColor: colours.lines[i], borderWidth: 4,
           pointRadius: (ctx) => (ctx.dataIndex === ctx.dataset.data.length - 1 ? 0 : 5), pointHoverRadius: 7,
         })),

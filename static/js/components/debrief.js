@@ -47,9 +47,14 @@ function playedWords(seconds) {
 }
 
 /** What a question looks at, in words (for exercise control, and under the question). */
+/** Whether this page was shown indicator `id` (a hidden one's very name stays with those who saw it). */
+const shown = (model, id) => (model.state?.indicators || []).some((i) => i.id === id);
+
 export function focusWords(model, focus) {
   if (!focus) return '';
-  if (focus.indicator) return `Chart: ${model.indicatorName(focus.indicator)}`;
+  if (focus.indicator) {
+    return shown(model, focus.indicator) ? `Chart: ${model.indicatorName(focus.indicator)}` : 'Chart: an indicator the room was not shown';
+  }
   if (focus.pair) return `Chart: trust and readiness between ${names(model, focus.pair)}`;
   return `Moments: ${focus.events.map((k) => KIND_WORDS[k] || k).join(', ')}`;
 }
@@ -78,7 +83,9 @@ function focusView(model, focus, {as, timeline, theme, fontSize}) {
     const series = ids.map((id) => t.series.find((s) => s.id === id)).filter(Boolean);
     if (!series.length) {
       replace(el, h('p', {class: 'dbf-note', 'data-testid': 'debrief-private'}, focus.indicator
-        ? `${model.indicatorName(focus.indicator)} was not shown to the room during the exercise: ask those who saw it.`
+        ? (shown(model, focus.indicator)
+          ? `${model.indicatorName(focus.indicator)} was not shown to the room during the exercise: ask those who saw it.`
+          : 'This question looks at an indicator the room was not shown during the exercise: ask those who saw it.')
         : `Trust and readiness between ${names(model, focus.pair)} were known only to the two of them: ask them.`));
       return;
     }
@@ -200,12 +207,16 @@ export function debriefScreen(model) {
     focusLabel.textContent = q ? focusWords(model, q.focus) : 'The umpire puts the debrief questions here, one by one.';
     renderIfChanged(focus, [q?.index ?? null, q?.focus ?? null], () => renderFocus(q));
     const inForce = (s.proposals || []).filter((p) => p.status === 'in_force');
-    renderIfChanged(outcome, [inForce.map((p) => [p.proposal, p.title]), Boolean(s.ceasefire)], () => [
+    const collapsed = s.ceasefires_collapsed || 0;
+    renderIfChanged(outcome, [inForce.map((p) => [p.proposal, p.title]), Boolean(s.ceasefire), collapsed], () => [
       inForce.length ? h('ul', {class: 'dbf-agreements'}, ...inForce.map((p) => h('li', {},
         h('span', {class: 'dbf-agreement-title', dir: 'auto'}, `#${p.proposal} ${p.title}`),
         h('span', {class: 'dbf-agreement-parties'}, p.parties.map((d) => model.delegationName(d)).join(' · ')))))
         : h('p', {class: 'dbf-note'}, 'None.'),
-      s.ceasefire ? h('p', {class: 'dbf-ceasefire'}, `A cease-fire held at the end (agreement #${s.ceasefire.agreement}).`) : null]);
+      s.ceasefire ? h('p', {class: 'dbf-ceasefire'}, `A cease-fire held at the end (agreement #${s.ceasefire.agreement}).`) : null,
+      collapsed ? h('p', {class: 'dbf-ceasefire'}, collapsed === 1 ? 'A cease-fire collapsed during the exercise.'
+        : `${collapsed} cease-fires collapsed during the exercise.`) : null,
+      !s.ceasefire && !collapsed ? h('p', {class: 'dbf-note'}, 'No cease-fire was agreed.') : null]);
     // The latest reveal first and open; the earlier ones folded to their one-line tally (a screen's height).
     const revealed = (s.assessment || []).filter((e) => e.revealed).sort((a, b) => b.revealed_at - a.revealed_at);
     const latest = revealed[0]?.revealed_at;

@@ -6,10 +6,14 @@ import {h} from '../lib/dom.js';
 import {fetchFile, saveFile} from '../lib/download.js';
 import {card, errorLine, showError} from './ui.js';
 
+// Each kind of file has its own name (the server's: <title>-<id>.jsonl, …-pseudonymised.csv; `fallback` when the
+// answer carries none), so that one download never overwrites another.
 const CHOICES = [
-  {label: 'JSON Lines', query: 'format=jsonl', hint: 'the whole log; another server can import it'},
-  {label: 'CSV', query: 'format=csv', hint: 'one row per event, for a spreadsheet'},
-  {label: 'CSV, pseudonymised', query: 'format=csv&pseudonymise=1', hint: 'names replaced by Ukraine-1, Assistant-1 …'},
+  {label: 'JSON Lines', query: 'format=jsonl', fallback: 'exercise.jsonl',
+    hint: 'the whole log; another server can import it'},
+  {label: 'CSV', query: 'format=csv', fallback: 'exercise.csv', hint: 'one row per event, for a spreadsheet'},
+  {label: 'CSV, pseudonymised', query: 'format=csv&pseudonymise=1', fallback: 'exercise-pseudonymised.csv',
+    hint: 'names replaced by Ukraine-1, Assistant-1 …'},
 ];
 
 function exportUrl(model, query) {
@@ -29,8 +33,7 @@ export function exportCard(model) {
     showError(error, null);
     button.disabled = true;
     try {
-      const fallback = choice.query.includes('csv') ? 'exercise.csv' : 'exercise.jsonl';
-      const {blob, filename} = await fetchFile(exportUrl(model, choice.query), model.token, fallback);
+      const {blob, filename} = await fetchFile(exportUrl(model, choice.query), model.token, choice.fallback);
       saveFile(blob, filename);
     } catch (err) {
       showError(error, {message: err?.message || 'The export failed: the server cannot be reached.'});

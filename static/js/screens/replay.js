@@ -59,7 +59,10 @@ async function identify(root, place) {
     }
     return {token, who};
   } catch (err) {
-    messagePage(root, {title: 'This link does not open a replay', text: err.message,
+    const text = err.status === 401
+      ? 'This code or link is not valid (or no longer valid) for any exercise: ask the umpire for a new one.'
+      : err.message;
+    messagePage(root, {title: 'This link does not open a replay', text,
                        actions: [h('a', {href: '/', class: 'btn'}, 'Go to the start page')]});
     return null;
   }
