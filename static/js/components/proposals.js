@@ -1,7 +1,7 @@
 // Proposals and agreements: draft from the deck's clause types at a table, amend, sign, withdraw;
 // who has signed, what is in force, and which proposals stand or fall together (links).
 
-import {h, refocus, renderIfChanged, uid} from '../lib/dom.js';
+import {eventually, h, refocus, renderIfChanged, uid} from '../lib/dom.js';
 import {badge, card, confirmButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
 
 const MAX_CLAUSES = 30;  // what the server takes (docs/protocol.md, Limits)
@@ -196,7 +196,9 @@ function draftForm({model, conn}) {
       reset();
       // The button was busy (so lost the focus): the keyboard goes on at the proposal just put on the table.
       await model.caughtUp(ack.seq);
-      refocus(headingKey(number ?? draftedAt(model, ack.seq)), submit);
+      const key = headingKey(number ?? await eventually(() => draftedAt(model, ack.seq), 1000));
+      if (key) await eventually(() => document.querySelector(`[data-key="${CSS.escape(key)}"]`), 1000);
+      refocus(key, submit);
     } else {
       if (amending && ack.error?.code === 'stale') {
         // Someone amended it meanwhile: the refusal says so; pressing again replaces their version, knowingly.

@@ -136,6 +136,21 @@ export function refocus(...targets) {
   return false;
 }
 
+/** Resolves to what `find()` returns once it is neither null nor undefined (asked at each animation frame), or to
+ *  null after `ms`: for the element a state update is about to render. */
+export function eventually(find, ms = 2000) {
+  const deadline = performance.now() + ms;
+  return new Promise((resolve) => {
+    const ask = () => {
+      const found = find();
+      if (found !== null && found !== undefined) resolve(found);
+      else if (performance.now() > deadline) resolve(null);
+      else requestAnimationFrame(ask);
+    };
+    ask();
+  });
+}
+
 /** Call `render()` into `container` only when `signature` changed since the last call (no flicker, no lost focus). */
 export function renderIfChanged(container, signature, render) {
   const sig = typeof signature === 'string' ? signature : JSON.stringify(signature);
