@@ -19,6 +19,7 @@ from facilitator.engine import Actor, Event, sees, view_state
 from facilitator.engine.audience import Audience
 from facilitator.engine.visibility import PUBLIC, perspective_for
 from facilitator.persistence.models import ExerciseRow
+from facilitator.services.replay import perspective_name
 
 from . import charts
 
@@ -87,14 +88,11 @@ class Report:
 
 
 def perspective_label(key: str, deck) -> str:
-    if key == "umpire":
-        return "Exercise control (everything that happened)"
-    if key == "observers":
-        return "Observers (what the observers were told)"
-    if key == PUBLIC:
-        return "Public (what everyone was told)"
-    delegation = deck.delegation(key[2:]) if key.startswith("d:") else None
-    return f"{delegation.name} (what its delegation was told)" if delegation else key
+    """The perspective as the report's title names it: "Ukraine (what its delegation was told)"."""
+    told = {"umpire": "everything that happened", "observers": "what the observers were told",
+            PUBLIC: "what everyone was told"}.get(key, "what its delegation was told")
+    name = perspective_name(key, deck)
+    return f"{name[:1].upper()}{name[1:]} ({told})"
 
 
 def build_report(replay, exercises, exercise_id: str, viewer: Actor, key: str,
