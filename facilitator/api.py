@@ -63,7 +63,10 @@ def csv_error(exc: CsvError):
 
 
 def _body(schema):
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than the JSON parser goes: not a body any client sends
+        data = None
     if not isinstance(data, dict):
         raise WireError("invalid", "Send a JSON object (Content-Type: application/json).", {"": "not JSON"})
     try:

@@ -147,6 +147,13 @@ def test_a_bad_body_is_invalid_and_names_the_field(client, kwargs, field):
         assert field in error["message"]
 
 
+@pytest.mark.parametrize("path", ["/api/exercises", "/api/join"])
+def test_json_nested_too_deep_is_invalid_not_a_server_failure(client, path):
+    """5,000 nested arrays, or an object holding them: deeper than Python's parser goes."""
+    for body in ("[" * 5000 + "]" * 5000, '{"deck": ' + "[" * 5000 + "]" * 5000 + "}"):
+        error_of(client.post(path, data=body, content_type="application/json"), 400, "invalid")
+
+
 def test_an_unknown_deck_is_not_found(client):
     error = error_of(client.post("/api/exercises", json={"deck": "atlantis"}), 404, "not_found")
     assert error["fields"] == {"deck": "unknown"} and "atlantis" in error["message"]
