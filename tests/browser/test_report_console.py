@@ -75,7 +75,7 @@ def test_the_report_never_scrolls_sideways(live_server, watched, size):
     assert page.evaluate("""Math.max(...[...document.querySelectorAll('body > *, section > *, .table-scroll')]
                               .map(e => e.getBoundingClientRect().right))""") <= size["width"]
     relations = page.locator(".table-scroll", has=page.get_by_role("columnheader", name="Trust at start"))
-    assert relations.evaluate("e => e.scrollWidth <= e.clientWidth")  # the reviewer's 449 px table now fits
+    assert relations.evaluate("e => e.scrollWidth <= e.clientWidth")  # a wide trust and readiness table fits a phone
     if size is not PHONE:
         assert page.evaluate("[...document.querySelectorAll('.table-scroll, .chart-scroll')]"
                              ".every(e => e.scrollWidth <= e.clientWidth)")
