@@ -16,7 +16,7 @@ from facilitator.services.exercises import now
 from flows import SCREENSHOTS, open_console, tab
 from test_accessibility import AXE, violations
 
-SIZES = [(1366, 768), (1920, 1080)]  # a classroom projector, a large screen
+SIZES = ((1024, 768), (1366, 768), (1920, 1080), (390, 844))  # laptop to projector, and a phone
 
 
 def card_violations(page, selector: str) -> list[str]:
@@ -136,6 +136,7 @@ def test_the_umpire_steps_through_the_debrief_and_the_projector_follows(live_ser
         projector.set_viewport_size({"width": width, "height": height})
         projector.wait_for_timeout(400)  # the chart follows its box on the next frame
         projector.screenshot(path=str(SCREENSHOTS / f"debrief-projector-{width}x{height}.png"))
+        assert projector.evaluate("document.documentElement.scrollWidth <= innerWidth"), f"sideways at {width}"
     toggle.click()
     expect(projector.locator(".proj-grid")).to_be_visible()
     toggle.click()
