@@ -23,6 +23,7 @@ from test_accessibility import violations
 SHOTS = ROOT / "docs" / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+LAPTOP = {"width": 1024, "height": 768}
 INTEL = "Brief the UN on Russian naval movements"  # Ukraine's private signal to the UN: Russia never knew
 
 
@@ -190,6 +191,10 @@ def test_the_umpire_replays_plays_seeks_steps_compares_and_bookmarks(live_server
     ukraine.locator(".card", has=page.locator(".played")).first.scroll_into_view_if_needed()
     shoot(page, "replay-side-by-side")
     no_horizontal_scroll(page)
+    page.set_viewport_size(LAPTOP)  # a school laptop: the two columns and the chat still fit
+    no_horizontal_scroll(page)
+    shoot(page, "replay-side-by-side-1024x768")
+    page.set_viewport_size(DESKTOP)
     assert not violations(page, "replay, side by side")
 
     # The charts: a point is an event that moved the value; clicking it goes there.
