@@ -76,11 +76,6 @@ class EventStore:
         return [load_event(r.type, r.version, _json(r.data), Audience.from_dict(_json(r.audience)),
                            Actor.from_dict(_json(r.actor)), r.seq, r.at) for r in session.execute(query)]
 
-    def last_at(self, session: Session, exercise_id: str) -> datetime | None:
-        """When the exercise's last event happened (None for an empty log)."""
-        return session.scalar(select(EventRow.at).where(EventRow.exercise_id == exercise_id)
-                              .order_by(EventRow.seq.desc()).limit(1))
-
     def verify(self, session: Session, exercise_id: str) -> Verdict:
         """Whether the exercise's stored log is whole and unaltered (see ``integrity.verify``)."""
         exercise = session.get(ExerciseRow, exercise_id)

@@ -91,6 +91,7 @@ class _Live:
     outbox: deque = field(default_factory=deque)  # committed, not yet published, in seq order
     publishing: threading.Lock = field(default_factory=threading.Lock)  # publication, and attaching readers
     feed: Feed = None  # what each perspective was last sent; moved on by publication only
+    last_at: datetime | None = None  # when the last event folded into ``state`` happened
 
     def __post_init__(self):
         self.feed = Feed(self.state)
@@ -330,9 +331,8 @@ class ExerciseService:
             state = self._catch_up(session, live)
             if at is None:
                 at = now()
-                last = self.store.last_at(session, state.exercise_id) if state.seq else None
-                if last is not None and last > at:
-                    at = last
+                if live.last_at is not None and live.last_at > at:
+                    at = live.last_at
             if command_id is not None:
                 seq = self.store.applied(session, state.exercise_id, issuer, command_id)
                 if seq is not None:
@@ -347,6 +347,7 @@ class ExerciseService:
                 self.store.remember(session, state.exercise_id, issuer, command_id, command.TYPE, after.seq, at)
         live.state = after
         if events:
+            live.last_at = events[-1].at
             live.outbox.append(_Publication(events, after))
         return Applied(after.seq, events)
 
@@ -531,6 +532,6 @@ class ExerciseService:
             state = live.state
             for event in found:
                 state = evolve(state, event)
-            live.state = state
+            live.state, live.last_at = state, found[-1].at
             live.outbox.append(_Publication(found, state, emit=self.publish_others))
         return live.state
