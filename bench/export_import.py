@@ -53,6 +53,7 @@ def main() -> None:
     from facilitator.persistence.migrate import upgrade
     from facilitator.persistence.models import EventRow, ExerciseRow
     from facilitator.services.exports import BATCH, export_csv, export_jsonl, import_jsonl
+    from facilitator.services.tokens import code_key
 
     from .long_log import build, fresh_app
 
@@ -148,7 +149,7 @@ def main() -> None:
     row("baseline, write", base_write, n, None, None)
     target = fresh("target")
     with open(jsonl, "rb") as file:
-        seconds, imported = timed(lambda: import_jsonl(file, target))
+        seconds, imported = timed(lambda: import_jsonl(file, target, code_key("bench")))
     row("import (from the file)", seconds, imported.events, base_write, os.path.getsize(jsonl))
     with target.read() as session:
         from facilitator.persistence.store import EventStore

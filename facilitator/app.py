@@ -11,11 +11,14 @@ from flask import Flask
 from . import api, broadcast, cli, pages, realtime
 from .decks.catalog import DeckCatalog
 from .extensions import Services
+from .limits import DEFAULTS as LIMIT_DEFAULTS, Limits
 from .links import PublicUrlError, public_url
 from .persistence import Database
+from .persistence.db import PRIVATE_FILE, PRIVATE_FOLDER, make_database_private, make_private
 from .services import ExerciseService
 from .services.replay import ReplayService
 from .services.schedule import Schedule
+from .services.tokens import code_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=256 * 1024,
         JSON_SORT_KEYS=False,
         PUBLIC_URL=None,  # the origin links are built on (FACILITATOR_PUBLIC_URL); None: the request's host
+        **LIMIT_DEFAULTS,
     )
     for name in ("DATABASE_URL", "SECRET_KEY", "SOCKETIO_MESSAGE_QUEUE"):
         if os.environ.get(name):
@@ -51,9 +55,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(instance)
 
     db = Database(app.config["DATABASE_URL"])
+    _keep_private(app, instance, db)
     catalog = DeckCatalog(Path(app.config["SCENARIOS_DIR"]), Path(app.config["SEEDS_DIR"]))
-    exercises = ExerciseService(db, catalog, publish_others=not app.config["SOCKETIO_MESSAGE_QUEUE"])
-    app.extensions["facilitator"] = Services(db, catalog, exercises, Schedule(exercises), ReplayService(db))
+    exercises = ExerciseService(db, catalog, publish_others=not app.config["SOCKETIO_MESSAGE_QUEUE"],
+                                code_key=code_key(app.config["SECRET_KEY"]))
+    app.extensions["facilitator"] = Services(db, catalog, exercises, Schedule(exercises), ReplayService(db),
+                                                Limits(app.config))
 
     api.init_app(app)
     pages.init_app(app)
@@ -67,8 +74,24 @@ def _instance_secret(instance: Path) -> str:
     """A secret key made once per installation and kept in the instance folder."""
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        instance.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _keep_private(app: Flask, instance: Path, db: Database) -> None:
+    """Keep the instance folder (0700), its secret and a SQLite database with its ``-wal`` and ``-shm`` files
+    (0600) to this user: the instance folder is made so when the database is to be created in it, and what
+    others could read (left by an earlier version, or copied in) is tightened and logged. The database file
+    itself is created private when first opened (``persistence.db``)."""
+    instance = instance.resolve()
+    if db.path is not None and db.path.parent == instance:
+        instance.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    changed = [instance] if make_private(instance, PRIVATE_FOLDER) else []
+    changed += [instance / "secret_key"] if make_private(instance / "secret_key", PRIVATE_FILE) else []
+    changed += make_database_private(db.path) if db.path is not None else []
+    if changed:
+        app.logger.warning("Others could read %s: made private to this user (folder 0700, files 0600).",
+                           ", ".join(str(p) for p in changed))

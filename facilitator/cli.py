@@ -160,7 +160,7 @@ def db_upgrade(revision: str):
     """Apply migrations up to REVISION (does nothing when already there)."""
     db = services().db
     before = migrate.current_revision(db)
-    migrate.upgrade(db, revision)
+    migrate.upgrade(db, revision, code_key=services().exercises.code_key)
     after = migrate.current_revision(db)
     click.echo(f"Database at revision {after}" + ("" if before != after else " (already up to date)") + ".")
 
@@ -339,7 +339,7 @@ def exercises_import(file: Path, host: str, port: int, public_url: str | None):
     nothing; so it does for a file it cannot read."""
     try:
         with reading(file) as handle:
-            imported = import_jsonl(handle, services().db)
+            imported = import_jsonl(handle, services().db, services().exercises.code_key)
     except OSError as exc:  # a read that failed half-way
         raise file_problem("read", file, exc) from None
     except RuleError as exc:

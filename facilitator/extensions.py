@@ -10,6 +10,7 @@ from flask import current_app
 from flask_socketio import SocketIO
 
 from .decks.catalog import DeckCatalog
+from .limits import Limits
 from .persistence import Database
 from .services import ExerciseService
 from .services.replay import ReplayService
@@ -23,6 +24,7 @@ class Services:
     exercises: ExerciseService
     schedule: Schedule  # started by ``facilitator serve`` (see services/schedule.py)
     replay: ReplayService
+    limits: Limits  # rate limits and caps (limits.py)
 
 
 def services() -> Services:

@@ -223,7 +223,7 @@ def test_what_a_command_line_run_appends_reaches_the_consoles_within_a_tick(tabl
     from facilitator.services import ExerciseService
 
     t = table
-    cli = ExerciseService(t.service.db, t.service.catalog)  # another process, on the same database
+    cli = ExerciseService(t.service.db, t.service.catalog, code_key=t.service.code_key)  # another process, on the same database
     cli.execute(t.id, ImportEventList((InjectRow("From the spreadsheet", "Imported."),)), UMPIRE_ACTOR)
     cli.reissue(t.id, "participant", participant_of(t, "russia"), UMPIRE_ACTOR)
     app.extensions["facilitator"].schedule.tick()  # the server's next second

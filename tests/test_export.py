@@ -28,7 +28,11 @@ from facilitator.services import exports
 from facilitator.services.exports import CSV_COLUMNS, ImportRefused, Pseudonyms, export_csv, export_jsonl, \
     import_jsonl, inert
 
+from facilitator.services.tokens import code_key
+
 from .conftest import migrated_url
+
+CODE_KEY = code_key("a test installation")
 
 DECKS = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
 PEOPLE = ["Olena Kovalenko", "Taras Shevchuk", "Dmitri Volkov", "Ayşe Yılmaz", "Kofi Mensah", "Ingrid Solberg",
@@ -199,7 +203,7 @@ def test_an_import_elsewhere_replays_the_same_exercise_at_every_seq_for_every_pe
     assert header["last_hash"] == json.loads(lines[-1])["hash"]
 
     other = other_app.extensions["facilitator"]
-    imported = import_jsonl(io.BytesIO("".join(lines).encode("utf-8")), other.db)
+    imported = import_jsonl(io.BytesIO("".join(lines).encode("utf-8")), other.db, other.exercises.code_key)
     assert imported.created.id == played.id == imported.original_id  # its id was free there: kept
     assert imported.events == last and not imported.unseated
     assert stored(other.db, played.id) == stored(exercises.db, played.id)
@@ -217,7 +221,7 @@ def test_an_import_elsewhere_replays_the_same_exercise_at_every_seq_for_every_pe
 
 def test_an_import_where_the_original_is_takes_a_new_id_and_never_touches_the_original(exercises):
     played = Played(exercises, "demo").script(end=False)
-    imported = import_jsonl(io.BytesIO("".join(jsonl(played)).encode()), exercises.db)
+    imported = import_jsonl(io.BytesIO("".join(jsonl(played)).encode()), exercises.db, exercises.code_key)
     copy = imported.created.id
     assert copy != played.id and imported.original_id == played.id
     assert sorted(imported.unseated) == sorted(played.names + [STAFF])  # their ids are the original's
@@ -282,7 +286,7 @@ def test_a_tampered_export_is_refused_naming_the_event_and_nothing_is_stored(exe
         lines[0], named = json.dumps(header) + "\n", "Line 1"
     db = other_app.extensions["facilitator"].db
     with pytest.raises(ImportRefused) as refused:
-        import_jsonl(io.BytesIO("".join(lines).encode()), db)
+        import_jsonl(io.BytesIO("".join(lines).encode()), db, CODE_KEY)
     assert problem in refused.value.message and named in refused.value.message, refused.value.message
     assert "Nothing was imported" in refused.value.message
     assert counts(db) == (0, 0)
@@ -295,7 +299,7 @@ def test_only_a_full_export_can_be_imported(exercises, other_app, kw, problem):
     played = Played(exercises, "demo").script()
     db = other_app.extensions["facilitator"].db
     with pytest.raises(ImportRefused) as refused:
-        import_jsonl(io.BytesIO("".join(jsonl(played, **kw)).encode()), db)
+        import_jsonl(io.BytesIO("".join(jsonl(played, **kw)).encode()), db, CODE_KEY)
     assert problem in refused.value.message
     assert counts(db) == (0, 0)
 
@@ -333,7 +337,7 @@ def edit(lines: list[str], seq: int, change) -> list[str]:
 
 def refused_import(db, lines: list[str]) -> ImportRefused:
     with pytest.raises(ImportRefused) as refused:
-        import_jsonl(io.BytesIO("".join(lines).encode()), db)
+        import_jsonl(io.BytesIO("".join(lines).encode()), db, CODE_KEY)
     message = refused.value.message
     assert message.endswith("Nothing was imported."), message
     for python in ("Error", "Traceback", "__init__", "positional argument", "object has no attribute", "NoneType",
@@ -428,7 +432,7 @@ def test_a_rewritten_file_with_its_chain_recomputed_is_refused_naming_the_event(
     refused = refused_import(db, edit(lines, seq, lambda e: change(e, lines, seq)))
     assert f"Line {seq + 1}: event #{seq}" in refused.message and words in refused.message, refused.message
     assert (refused.line, refused.seq) == (seq + 1, seq)
-    assert import_jsonl(io.BytesIO("".join(rehashed(lines)).encode()), db).events == len(lines) - 1  # as exported
+    assert import_jsonl(io.BytesIO("".join(rehashed(lines)).encode()), db, CODE_KEY).events == len(lines) - 1  # as exported
 
 
 def test_a_log_cut_short_with_its_header_fixed_is_accepted(exercises, other_app):
@@ -440,7 +444,7 @@ def test_a_log_cut_short_with_its_header_fixed_is_accepted(exercises, other_app)
     header = json.loads(lines[0])
     header.update(events=keep, last_hash=json.loads(lines[keep])["hash"])
     db = other_app.extensions["facilitator"].db
-    imported = import_jsonl(io.BytesIO("".join([json.dumps(header) + "\n"] + lines[1:keep + 1]).encode()), db)
+    imported = import_jsonl(io.BytesIO("".join([json.dumps(header) + "\n"] + lines[1:keep + 1]).encode()), db, CODE_KEY)
     assert imported.events == keep and counts(db) == (1, keep)
 
 

@@ -77,6 +77,6 @@ def test_the_migration_chains_the_events_stored_before_it(exercises, played):
     from facilitator.persistence.migrate import downgrade, upgrade
 
     exercises.db.dispose()
-    downgrade(exercises.db, "0003")
-    upgrade(exercises.db)
+    downgrade(exercises.db, "0003", code_key=exercises.code_key)
+    upgrade(exercises.db, code_key=exercises.code_key)
     assert verdict(exercises, played).ok

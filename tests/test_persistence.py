@@ -139,7 +139,7 @@ def test_state_is_rebuilt_from_the_log_by_a_fresh_service(app, exercises):
     exercise_id = _exercise(exercises)
     for text in ("one", "two", "three"):
         exercises.execute(exercise_id, PostMessage("plenary", text), UMPIRE_ACTOR)
-    other = ExerciseService(exercises.db, exercises.catalog)
+    other = ExerciseService(exercises.db, exercises.catalog, code_key=exercises.code_key)
     assert other.state(exercise_id) == exercises.state(exercise_id)
     other.execute(exercise_id, PostMessage("plenary", "four"), UMPIRE_ACTOR)
     assert exercises.state(exercise_id).channels.get("plenary").count == 4
@@ -241,7 +241,7 @@ def test_a_restarted_server_serves_the_real_state_to_the_first_connection(app, e
     exercise_id = _exercise(exercises)
     exercises.execute(exercise_id, AdvancePhase(), UMPIRE_ACTOR)
     exercises.execute(exercise_id, PostMessage("plenary", "before the restart"), UMPIRE_ACTOR)
-    restarted = ExerciseService(exercises.db, exercises.catalog)
+    restarted = ExerciseService(exercises.db, exercises.catalog, code_key=exercises.code_key)
     got = []
     seq = restarted.attach(Identity(exercise_id, UMPIRE_ACTOR), 1, lambda sync, history: got.append((sync, history)))
     [(sync, history)] = got

@@ -90,7 +90,7 @@ def test_in_ask_me_mode_the_schedule_flags_and_the_umpire_fires(exercises):
 def test_two_schedules_on_one_database_fire_each_row_once(app, exercises):
     """Two services, each with its own cache, as two processes would have, tick at the same moment."""
     exercise_id = started(exercises, minutes_ago=0)
-    other = ExerciseService(exercises.db, exercises.catalog)
+    other = ExerciseService(exercises.db, exercises.catalog, code_key=exercises.code_key)
     other.state(exercise_id)  # both hold the exercise in memory
     at = exercises.state(exercise_id).clock.since + timedelta(minutes=6)
     barrier = threading.Barrier(2)

@@ -5,18 +5,82 @@ every connection, and write transactions open with ``BEGIN IMMEDIATE``: a
 deferred transaction that upgrades from read to write fails at once with
 "database is locked" instead of waiting, and pysqlite's own transaction
 handling loses updates under concurrency.
+
+A SQLite database file is created private to the server's user (0600) before SQLite opens it: SQLite gives
+its ``-wal`` and ``-shm`` files the main file's permissions, so they are private too.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 10_000
+
+# What SQLite waits for on commit (PRAGMA synchronous). In WAL mode, NORMAL does not sync the WAL on each
+# commit: a power loss or an OS crash can then lose the last commits, which clients were told had been
+# applied. FULL syncs the WAL on every commit, so an acknowledged command survives both; it costs about a
+# fifth of the commands a second on the measured machine (docs/benchmarks.md, "Durability", bench/durability.py).
+SYNCHRONOUS = "FULL"
+
+PRIVATE_FILE = 0o600  # the database and its -wal, -shm and -journal files
+PRIVATE_FOLDER = 0o700  # the instance folder
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL names, or None (another database, in memory, or a ``file:`` URI)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    name = parsed.database or ""
+    if name in ("", ":memory:") or name.startswith("file:") or parsed.query.get("uri"):
+        return None
+    return Path(name).absolute()
+
+
+def create_private(path: Path) -> bool:
+    """Create ``path`` as an empty file (an empty SQLite database) readable by this user only, unless it
+    exists; returns True if it made it. A folder that does not exist is left for SQLite to report."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except OSError:
+        return False
+    return True
+
+
+def make_private(path: Path, mode: int) -> bool:
+    """Take away from ``path`` (if it exists) every permission ``mode`` does not give (group and others);
+    returns True if it had any."""
+    try:
+        current = stat.S_IMODE(path.stat().st_mode)
+        if current & ~mode == 0:
+            return False
+        os.chmod(path, current & mode)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:  # not its owner: say so, and go on
+        log.warning("Others may read %s, which this user cannot make private: %s", path, exc.strerror)
+        return False
+    return True
+
+
+def make_database_private(path: Path) -> list[Path]:
+    """Make the SQLite file ``path`` and its side files (``-wal``, ``-shm``, ``-journal``) private to this user
+    (0600 at most); returns those it changed. Nothing else is touched."""
+    files = [path] + [path.with_name(path.name + suffix) for suffix in SIDE_FILES]
+    return [f for f in files if make_private(f, PRIVATE_FILE)]
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -24,6 +88,12 @@ def make_engine(url: str, **kwargs) -> Engine:
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
                            **kwargs)
+    path = sqlite_path(url)
+
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(_dialect, _record, _cargs, _cparams):
+        if path is not None:
+            create_private(path)  # before SQLite creates it with the umask's permissions (usually 0644)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -32,7 +102,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -48,6 +118,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self.path = sqlite_path(url)  # the SQLite file, or None
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)

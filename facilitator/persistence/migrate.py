@@ -23,15 +23,19 @@ def alembic_config(db: Database) -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def upgrade(db: Database, revision: str = "head", code_key: bytes | None = None) -> None:
+    """Migrate ``db`` up to ``revision``. ``code_key``: the installation's key for join and observer codes
+    (``services.tokens.code_key``), needed only when a migration rekeys stored codes (0005)."""
     config = alembic_config(db)
+    config.attributes["code_key"] = code_key
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
-def downgrade(db: Database, revision: str) -> None:
+def downgrade(db: Database, revision: str, code_key: bytes | None = None) -> None:
     config = alembic_config(db)
+    config.attributes["code_key"] = code_key
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)

@@ -110,12 +110,13 @@ def _seat_row(session, model, exercise_id: str, row_id: str | None):
 
 
 class ExerciseService:
-    def __init__(self, db: Database, catalog: DeckCatalog, publish_others: bool = True):
-        """``publish_others``: publish what other processes append, when this process finds it (true when no
+    def __init__(self, db: Database, catalog: DeckCatalog, publish_others: bool = True, code_key: bytes = b""):
+        """``code_key``: the key join and observer codes are hashed with (``tokens.code_key``). ``publish_others``: publish what other processes append, when this process finds it (true when no
         message queue joins the server processes: then the others are command-line runs, which reach no
         client; with a queue, every server process publishes its own commits to all)."""
         self.db = db
         self.catalog = catalog
+        self.code_key = code_key
         self.publish_others = publish_others
         self.store = EventStore()
         self._listeners: list[Listener] = []
@@ -145,10 +146,10 @@ class ExerciseService:
             session.add(ExerciseRow(id=exercise_id, deck_id=loaded.deck.id, title=title, deck=loaded.data,
                                     seed=secrets.token_hex(16), last_seq=0,
                                     umpire_token_hash=tokens.digest(umpire_token),
-                                    observer_code_hash=tokens.code_digest(observer_code), created_at=now(),
+                                    observer_code_hash=tokens.code_digest(observer_code, self.code_key), created_at=now(),
                                     origin=origin))
             session.flush()
-            session.add_all(SeatRow(exercise_id=exercise_id, delegation_id=d, join_code_hash=tokens.code_digest(c))
+            session.add_all(SeatRow(exercise_id=exercise_id, delegation_id=d, join_code_hash=tokens.code_digest(c, self.code_key))
                             for d, c in join_codes.items())
         return CreatedExercise(exercise_id, title, loaded.deck.id, umpire_token, observer_code, join_codes)
 
@@ -159,11 +160,11 @@ class ExerciseService:
         with self.db.write() as session:
             row = self._row(session, exercise_id)
             row.umpire_token_hash = tokens.digest(umpire_token)
-            row.observer_code_hash = tokens.code_digest(observer_code)
+            row.observer_code_hash = tokens.code_digest(observer_code, self.code_key)
             join_codes = {}
             for seat in session.scalars(select(SeatRow).where(SeatRow.exercise_id == exercise_id)):
                 join_codes[seat.delegation_id] = code = tokens.new_code()
-                seat.join_code_hash = tokens.code_digest(code)
+                seat.join_code_hash = tokens.code_digest(code, self.code_key)
             title, deck_id = row.title, row.deck_id
         return CreatedExercise(exercise_id, title, deck_id, umpire_token, observer_code, join_codes)
 
@@ -177,7 +178,7 @@ class ExerciseService:
         ``facilitator.names.name_keys``). An unknown code is ``bad_code``.
         """
         with self.db.read() as session:
-            seat = session.scalar(select(SeatRow).where(SeatRow.join_code_hash == tokens.code_digest(code)))
+            seat = session.scalar(select(SeatRow).where(SeatRow.join_code_hash == tokens.code_digest(code, self.code_key)))
         if seat is None:
             raise RuleError("bad_code", "That join code does not open any delegation. Check it and try again.",
                             {"code": "unknown"})
@@ -206,7 +207,7 @@ class ExerciseService:
             row = session.scalar(select(ExerciseRow).where(ExerciseRow.umpire_token_hash == tokens.digest(token)))
             if row is not None:
                 return Identity(row.id, UMPIRE_ACTOR)
-            row = session.scalar(select(ExerciseRow).where(ExerciseRow.observer_code_hash == tokens.code_digest(token)))
+            row = session.scalar(select(ExerciseRow).where(ExerciseRow.observer_code_hash == tokens.code_digest(token, self.code_key)))
             if row is not None:
                 return Identity(row.id, Actor(OBSERVER, name="Observer"))
             seat = session.scalar(select(StaffRow).where(StaffRow.token_hash == tokens.digest(token)))
@@ -247,11 +248,11 @@ class ExerciseService:
             if kind == "umpire":
                 self._row(session, exercise_id).umpire_token_hash = tokens.digest(secret)
             elif kind == "observer":
-                self._row(session, exercise_id).observer_code_hash = tokens.code_digest(secret)
+                self._row(session, exercise_id).observer_code_hash = tokens.code_digest(secret, self.code_key)
             elif kind == "delegation":
                 seat = session.scalar(select(SeatRow).where(SeatRow.exercise_id == exercise_id,
                                                             SeatRow.delegation_id == target))
-                seat.join_code_hash = tokens.code_digest(secret)
+                seat.join_code_hash = tokens.code_digest(secret, self.code_key)
             else:
                 seat = _seat_row(session, ParticipantRow if kind == "participant" else StaffRow, exercise_id, target)
                 if seat is None:

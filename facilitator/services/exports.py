@@ -469,7 +469,7 @@ class ImportedExercise:
     unseated: tuple[str, ...] = ()
 
 
-def import_jsonl(file: Iterable[bytes | str], db: Database) -> ImportedExercise:
+def import_jsonl(file: Iterable[bytes | str], db: Database, code_key: bytes) -> ImportedExercise:
     """Import a full export (``export_jsonl`` as ``umpire``, not pseudonymised) as a new exercise.
 
     ``file``: the export's lines (a binary file, or any iterable of lines as bytes or text). Checked before
@@ -506,10 +506,10 @@ def import_jsonl(file: Iterable[bytes | str], db: Database) -> ImportedExercise:
         session.add(ExerciseRow(id=exercise_id, deck_id=header["deck"], title=header["title"],
                                 deck=header["deck_data"], seed=header["seed"], last_seq=header["events"],
                                 umpire_token_hash=tokens.digest(umpire_token),
-                                observer_code_hash=tokens.code_digest(observer_code),
+                                observer_code_hash=tokens.code_digest(observer_code, code_key),
                                 created_at=header["created_at"], origin="import"))
         session.flush()
-        session.add_all(SeatRow(exercise_id=exercise_id, delegation_id=d, join_code_hash=tokens.code_digest(c))
+        session.add_all(SeatRow(exercise_id=exercise_id, delegation_id=d, join_code_hash=tokens.code_digest(c, code_key))
                         for d, c in join_codes.items())
         session.flush()
         state = initial_state(deck, header["seed"], exercise_id, header["title"])

@@ -1,8 +1,15 @@
-"""Secrets handed to people: long bearer tokens and short join codes, stored only as hashes."""
+"""Secrets handed to people: long bearer tokens and short join codes, stored only as hashes.
+
+Tokens carry 192 random bits: a plain SHA-256 of them cannot be reversed. Codes are short (8 characters of
+31, about 40 bits) because people type them from a projector, so a stolen database must not be enough to
+search their space: they are stored as an HMAC keyed with the installation's secret (``code_key``), which
+lives outside the database (instance/secret_key, or the SECRET_KEY setting).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 # No 0/O, 1/I/L: codes are read aloud and typed from a projector.
@@ -23,12 +30,24 @@ def normalize_code(code: str) -> str:
 
 
 def digest(secret: str) -> str:
-    """The stored form of a token or code (high-entropy secrets need no slow hash)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+    """The stored form of a token or code (high-entropy secrets need no slow hash). Any string has one: a lone
+    surrogate (which no issued secret holds) is hashed as it is, and simply matches nothing."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def code_digest(code: str) -> str:
-    return digest(normalize_code(code))
+def code_key(secret_key: str) -> bytes:
+    """The key codes are hashed with, derived from the installation's secret key."""
+    return hmac.new(secret_key.encode(), b"facilitator join and observer codes", hashlib.sha256).digest()
+
+
+def code_digest(code: str, key: bytes) -> str:
+    """The stored form of a join or observer code: HMAC-SHA256 under ``key`` (``code_key``) of the code's
+    unkeyed digest (so stored unkeyed digests can be rekeyed in place: migration 0005)."""
+    return rekey(digest(normalize_code(code)), key)
+
+
+def rekey(unkeyed: str, key: bytes) -> str:
+    return hmac.new(key, unkeyed.encode(), hashlib.sha256).hexdigest()
 
 
 def new_id() -> str:

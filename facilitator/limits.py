@@ -1,0 +1,120 @@
+"""Rate limits: token buckets keyed by who is asking (a connection, a person, an address).
+
+Every limit is checked before any work is done for the request it limits, and answers with how long to
+wait, so a refusal costs the server next to nothing and tells the client when to try again
+(``rate_limited``, with ``retry_after`` in seconds: docs/protocol.md, docs/security.md).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from .engine import RuleError
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``burst`` requests at once, then ``per_second`` on average."""
+
+    burst: float
+    per_second: float
+
+
+class Limiter:
+    """Token buckets, one per key, all with the same ``rate``. Thread-safe; buckets full again are dropped,
+    so keys that stop asking cost no memory."""
+
+    def __init__(self, rate: Rate, clock: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+        self._lock = threading.Lock()
+        self._swept = clock()
+
+    def take(self, key: str, cost: float = 1.0) -> float:
+        """Spend ``cost`` tokens of ``key``'s bucket. Returns 0.0 when allowed, else the seconds to wait
+        until it would be (nothing is spent then)."""
+        rate = self.rate
+        with self._lock:
+            now = self._clock()
+            tokens, at = self._buckets.get(key, (rate.burst, now))
+            tokens = min(rate.burst, tokens + (now - at) * rate.per_second)
+            if tokens >= cost:
+                self._buckets[key] = (tokens - cost, now)
+                wait = 0.0
+            else:
+                self._buckets[key] = (tokens, now)
+                wait = (cost - tokens) / rate.per_second if rate.per_second > 0 else math.inf
+            if now - self._swept > 60:
+                self._sweep(now)
+            return wait
+
+    def blocked(self, key: str) -> float:
+        """Seconds until ``key`` may spend one token (0.0: it may now); spends nothing. For limits that count
+        only failures: check ``blocked`` first, ``take`` when the attempt failed."""
+        rate = self.rate
+        with self._lock:
+            now = self._clock()
+            tokens, at = self._buckets.get(key, (rate.burst, now))
+            tokens = min(rate.burst, tokens + (now - at) * rate.per_second)
+            if tokens >= 1:
+                return 0.0
+            return (1 - tokens) / rate.per_second if rate.per_second > 0 else math.inf
+
+    def check(self, key: str, what: str, cost: float = 1.0) -> None:
+        """Like :meth:`take`, raising ``RuleError("rate_limited")`` (``fields.retry_after``: seconds, rounded
+        up to a tenth) when the bucket is empty; ``what`` names what was limited, in the message."""
+        wait = self.take(key, cost)
+        if wait:
+            raise rate_limited(what, wait)
+
+    def _sweep(self, now: float) -> None:
+        rate = self.rate
+        full = [k for k, (tokens, at) in self._buckets.items() if tokens + (now - at) * rate.per_second >= rate.burst]
+        for key in full:
+            del self._buckets[key]
+        self._swept = now
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+def rate_limited(what: str, wait: float) -> RuleError:
+    seconds = math.ceil(wait * 10) / 10 if math.isfinite(wait) else 3600.0
+    return RuleError("rate_limited", f"Too many {what}: try again in {seconds:g} s.",
+                     {"retry_after": f"{seconds:g}"})
+
+
+# The defaults (app config keys, each a ``Rate`` or a number; docs/security.md says why each is what it is).
+DEFAULTS = {
+    # Commands per person (a seat: participant, staff seat, umpire), across their connections: holding Enter
+    # or a script stays at 10 a second; a reconnecting page resends its unanswered commands within the burst.
+    "LIMIT_COMMANDS": Rate(burst=30, per_second=10),
+    # Resumes per connection (each may replay history): a reconnecting page needs one.
+    "LIMIT_RESUMES": Rate(burst=5, per_second=0.5),
+    # Failed guesses per address (unknown join or observer codes, unknown tokens): a class behind one address
+    # mistypes a few; guessing runs at 20 a minute.
+    "LIMIT_GUESSES": Rate(burst=20, per_second=1 / 3),
+    # Exercises created per address.
+    "LIMIT_CREATIONS": Rate(burst=10, per_second=1 / 30),
+    # Open connections per address (a class behind one NAT address: 40 students with a few tabs each).
+    "LIMIT_CONNECTIONS_PER_ADDRESS": 250,
+    # Seconds a socket may stay open without presenting a valid token.
+    "LIMIT_UNAUTHENTICATED_SECONDS": 10,
+}
+
+
+class Limits:
+    """The app's limiters, made from its config (``DEFAULTS`` keys)."""
+
+    def __init__(self, config):
+        self.commands = Limiter(config["LIMIT_COMMANDS"])
+        self.resumes = Limiter(config["LIMIT_RESUMES"])
+        self.guesses = Limiter(config["LIMIT_GUESSES"])
+        self.creations = Limiter(config["LIMIT_CREATIONS"])
+        self.connections_per_address = int(config["LIMIT_CONNECTIONS_PER_ADDRESS"])
+        self.unauthenticated_seconds = float(config["LIMIT_UNAUTHENTICATED_SECONDS"])
