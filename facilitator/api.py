@@ -4,8 +4,10 @@ the CSV file), one error envelope."""
 from __future__ import annotations
 
 import io
+import math
 import re
 import unicodedata
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import segno
@@ -18,6 +20,7 @@ from .engine import RuleError
 from .engine.audience import DELEGATION, OBSERVER
 from .engine.visibility import replay_keys
 from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
+from .limits import rate_limited
 from .links import links, seat_link
 from .report import FORMATS as REPORT_FORMATS, PdfUnavailable, build_report, content_disposition, render_html, \
     render_pdf, style_source
@@ -25,11 +28,12 @@ from .schemas import WireError, error_body
 from .schemas.api import CreateExercise, EventQuery, ExportQuery, Join, MoveBody, ReissueBody, ReplayQuery, \
     ReportQuery, StaffSeatBody, TimelineQuery
 from .services.exports import export_csv as export_log_csv, export_jsonl as export_log_jsonl
+from .services.tokens import same_key
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 STATUS = {"not_found": 404, "forbidden": 403, "bad_token": 401, "bad_code": 404, "conflict": 409, "stale": 409,
-          "name_taken": 409}
+          "name_taken": 409, "ended": 403, "rate_limited": 429}
 QR_MAX_DATA = 512  # characters; a join link is well under 100
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 500: "internal"}
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream", "")  # "": none given
@@ -53,7 +57,10 @@ def wire_error(exc: WireError):
 
 @bp.errorhandler(RuleError)
 def rule_error(exc: RuleError):
-    return jsonify(error_body(exc)), STATUS.get(exc.code, 400)
+    response = jsonify(error_body(exc))
+    if exc.code == "rate_limited":
+        response.headers["Retry-After"] = str(math.ceil(float(exc.fields.get("retry_after", 1))))
+    return response, STATUS.get(exc.code, 400)
 
 
 @bp.errorhandler(CsvError)
@@ -84,13 +91,42 @@ def _bearer_of(exercise_id: str):
 
 
 def _bearer():
-    """The caller's identity from ``Authorization: Bearer <token>``."""
+    """The caller's identity from ``Authorization: Bearer <token>``. An unknown token counts as a guess from
+    the caller's address (``_guessing``)."""
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-    identity = services().exercises.identify(token)
-    if identity is None:
-        raise WireError("bad_token", "Missing or unknown token: send 'Authorization: Bearer <token>'.", status=401)
+    with _guessing():
+        identity = services().exercises.identify(token)
+        if identity is None:
+            raise WireError("bad_token", "Missing or unknown token: send 'Authorization: Bearer <token>'.", status=401)
     return identity
+
+
+@contextmanager
+def _guessing():
+    """Guarding a check of a secret (token, code, instructor key): refused with 429 ``rate_limited`` before any
+    work while the caller's address has used up its failed guesses (``LIMIT_GUESSES``); a failure in the
+    block (``bad_token``, ``bad_code``, ``forbidden``) spends one."""
+    guesses, address = services().limits.guesses, request.remote_addr or "?"
+    wait = guesses.blocked(address)
+    if wait:
+        raise rate_limited("wrong codes, keys or tokens from this address", wait)
+    try:
+        yield
+    except (WireError, RuleError) as exc:
+        if exc.code in ("bad_token", "bad_code", "forbidden"):
+            guesses.take(address)
+        raise
+
+
+def _instructor(given: str | None) -> None:
+    """``forbidden`` unless the instructor key setting (``INSTRUCTOR_KEY``) is unset or ``given`` is it."""
+    expected = current_app.config.get("INSTRUCTOR_KEY")
+    if expected and not (given and same_key(given, expected)):
+        raise WireError("forbidden", "Creating an exercise on this server needs the instructor key (printed by "
+                                     "`facilitator serve`; see docs/security.md)." if not given else
+                        "That instructor key is wrong.", {"instructor_key": "missing" if not given else "wrong"},
+                        status=403)
 
 
 @bp.get("/scenarios")
@@ -106,10 +142,22 @@ def _scenario(deck) -> dict:
             "tables": [{"id": t.id, "name": t.name} for t in deck.tables]}
 
 
+@bp.get("/server")
+def server_info():
+    """What the home page needs to know of this server: ``{"instructor_key": bool}``, whether creating an
+    exercise needs the instructor key. Names no software or version."""
+    return jsonify({"instructor_key": bool(current_app.config.get("INSTRUCTOR_KEY"))})
+
+
 @bp.post("/exercises")
 def create_exercise():
-    """Create an exercise; its links are on the public URL when one is configured, else on the request's host."""
+    """Create an exercise from ``{deck, title?, instructor_key?}``; its links are on the public URL when one is
+    configured, else on the request's host. Needs the instructor key when the server has one (403
+    ``forbidden``); an address creates at most ``LIMIT_CREATIONS`` (429 ``rate_limited``)."""
     body = _body(CreateExercise)
+    with _guessing():
+        _instructor(body["instructor_key"])
+    services().limits.creations.check(request.remote_addr or "?", "new exercises from this address")
     created = services().exercises.create(body["deck"], body["title"])
     deck = services().catalog.get(created.deck_id).deck
     base = current_app.config.get("PUBLIC_URL") or request.host_url
@@ -126,12 +174,13 @@ def join():
     """Trade a delegation's join code and a display name for a personal token (or an observer's code as is)."""
     body = _body(Join)
     exercises = services().exercises
-    observer = exercises.identify(body["code"].strip().upper())
-    if observer is not None and observer.actor.role == OBSERVER:
-        return jsonify({"token": body["code"].strip().upper(), "exercise": observer.exercise_id, "role": OBSERVER})
-    if not (body["name"] or "").strip():
-        raise WireError("invalid", "Choose a display name.", {"name": "required"})
-    identity, token = exercises.join(body["code"], body["name"])
+    with _guessing():
+        observer = exercises.identify(body["code"].strip().upper())
+        if observer is not None and observer.actor.role == OBSERVER:
+            return jsonify({"token": body["code"].strip().upper(), "exercise": observer.exercise_id, "role": OBSERVER})
+        if not (body["name"] or "").strip():
+            raise WireError("invalid", "Choose a display name.", {"name": "required"})
+        identity, token = exercises.join(body["code"], body["name"])
     return jsonify({"token": token, "exercise": identity.exercise_id, "role": DELEGATION,
                     "delegation": identity.actor.delegation, "participant": identity.actor.participant,
                     "name": identity.actor.name}), 201

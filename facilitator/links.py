@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from .services import CreatedExercise
 
 ANY_INTERFACE = frozenset({"", "0.0.0.0", "::", "[::]"})  # hosts a server listens on, never a browser's address
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})  # reachable from this machine only
 _LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
 _HOSTNAME = re.compile(rf"^{_LABEL}(\.{_LABEL})*\.?$")
 _EXAMPLE = "e.g. http://192.168.1.20:5000 or https://class.example.org"

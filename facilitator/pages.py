@@ -9,7 +9,7 @@ from .report.render import style_source
 bp = Blueprint("pages", __name__)
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 PAGES = ("join", "play", "umpire", "observe", "projector", "replay")
 

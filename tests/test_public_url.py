@@ -189,8 +189,9 @@ def test_without_a_public_url_created_links_use_the_requests_host(client):
     assert all(link.startswith("http://192.168.1.20:5000/") for link in all_links(response.get_json()))
 
 
-def serve_and_create(tmp_path, *args) -> tuple[dict, str]:
-    """Run `facilitator serve ARGS`, create an exercise through 127.0.0.1; returns the links and the output."""
+def serve_and_create(tmp_path, *args, headers: dict | None = None) -> tuple[dict, str]:
+    """Run `facilitator serve ARGS`, create an exercise through 127.0.0.1 (with the instructor key when the
+    server made one); returns the links and the output."""
     port = free_port()
     env = {**os.environ, "FACILITATOR_INSTANCE": str(tmp_path / "inst"),
            "DATABASE_URL": migrated_url(tmp_path / "serve.sqlite3")}
@@ -206,8 +207,12 @@ def serve_and_create(tmp_path, *args) -> tuple[dict, str]:
             except OSError:
                 assert server.poll() is None and time.monotonic() < deadline, server.stdout.read()
                 time.sleep(0.1)
-        request = Request(f"http://127.0.0.1:{port}/api/exercises", data=json.dumps({"deck": "demo"}).encode(),
-                          headers={"Content-Type": "application/json"}, method="POST")
+        body = {"deck": "demo"}
+        key_file = tmp_path / "inst" / "instructor_key"
+        if key_file.exists():
+            body["instructor_key"] = key_file.read_text().strip()
+        request = Request(f"http://127.0.0.1:{port}/api/exercises", data=json.dumps(body).encode(),
+                          headers={"Content-Type": "application/json", **(headers or {})}, method="POST")
         with build_opener(ProxyHandler({})).open(request, timeout=10) as response:
             body = json.load(response)
     finally:
@@ -231,3 +236,10 @@ def test_serving_the_room_makes_links_on_the_network_address_even_from_a_page_op
     assert links and all(link.startswith(f"http://{address}:") for link in links), (address, links)
     assert not any("0.0.0.0" in link for link in links)
     assert f"links use http://{address}:PORT/" in output
+
+
+def test_serve_builds_links_on_its_own_address_whatever_host_header_a_request_carries(tmp_path):
+    body, output = serve_and_create(tmp_path, "--host", "127.0.0.1", headers={"Host": "evil.example:80"})
+    links = all_links(body)
+    assert links and all(link.startswith("http://127.0.0.1:") for link in links), links
+    assert "evil" not in json.dumps(body)

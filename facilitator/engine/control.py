@@ -2,8 +2,9 @@
 playing a delegation nobody plays, archiving. Secrets themselves are the server's (``services``); the log
 records who did what, for exercise control only.
 
-Rules: only the umpire (not an assistant) seats staff, re-issues links and archives; the umpire may act for a
-delegation only while nobody is seated in it.
+Rules: only the umpire (not an assistant) seats staff, re-issues links, archives and lets people join after the
+end; the umpire may act for a delegation only while nobody is seated in it. After the end a join code seats
+nobody (a new member would read the delegation's private history) unless the umpire allows late joins.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class StaffSeat:
 class Control:
     staff: tuple[StaffSeat, ...] = ()
     archived: bool = False
+    late_joins: bool = False  # join codes still seat people after the end
 
 
 @initial
@@ -63,6 +65,13 @@ class ArchiveExercise:
     pass
 
 
+@command("allow_late_joins", after_end=True)
+class AllowLateJoins:
+    """Whether join codes still seat new members once the exercise has ended (a debrief in teams)."""
+
+    allowed: bool
+
+
 # ---- events ------------------------------------------------------------------------------------------
 
 
@@ -84,6 +93,14 @@ class LinkReissued:
 
     def describe(self, deck) -> Description:
         return Description("people", f"New link issued: {self.name} (the old one no longer works)")
+
+
+@event("late_joins_set")
+class LateJoinsSet:
+    allowed: bool
+
+    def describe(self, deck) -> Description:
+        return Description("people", "Joining after the end is " + ("allowed" if self.allowed else "closed"))
 
 
 @event("exercise_archived")
@@ -147,6 +164,14 @@ def _archive(out: Outcome, cmd: ArchiveExercise) -> None:
     out.act(ExerciseArchived(), Audience.all())
 
 
+@decides(AllowLateJoins)
+def _allow_late_joins(out: Outcome, cmd: AllowLateJoins) -> None:
+    chief(out.actor)
+    if cmd.allowed == out.state.control.late_joins:
+        raise RuleError("conflict", "Joining after the end is already " + ("allowed." if cmd.allowed else "closed."))
+    out.act(LateJoinsSet(cmd.allowed), CONTROL)
+
+
 def acting_for(state, actor: Actor, delegation: str) -> Actor:
     """The actor exercise control plays ``delegation`` as: a member of it, attributed to the umpire.
 
@@ -176,6 +201,19 @@ def _staff_seated(state, e: StaffSeated, event):
 @evolves(ExerciseArchived)
 def _archived(state, e: ExerciseArchived, event):
     return replace(state, control=replace(state.control, archived=True))
+
+
+@evolves(LateJoinsSet)
+def _late_joins(state, e: LateJoinsSet, event):
+    return replace(state, control=replace(state.control, late_joins=e.allowed))
+
+
+@view("joining", reads=("control",))
+def _joining(state, viewer) -> dict | None:
+    """Exercise control's: whether join codes seat people after the end."""
+    if not sees(viewer, CONTROL):
+        return None
+    return {"after_end": state.control.late_joins}
 
 
 @view("staff", reads=("control",), key="staff")

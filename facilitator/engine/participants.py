@@ -190,6 +190,9 @@ def _seat(out: Outcome, cmd: SeatParticipant) -> None:
     known_delegations(state, [cmd.delegation], "delegation")
     if state.control.archived:
         raise RuleError("ended", "This exercise has been archived: nobody joins it any more.")
+    if state.ended and not state.control.late_joins and not actor.is_umpire:
+        raise RuleError("ended", "This exercise has ended: its join codes seat nobody now. The umpire can let "
+                                 "people join after the end.")
     name = display_name(cmd.name)
     if cmd.participant in state.participants.members:
         raise RuleError("conflict", "This participant already has a seat.")

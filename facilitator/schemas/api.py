@@ -9,6 +9,7 @@ class CreateExercise(Schema):
 
     deck = fields.String(required=True, validate=validate.Length(min=1, max=64))
     title = fields.String(load_default=None, validate=validate.Length(max=200))
+    instructor_key = fields.String(load_default=None, validate=validate.Length(max=64))
 
 
 class Join(Schema):

@@ -25,6 +25,17 @@ def new_code(length: int = 8) -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+def new_instructor_key() -> str:
+    """An instructor key: 12 characters of the code alphabet (about 59 bits), in groups of four."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def same_key(given: str, expected: str) -> bool:
+    """Whether ``given`` is ``expected`` once both are normalised (case, dashes), in constant time."""
+    return hmac.compare_digest(normalize_code(given).encode(), normalize_code(expected).encode())
+
+
 def normalize_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 

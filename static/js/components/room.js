@@ -229,9 +229,16 @@ function backchannelCard({model, conn}) {
 
 // ---- the exercise: archive and delete -----------------------------------------------------------------
 
-function exerciseCard({model}) {
+function exerciseCard({model, conn}) {
   const error = errorLine();
   const status = h('p', {class: 'exercise-status', role: 'status'});
+  // After the end a join code seats nobody (a newcomer would read the delegation's private history) unless
+  // the umpire lets them in, e.g. for a debrief in teams.
+  const lateText = h('span', {});
+  const late = h('button', {type: 'button', class: 'btn', dataset: {key: 'late-joins'}});
+  const lateBox = h('div', {class: 'late-joins', hidden: true}, h('p', {class: 'hint'}, lateText), h('div', {class: 'form-actions'}, late));
+  late.addEventListener('click', () => sendCommand(conn, 'allow_late_joins', {allowed: !model.state.joining?.after_end},
+    {button: late, errorEl: error}));
   const archive = confirmButton('Archive the exercise', 'Confirm: end and archive', async (button) => {
     const done = await rest(button, error, () => archiveExercise(model.exerciseId, model.token));
     if (done) {
@@ -268,7 +275,7 @@ function exerciseCard({model}) {
   let archived = false;
   const el = card('The exercise',
     h('p', {class: 'hint'}, 'Archiving ends the exercise if it runs and takes it off the lists; its log stays readable. ' +
-      'Deleting removes it and its log for good.'), status, note, actions, sure, error);
+      'Deleting removes it and its log for good.'), status, lateBox, note, actions, sure, error);
   function update() {
     archived ||= Boolean(model.state.exercise.archived);
     const ended = Boolean(model.state.exercise.ended);
@@ -276,8 +283,13 @@ function exerciseCard({model}) {
       : ended ? 'The exercise has ended.' : 'The exercise is running.';
     const chief = isChief(model);
     note.hidden = chief;
-    for (const b of [archive, ask, deleteNow]) b.disabled = !chief;
+    for (const b of [archive, ask, deleteNow, late]) b.disabled = !chief;
     archive.hidden = archived;
+    const lateOpen = Boolean(model.state.joining?.after_end);
+    lateBox.hidden = !ended || archived;
+    lateText.textContent = lateOpen ? 'Join codes still seat new members (who read their delegation’s history).'
+      : 'Join codes seat nobody now that the exercise has ended.';
+    late.textContent = lateOpen ? 'Close joining' : 'Let people join after the end';
     if (!chief) sure.hidden = true;
   }
   model.on('event', ({event}) => { if (event.type === 'exercise_archived' && model.state) update(); });

@@ -1,7 +1,7 @@
 // Home: pick a scenario deck, create an exercise, hand out the links (with QR codes), or join one.
 
 import {h, replace, uid} from '../lib/dom.js';
-import {createExercise, listScenarios} from '../lib/api.js';
+import {createExercise, listScenarios, serverInfo} from '../lib/api.js';
 import {formatDateTime} from '../lib/format.js';
 import {storage} from '../lib/store.js';
 import {copyButton, errorLine, roomLeft, showError} from '../components/ui.js';
@@ -116,19 +116,41 @@ function scenarioCard(deck, onCreate) {
     form);
 }
 
-function recentList(onShow, onForget) {
+// The list keeps what this browser created, but never shows a secret until asked: on a shared lectern PC the
+// next person sees titles only, and "Forget all" clears them (with the umpire tokens kept for each).
+function recentList(onShow, onForget, onForgetAll) {
   const created = storage.created();
   if (!created.length) return null;
   return h('section', {class: 'card recent'},
-    h('h2', {}, 'Your exercises (this browser)'),
+    h('div', {class: 'recent-head'}, h('h2', {}, 'Your exercises (this browser)'),
+      h('button', {type: 'button', class: 'btn btn--small btn--ghost', 'data-testid': 'forget-all', on: {click: onForgetAll}},
+        'Forget all')),
+    h('p', {class: 'hint'}, 'On a shared computer, forget them before you leave: their links open the umpire console.'),
     h('ul', {class: 'recent-list'}, ...created.map((c) => h('li', {},
       h('div', {}, h('strong', {dir: 'auto'}, c.title), h('span', {class: 'muted'}, ` · ${c.deck} · created `,
         h('time', {datetime: c.created_at}, formatDateTime(c.created_at)))),
       h('div', {class: 'form-actions'},
-        h('a', {href: c.umpire.url, class: 'btn btn--small'}, 'Umpire console'),
+        h('button', {type: 'button', class: 'btn btn--small', on: {click: () => location.assign(c.umpire.url)}}, 'Umpire console'),
         h('button', {type: 'button', class: 'btn btn--small', on: {click: () => onShow(c)}}, 'Show links'),
         h('button', {type: 'button', class: 'btn btn--small btn--ghost', 'aria-label': `Forget ${c.title}`,
                      on: {click: () => onForget(c)}}, 'Forget'))))));
+}
+
+/** What creating needs on this server: the instructor key when it asks for one, and whether to keep the
+ *  links in this browser. The key stays in this tab only (sessionStorage). */
+function creationOptions(needsKey) {
+  const keyInput = h('input', {type: 'password', id: uid('ikey'), autocomplete: 'off', spellcheck: 'false',
+                               class: 'input-code', 'data-testid': 'instructor-key'});
+  try { keyInput.value = sessionStorage.getItem('facilitator:instructor-key') || ''; } catch { /* no storage */ }
+  keyInput.addEventListener('change', () => {
+    try { sessionStorage.setItem('facilitator:instructor-key', keyInput.value.trim()); } catch { /* no storage */ }
+  });
+  const keep = h('input', {type: 'checkbox', id: uid('keep'), checked: true, 'data-testid': 'keep-links'});
+  const el = h('div', {class: 'card creation-options'},
+    needsKey ? h('div', {class: 'field'}, h('label', {for: keyInput.id}, 'Instructor key'), keyInput,
+      h('p', {class: 'hint'}, 'This server asks for it to create an exercise: it was printed when the server started.')) : null,
+    h('label', {class: 'check', for: keep.id}, keep, ' Keep the links of exercises I create in this browser'));
+  return {el, key: () => keyInput.value.trim(), keep: () => keep.checked};
 }
 
 export async function mount(root) {
@@ -151,19 +173,28 @@ export async function mount(root) {
     view.heading.focus();
     view.el.scrollIntoView({block: 'start'});
   }
+  function forget(list) {
+    const ids = new Set(list.map((c) => c.id));
+    for (const id of ids) storage.saveUmpireToken(id, null);
+    storage.saveCreated(storage.created().filter((x) => !ids.has(x.id)));
+    replace(createdSlot);
+    renderRecent();
+  }
   function renderRecent() {
-    replace(recentSlot, recentList(show, (c) => {
-      storage.saveCreated(storage.created().filter((x) => x.id !== c.id));
-      renderRecent();
-    }));
+    replace(recentSlot, recentList(show, (c) => forget([c]), () => forget(storage.created())));
   }
 
+  let options = creationOptions(false);
+  const optionsSlot = h('div', {}, options.el);
+
   async function onCreate(deck, title) {
-    const created = await createExercise(deck.id, title || undefined);
+    const created = await createExercise(deck.id, title || undefined, options.key() || undefined);
     const entry = {...created, created_at: new Date().toISOString()};
-    storage.saveCreated([entry, ...storage.created().filter((x) => x.id !== created.id)]);
-    storage.saveUmpireToken(created.id, created.umpire.token);
-    renderRecent();
+    if (options.keep()) {
+      storage.saveCreated([entry, ...storage.created().filter((x) => x.id !== created.id)]);
+      storage.saveUmpireToken(created.id, created.umpire.token);
+      renderRecent();
+    }
     show(entry);
   }
 
@@ -180,8 +211,14 @@ export async function mount(root) {
     recentSlot,
     h('section', {class: 'section-scenarios'}, h('h2', {}, 'Run an exercise'),
       h('p', {class: 'hint'}, 'Choose a scenario deck. Creating an exercise gives you an umpire console and one link per delegation.'),
-      scenarios)));
+      optionsSlot, scenarios)));
   renderRecent();
+  serverInfo().then((info) => {
+    if (info.instructor_key) {
+      options = creationOptions(true);
+      replace(optionsSlot, options.el);
+    }
+  }).catch(() => { /* the create form says what is wrong if creating fails */ });
 
   try {
     const decks = await listScenarios();
