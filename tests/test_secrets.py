@@ -74,7 +74,7 @@ def test_a_join_code_seats_nobody_after_the_end_unless_the_umpire_allows_it(clie
     assert client.post("/api/join", json={"code": code, "name": "Before"}).status_code == 201
     exercises.execute(created.id, EndExercise(), UMPIRE_ACTOR)
     refused = client.post("/api/join", json={"code": code, "name": "After"})
-    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "ended"
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "ended"
     assert "umpire" in refused.get_json()["error"]["message"]
     assert [m.name for m in exercises.state(created.id).participants.members.values()] == ["Before"]
     assert client.post("/api/join", json={"code": created.observer_code}).status_code == 200  # public view only
