@@ -27,7 +27,7 @@ function linkLine(url, what) {
     copyButton(url, 'Copy', what));
 }
 
-export function createdView(created, {onClose} = {}) {
+export function createdView(created, {onClose, kept = true} = {}) {
   const site = siteOf(created.delegations[0]?.url || created.umpire.url);
   const heading = h('h2', {tabindex: '-1', id: uid('created')}, 'Exercise ready: ', h('bdi', {}, created.title));
   const el = h('section', {class: 'card created', 'aria-labelledby': heading.id, 'data-testid': 'created'},
@@ -36,7 +36,8 @@ export function createdView(created, {onClose} = {}) {
         h('button', {type: 'button', class: 'btn', on: {click: () => window.print()}}, 'Print join sheets'),
         onClose ? h('button', {type: 'button', class: 'btn btn--ghost', on: {click: onClose}}, 'Close') : null)),
     h('p', {class: 'notice no-print'}, 'Keep these links: the server keeps only fingerprints of them and cannot show them again. ' +
-      'This browser remembers them under “Your exercises”.'),
+      (kept ? 'This browser remembers them under “Your exercises” until you forget them.'
+        : 'This browser does not keep them: copy or print them before you leave this page.')),
     h('div', {class: 'created-umpire no-print'},
       h('h3', {}, 'Umpire console'),
       h('p', {class: 'hint'}, 'For you (exercise control) only: it can advance phases, fire injects and end the exercise.'),
@@ -167,8 +168,8 @@ export async function mount(root) {
     location.assign(code ? `/join#code=${encodeURIComponent(code)}` : '/join');
   });
 
-  function show(created) {
-    const view = createdView(created, {onClose: () => replace(createdSlot)});
+  function show(created, kept = true) {
+    const view = createdView(created, {onClose: () => replace(createdSlot), kept});
     replace(createdSlot, view.el);
     view.heading.focus();
     view.el.scrollIntoView({block: 'start'});
@@ -195,7 +196,7 @@ export async function mount(root) {
       storage.saveUmpireToken(created.id, created.umpire.token);
       renderRecent();
     }
-    show(entry);
+    show(entry, options.keep());
   }
 
   root.classList.remove('loading');

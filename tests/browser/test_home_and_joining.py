@@ -1,0 +1,76 @@
+"""The home page on a server reachable by the room (the instructor key), what it keeps of created
+exercises on a shared computer, and the umpire letting people join after the end."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from facilitator.engine import EndExercise
+from facilitator.engine.audience import UMPIRE_ACTOR
+from flows import PHONE, join, open_console, screenshot, tab
+
+KEY = "ABCD-EFGH-JKMN"
+
+
+def test_creating_asks_for_the_instructor_key_when_the_server_has_one(app, live_server, watched):
+    app.config["INSTRUCTOR_KEY"] = KEY
+    watched.allow("status of 403")  # the server's answer to a missing key, shown on the form
+    page = watched.page(label="home")
+    page.goto(live_server.url + "/")
+    key = page.get_by_label("Instructor key")
+    expect(key).to_be_visible()
+    card = page.locator(".scenario[data-deck='demo']")
+    expect(card).to_be_visible()
+    screenshot(page, "home-instructor-key")
+    card.get_by_role("button", name="Create exercise").click()
+    expect(card.locator(".form-error")).to_contain_text("instructor key")
+    key.fill(KEY.lower())
+    card.get_by_role("button", name="Create exercise").click()
+    expect(page.get_by_test_id("created")).to_be_visible()
+
+
+def test_a_shared_computer_keeps_no_links_unless_asked_and_forgets_them_all_at_once(live_server, watched):
+    page = watched.page(label="home")
+    page.goto(live_server.url + "/")
+    card = page.locator(".scenario[data-deck='demo']")
+    page.get_by_test_id("keep-links").uncheck()
+    card.get_by_label("Title for your session (optional)").fill("Not kept")
+    card.get_by_role("button", name="Create exercise").click()
+    expect(page.get_by_test_id("created")).to_contain_text("does not keep them")  # shown once, now
+    page.reload()
+    expect(page.locator(".recent")).to_have_count(0)
+    assert "token" not in page.evaluate("JSON.stringify(localStorage)")
+
+    card = page.locator(".scenario[data-deck='demo']")
+    card.get_by_label("Title for your session (optional)").fill("Kept")
+    card.get_by_role("button", name="Create exercise").click()
+    expect(page.get_by_test_id("created")).to_be_visible()
+    page.reload()
+    expect(page.locator(".recent-list li", has_text="Kept")).to_be_visible()
+    # After the creator leaves, the page shows titles only: no link, no code, until asked.
+    assert page.locator("a[href*='token=']").count() == 0 and page.get_by_test_id("created").count() == 0
+    page.get_by_test_id("forget-all").click()
+    expect(page.locator(".recent")).to_have_count(0)
+    assert "token" not in page.evaluate("JSON.stringify(localStorage)")
+
+
+def test_the_umpire_lets_people_join_after_the_end(live_server, exercises, watched):
+    created = exercises.create("demo")
+    exercises.execute(created.id, EndExercise(), UMPIRE_ACTOR)
+    watched.allow("status of 400")  # the join refused while closed
+    late = watched.page(PHONE, label="late")
+    late.goto(f"{live_server.url}/join#code={created.join_codes['ukraine']}")
+    late.get_by_label("Your name").fill("Latecomer")
+    late.get_by_role("button", name="Join", exact=True).click()
+    expect(late.locator(".join-form .form-error:visible")).to_contain_text("has ended")
+
+    umpire = watched.page(label="umpire")
+    open_console(umpire, f"{live_server.url}/umpire#token={created.umpire_token}")
+    tab(umpire, "Room")
+    box = umpire.locator(".late-joins")
+    expect(box).to_contain_text("seat nobody")
+    box.get_by_role("button", name="Let people join after the end").click()
+    expect(box).to_contain_text("still seat new members")
+    expect(box.get_by_role("button", name="Close joining")).to_be_visible()
+
+    join(late, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Latecomer")
