@@ -22,16 +22,17 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from .extensions import services, socketio
 from .decks import validate_files
 from .engine import RuleError
-from .engine.audience import UMPIRE_ACTOR
+from .engine.audience import UMPIRE, UMPIRE_ACTOR, Actor
 from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
-from .links import ANY_INTERFACE, PublicUrlError, http_base, lan_address, links, seat_link
+from .instance import instructor_key
+from .links import ANY_INTERFACE, LOOPBACK, PublicUrlError, http_base, lan_address, links, seat_link
 from .links import public_url as checked_public_url
-from .persistence import migrate
+from .persistence import backup, migrate
 from .services.exports import FORMATS, import_jsonl
 from .services.exports import export_csv as export_log_csv, export_jsonl as export_log_jsonl
 from .services.replay import find_perspective, perspective_name
 
-db_cli = AppGroup("db", help="Create or upgrade the database schema (Alembic migrations).")
+db_cli = AppGroup("db", help="The database: its schema (Alembic migrations), backups and restores.")
 scenarios_cli = AppGroup("scenarios", help="Scenario decks.")
 exercises_cli = AppGroup("exercises", help="Exercises.")
 event_list_cli = AppGroup("event-list", help="An exercise's event list (MSEL) as a CSV file, for a spreadsheet.")
@@ -167,10 +168,75 @@ def db_upgrade(revision: str):
 
 @db_cli.command("downgrade")
 @click.argument("revision")
-def db_downgrade(revision: str):
-    """Revert migrations down to REVISION ('base' for an empty database)."""
-    migrate.downgrade(services().db, revision)
-    click.echo(f"Database at revision {migrate.current_revision(services().db)}.")
+@click.option("--yes-drop-everything", is_flag=True, help="Downgrade even though it drops stored data.")
+def db_downgrade(revision: str, yes_drop_everything: bool):
+    """Revert migrations down to REVISION ('base' for an empty database). A downgrade drops what the
+    migrations it reverts added (to 'base': every exercise and its log): while any exercise or event is
+    stored, it is refused (exit 1, nothing changed), saying what would be lost, unless
+    --yes-drop-everything. Take a backup first (db backup)."""
+    db = services().db
+    try:
+        losses = backup.downgrade_losses(db, revision)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    if losses is not None and (losses.exercises or losses.events) and not yes_drop_everything:
+        raise click.ClickException(f"{losses}\nNothing was changed. Copy the database first (facilitator db "
+                                   "backup FILE), then run again with --yes-drop-everything.")
+    migrate.downgrade(db, revision, code_key=services().exercises.code_key)
+    click.echo(f"Database at revision {migrate.current_revision(db) or 'base (empty)'}.")
+
+
+@db_cli.command("backup")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def db_backup(file: Path, force: bool):
+    """Copy the SQLite database to FILE, readable by this user only, while the server runs and writes: the
+    copy holds every command committed before it began (SQLite's online backup). Refuses (exit 1) an
+    existing FILE without --force, and another database (use its own tools, e.g. pg_dump)."""
+    try:
+        copied = backup.backup(services().db, file, force=force)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise file_problem("write", file, exc) from None
+    click.echo(f"Copied {_counted(copied.exercises, 'exercise')} ({_counted(copied.events, 'event')}, "
+               f"{copied.bytes:,} bytes) to {file}.")
+
+
+@db_cli.command("restore")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace every exercise of this database by those in FILE.")
+def db_restore(file: Path, yes: bool):
+    """Replace the whole database by the copy in FILE (made by db backup), then migrate it to this version's
+    schema. FILE is checked first (SQLite's integrity check, a facilitator's tables, a schema this version
+    knows); the database as it was is kept beside it, and its path printed. Refuses (exit 1, nothing
+    changed) without --yes, a file that fails a check, and another database (use its own tools, e.g.
+    pg_restore). Stop the server first."""
+    db = services().db
+    try:
+        found = backup.inspect_file(file, db)
+        if not yes:
+            exercises, events = backup.counts(db)
+            raise click.ClickException(
+                f"restoring replaces every exercise of this database ({_counted(exercises, 'exercise')}, "
+                f"{_counted(events, 'event')}) by the {_counted(found.exercises, 'exercise')} "
+                f"({_counted(found.events, 'event')}) in {file}. Nothing was changed; stop the server and run "
+                "again with --yes to do it.")
+        restored = backup.restore(db, file, code_key=services().exercises.code_key)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise file_problem("write", db.path, exc) from None
+    if restored.kept is not None:
+        click.echo(f"Kept the database as it was in {restored.kept}")
+    held = restored.contents
+    migrated = "" if held.revision == restored.from_revision else f", migrated from {restored.from_revision}"
+    click.echo(f"Restored {_counted(held.exercises, 'exercise')} ({_counted(held.events, 'event')}) from {file}; "
+               f"database at revision {held.revision}{migrated}.")
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 @db_cli.command("current")
@@ -384,6 +450,41 @@ def exercises_report(exercise_id: str, as_: str, out: Path, format_: str | None)
                f"({format_.upper()}, {len(data) // 1024 + 1} KiB).")
 
 
+INSTRUCTOR = Actor(UMPIRE, name="Instructor (command line)")  # whoever runs the server's command line
+
+
+@exercises_cli.command("archive")
+@click.argument("exercise_id")
+def exercises_archive(exercise_id: str):
+    """End EXERCISE_ID if it runs and archive it: it leaves the lists, its log stays (recorded in the log,
+    by the instructor). Exits 1 if there is no such exercise or it is archived already."""
+    try:
+        services().exercises.archive(exercise_id, INSTRUCTOR)
+    except RuleError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"Archived {exercise_id}.")
+
+
+@exercises_cli.command("delete")
+@click.argument("exercise_id")
+@click.option("--yes", is_flag=True, help="Delete without asking (there is no undo).")
+def exercises_delete(exercise_id: str, yes: bool):
+    """Delete EXERCISE_ID and its whole log for good; one line (what, when, by whom, how many events) stays
+    in the deletions table. Asks first unless ``--yes``. Exits 1 if there is no such exercise."""
+    exercises = services().exercises
+    try:
+        summary = exercises.summary(exercise_id)
+    except RuleError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(1)
+    if not yes:
+        click.confirm(f"Delete '{summary['title']}' ({summary['last_seq']} events) for good? There is no undo",
+                      abort=True)
+    exercises.delete(exercise_id, INSTRUCTOR)
+    click.echo(f"Deleted {exercise_id} ({summary['last_seq']} events).")
+
+
 @exercises_cli.command("reissue")
 @click.argument("exercise_id")
 @click.argument("link")
@@ -480,26 +581,39 @@ def serve(host: str, port: int, public_url: str | None):
     os.environ.pop("FLASK_RUN_FROM_CLI", None)  # Flask refuses app.run() inside its CLI otherwise
     if public_url:
         current_app.config["PUBLIC_URL"] = public_url
+    explicit = bool(current_app.config.get("PUBLIC_URL"))
     every = host.strip() in ANY_INTERFACE
     if every and not current_app.config.get("PUBLIC_URL"):
         # Serving the room: links made on the home page go to the machine's network address, even when the
         # instructor opened the page as 127.0.0.1 (students could not follow a link to their own device).
         current_app.config["PUBLIC_URL"] = http_base(lan_address(), port)
+    if not current_app.config.get("PUBLIC_URL"):
+        # Links are built on this address, never on the Host header a request happens to carry.
+        current_app.config["PUBLIC_URL"] = http_base(host, port)
     public = current_app.config.get("PUBLIC_URL")
+    loopback = host.strip() in LOOPBACK
+    if not loopback and not current_app.config.get("INSTRUCTOR_KEY"):
+        # Reachable from the room: creating exercises needs the instructor's key (kept in the instance folder).
+        current_app.config["INSTRUCTOR_KEY"] = instructor_key(Path(current_app.instance_path))
     services().exercises.clear_presence()  # connections do not outlive the process (one server process)
-    services().schedule.start()  # fires the event lists' due rows (catching up on what fell due while down)
+    # Notes how long the server was down in every exercise whose clock ran (pausing it past
+    # CLOCK_PAUSE_AFTER_DOWN seconds), then beats and fires the event lists' due rows (catching up on what fell
+    # due while down, by the clocks as they now stand).
+    services().schedule.start()
     where = f"every interface, port {port}" if every else f"{http_base(host, port)}/"
-    if public:
-        click.echo(f"Serving on {where}; links use {public}/ (--public-url to choose another)  (Ctrl+C to stop)")
-    else:
-        click.echo(f"Serving on {where}  (Ctrl+C to stop)")
-    home = f"{public or http_base(host, port)}/"
-    click.echo(f"Home page (new exercises; each console links its replay, report and exports): {home}")
-    if not every and not public and host.strip() in ("127.0.0.1", "localhost", "::1"):
+    click.echo(f"Serving on {where}; links use {public}/ (--public-url to choose another)  (Ctrl+C to stop)")
+    click.echo(f"Home page (new exercises; each console links its replay, report and exports): {public}/")
+    if current_app.config.get("INSTRUCTOR_KEY"):
+        click.echo(f"Instructor key (the home page asks for it to create an exercise; keep it from students): "
+                   f"{current_app.config['INSTRUCTOR_KEY']}")
+    if loopback and not explicit:
         click.echo("These links work on this computer only. For students' devices on the room's network: "
                    "make run HOST=0.0.0.0 (or facilitator serve --host 0.0.0.0).")
-    socketio().run(current_app._get_current_object(), host=host, port=port, allow_unsafe_werkzeug=True,
-                      use_reloader=False, log_output=False)
+    try:
+        from .serving import serve as serve_http  # Werkzeug with timeouts and caps (serving.py)
+        serve_http(current_app._get_current_object(), host, port)
+    finally:
+        services().schedule.stop()  # a last heartbeat: the next start knows when this one stopped
 
 
 def main() -> None:

@@ -206,3 +206,28 @@ def test_the_policy_lets_pages_connect_to_their_own_server_only(client):
         csp = response.headers["Content-Security-Policy"]
     connect = next(part.strip() for part in csp.split(";") if part.strip().startswith("connect-src"))
     assert connect == "connect-src 'self'"
+
+
+# ---- the instructor archives and deletes from the server's command line -----------------------------------
+
+
+def test_the_instructor_archives_and_deletes_from_the_command_line_and_both_are_recorded(runner, exercises):
+    from facilitator.persistence.models import DeletionRow
+
+    created = exercises.create("demo", "Tuesday")
+    result = runner.invoke(args=["exercises", "archive", created.id])
+    assert result.exit_code == 0, result.output
+    state = exercises.state(created.id)
+    assert state.control.archived and state.ended
+    archived = [e for e in exercises.events(created.id, UMPIRE_ACTOR) if e.type == "exercise_archived"]
+    assert archived[0].actor.name == "Instructor (command line)"
+    assert runner.invoke(args=["exercises", "archive", created.id]).exit_code == 1  # already
+
+    assert runner.invoke(args=["exercises", "delete", created.id], input="n\n").exit_code == 1  # asked, declined
+    assert exercises.summary(created.id)["title"] == "Tuesday"
+    result = runner.invoke(args=["exercises", "delete", created.id, "--yes"])
+    assert result.exit_code == 0 and "Deleted" in result.output
+    with exercises.db.read() as session:
+        row = session.scalar(select(DeletionRow).where(DeletionRow.exercise_id == created.id))
+    assert row.by == "Instructor (command line)" and row.title == "Tuesday"
+    assert runner.invoke(args=["exercises", "delete", created.id, "--yes"]).exit_code == 1
