@@ -108,13 +108,24 @@ DEFAULTS = {
 }
 
 
+def as_rate(value, name: str) -> Rate:
+    """A ``Rate`` from a setting: a ``Rate``, or ``[burst, per_second]`` as the environment gives it (e.g.
+    ``FACILITATOR_LIMIT_COMMANDS='[30, 10]'``). Raises ``ValueError`` naming the setting otherwise."""
+    if isinstance(value, Rate):
+        return value
+    if (isinstance(value, (list, tuple)) and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in value)):
+        return Rate(float(value[0]), float(value[1]))
+    raise ValueError(f"{name} must be [burst, per second], two numbers of 0 or more (got {value!r}).")
+
+
 class Limits:
     """The app's limiters, made from its config (``DEFAULTS`` keys)."""
 
     def __init__(self, config):
-        self.commands = Limiter(config["LIMIT_COMMANDS"])
-        self.resumes = Limiter(config["LIMIT_RESUMES"])
-        self.guesses = Limiter(config["LIMIT_GUESSES"])
-        self.creations = Limiter(config["LIMIT_CREATIONS"])
+        self.commands = Limiter(as_rate(config["LIMIT_COMMANDS"], "LIMIT_COMMANDS"))
+        self.resumes = Limiter(as_rate(config["LIMIT_RESUMES"], "LIMIT_RESUMES"))
+        self.guesses = Limiter(as_rate(config["LIMIT_GUESSES"], "LIMIT_GUESSES"))
+        self.creations = Limiter(as_rate(config["LIMIT_CREATIONS"], "LIMIT_CREATIONS"))
         self.connections_per_address = int(config["LIMIT_CONNECTIONS_PER_ADDRESS"])
         self.unauthenticated_seconds = float(config["LIMIT_UNAUTHENTICATED_SECONDS"])

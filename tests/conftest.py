@@ -8,9 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
-from facilitator import create_app
+from facilitator import create_app, serving
 from facilitator.extensions import services
 from facilitator.persistence import Database
 from facilitator.persistence.migrate import upgrade
@@ -52,6 +50,17 @@ def exercises(app):
         return services().exercises
 
 
+@pytest.fixture
+def roomy_limits(app):
+    """Commands per person and resumes per connection limited far above what any test sends: for tests whose
+    point is many commands at once (their order, their throughput), not the limits (tests/test_abuse.py)."""
+    from facilitator.limits import Limiter, Rate
+    limits = app.extensions["facilitator"].limits
+    limits.commands = Limiter(Rate(burst=100_000, per_second=100_000))
+    limits.resumes = Limiter(Rate(burst=100_000, per_second=100_000))
+    return limits
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -59,13 +68,14 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """The app served over real HTTP and WebSocket on 127.0.0.1 (Werkzeug, threaded, as `facilitator serve`)."""
+    """The app served over real HTTP and WebSocket on 127.0.0.1 (Werkzeug, threaded, by `facilitator serve`'s own
+    server: serving.py)."""
 
     def __init__(self, app):
         self.app = app
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self._server = serving.server(app, "127.0.0.1", self.port)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> "LiveServer":
@@ -96,3 +106,6 @@ def pytest_terminal_summary(terminalreporter):
             f"({played['accepted']} accepted), {played['events']} events of {len(played['types'])} types checked"
             + (f"; never produced: {', '.join(sorted(EVENTS.keys() - played['types']))}"
                if EVENTS.keys() - played["types"] else ""))
+    crash = sys.modules.get("tests.test_crash")
+    if crash is not None and crash.FIGURES:  # the kill -9 test's figures (acknowledged, lost, duplicated, resumed)
+        terminalreporter.write_line(crash.summary(crash.FIGURES))

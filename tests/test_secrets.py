@@ -231,3 +231,14 @@ def test_the_instructor_archives_and_deletes_from_the_command_line_and_both_are_
         row = session.scalar(select(DeletionRow).where(DeletionRow.exercise_id == created.id))
     assert row.by == "Instructor (command line)" and row.title == "Tuesday"
     assert runner.invoke(args=["exercises", "delete", created.id, "--yes"]).exit_code == 1
+
+
+def test_limits_can_be_set_from_the_environment_and_a_bad_one_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("FACILITATOR_LIMIT_GUESSES", "[2, 0.5]")
+    app = create_app({"DATABASE_URL": migrated_url(tmp_path / "e.sqlite3")})
+    assert app.extensions["facilitator"].limits.guesses.rate == Rate(2, 0.5)
+    app.extensions["facilitator"].db.dispose()
+    monkeypatch.setenv("FACILITATOR_LIMIT_GUESSES", '"lots"')
+    with pytest.raises(ValueError, match="LIMIT_GUESSES"):
+        create_app({"DATABASE_URL": migrated_url(tmp_path / "f.sqlite3")})
