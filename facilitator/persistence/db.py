@@ -1,7 +1,7 @@
 """The database handle: one engine, short read and write transactions.
 
-SQLite (the embedded default) gets WAL, a busy timeout and foreign keys on
-every connection, and write transactions open with ``BEGIN IMMEDIATE``: a
+SQLite (the embedded default) gets WAL, commits synced to disk (``SYNCHRONOUS``), a busy timeout and
+foreign keys on every connection, and write transactions open with ``BEGIN IMMEDIATE``: a
 deferred transaction that upgrades from read to write fails at once with
 "database is locked" instead of waiting, and pysqlite's own transaction
 handling loses updates under concurrency.
@@ -20,18 +20,18 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
 
-# What SQLite waits for on commit (PRAGMA synchronous). In WAL mode, NORMAL does not sync the WAL on each
-# commit: a power loss or an OS crash can then lose the last commits, which clients were told had been
-# applied. FULL syncs the WAL on every commit, so an acknowledged command survives both; it costs about a
-# fifth of the commands a second on the measured machine (docs/benchmarks.md, "Durability", bench/durability.py).
+# What a commit waits for (PRAGMA synchronous). In WAL mode, NORMAL does not sync the WAL on each commit: a
+# power cut or an operating-system crash can then lose the last commits, which clients were told had been
+# applied (a crash of the process alone loses nothing). FULL syncs the WAL on every commit, so an acknowledged
+# command survives both. It costs 15 % of the commands a second on a quiet disk (499 against 590 chat posts a
+# second), more on a busy one: docs/benchmarks.md, "Durability" (bench/durability.py).
 SYNCHRONOUS = "FULL"
 
 PRIVATE_FILE = 0o600  # the database and its -wal, -shm and -journal files
