@@ -44,7 +44,7 @@ test: venv
 	    || echo "make test: could not install $$missing; the browser and PDF tests will fail" >&2; \
 	  fi; \
 	fi
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -10,6 +10,7 @@ from flask import Flask
 
 from . import api, broadcast, cli, pages, realtime
 from .decks.catalog import DeckCatalog
+from .engine.clock import PAUSE_AFTER
 from .extensions import Services
 from .limits import DEFAULTS as LIMIT_DEFAULTS, Limits
 from .links import PublicUrlError, public_url
@@ -39,7 +40,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         SEEDS_DIR=str(ROOT / "seeds"),
         MAX_CONTENT_LENGTH=256 * 1024,
         JSON_SORT_KEYS=False,
+        INSTRUCTOR_KEY=None,  # needed to create exercises when set (`facilitator serve` sets one beyond loopback)
         PUBLIC_URL=None,  # the origin links are built on (FACILITATOR_PUBLIC_URL); None: the request's host
+        CLOCK_PAUSE_AFTER_DOWN=PAUSE_AFTER,  # seconds the server may be down before running clocks pause
         **LIMIT_DEFAULTS,
     )
     for name in ("DATABASE_URL", "SECRET_KEY", "SOCKETIO_MESSAGE_QUEUE"):
@@ -47,6 +50,9 @@ def create_app(overrides: dict | None = None) -> Flask:
             app.config[name] = os.environ[name]
     app.config.from_prefixed_env("FACILITATOR")
     app.config.update(overrides or {})
+    # Never the interactive debugger, whatever FLASK_DEBUG says: it runs code for whoever sees a traceback.
+    app.config["DEBUG"] = False
+    app.debug = False
     try:
         app.config["PUBLIC_URL"] = public_url(app.config["PUBLIC_URL"])
     except PublicUrlError as exc:
@@ -59,7 +65,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     catalog = DeckCatalog(Path(app.config["SCENARIOS_DIR"]), Path(app.config["SEEDS_DIR"]))
     exercises = ExerciseService(db, catalog, publish_others=not app.config["SOCKETIO_MESSAGE_QUEUE"],
                                 code_key=code_key(app.config["SECRET_KEY"]))
-    app.extensions["facilitator"] = Services(db, catalog, exercises, Schedule(exercises), ReplayService(db),
+    schedule = Schedule(exercises, pause_after=app.config["CLOCK_PAUSE_AFTER_DOWN"])
+    app.extensions["facilitator"] = Services(db, catalog, exercises, schedule, ReplayService(db),
                                                 Limits(app.config))
 
     api.init_app(app)

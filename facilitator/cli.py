@@ -19,7 +19,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from .extensions import services, socketio
+from .extensions import services
 from .decks import validate_files
 from .engine import RuleError
 from .engine.audience import UMPIRE, UMPIRE_ACTOR, Actor
@@ -99,7 +99,7 @@ def writing(path: Path | None) -> Iterator[BinaryIO]:
 
     What is written goes to a new file beside ``path``, which replaces it only once all of it is written: a
     command that fails half-way leaves an existing file as it was. Its permissions are those of the file it
-    replaces (else the umask's). A file that cannot be written is ``Error: cannot write PATH: <reason>``
+    replaces, else 0600: exports, reports and event lists hold what only some may read. A file that cannot be written is ``Error: cannot write PATH: <reason>``
     (``no such folder``, ``permission denied``, ``it is a folder`` …), exit 1.
     """
     if path is None:
@@ -115,7 +115,7 @@ def writing(path: Path | None) -> Iterator[BinaryIO]:
         raise file_problem("write", path, reason="permission denied")
     part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
     try:
-        descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        descriptor = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
         raise file_problem("write", path, exc) from None
     try:

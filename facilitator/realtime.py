@@ -3,6 +3,10 @@
 Handlers are thin: they check who is speaking, load the payload through the wire schemas, and hand it
 to the exercise service; ``broadcast.py`` does the emitting. Each connection's events are handled one
 after another, in the order sent (``async_handlers=False``), so its commands are decided in that order.
+
+What one client may cost is bounded before any work is done for it (limits.py; docs/protocol.md "Limits"):
+a message's size while it is read (no compressed frames), connections per address, seconds without a valid
+token, commands per person and resumes per connection.
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 
+import simple_websocket
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
@@ -19,7 +26,9 @@ from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
 from .engine import MAX_TEXT, MAX_TITLE, RuleError
 from .engine.core import MAX_REF
 from .engine.proposals import MAX_CLAUSES, MAX_LINKS
+from .broadcast import credential
 from .extensions import broadcaster, services
+from .limits import rate_limited
 from .schemas import WireError, load_command
 from .services import Identity
 
@@ -54,18 +63,144 @@ def check_size(payload) -> None:
 
 
 class _CappedWebSocket(SimpleWebSocketWSGI):
-    """The threading WebSocket, refusing a message as soon as it grows past the cap (decompressed), instead of
-    reading all of it first."""
+    """The threading WebSocket, refusing a message as soon as it grows past the cap, instead of reading all of
+    it first; and without compression (permessage-deflate), which it declines: a compressed frame inflates
+    up to about a thousand times its size in one step, before any cap can look at it, and a client that
+    sends one anyway breaks the protocol and is closed. Messages here are small; the room's network is not
+    what limits a class."""
 
     def __init__(self, handler, server, **kwargs):
         super().__init__(handler, server, max_message_size=TRANSPORT_CAP, **kwargs)
+
+    def __call__(self, environ, start_response):
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)  # no extension offered: none is agreed
+        self.ws = _WebSocket(environ, **self.server_args)
+        result = self.app(self)
+        if self.ws.mode == "gunicorn":
+            raise StopIteration()
+        if self.ws.mode == "werkzeug":
+            raise ConnectionError()  # the response was the WebSocket itself
+        return result
+
+
+class _WebSocket(simple_websocket.Server):
+    """simple-websocket's server, waking its reader once more after its socket thread ends: the thread wakes
+    it *before* marking the connection closed (a message over the cap, say), and a reader that looked in
+    between would otherwise wait forever, holding the connection and its thread."""
+
+    def _thread(self):
+        try:
+            super()._thread()
+        finally:
+            self.connected = False
+            self.event.set()
+
+
+def _refusal(code: str, message: str) -> dict:
+    return {"code": code, "message": message, "fields": {}}
+
+
+class ConnectionGate:
+    """Engine.IO connections (each a browser tab's Socket.IO connection, over WebSocket or long-polling):
+    at most ``per_address`` open from one address, and each closed after ``grace`` seconds unless a valid
+    token opened it by then (answering pings alone does not keep it). Thread-safe; one watcher thread runs
+    while some connection is waiting for its token."""
+
+    def __init__(self, disconnect, per_address: int, grace: float, clock=time.monotonic):
+        self._disconnect = disconnect  # eio sid -> None: closes that connection
+        self.per_address = per_address
+        self.grace = grace
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._address: dict[str, str] = {}  # eio sid -> remote address
+        self._open: Counter = Counter()  # remote address -> open connections
+        self._waiting: dict[str, float] = {}  # eio sid -> when it is closed unless a token arrives first
+        self._watching = False
+
+    def opened(self, eio_sid: str, environ: dict) -> dict | None:
+        """Admit a new connection (None), or the reason it is refused."""
+        address = environ.get("REMOTE_ADDR") or "?"
+        with self._lock:
+            if self._open[address] >= self.per_address:
+                return _refusal("too_many_connections",
+                                f"Too many connections from this address (at most {self.per_address} at once): "
+                                "close some tabs or devices, then try again.")
+            self._address[eio_sid] = address
+            self._open[address] += 1
+            self._waiting[eio_sid] = self._clock() + self.grace
+            start, self._watching = not self._watching, True
+        if start:
+            threading.Thread(target=self._watch, name="facilitator-token-deadline", daemon=True).start()
+        return None
+
+    def authenticated(self, eio_sid: str) -> None:
+        with self._lock:
+            self._waiting.pop(eio_sid, None)
+
+    def closed(self, eio_sid: str) -> None:
+        with self._lock:
+            self._waiting.pop(eio_sid, None)
+            address = self._address.pop(eio_sid, None)
+            if address is not None:
+                self._open[address] -= 1
+                if self._open[address] <= 0:
+                    del self._open[address]
+
+    def open_from(self, address: str) -> int:
+        with self._lock:
+            return self._open.get(address, 0)
+
+    def _watch(self) -> None:
+        while True:
+            with self._lock:
+                now = self._clock()
+                late = [sid for sid, deadline in self._waiting.items() if deadline <= now]
+                for sid in late:
+                    del self._waiting[sid]
+                if not self._waiting and not late:
+                    self._watching = False
+                    return
+                pause = min((d - now for d in self._waiting.values()), default=0.0)
+            for sid in late:
+                log.info("closing connection %s: no valid token within %g s", sid, self.grace)
+                try:
+                    self._disconnect(sid)
+                except Exception:  # already gone
+                    log.debug("closing %s failed", sid, exc_info=True)
+            time.sleep(min(max(pause, 0.05), 1.0))
+
+
+def _guard_connections(socketio: SocketIO, gate: ConnectionGate) -> None:
+    """Put ``gate`` in front of Socket.IO's own Engine.IO connect and disconnect handlers."""
+    eio = socketio.server.eio
+    connect, disconnect = eio.handlers["connect"], eio.handlers["disconnect"]
+
+    def on_connect(eio_sid, environ):
+        refusal = gate.opened(eio_sid, environ)
+        if refusal is not None:  # Engine.IO answers HTTP 401 with this JSON body
+            return refusal
+        return connect(eio_sid, environ)
+
+    def on_disconnect(eio_sid, reason=None):
+        try:
+            return disconnect(eio_sid, reason)
+        finally:
+            gate.closed(eio_sid)
+
+    eio.on("connect", on_connect)
+    eio.on("disconnect", on_disconnect)
 
 
 def init_app(app: Flask) -> None:
     socketio = SocketIO(app, async_mode="threading", async_handlers=False,
                         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], max_http_buffer_size=TRANSPORT_CAP)
     socketio.server.eio._async = {**socketio.server.eio._async, "websocket": _CappedWebSocket}
-    socketio.on_namespace(ExerciseNamespace("/"))
+    limits = app.extensions["facilitator"].limits
+    gate = ConnectionGate(socketio.server.eio.disconnect, limits.connections_per_address,
+                          limits.unauthenticated_seconds)
+    _guard_connections(socketio, gate)
+    app.extensions["facilitator_connections"] = gate
+    socketio.on_namespace(ExerciseNamespace("/", gate))
 
 
 @dataclass
@@ -87,16 +222,23 @@ NOT_CONNECTED = _error("bad_token", "Not connected.")
 
 
 class ExerciseNamespace(Namespace):
-    def __init__(self, namespace: str):
+    def __init__(self, namespace: str, gate: ConnectionGate):
         super().__init__(namespace)
+        self.gate = gate
         self.connections: dict[str, Connection] = {}
 
     def on_connect(self, auth=None):
         """``auth``: ``{token}``, and for exercise control ``as``: a delegation nobody plays, to play it (its
         view, its commands, attributed to the umpire; see ``engine.control.acting_for``)."""
         token = auth.get("token") if isinstance(auth, dict) else None
+        guesses, address = services().limits.guesses, request.remote_addr or "?"
+        wait = guesses.blocked(address)  # unknown tokens (and observer codes) are guesses, as over REST
+        if wait:
+            refusal = rate_limited("wrong codes, keys or tokens from this address", wait)
+            raise ConnectionRefusedError(refusal.message, refusal.to_dict())
         identity = services().exercises.identify(token) if token else None
         if identity is None:
+            guesses.take(address)
             # Socket.IO's own exception (not the builtin of the same name), so the reason reaches the client
             # as the connect_error packet {message, data: {code, message, fields}}.
             message = "Missing or unknown token: this link is not (or no longer) valid for any exercise."
@@ -111,6 +253,7 @@ class ExerciseNamespace(Namespace):
             except RuleError as exc:
                 raise ConnectionRefusedError(exc.message, exc.to_dict()) from None
         self.connections[request.sid] = Connection(identity, control)
+        self.gate.authenticated(self.socketio.server.manager.eio_sid_from_sid(request.sid, self.namespace))
 
     def on_disconnect(self, reason=None):
         connection = self.connections.get(request.sid)
@@ -130,6 +273,10 @@ class ExerciseNamespace(Namespace):
         connection = self.connections.get(request.sid)
         if connection is None:
             return NOT_CONNECTED
+        try:  # before any work: a resume may replay the whole log
+            services().limits.resumes.check(request.sid, "resumes on this connection")
+        except RuleError as exc:
+            return {"ok": False, "error": exc.to_dict()}
         last_seq = payload.get("last_seq") if isinstance(payload, dict) else None
         if last_seq is not None and (not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0):
             return _error("invalid", "'last_seq' must be a whole number of 0 or more.", {"last_seq": "not a whole number"})
@@ -155,6 +302,9 @@ class ExerciseNamespace(Namespace):
             return NOT_CONNECTED
         identity = connection.identity
         try:
+            # Before anything is read or decided: per person (a seat, the umpire), across their connections.
+            sender = connection.acting or identity
+            services().limits.commands.check(f"{sender.exercise_id}:{credential(sender.actor)}", "commands")
             check_size(payload)
             if connection.acting is not None:  # still nobody in that delegation? (someone may have joined it)
                 identity = services().exercises.acting_for(connection.acting, identity.actor.delegation)

@@ -94,18 +94,46 @@ def live_server(app):
     server.stop()
 
 
-def pytest_terminal_summary(terminalreporter):
-    """Say how many random sessions the visibility property played (it is a count the reader should see)."""
-    from facilitator.engine import EVENTS
-
+def _figures() -> dict:
+    """What some tests measured and the reader should see: the random sessions the visibility property
+    played, the kill -9 test's counts (acknowledged, lost, duplicated, resumed)."""
+    figures = {"played": None, "lines": []}
     module = sys.modules.get("tests.test_visibility_property")
     if module is not None and module.PLAYED["sessions"]:
-        played = module.PLAYED
-        terminalreporter.write_line(
-            f"visibility property: {played['sessions']} random sessions, {played['commands']} commands "
-            f"({played['accepted']} accepted), {played['events']} events of {len(played['types'])} types checked"
-            + (f"; never produced: {', '.join(sorted(EVENTS.keys() - played['types']))}"
-               if EVENTS.keys() - played["types"] else ""))
+        figures["played"] = {**module.PLAYED, "types": sorted(module.PLAYED["types"])}
     crash = sys.modules.get("tests.test_crash")
-    if crash is not None and crash.FIGURES:  # the kill -9 test's figures (acknowledged, lost, duplicated, resumed)
-        terminalreporter.write_line(crash.summary(crash.FIGURES))
+    if crash is not None and crash.FIGURES:
+        figures["lines"].append(crash.summary(crash.FIGURES))
+    return figures
+
+
+_FROM_WORKERS: list[dict] = []  # the figures of the test processes, when the suite runs in several (pytest -n)
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):  # a worker process: hand its figures to the main one
+        session.config.workeroutput["figures"] = _figures()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    if "figures" in getattr(node, "workeroutput", {}):
+        _FROM_WORKERS.append(node.workeroutput["figures"])
+
+
+def pytest_terminal_summary(terminalreporter):
+    from facilitator.engine import EVENTS
+
+    every = [_figures(), *_FROM_WORKERS]
+    played = [f["played"] for f in every if f["played"]]
+    if played:
+        total = {k: sum(p[k] for p in played) for k in ("sessions", "commands", "accepted", "events")}
+        types = set().union(*(p["types"] for p in played))
+        missing = sorted(EVENTS.keys() - types)
+        terminalreporter.write_line(
+            f"visibility property: {total['sessions']} random sessions, {total['commands']} commands "
+            f"({total['accepted']} accepted), {total['events']} events of {len(types)} types checked"
+            + (f"; never produced: {', '.join(missing)}" if missing else ""))
+    for figures in every:
+        for line in figures["lines"]:
+            terminalreporter.write_line(line)

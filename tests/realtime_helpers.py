@@ -194,8 +194,13 @@ class Player:
         return self.send({"type": type, **fields})
 
     def send(self, payload) -> dict:
-        """Emit a raw ``command`` payload and return the ack."""
-        return self.sio.call("command", payload, timeout=TIMEOUT)
+        """Emit a raw ``command`` payload and return the ack; refused as ``rate_limited``, it is sent again
+        after ``retry_after``, as the browser does."""
+        while True:
+            ack = self.sio.call("command", payload, timeout=TIMEOUT)
+            if not (isinstance(ack, dict) and ack.get("ok") is False and ack["error"]["code"] == "rate_limited"):
+                return ack
+            time.sleep(float(ack["error"]["fields"]["retry_after"]))
 
     def ok(self, type: str, **fields) -> int:
         """Run a command that must succeed; returns the seq of its last event."""

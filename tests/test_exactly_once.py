@@ -34,9 +34,10 @@ def database_file(app) -> str:
 # ---- order ----------------------------------------------------------------------------------------
 
 def test_one_connections_commands_are_decided_in_the_order_sent_while_the_database_is_busy(table, app, exercises,
-                                                                                          monkeypatch):
+                                                                                          monkeypatch, roomy_limits):
     """50 messages sent back to back, not waiting for acks, while another writer holds the database, and with
-    reading each command taking a varying time (as a long text or a pause of the garbage collector does)."""
+    reading each command taking a varying time (as a long text or a pause of the garbage collector does).
+    More at once than the commands' rate limit lets one person send: raised here (``roomy_limits``)."""
     import facilitator.realtime as realtime
     real_load, jitter = realtime.load_command, random.Random(7)
 

@@ -137,6 +137,7 @@ def test_staff_seats_act_under_their_names(table):
 # Every command exercise control sends, with who may send it: the umpire, an assistant, a member, an observer.
 CONTROL_COMMANDS = {
     "advance_phase": {}, "pause_clock": {}, "resume_clock": {}, "extend_clock": {"minutes": 5},
+    "give_back_time": {},
     "fire_inject": {"inject": "deal-signed-history"}, "add_inject": {"inject": {"title": "T", "text": "x"}},
     "edit_inject": {"inject": "deal-signed-history", "row": {"title": "T", "text": "x"}},
     "delay_inject": {"inject": "deal-signed-history", "minutes": 5}, "skip_inject": {"inject": "deal-signed-history"},
@@ -149,8 +150,9 @@ CONTROL_COMMANDS = {
     "mute_participant": {"participant": "nobody"}, "add_bookmark": {"at": 1, "label": "here"},
     "add_note": {"at": 1, "text": "a note"}, "remove_bookmark": {"bookmark": "b1"},
     "reveal_debrief": {"delegation": "all"}, "show_debrief_question": {"index": 0}, "end_exercise": {},
+    "allow_late_joins": {"allowed": True},
 }
-CHIEF_ONLY = {"end_exercise"}
+CHIEF_ONLY = {"end_exercise", "allow_late_joins"}
 
 
 def test_control_commands_are_refused_to_members_and_observers_and_assistants_where_they_should_be(table):

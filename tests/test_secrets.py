@@ -242,3 +242,16 @@ def test_limits_can_be_set_from_the_environment_and_a_bad_one_is_named(tmp_path,
     monkeypatch.setenv("FACILITATOR_LIMIT_GUESSES", '"lots"')
     with pytest.raises(ValueError, match="LIMIT_GUESSES"):
         create_app({"DATABASE_URL": migrated_url(tmp_path / "f.sqlite3")})
+
+
+def test_unknown_tokens_at_connect_are_guesses_too(tight):
+    socketio = tight.extensions["socketio"]
+    created = tight.extensions["facilitator"].exercises.create("demo")
+    assert socketio.test_client(tight, auth={"token": created.observer_code}).is_connected()
+    refused = []
+    for i in range(5):
+        client = socketio.test_client(tight, auth={"token": f"GUES-S{i:03d}"})
+        assert not client.is_connected()
+        refused.append(client)
+    right = socketio.test_client(tight, auth={"token": created.observer_code})
+    assert not right.is_connected()  # while throttled, even the right code is not tried

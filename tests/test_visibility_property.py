@@ -469,6 +469,7 @@ def check(session: Session) -> None:
     PLAYED["events"] += len(log)
     PLAYED["types"].update(e["type"] for e in log)
     by_seq = {e["seq"]: e for e in log}
+    words = {e.seq: e.to_dict(session.deck) for e in session.svc.events(session.id, Actor("umpire"))}
     group_of = {seq: group for group in session.groups for seq in group}
     audience = {e["seq"]: e["audience"] for e in log}
     for viewer in session.viewers.values():
@@ -496,10 +497,8 @@ def check(session: Session) -> None:
 
         events = [e for kind, payload in viewer.received if kind in ("update", "rest")
                   for e in payload.get("events", [])]
+        check_events_are_the_logs(viewer, session, events, replayed, shown, words)
         for event in events:
-            stored = by_seq[event["seq"]]
-            assert _sees(viewer.actor, stored["audience"]), f"{viewer.label} received #{event['seq']} {event['type']}"
-            assert {k: v for k, v in event.items() if k != "summary"} == stored
             if event["actor"] is not None:
                 acts = [s for s in group_of[event["seq"]] if by_seq.get(s, {}).get("actor") is not None]
                 hidden = [s for s in acts if not _sees(viewer.actor, audience[s])]
@@ -521,6 +520,26 @@ def check(session: Session) -> None:
         for patch in patches:
             _check_state(viewer, {**patch.get("set", {}), **{k: v["upsert"] for k, v in patch.get("merge", {}).items()}},
                          plays, answers, versions, drafters)
+
+
+def check_events_are_the_logs(viewer, session, events, replayed, timeline, log) -> None:
+    """Every event the viewer received (live, in the history sent on resume, in REST pages, in its replay) is,
+    field for field and with its summary, the log's event of that seq, and in its audience; none is left out:
+    the live stream (with the history of each resume) holds every event of its audience after its first
+    ``sync``, and its replay and timeline every event of its audience up to the seq they stand at."""
+    audience = [seq for seq, e in log.items() if _sees(viewer.actor, e["audience"])]
+    replay_events = replayed["events"] + replayed["history"]
+    for event in [*events, *replay_events]:
+        assert event["seq"] in log and _sees(viewer.actor, log[event["seq"]]["audience"]), \
+            f"{viewer.label} received #{event['seq']} {event['type']}, outside its audience"
+        assert event == log[event["seq"]], f"{viewer.label} received a different #{event['seq']} than the log's"
+    first = next(p["last_seq"] for kind, p in viewer.received if kind == "sync")
+    live = {e["seq"] for kind, p in viewer.received if kind == "update" for e in p["events"]}
+    missed = [s for s in audience if first < s <= viewer.last_seq and s not in live]
+    assert not missed, f"{viewer.label} was never sent {missed}"
+    assert [e["seq"] for e in replayed["events"]] == [s for s in audience if s <= replayed["seq"]], \
+        f"{viewer.label}'s replay does not hold exactly the events of its audience"
+    assert timeline["steps"]["seq"] == audience, f"{viewer.label}'s timeline steps are not its audience's events"
 
 
 def _check_state(viewer, state, plays, answers, versions, drafters) -> None:

@@ -1,5 +1,10 @@
 """Phases and the clock: the umpire opens each phase (its countdown starts), pauses, resumes and adjusts
-the clock, and ends the exercise. Tables open and close with the phases (see ``state.table_open``)."""
+the clock, and ends the exercise. Tables open and close with the phases (see ``state.table_open``).
+
+A server that was down while a phase's clock ran notes it as it starts (``note_restart``, time passed in):
+down longer than ``pause_after`` seconds, the clock is paused as of the moment it went down, for exercise
+control to resume; down for less, the countdown has run on, and exercise control is offered the seconds it
+lost back (``give_back_time``). Either way the time down is not played time (the event list's minutes)."""
 
 from __future__ import annotations
 
@@ -12,10 +17,23 @@ from .errors import RuleError
 from .guards import chief, started, umpire
 from .indicators import change_indicator
 from .injects import fire_due
+from .visibility import sees
 
 MAX_ADJUST = 120  # minutes, either way
+PAUSE_AFTER = 30.0  # seconds the server may be down before a running clock is paused as of its going down
+CONTROL = Audience.umpire_only()
 
 # ---- state -----------------------------------------------------------------------------------------
+
+
+@record
+class Outage:
+    """The server's last time down while this phase's clock ran, for exercise control."""
+
+    seconds: float  # how long it was down
+    paused: bool  # the clock was paused as of its going down, and has not been resumed since
+    lost: float  # seconds the countdown ran while down (this outage and earlier ones) not yet given back
+    seq: int  # the ``outage_noted`` event
 
 
 @record
@@ -27,6 +45,7 @@ class Clock:
     ended: bool = False
     played: float = 0.0  # seconds the phase's clock has run, at ``since`` (running) or now (paused)
     before: float = 0.0  # seconds of play in the phases before this one
+    outage: Outage | None = None  # the server was down while the clock ran (until settled)
 
     def remaining_at(self, now: datetime) -> float:
         if not self.running or self.since is None:
@@ -55,7 +74,7 @@ def _initial(deck) -> dict:
 
 
 PHASE_MOVES = ("phase_advanced", "exercise_ended")
-CLOCK_MOVES = PHASE_MOVES + ("clock_paused", "clock_resumed", "clock_extended")
+CLOCK_MOVES = PHASE_MOVES + ("clock_paused", "clock_resumed", "clock_extended", "server_restarted", "time_given_back")
 
 
 @command("advance_phase", conflicts=PHASE_MOVES)
@@ -83,6 +102,20 @@ class ExtendClock:
 @command("end_exercise", conflicts=("exercise_ended",))
 class EndExercise:
     pass
+
+
+@command("note_restart", client=False)
+class NoteRestart:
+    """Made by the server as it starts: it was last known up at ``down_since`` (its last heartbeat); down
+    longer than ``pause_after`` seconds, a running clock is paused as of then."""
+
+    down_since: datetime
+    pause_after: float = PAUSE_AFTER
+
+
+@command("give_back_time", conflicts=CLOCK_MOVES)
+class GiveBackTime:
+    """Give the phase's clock back the seconds it ran while the server was down (see ``NoteRestart``)."""
 
 
 # ---- events ------------------------------------------------------------------------------------------
@@ -130,6 +163,57 @@ class ClockExtended:
     def describe(self, deck) -> Description:
         what = "extended" if self.minutes > 0 else "shortened"
         return Description("clock", f"Clock {what} by {abs(self.minutes)} min")
+
+
+def seconds_words(seconds: float) -> str:
+    """12.6 -> '12.6 s', 45.0 -> '45 s', 125 -> '2 min 5 s'."""
+    if seconds < 60:
+        return f"{round(seconds, 1):g} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+@event("server_restarted")
+class ServerRestarted:
+    """The server started again after it was down while the phase's clock ran (for everyone: the clock as it
+    now stands, no times down)."""
+
+    paused: bool  # the clock is paused as of the moment the server went down
+    remaining: float  # seconds left: as of the going down when paused, now when the countdown ran on
+    played: float  # seconds of play in the phase as of the going down (the time down is not played)
+
+    def describe(self, deck) -> Description:
+        return Description("clock", "The server was restarted",
+                           "The clock is paused until exercise control resumes it." if self.paused else None)
+
+
+@event("outage_noted")
+class OutageNoted:
+    """How long the server was down, and what that did to the clock (exercise control only)."""
+
+    seconds: float  # down
+    pause_after: float  # the threshold it was held to
+    paused: bool
+    lost: float  # seconds the countdown ran while down, to give back (with any not given back before)
+
+    def describe(self, deck) -> Description:
+        if self.paused:
+            detail = "The clock was paused as of the moment it went down; resume it when the room is back."
+        elif self.lost:
+            detail = f"The clock ran on: {seconds_words(self.lost)} of the phase can be given back."
+        else:
+            detail = "The clock ran on; the phase had no time left to lose."
+        return Description("clock", f"The server was down for {seconds_words(self.seconds)}", detail)
+
+
+@event("time_given_back")
+class TimeGivenBack:
+    seconds: float  # added to the clock: what it ran while the server was down
+    remaining: float  # seconds left once given back
+
+    def describe(self, deck) -> Description:
+        return Description("clock", f"Clock given back {seconds_words(self.seconds)}",
+                           "the time it ran while the server was down")
 
 
 @event("exercise_ended")
@@ -200,6 +284,40 @@ def _end(out: Outcome, cmd: EndExercise) -> None:
     out.act(ExerciseEnded("ended by the umpire"), Audience.all())
 
 
+@decides(NoteRestart)
+def _note_restart(out: Outcome, cmd: NoteRestart) -> None:
+    """Nothing unless the phase's clock was running when the server went down (the later of its last heartbeat
+    and the clock's last start): a clock that stood still lost nothing."""
+    clock = out.state.clock
+    if out.state.phase is None or clock.ended or not clock.running or clock.since is None:
+        return
+    down = max(cmd.down_since, clock.since)
+    seconds = (out.now - down).total_seconds()
+    if seconds <= 0:
+        return
+    earlier = clock.outage.lost if clock.outage else 0.0
+    played = round(clock.played_at(down), 3)
+    if seconds > cmd.pause_after:
+        out.consequence(ServerRestarted(True, round(clock.remaining_at(down), 3), played), Audience.all())
+        out.consequence(OutageNoted(round(seconds, 1), cmd.pause_after, True, earlier), CONTROL)
+        return
+    left = clock.remaining_at(out.now)
+    lost = clock.remaining_at(down) - left  # an expired countdown loses no more
+    out.consequence(ServerRestarted(False, round(left, 3), played), Audience.all())
+    out.consequence(OutageNoted(round(seconds, 1), cmd.pause_after, False, round(earlier + lost, 1)), CONTROL)
+
+
+@decides(GiveBackTime)
+def _give_back(out: Outcome, cmd: GiveBackTime) -> None:
+    umpire(out.actor)
+    started(out.state)
+    clock = out.state.clock
+    if clock.outage is None or clock.outage.lost <= 0:
+        raise RuleError("conflict", "There is no time lost while the server was down to give back.")
+    lost = clock.outage.lost
+    out.act(TimeGivenBack(lost, round(clock.remaining_at(out.now) + lost, 3)), Audience.all())
+
+
 @evolves(PhaseAdvanced)
 def _phase_advanced(state, e: PhaseAdvanced, event):
     clock = state.clock
@@ -216,7 +334,37 @@ def _paused(state, e: ClockPaused, event):
 
 @evolves(ClockResumed)
 def _resumed(state, e: ClockResumed, event):
-    return replace(state, clock=replace(state.clock, running=True, since=event.at))
+    clock = state.clock
+    outage = clock.outage and _settled(replace(clock.outage, paused=False))
+    return replace(state, clock=replace(clock, running=True, since=event.at, outage=outage))
+
+
+def _settled(outage: Outage) -> Outage | None:
+    """None once nothing is left for exercise control to do about it (resumed, given back)."""
+    return outage if outage.paused or outage.lost > 0 else None
+
+
+@evolves(ServerRestarted)
+def _restarted(state, e: ServerRestarted, event):
+    clock = state.clock
+    if e.paused:
+        return replace(state, clock=replace(clock, running=False, remaining=float(e.remaining), since=None,
+                                            played=float(e.played)))
+    return replace(state, clock=replace(clock, remaining=float(e.remaining), since=event.at, played=float(e.played)))
+
+
+@evolves(OutageNoted)
+def _outage_noted(state, e: OutageNoted, event):
+    outage = _settled(Outage(float(e.seconds), e.paused, float(e.lost), event.seq))
+    return replace(state, clock=replace(state.clock, outage=outage))
+
+
+@evolves(TimeGivenBack)
+def _given_back(state, e: TimeGivenBack, event):
+    clock = state.clock
+    outage = clock.outage and _settled(replace(clock.outage, lost=0.0))
+    return replace(state, clock=replace(clock, remaining=float(e.remaining), played=clock.played_at(event.at),
+                                        since=event.at if clock.running else None, outage=outage))
 
 
 @evolves(ClockExtended)
@@ -231,7 +379,7 @@ def _extended(state, e: ClockExtended, event):
 @evolves(ExerciseEnded)
 def _ended(state, e: ExerciseEnded, event):
     return replace(state, clock=replace(state.clock, running=False, remaining=0.0, since=None, ended=True,
-                                        played=state.clock.played_at(event.at)))
+                                        played=state.clock.played_at(event.at), outage=None))
 
 
 # ---- view --------------------------------------------------------------------------------------------
@@ -254,3 +402,14 @@ def _exercise(state, viewer) -> dict:
                   "at": clock.since.isoformat() if clock.running and clock.since else None},
         "readiness_ladder": list(deck.readiness_ladder),
     }
+
+
+@view("outage", reads=("clock",))
+def _outage(state, viewer) -> dict | None:
+    """Exercise control's notice after the server was down while the clock ran: how long, whether the clock
+    was paused (and still is), and the seconds that can be given back (``give_back_time``)."""
+    outage = state.clock.outage
+    if outage is None or not sees(viewer, CONTROL):
+        return None
+    return {"seconds": outage.seconds, "paused": outage.paused and not state.clock.running, "lost": outage.lost,
+            "seq": outage.seq}

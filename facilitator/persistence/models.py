@@ -140,3 +140,13 @@ class DeletionRow(Base):
     events: Mapped[int] = mapped_column(Integer)
     by: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HeartbeatRow(Base):
+    """The running server's pulse, written every few seconds (``services/schedule.py``): the server that starts
+    next reads how long none was running."""
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)  # "server"
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -413,21 +413,31 @@ class ExerciseService:
 
         While publication is held still, calls ``deliver(sync, history)`` once: ``sync`` is the connection's
         ``sync`` payload (its perspective's view as last published, at seq S), ``history`` the events it may
-        see with ``last_seq < seq <= S``, in batches (none if ``last_seq`` is None). ``deliver`` must send
-        both and join the perspective's room before returning: every later publication reaches it. Returns S.
+        see with ``last_seq < seq <= S``, in batches (none if ``last_seq`` is None, or S or more: a client
+        that saw more than the log holds is given the log's end). ``deliver`` must send both and join the
+        perspective's room before returning: every later publication reaches it. Returns S.
+
+        History from far back is read and prepared first, in pages, holding nothing: the log up to what was
+        published never changes. Publication is held still only to add the few events published meanwhile.
         """
         live = self._get(identity.exercise_id)
         with live.lock, self.db.read() as session:
             self._catch_up(session, live)  # a fresh process, or another one's commits: the feed follows
+        self._publish(live)
+        deck, read = live.state.deck, last_seq
+        prepared: list[dict] = []
+        if last_seq is not None:
+            published = live.feed.seq  # only grows; everything up to it is committed for good
+            while read < published:
+                upto = min(read + _PAGE_BATCH, published)
+                prepared += (e.to_dict(deck) for e in self.events(identity.exercise_id, identity.actor, read, upto))
+                read = upto
         with self._attaching(live):
             sync = live.feed.sync(identity.actor, now())
             seq = live.feed.seq
-            history = []
-            if last_seq is not None and last_seq < seq:
-                found = self.events(identity.exercise_id, identity.actor, after=last_seq, upto=seq)
-                deck = live.state.deck
-                history = [[e.to_dict(deck) for e in found[i:i + HISTORY_BATCH]]
-                           for i in range(0, len(found), HISTORY_BATCH)]
+            if last_seq is not None and read < seq:
+                prepared += (e.to_dict(deck) for e in self.events(identity.exercise_id, identity.actor, read, seq))
+            history = [prepared[i:i + HISTORY_BATCH] for i in range(0, len(prepared), HISTORY_BATCH)]
             deliver(sync, history)
         return seq
 

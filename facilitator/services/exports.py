@@ -1296,6 +1296,9 @@ _FITS = {
     "clock_paused": None,
     "clock_resumed": None,
     "clock_extended": None,
+    "server_restarted": None,
+    "outage_noted": None,
+    "time_given_back": None,
     "exercise_ended": None,
     "signal_played": lambda r, s, e, ev: _first(
         r.next_number(e.play, len(s.signals.plays), "play", "signal played"),
@@ -1344,6 +1347,7 @@ _FITS = {
     "staff_seated": lambda r, s, e, ev: r.one_of(e.role, (UMPIRE, ASSISTANT), "role"),
     "link_reissued": lambda r, s, e, ev: r.one_of(e.kind, LINK_KINDS, "kind"),
     "exercise_archived": None,
+    "late_joins_set": None,
     "bookmark_added": lambda r, s, e, ev: _first(
         r.one_of(e.kind, ("bookmark", "note"), "kind"),
         None if 1 <= e.at <= s.seq else f"its 'at' is #{e.at}, but it may only mark an event before it (#1 to "

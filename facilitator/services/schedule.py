@@ -7,6 +7,13 @@ for every exercise whose phase clock runs, whether something is due; if so it ru
 which the engine decides inside the write transaction on the state caught up from the log. So a row is
 fired once however many server processes tick (each sees what the others appended, and the log refuses a
 stale append), and a server restarted after a row's time fires it on its first tick, marked late.
+
+It is also the running server's pulse: a heartbeat in the database every ``HEARTBEAT`` seconds (and once more
+on a clean stop). On ``start``, before its first tick, the schedule reads the last one and has every exercise
+whose phase clock ran meanwhile note how long the server was down (``engine.clock.NoteRestart``): down
+longer than ``pause_after`` seconds, the clock is paused as of the last heartbeat; for less, exercise control
+is offered the time back. The time down is not played time, so nothing timed by the phase clock fires early
+in the catch-up that follows.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ from sqlalchemy import select
 
 from facilitator.engine import FireDueInjects, RuleError, due
 from facilitator.engine.audience import SCHEDULE_ACTOR
-from facilitator.persistence.models import EventRow
+from facilitator.engine.clock import PAUSE_AFTER, NoteRestart
+from facilitator.persistence import Database
+from facilitator.persistence.models import EventRow, HeartbeatRow
 
 from .exercises import ExerciseService, now as wall_clock
 
@@ -28,21 +37,51 @@ log = logging.getLogger(__name__)
 
 TICK = 1.0  # seconds between looks at the clock
 RESCAN = 30.0  # seconds between looks at the database for exercises another process started
+HEARTBEAT = 2.0  # seconds between heartbeats: a crash is dated to within this
+SERVER = "server"  # the heartbeat's row: one for the server, whichever process beats
+
+
+def last_heartbeat(db: Database) -> datetime | None:
+    """When a running server was last known up (None: never, on this database)."""
+    with db.read() as session:
+        row = session.get(HeartbeatRow, SERVER)
+        return row.at if row is not None else None
+
+
+def heartbeat(db: Database, at: datetime | None = None) -> None:
+    """Record that the server is up at ``at`` (default: now)."""
+    at = at or wall_clock()
+    with db.write() as session:
+        row = session.get(HeartbeatRow, SERVER)
+        if row is None:
+            session.add(HeartbeatRow(name=SERVER, at=at))
+        else:
+            row.at = at
 
 
 class Schedule:
-    def __init__(self, exercises: ExerciseService, tick: float = TICK, rescan: float = RESCAN):
+    def __init__(self, exercises: ExerciseService, tick: float = TICK, rescan: float = RESCAN,
+                 pause_after: float = PAUSE_AFTER):
+        """``pause_after``: seconds the server may be down before running clocks are paused as of its going
+        down (the ``CLOCK_PAUSE_AFTER_DOWN`` setting)."""
         self.exercises = exercises
         self.tick_seconds = tick
         self.rescan_seconds = rescan
+        self.pause_after = float(pause_after)
+        self._beaten_at = float("-inf")
         self._watched: set[str] = set()
         self._scanned_at = float("-inf")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Tick in a daemon thread until ``stop``."""
+        """Note how long the server was down (``recover``), then beat and tick in a daemon thread until ``stop``."""
         if self._thread is None:
+            try:
+                self.recover()
+            except Exception:  # the server still starts; the log says why the clocks were not looked at
+                log.exception("noting the time the server was down failed")
+            self._beat()
             self._thread = threading.Thread(target=self._run, name="schedule", daemon=True)
             self._thread.start()
 
@@ -50,14 +89,45 @@ class Schedule:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+            self._beat()  # a clean stop: the next start measures from now
+
+    def recover(self, at: datetime | None = None) -> int:
+        """Have every running exercise note the time since the last heartbeat, as of ``at`` (default: now), on
+        which the engine decides (``NoteRestart``); returns how many events that made. Runs before the first
+        tick, so the clocks stand as they should before anything due is fired."""
+        since = last_heartbeat(self.exercises.db)
+        if since is None:  # a new database: no server ran on it
+            return 0
+        made = 0
+        for exercise_id in sorted(self._running_exercises()):
+            try:
+                state = self.exercises.state(exercise_id)
+                if state.ended or not state.clock.running:  # archived, or its clock stood still
+                    continue
+                made += len(self.exercises.execute(exercise_id, NoteRestart(since, self.pause_after),
+                                                   SCHEDULE_ACTOR, at=at or wall_clock()).events)
+            except RuleError as exc:
+                log.warning("exercise %s: the time the server was down was not noted: %s", exercise_id, exc)
+        if made:
+            log.warning("the server was down since %s; %d event(s) noted it", since.isoformat(), made)
+        return made
+
+    def _beat(self) -> None:
+        try:
+            heartbeat(self.exercises.db)
+            self._beaten_at = time.monotonic()
+        except Exception:  # a missed beat dates an outage a little early; it must not stop the schedule
+            log.exception("heartbeat failed")
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if time.monotonic() - self._beaten_at >= HEARTBEAT:
+                self._beat()
             try:
                 self.tick()
             except Exception:  # a bad tick must not end the schedule
                 log.exception("schedule tick failed")
-            self._stop.wait(self.tick_seconds)
+            self._stop.wait(min(self.tick_seconds, HEARTBEAT))
 
     def tick(self, at: datetime | None = None) -> int:
         """Fire (or flag) what is due at ``at`` (default: now) in every running exercise; returns how many

@@ -10,6 +10,7 @@ import {exportCard} from './export.js';
 import {badge, card, confirmButton, copyButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
 import {isChief, linksCard, peopleCard, staffCard} from './room.js';
 import {debriefControl} from './debrief.js';
+import {outageNotice} from './outage.js';
 
 function delegationChecks(model, name) {
   return model.state.delegations.map((d) => h('label', {class: 'check'},
@@ -305,6 +306,8 @@ function joinLinksCard(model) {
 
 export function controlPanel({model, conn}) {
   const phase = phaseControls({model, conn});
+  // After the server was down while the clock ran: how long, and resume or give the time back (outage.js).
+  const outage = outageNotice({model, send: (type, fields, opts) => sendOnView({model, conn}, type, fields, opts)});
   const injects = eventListCard({model, conn});
   const adhoc = adHocInject({model, conn});
   const ceasefire = ceasefireCard({model, conn});
@@ -314,7 +317,7 @@ export function controlPanel({model, conn}) {
   const exported = exportCard(model);
   // Phase and clock on top, the event list across the width below, then quick injects and the rest; on a
   // very wide screen the event list stands beside them (control.css).
-  const phaseCard = card('Phase and clock', phase.el);
+  const phaseCard = card('Phase and clock', outage.el, phase.el);
   phaseCard.classList.add('control-phase');
   injects.el.classList.add('control-list');
   const el = h('div', {class: 'control-layout'}, phaseCard, injects.el,
@@ -322,6 +325,7 @@ export function controlPanel({model, conn}) {
   model.on('state', () => {
     el.classList.toggle('is-ended', Boolean(model.state.exercise.ended));  // the debrief moves up, under the phase
     phase.update();
+    outage.update();
     injects.update();
     adhoc.update();
     ceasefire.update();

@@ -86,7 +86,7 @@ export class Connection {
   }
 
   stop() {
-    clearTimeout(this.retryTimer);
+    clearTimeout(this.resumeTimer);
     this.socket?.disconnect();
   }
 
@@ -104,9 +104,10 @@ export class Connection {
     this.reconnecting = reconnected;
     this.socket.timeout(COMMAND_TIMEOUT_MS).emit('resume', {last_seq: this.lastSeq}, (err, ack) => {
       if (err || !ack?.ok) {
-        // No answer (or refused): try again shortly while connected.
-        clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => this.socket?.connected && this.resume({reconnected}), 1000);
+        // No answer (or refused): try again shortly while connected (after `retry_after` if rate limited).
+        clearTimeout(this.resumeTimer);
+        const wait = ack?.error?.code === 'rate_limited' ? retryAfterMs(ack) : 1000;
+        this.resumeTimer = setTimeout(() => this.socket?.connected && this.resume({reconnected}), wait);
         return;
       }
       if (this.reconnecting || !this.everConnected) {
@@ -174,7 +175,10 @@ export class Connection {
         } else {
           this.socket.timeout(COMMAND_TIMEOUT_MS).emit('command', payload, (err, ack) => {
             if (err) attempt();  // the same command_id: applied at most once
-            else resolve(ack || {ok: false, error: {code: 'internal', message: 'No answer from the server.', fields: {}}});
+            else if (ack?.error?.code === 'rate_limited') {
+              // Too many at once: nothing was done; the same command again once the server says it may be.
+              setTimeout(attempt, retryAfterMs(ack));
+            } else resolve(ack || {ok: false, error: {code: 'internal', message: 'No answer from the server.', fields: {}}});
           });
         }
       };
@@ -205,6 +209,12 @@ export class Connection {
       this.onResent(await this.send(payload), payload);
     }
   }
+}
+
+/** How long a `rate_limited` answer asks to wait (`fields.retry_after`, seconds), in ms, at least 100. */
+function retryAfterMs(ack) {
+  const seconds = Number.parseFloat(ack?.error?.fields?.retry_after);
+  return Math.max(100, Number.isFinite(seconds) ? seconds * 1000 : 1000);
 }
 
 /** A random id for a command (32 hex digits); crypto.randomUUID needs HTTPS, getRandomValues does not. */
