@@ -390,7 +390,7 @@ def test_a_flooding_member_does_not_slow_the_others(live_server, exercises):
     assert flood["other"] == 0 and flood["ok"] + flood["refused"] == flood["sent"], figures
     assert flood["ok"] <= 30 + 10 * flooded + 10, figures  # the burst, then 10 a second
     assert statistics.median(flooding) <= 3 * statistics.median(base) + 0.1, figures
-    assert quantile(flooding, 0.99) <= 3 * quantile(base, 0.99) + 0.5, figures
+    assert quantile(flooding, 0.99) <= 3 * quantile(base, 0.99) + 1.0, figures
 
 
 # ---- resume -------------------------------------------------------------------------------------------
@@ -508,7 +508,11 @@ def test_resuming_from_zero_in_a_loop_on_a_long_log_does_not_stall_the_others(li
     # The burst, then one every 2 s; the rest refused (none when the machine is so busy that each resume takes
     # the server 2 s or more: then it is the resumes' own cost that limits them).
     assert 5 <= served <= 5 + 0.5 * lasted + 1, figures
-    assert max(during) <= 3 * max(baseline) + 0.5, figures
+    # Never a stall: the exercise held for seconds was the failure. Typical acks stay near the baseline; the worst
+    # one waits for the interpreter while a resume's pages are prepared (threading mode shares one), more on a
+    # machine busy with other work, so its bound is loose.
+    assert statistics.median(during) <= 3 * statistics.median(baseline) + 0.25, figures
+    assert max(during) <= 3 * max(baseline) + 2.0, figures
 
 
 if __name__ == "__main__":  # pragma: no cover
