@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import threading
@@ -22,6 +23,18 @@ def migrated_url(path: Path) -> str:
     upgrade(db)
     db.dispose()
     return url
+
+
+def unlimited_app(folder: Path):
+    """An app on a fresh database in ``folder`` with every rate limit out of reach: for tests that send far more
+    than a person would, to check the handlers themselves (the limits have tests of their own)."""
+    from facilitator.limits import Rate
+
+    unlimited = Rate(burst=10 ** 9, per_second=10 ** 9)
+    os.environ["FACILITATOR_INSTANCE"] = str(folder / "instance")
+    return create_app({"TESTING": True, "DATABASE_URL": migrated_url(folder / "test.sqlite3"),
+                       "LIMIT_COMMANDS": unlimited, "LIMIT_RESUMES": unlimited, "LIMIT_GUESSES": unlimited,
+                       "LIMIT_CREATIONS": unlimited})
 
 
 @pytest.fixture

@@ -25,23 +25,20 @@ The command payloads are valid for the one who may act (``member`` or ``umpire``
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from facilitator import create_app
 from facilitator.engine.audience import SCHEDULE_ACTOR, UMPIRE_ACTOR
 from facilitator.engine.clock import NoteRestart
 from facilitator.extensions import services
-from facilitator.limits import Rate
 from facilitator.schemas import load_command
 from facilitator.schemas.commands import CLIENT_COMMANDS
 
-from .conftest import migrated_url
+from .conftest import unlimited_app
+
 
 ROLES = ("umpire", "assistant", "member", "other", "observer", "bad_token", "elsewhere", "ended")
-UNLIMITED = Rate(10 ** 6, 10 ** 6)
 
 # ---- the command table ------------------------------------------------------------------------------
 # Each row: who acts when it is allowed ("umpire" or "member"), the steps that prepare the exercise (run by
@@ -136,11 +133,7 @@ COMMANDS = {
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("authorization")
-    os.environ["FACILITATOR_INSTANCE"] = str(folder / "instance")
-    app = create_app({"TESTING": True, "DATABASE_URL": migrated_url(folder / "authorization.sqlite3"),
-                      "LIMIT_COMMANDS": UNLIMITED, "LIMIT_RESUMES": UNLIMITED, "LIMIT_GUESSES": UNLIMITED,
-                      "LIMIT_CREATIONS": UNLIMITED})
+    app = unlimited_app(tmp_path_factory.mktemp("authorization"))
     with app.app_context():
         yield app
     app.extensions["facilitator"].db.dispose()

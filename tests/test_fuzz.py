@@ -33,15 +33,14 @@ from hypothesis import strategies as st
 from marshmallow import fields
 from werkzeug.routing import BuildError
 
-from facilitator import create_app
 from facilitator.engine import COMMANDS, RuleError
 from facilitator.engine.audience import UMPIRE_ACTOR
 from facilitator.extensions import services
-from facilitator.limits import Rate
 from facilitator.schemas import load_command
 from facilitator.schemas.commands import CLIENT_COMMANDS, schema_for
 
-from .conftest import migrated_url
+from .conftest import unlimited_app
+
 
 CASES = int(os.environ.get("FACILITATOR_FUZZ_CASES", "10000"))
 REST_CASES = CASES // 2  # 5,000 of the default 10,000
@@ -49,7 +48,6 @@ CONNECT_CASES = CASES // 20  # 500
 COMMAND_CASES = CASES - REST_CASES - CONNECT_CASES  # 4,500
 SETTINGS = {"deadline": None, "database": None, "derandomize": "FACILITATOR_FUZZ_CASES" not in os.environ,
             "suppress_health_check": list(HealthCheck), "print_blob": True}
-UNLIMITED = Rate(10 ** 6, 10 ** 6)
 RAN = {"rest": 0, "command": 0, "connect": 0}
 CODES: dict[str, int] = {}  # how the fuzzed commands were answered: "ok" or the error code
 HUGE = (2 ** 31, 2 ** 31 - 1, 2 ** 53 + 1, 2 ** 63, 2 ** 63 - 1, 2 ** 64, -(2 ** 63) - 1, 10 ** 30)
@@ -65,11 +63,7 @@ DEEP_OBJECT = '{"a": ' * 5000 + "1" + "}" * 5000
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("fuzz")
-    os.environ["FACILITATOR_INSTANCE"] = str(folder / "instance")
-    app = create_app({"TESTING": True, "DATABASE_URL": migrated_url(folder / "fuzz.sqlite3"),
-                      "LIMIT_COMMANDS": UNLIMITED, "LIMIT_RESUMES": UNLIMITED, "LIMIT_GUESSES": UNLIMITED,
-                      "LIMIT_CREATIONS": UNLIMITED})
+    app = unlimited_app(tmp_path_factory.mktemp("fuzz"))
     yield app
     app.extensions["facilitator"].db.dispose()
 
