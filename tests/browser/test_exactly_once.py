@@ -239,3 +239,22 @@ def test_an_amendment_on_an_old_version_is_refused_then_replaces_it_only_when_as
     form.get_by_role("button", name="Replace version 2 with yours").click()
     expect(page.locator(".proposal[data-proposal='1']")).to_contain_text("Route A, 24 hours")
     assert exercises.state(created.id).proposals.get(1).version == 3
+
+
+def test_messages_refused_as_too_many_are_sent_again_in_order_without_an_error(app, live_server, exercises, watched):
+    """Over the commands limit the server answers rate_limited with retry_after: the page waits and sends the same
+    command again (the same command_id), so a fast typist sees every message arrive, in order, and no error.
+    (Six messages against 2 at once then 2 a second: the later ones are refused at least once.)"""
+    from facilitator.limits import Limiter, Rate
+    app.extensions["facilitator"].limits.commands = Limiter(Rate(burst=2, per_second=2))
+    created = exercises.create("demo")
+    page = watched.page(label="ukraine")
+    join(page, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
+    box = page.locator("#composer-text")
+    texts = [f"Point {n}." for n in range(1, 7)]
+    for text in texts:  # the composer sends one message at a time: each as soon as the one before is taken
+        box.fill(text)
+        box.press("Enter")
+        expect(page.locator(".msg-text", has_text=text)).to_have_count(1)
+    assert plenary_texts(exercises, created.id) == texts
+    assert page.locator(".form-error:visible, .toast--error").count() == 0

@@ -45,6 +45,7 @@ export class Connection {
     this.missed = 0;          // history events received since the latest sync
     this.status = STATUS.CONNECTING;
     this.attempt = 0;
+    this.held = [];           // commands waiting their turn after a `rate_limited`, in the order they were sent
   }
 
   start() {
@@ -157,6 +158,7 @@ export class Connection {
       const resolve = (ack) => {
         this.forget(payload);
         done(ack);
+        this.release(attempt);  // the next command held behind this one may go
       };
       const attempt = () => {
         if (this.status === STATUS.REFUSED) {
@@ -175,15 +177,33 @@ export class Connection {
         } else {
           this.socket.timeout(COMMAND_TIMEOUT_MS).emit('command', payload, (err, ack) => {
             if (err) attempt();  // the same command_id: applied at most once
-            else if (ack?.error?.code === 'rate_limited') {
-              // Too many at once: nothing was done; the same command again once the server says it may be.
-              setTimeout(attempt, retryAfterMs(ack));
-            } else resolve(ack || {ok: false, error: {code: 'internal', message: 'No answer from the server.', fields: {}}});
+            else if (ack?.error?.code === 'rate_limited') this.hold(attempt, retryAfterMs(ack));
+            else resolve(ack || {ok: false, error: {code: 'internal', message: 'No answer from the server.', fields: {}}});
           });
         }
       };
-      attempt();
+      if (this.held.length) this.held.push(attempt);  // behind those already waiting: the order stays as sent
+      else attempt();
     });
+  }
+
+  // ---- rate limited: nothing was done; the same commands again, one by one in their order, once the
+  // server says they may be (`retry_after`), so a burst of messages still arrives in the order typed.
+
+  hold(attempt, wait) {
+    // Refusals come back in the order the commands were sent: each joins the end of the line (the head,
+    // refused again, keeps its place).
+    if (!this.held.includes(attempt)) this.held.push(attempt);
+    if (this.held[0] !== attempt) return;  // the head's timer sends it; the others follow it one by one
+    clearTimeout(this.heldTimer);
+    this.heldTimer = setTimeout(attempt, wait);
+  }
+
+  release(attempt) {
+    const at = this.held.indexOf(attempt);
+    if (at < 0) return;
+    this.held.splice(at, 1);
+    if (at === 0 && this.held.length) this.held[0]();
   }
 
   // ---- the outbox: commands on their way, kept where a reload finds them -------------------------------
