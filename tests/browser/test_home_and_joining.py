@@ -69,6 +69,8 @@ def test_the_umpire_lets_people_join_after_the_end(live_server, exercises, watch
     tab(umpire, "Room")
     box = umpire.locator(".late-joins")
     expect(box).to_contain_text("seat nobody")
+    box.scroll_into_view_if_needed()
+    screenshot(umpire, "umpire-late-joins", before_phone=lambda page: box.scroll_into_view_if_needed())
     box.get_by_role("button", name="Let people join after the end").click()
     expect(box).to_contain_text("still seat new members")
     expect(box.get_by_role("button", name="Close joining")).to_be_visible()

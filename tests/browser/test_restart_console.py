@@ -14,7 +14,7 @@ from facilitator.engine import AdvancePhase
 from facilitator.engine.audience import UMPIRE_ACTOR
 from facilitator.services.exercises import now
 from facilitator.services.schedule import Schedule, heartbeat
-from flows import join, open_console, tab
+from flows import join, open_console, screenshot, tab
 
 
 def consoles(live_server, exercises, watched, played_seconds: float):
@@ -37,6 +37,7 @@ def test_after_a_short_outage_the_umpire_gives_the_lost_seconds_back(live_server
     notice = umpire.locator(".outage-notice")
     expect(notice).to_contain_text(re.compile(r"The server was down for 20(\.\d)? s"))
     expect(notice).to_contain_text("the clock ran on meanwhile: the phase lost 20")
+    screenshot(umpire, "umpire-outage-notice")
     countdown = russia.locator(".topbar .countdown .countdown-value")
     expect(countdown).to_have_text(re.compile(r"^0?7:[45]\d$"))  # 8 minutes left, less the 20 s down
     tab(russia, "Timeline")
