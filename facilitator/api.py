@@ -33,7 +33,7 @@ from .services.tokens import same_key
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 STATUS = {"not_found": 404, "forbidden": 403, "bad_token": 401, "bad_code": 404, "conflict": 409, "stale": 409,
-          "name_taken": 409, "rate_limited": 429}
+          "name_taken": 409, "rate_limited": 429, "storage_full": 507}
 QR_MAX_DATA = 512  # characters; a join link is well under 100
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 500: "internal"}
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "application/octet-stream", "")  # "": none given

@@ -517,3 +517,33 @@ def test_resuming_from_zero_in_a_loop_on_a_long_log_does_not_stall_the_others(li
 
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__, "-s"])
+
+
+def test_guessing_join_codes_as_fast_as_one_can_gets_a_few_tries_a_minute(client, exercises):
+    """Once: join codes could be tried at 500–900 a second from one address, without throttling."""
+    created = exercises.create("demo")
+    guesses = services_of(client).limits.guesses
+    rate = guesses.rate
+    started, tried, refused = time.monotonic(), 0, 0
+    while time.monotonic() - started < 2.0:
+        answer = client.post("/api/join", json={"code": f"ZZZZ-{tried + refused:04d}", "name": "Guesser"})
+        if answer.status_code == 429:
+            refused += 1
+        else:
+            assert answer.status_code == 404, answer.get_json()
+            tried += 1
+    lasted = time.monotonic() - started
+    per_minute = rate.per_second * 60
+    figures = (f"{tried + refused:,} requests in {lasted:.1f} s: {tried} codes tried (the burst of {rate.burst:g}, "
+               f"then {per_minute:g} a minute), {refused:,} refused rate_limited before any lookup")
+    print(figures)
+    assert tried <= rate.burst + rate.per_second * lasted + 1, figures
+    assert refused > 0, figures
+    # The right code from that address waits too; from another it works at once.
+    right = {"code": created.join_codes["ukraine"], "name": "Olena"}
+    assert client.post("/api/join", json=right).status_code == 429
+    assert client.post("/api/join", json=right, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 201
+
+
+def services_of(client):
+    return client.application.extensions["facilitator"]

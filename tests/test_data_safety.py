@@ -250,3 +250,45 @@ def test_a_downgrade_that_drops_exercises_is_refused_unless_asked_for(app, runne
 def test_a_downgrade_of_an_empty_database_needs_no_flag(runner, exercises):
     result = runner.invoke(args=["db", "downgrade", "base"])
     assert result.exit_code == 0 and current_revision(exercises.db) is None
+
+
+def test_a_full_disk_refuses_commands_clearly_keeps_what_was_saved_and_recovers(app, client, exercises):
+    """Once a full disk turned every command into `internal`. SQLite's page limit stands in for the disk."""
+    from sqlalchemy import event
+
+    from facilitator.engine import PostMessage, RuleError
+    from facilitator.engine.audience import UMPIRE_ACTOR
+
+    created = exercises.create("demo")
+    exercises.execute(created.id, PostMessage("plenary", "saved before"), UMPIRE_ACTOR)
+    with exercises.db.engine.connect() as connection:
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
+    limit = {"pages": pages + 2}
+
+    def full(dbapi_connection, _record):
+        dbapi_connection.execute(f"PRAGMA max_page_count = {limit['pages']}")
+
+    event.listen(exercises.db.engine, "connect", full)
+    exercises.db.engine.dispose()
+    refused = None
+    for size in (1500, 40, 1):  # filled with large messages, then smaller ones, to the last byte
+        for n in range(400):
+            try:
+                exercises.execute(created.id, PostMessage("plenary", f"f{n} " + "x" * size), UMPIRE_ACTOR)
+            except RuleError as exc:
+                refused = exc
+                break
+    assert refused is not None and refused.code == "storage_full" and "disk is full" in refused.message
+    seq = exercises.state(created.id).seq
+    answer = client.post("/api/join", json={"code": created.join_codes["ukraine"], "name": "Olena"})
+    assert answer.status_code == 507 and answer.get_json()["error"]["code"] == "storage_full"
+    assert exercises.state(created.id).seq == seq  # nothing half-kept, nothing folded that was not stored
+    stored = exercises.events(created.id, UMPIRE_ACTOR)
+    assert [e.seq for e in stored] == list(range(1, seq + 1)) and stored[0].data["text"] == "saved before"
+
+    limit["pages"] = 10 ** 9  # space again: the next command is taken, after the last one kept
+    exercises.db.engine.dispose()
+    exercises.execute(created.id, PostMessage("plenary", "after the cleanup"), UMPIRE_ACTOR)
+    assert exercises.state(created.id).seq == seq + 1
+    with exercises.db.read() as session:
+        assert exercises.store.verify(session, created.id).ok

@@ -20,8 +20,11 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from facilitator.engine.errors import RuleError
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +116,21 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
+class StorageFull(RuleError):
+    """The database's disk (or its size limit) is full: nothing of the transaction was kept."""
+
+    def __init__(self):
+        super().__init__("storage_full", "The server's disk is full: nothing was saved. Tell the instructor; what "
+                                         "was saved before is safe.")
+
+
+def _is_full(exc: OperationalError) -> bool:
+    """SQLite's SQLITE_FULL ("database or disk is full"), or PostgreSQL's disk_full (SQLSTATE 53100)."""
+    orig = exc.orig
+    return "database or disk is full" in str(orig) or getattr(orig, "pgcode", None) == "53100" \
+        or getattr(orig, "sqlstate", None) == "53100"
+
+
 class Database:
     def __init__(self, url: str, **engine_kwargs):
         self.url = url
@@ -130,9 +148,17 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A write transaction, committed on success and rolled back on error."""
-        with self._write() as session, session.begin():
-            yield session
+        """A write transaction, committed on success and rolled back on error. A disk (or database) that is
+        full raises ``StorageFull``: a refusal with a clear reason, where it was once an ``internal`` failure
+        of every command."""
+        try:
+            with self._write() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if _is_full(exc):
+                log.error("The database could not be written: %s", exc.orig)
+                raise StorageFull() from None
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()
