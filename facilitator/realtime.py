@@ -163,11 +163,16 @@ class ConnectionGate:
                 pause = min((d - now for d in self._waiting.values()), default=0.0)
             for sid in late:
                 log.info("closing connection %s: no valid token within %g s", sid, self.grace)
-                try:
-                    self._disconnect(sid)
-                except Exception:  # already gone
-                    log.debug("closing %s failed", sid, exc_info=True)
+                # Each in a thread of its own: closing a long-polling connection waits for its client to come
+                # for the close packet, which it may never do; the watcher must not wait with it.
+                threading.Thread(target=self._close, args=(sid,), name="facilitator-token-close", daemon=True).start()
             time.sleep(min(max(pause, 0.05), 1.0))
+
+    def _close(self, eio_sid: str) -> None:
+        try:
+            self._disconnect(eio_sid)
+        except Exception:  # already gone
+            log.debug("closing %s failed", eio_sid, exc_info=True)
 
 
 def _guard_connections(socketio: SocketIO, gate: ConnectionGate) -> None:

@@ -263,6 +263,30 @@ def test_a_connection_without_a_valid_token_is_closed_after_the_grace_while_a_pl
     assert stays, figures
 
 
+def test_a_long_polling_connection_that_never_comes_back_does_not_stop_the_closing_of_later_ones(live_server, app):
+    """Once: closing a tokenless long-polling connection waited for its client to fetch the close packet; a client
+    that never did held the closer, and no connection without a token was closed again until a restart."""
+    gate(app).grace = 1.0
+    status, _ = polling_handshake(live_server.url)  # and never polls again
+    assert status == 200
+    time.sleep(1.6)  # its deadline has passed: the server is closing it
+    started = time.monotonic()
+    silent = websocket.create_connection(f"ws://127.0.0.1:{live_server.port}/socket.io/?EIO=4&transport=websocket",
+                                         timeout=TIMEOUT)
+    try:
+        assert silent.recv().startswith("0{")
+        try:
+            while silent.recv():
+                pass
+        except (websocket.WebSocketConnectionClosedException, ConnectionError):
+            pass
+        lasted = time.monotonic() - started
+    finally:
+        silent.shutdown()
+    print(f"grace 1 s, after a long-polling connection that never came back: the next one closed after {lasted:.2f} s")
+    assert lasted < 4.0, lasted
+
+
 def test_a_client_that_stops_sending_frees_its_thread_and_the_server_names_no_versions(live_server, monkeypatch):
     reply = http(live_server.url, "GET", "/api/decks")
     assert reply.headers.get("Server") == "facilitator", reply.headers
