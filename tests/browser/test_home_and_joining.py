@@ -27,6 +27,12 @@ def test_creating_asks_for_the_instructor_key_when_the_server_has_one(app, live_
     key.fill(KEY.lower())
     card.get_by_role("button", name="Create exercise").click()
     expect(page.get_by_test_id("created")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Instructor key")).to_have_value(KEY.lower())  # for this tab's next exercise
+    page.get_by_test_id("forget-all").click()  # a shared computer: nothing stays behind
+    expect(page.get_by_label("Instructor key")).to_have_value("")
+    page.reload()
+    expect(page.get_by_label("Instructor key")).to_have_value("")
 
 
 def test_a_shared_computer_keeps_no_links_unless_asked_and_forgets_them_all_at_once(live_server, watched):
@@ -37,7 +43,10 @@ def test_a_shared_computer_keeps_no_links_unless_asked_and_forgets_them_all_at_o
     card.get_by_label("Title for your session (optional)").fill("Not kept")
     card.get_by_role("button", name="Create exercise").click()
     expect(page.get_by_test_id("created")).to_contain_text("does not keep them")  # shown once, now
-    page.reload()
+    page.get_by_test_id("umpire-link").click()  # the console opened from here keeps its token for this tab only
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-status", "live")
+    assert not page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('facilitator:umpire:'))")
+    page.goto(live_server.url + "/")
     expect(page.locator(".recent")).to_have_count(0)
     assert "token" not in page.evaluate("JSON.stringify(localStorage)")
 
@@ -52,6 +61,7 @@ def test_a_shared_computer_keeps_no_links_unless_asked_and_forgets_them_all_at_o
     page.get_by_test_id("forget-all").click()
     expect(page.locator(".recent")).to_have_count(0)
     assert "token" not in page.evaluate("JSON.stringify(localStorage)")
+    assert not page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('facilitator:umpire:'))")
 
 
 def test_the_umpire_lets_people_join_after_the_end(live_server, exercises, watched):

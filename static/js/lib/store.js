@@ -34,6 +34,24 @@ function write(key, value) {
   }
 }
 
+function readSession(key) {
+  try {
+    const raw = sessionStorage.getItem(`${KEY}:${key}`);
+    return raw === null ? null : JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+function writeSession(key, value) {
+  try {
+    if (value === null || value === undefined) sessionStorage.removeItem(`${KEY}:${key}`);
+    else sessionStorage.setItem(`${KEY}:${key}`, JSON.stringify(value));
+  } catch {
+    // storage disabled: the console asks for its link again after a reload
+  }
+}
+
 export const storage = {
   /** A participant's seat in an exercise: {token, role, delegation, participant, name, code}. */
   session: (exerciseId) => read(`session:${exerciseId}`),
@@ -42,8 +60,23 @@ export const storage = {
   /** Join code (normalised) -> exercise id, so an opened join link finds an existing seat. */
   exerciseForCode: (code) => read(`code:${normaliseCode(code)}`),
   rememberCode: (code, exerciseId) => write(`code:${normaliseCode(code)}`, exerciseId),
-  umpireToken: (exerciseId) => read(`umpire:${exerciseId}`),
-  saveUmpireToken: (exerciseId, token) => write(`umpire:${exerciseId}`, token),
+  /** The umpire token of an exercise: kept in localStorage, or for this tab only (sessionStorage) when its
+   *  creator chose not to keep links on this computer. */
+  umpireToken: (exerciseId) => read(`umpire:${exerciseId}`) ?? readSession(`umpire:${exerciseId}`),
+  saveUmpireToken: (exerciseId, token, {tabOnly = false} = {}) => {
+    if (tabOnly) writeSession(`umpire:${exerciseId}`, token);
+    else write(`umpire:${exerciseId}`, token);
+    if (token === null || token === undefined) writeSession(`umpire:${exerciseId}`, null);
+  },
+  /** Every umpire token this browser keeps (consoles opened here keep theirs), for a shared computer. */
+  forgetUmpireTokens: () => {
+    try {
+      const keys = Array.from({length: localStorage.length}, (_, i) => localStorage.key(i));
+      for (const key of keys) if (key?.startsWith(`${KEY}:umpire:`)) localStorage.removeItem(key);
+    } catch {
+      // storage disabled: nothing was kept
+    }
+  },
   /** Exercises created from this browser, with their links (shown once by the server). */
   created: () => read('created', []),
   saveCreated: (list) => write('created', list.slice(0, 20)),

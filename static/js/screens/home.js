@@ -41,7 +41,8 @@ export function createdView(created, {onClose, kept = true} = {}) {
     h('div', {class: 'created-umpire no-print'},
       h('h3', {}, 'Umpire console'),
       h('p', {class: 'hint'}, 'For you (exercise control) only: it can advance phases, fire injects and end the exercise.'),
-      h('div', {class: 'form-actions'}, h('a', {href: created.umpire.url, class: 'btn btn--primary', 'data-testid': 'umpire-link'},
+      h('div', {class: 'form-actions'}, h('a', {href: kept ? created.umpire.url : `${created.umpire.url}&keep=0`,
+        class: 'btn btn--primary', 'data-testid': 'umpire-link'},
         'Open the umpire console'), copyButton(created.umpire.url, 'Copy link', 'umpire console link'))),
     h('h3', {}, 'Delegations'),
     h('p', {class: 'hint no-print'}, `Give each delegation its link, or its code to type at ${site}/join. ` +
@@ -139,19 +140,25 @@ function recentList(onShow, onForget, onForgetAll) {
 
 /** What creating needs on this server: the instructor key when it asks for one, and whether to keep the
  *  links in this browser. The key stays in this tab only (sessionStorage). */
-function creationOptions(needsKey) {
+const INSTRUCTOR_KEY = 'facilitator:instructor-key';
+
+function forgetInstructorKey() {
+  try { sessionStorage.removeItem(INSTRUCTOR_KEY); } catch { /* no storage */ }
+}
+
+function creationOptions(needsKey, keepLinks = true) {
   const keyInput = h('input', {type: 'password', id: uid('ikey'), autocomplete: 'off', spellcheck: 'false',
                                class: 'input-code', 'data-testid': 'instructor-key'});
-  try { keyInput.value = sessionStorage.getItem('facilitator:instructor-key') || ''; } catch { /* no storage */ }
+  try { keyInput.value = sessionStorage.getItem(INSTRUCTOR_KEY) || ''; } catch { /* no storage */ }
   keyInput.addEventListener('change', () => {
-    try { sessionStorage.setItem('facilitator:instructor-key', keyInput.value.trim()); } catch { /* no storage */ }
+    try { sessionStorage.setItem(INSTRUCTOR_KEY, keyInput.value.trim()); } catch { /* no storage */ }
   });
-  const keep = h('input', {type: 'checkbox', id: uid('keep'), checked: true, 'data-testid': 'keep-links'});
+  const keep = h('input', {type: 'checkbox', id: uid('keep'), checked: keepLinks, 'data-testid': 'keep-links'});
   const el = h('div', {class: 'card creation-options'},
     needsKey ? h('div', {class: 'field'}, h('label', {for: keyInput.id}, 'Instructor key'), keyInput,
       h('p', {class: 'hint'}, 'This server asks for it to create an exercise: it was printed when the server started.')) : null,
     h('label', {class: 'check', for: keep.id}, keep, ' Keep the links of exercises I create in this browser'));
-  return {el, key: () => keyInput.value.trim(), keep: () => keep.checked};
+  return {el, key: () => keyInput.value.trim(), keep: () => keep.checked, clearKey: () => { keyInput.value = ''; }};
 }
 
 export async function mount(root) {
@@ -174,15 +181,20 @@ export async function mount(root) {
     view.heading.focus();
     view.el.scrollIntoView({block: 'start'});
   }
-  function forget(list) {
+  function forget(list, everything = false) {
     const ids = new Set(list.map((c) => c.id));
     for (const id of ids) storage.saveUmpireToken(id, null);
     storage.saveCreated(storage.created().filter((x) => !ids.has(x.id)));
+    if (everything) {  // a shared computer: no umpire console and no instructor key stays behind
+      storage.forgetUmpireTokens();
+      forgetInstructorKey();
+      options.clearKey();
+    }
     replace(createdSlot);
     renderRecent();
   }
   function renderRecent() {
-    replace(recentSlot, recentList(show, (c) => forget([c]), () => forget(storage.created())));
+    replace(recentSlot, recentList(show, (c) => forget([c]), () => forget(storage.created(), true)));
   }
 
   let options = creationOptions(false);
@@ -216,7 +228,7 @@ export async function mount(root) {
   renderRecent();
   serverInfo().then((info) => {
     if (info.instructor_key) {
-      options = creationOptions(true);
+      options = creationOptions(true, options.keep());  // as the user left the box, if they already touched it
       replace(optionsSlot, options.el);
     }
   }).catch(() => { /* the create form says what is wrong if creating fails */ });

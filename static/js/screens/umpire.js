@@ -26,7 +26,8 @@ export async function mount(root) {
         throw Object.assign(new Error('This link is not an umpire link.'), {code: 'forbidden'});
       }
       exerciseId = who.exercise;
-      storage.saveUmpireToken(exerciseId, token);
+      // `keep=0`: the creator chose not to keep links on this computer: the token lasts as long as this tab.
+      storage.saveUmpireToken(exerciseId, token, {tabOnly: params.get('keep') === '0'});
       history.replaceState(null, '', `/umpire#exercise=${encodeURIComponent(exerciseId)}`);
     } catch (err) {
       messagePage(root, {title: 'This link does not open an umpire console', text: err.message,
