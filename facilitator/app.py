@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+import click
 from flask import Flask
 
 from . import api, broadcast, cli, pages, realtime
@@ -30,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     Raises :class:`~facilitator.links.PublicUrlError` when the public URL setting
     (``FACILITATOR_PUBLIC_URL``) is not a usable http(s) address.
     """
+    _refuse_flask_run()
     instance = Path(os.environ.get("FACILITATOR_INSTANCE", ROOT / "instance"))
     app = Flask(__name__, instance_path=str(instance.resolve()), static_folder=str(ROOT / "static"),
                 static_url_path="/static")
@@ -75,6 +77,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     broadcast.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _refuse_flask_run() -> None:
+    """``flask run`` serves without Socket.IO and, with ``FLASK_DEBUG``, with Werkzeug's debugger (code run for
+    whoever sees a traceback): the app refuses to be loaded by it. ``facilitator serve`` is the server."""
+    from flask.cli import run_command
+
+    context = click.get_current_context(silent=True)
+    if context is not None and context.command is run_command:
+        raise click.UsageError("`flask run` does not serve facilitator: use `facilitator serve` (or `make run`).")
 
 
 def _instance_secret(instance: Path) -> str:

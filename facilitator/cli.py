@@ -595,6 +595,10 @@ def serve(host: str, port: int, public_url: str | None):
     if not loopback and not current_app.config.get("INSTRUCTOR_KEY"):
         # Reachable from the room: creating exercises needs the instructor's key (kept in the instance folder).
         current_app.config["INSTRUCTOR_KEY"] = instructor_key(Path(current_app.instance_path))
+    db = services().db
+    if migrate.current_revision(db) != migrate.head_revision(db):
+        raise click.ClickException("the database is not set up for this version: run `facilitator db upgrade` "
+                                   "first (make run does)")
     services().exercises.clear_presence()  # connections do not outlive the process (one server process)
     # Notes how long the server was down in every exercise whose clock ran (pausing it past
     # CLOCK_PAUSE_AFTER_DOWN seconds), then beats and fires the event lists' due rows (catching up on what fell
@@ -611,7 +615,8 @@ def serve(host: str, port: int, public_url: str | None):
                    "make run HOST=0.0.0.0 (or facilitator serve --host 0.0.0.0).")
     try:
         from .serving import serve as serve_http  # Werkzeug with timeouts and caps (serving.py)
-        serve_http(current_app._get_current_object(), host, port)
+        with backup.serving(db):  # `db restore` refuses while a server holds this
+            serve_http(current_app._get_current_object(), host, port)
     finally:
         services().schedule.stop()  # a last heartbeat: the next start knows when this one stopped
 

@@ -175,6 +175,46 @@ def test_a_backup_does_not_replace_a_file_unless_forced(runner, exercises, tmp_p
         assert copied.execute("SELECT count(*) FROM exercises").fetchone() == (1,)
 
 
+def test_a_backup_never_replaces_a_device_or_anything_but_a_file(runner, exercises, tmp_path):
+    """Once `db backup /dev/null --force`, run as root, replaced the device with a file."""
+    _exercise(exercises)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for target in ("/dev/null", str(pipe)):
+        refused = runner.invoke(args=["db", "backup", target, "--force"])
+        assert refused.exit_code == 1 and "is not a regular file" in refused.output, refused.output
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and stat.S_ISFIFO(os.stat(pipe).st_mode)
+
+
+def test_restore_refuses_while_a_server_runs_on_the_database_and_the_database_onto_itself(runner, exercises,
+                                                                                           tmp_path):
+    from facilitator.persistence.backup import serving
+
+    _exercise(exercises)
+    copy = tmp_path / "copy.sqlite3"
+    assert runner.invoke(args=["db", "backup", str(copy)]).exit_code == 0
+    before = _listed(runner)
+    with serving(exercises.db):  # as `facilitator serve` holds it while it runs
+        refused = runner.invoke(args=["db", "restore", str(copy), "--yes"])
+    assert refused.exit_code == 1 and "a server is running on this database: stop it first" in refused.output
+    _unchanged(runner, tmp_path, before, exercises.db.path.parent)
+    itself = runner.invoke(args=["db", "restore", str(exercises.db.path), "--yes"])
+    assert itself.exit_code == 1 and "is the database itself" in itself.output
+    assert runner.invoke(args=["db", "restore", str(copy), "--yes"]).exit_code == 0  # once the server has stopped
+
+
+def test_serve_on_a_database_not_set_up_says_what_to_run(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FACILITATOR_INSTANCE": str(tmp_path / "new"), "DATABASE_URL": ""}
+    env.pop("DATABASE_URL")
+    result = subprocess.run([str(Path(sys.executable).parent / "facilitator"), "serve", "--port", "1"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "run `facilitator db upgrade` first" in result.stderr and "Traceback" not in result.stderr
+
+
 def _unchanged(runner, tmp_path, before: str, folder: Path) -> None:
     assert _listed(runner) == before
     assert not list(folder.glob("*before-restore*"))

@@ -255,3 +255,15 @@ def test_unknown_tokens_at_connect_are_guesses_too(tight):
         refused.append(client)
     right = socketio.test_client(tight, auth={"token": created.observer_code})
     assert not right.is_connected()  # while throttled, even the right code is not tried
+
+
+def test_flask_run_refuses_to_serve_the_app_so_its_debugger_never_runs(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FLASK_DEBUG": "1", "FACILITATOR_INSTANCE": str(tmp_path / "instance")}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "facilitator", "run", "--port", "1"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "facilitator serve" in result.stderr, result.stderr
+    assert "Debug mode" not in result.stdout + result.stderr

@@ -8,12 +8,15 @@ exercise's log a whole prefix. Another database (PostgreSQL) is copied with its 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
@@ -72,6 +75,41 @@ class Losses:
         return "\n".join([head, *(f"  {revision}  {doc}" for revision, doc in self.undone)])
 
 
+@contextmanager
+def serving(db: Database) -> Iterator[None]:
+    """Held by a running server (``facilitator serve``) on a SQLite database: a shared lock on a file beside it
+    (``<database>.serving``, 0600), released when the process ends however it ends. Several servers may hold
+    it; ``restore`` refuses while any does. Other databases: nothing to hold."""
+    if db.path is None:
+        yield
+        return
+    fd = os.open(_lock_path(db), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def server_running(db: Database) -> bool:
+    """Whether a server holds ``serving`` on the SQLite database ``db`` now."""
+    path = _lock_path(db) if db.path is not None else None
+    if path is None or not path.exists():
+        return False
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def _lock_path(db: Database) -> Path:
+    return db.path.with_name(db.path.name + ".serving")
+
+
 def backup(db: Database, target: Path, force: bool = False) -> Contents:
     """Copy the SQLite database ``db`` to the file ``target`` while others may write to it; returns what the
     copy holds. The copy is a self-contained file (no ``-wal``), readable by this user only (0600), written
@@ -87,6 +125,8 @@ def backup(db: Database, target: Path, force: bool = False) -> Contents:
         raise BackupError(f"{target} is the database itself: name another file")
     if target.is_dir():
         raise BackupError(f"{target} is a folder: name a file")
+    if target.exists() and not target.is_file():
+        raise BackupError(f"{target} is not a regular file (a device, a pipe, a socket): name a file")
     if target.exists() and not force:
         raise BackupError(f"{target} exists: give --force to replace it")
     part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
@@ -134,6 +174,11 @@ def restore(db: Database, source: Path, code_key: bytes | None = None) -> Restor
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"{source}: no such file" if not source.exists() else f"{source} is not a file")
+    if db.path.exists() and os.path.samefile(source, db.path):
+        raise BackupError(f"{source} is the database itself: name a backup")
+    if server_running(db):
+        raise BackupError("a server is running on this database: stop it first (it holds the exercises in play "
+                          "in memory, and would go on from where they were)")
     staged = db.path.with_name(f".{db.path.name}.{secrets.token_hex(4)}.restore")
     try:
         try:
