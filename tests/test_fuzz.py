@@ -550,6 +550,23 @@ def test_a_resume_from_beyond_any_integer_column_is_acknowledged(app, world, las
         client.disconnect()
 
 
+@pytest.mark.parametrize("event, body", [("resume", '{"last_seq": 1%s}'), ("command", '{"type": "post_message", '
+                                          '"channel": "plenary", "text": "x", "seq": 1%s}')])
+def test_a_number_of_hundreds_of_digits_in_a_packet_is_answered(app, world, event, body, caplog):
+    """Once such a packet was dropped unanswered, with a traceback in the log for each (the parser's limit)."""
+    with app.app_context():
+        client = app.extensions["socketio"].test_client(app, auth={"token": world.tokens["ukraine"]})
+        client.callback_counter += 1
+        client.socketio.server._handle_eio_message(
+            client.eio_sid, f'2{client.callback_counter}["{event}",{body % ("0" * 400)}]')
+        ack = client.acks
+        client.acks = None
+        assert ack is not None and len(ack["args"]) == 1, "no ack"
+        check_ack(ack["args"][0], event)
+        assert "Integer is too large" not in caplog.text
+        client.disconnect()
+
+
 def test_a_command_nested_5000_deep_is_answered(app, world):
     """Sent as raw JSON (the test client could not encode it): the parser's limit is not the server's end."""
     with app.app_context():
