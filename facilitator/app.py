@@ -101,16 +101,21 @@ def _instance_secret(instance: Path) -> str:
 
 
 def _keep_private(app: Flask, instance: Path, db: Database) -> None:
-    """Keep the instance folder (0700), its secret and a SQLite database with its ``-wal`` and ``-shm`` files
-    (0600) to this user: the instance folder is made so when the database is to be created in it, and what
+    """Keep the instance folder (0700), its secrets and a SQLite database with its ``-wal`` and ``-shm`` files,
+    the databases a restore replaced and the server's lock file (0600) to this user: the instance folder is made so when the database is to be created in it, and what
     others could read (left by an earlier version, or copied in) is tightened and logged. The database file
     itself is created private when first opened (``persistence.db``)."""
     instance = instance.resolve()
     if db.path is not None and db.path.parent == instance:
         instance.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
     changed = [instance] if make_private(instance, PRIVATE_FOLDER) else []
-    changed += [instance / "secret_key"] if make_private(instance / "secret_key", PRIVATE_FILE) else []
-    changed += make_database_private(db.path) if db.path is not None else []
+    for secret in ("secret_key", "instructor_key"):
+        changed += [instance / secret] if make_private(instance / secret, PRIVATE_FILE) else []
+    if db.path is not None:
+        changed += make_database_private(db.path)
+        # the databases a restore replaced, and the server's lock beside the database
+        kept = sorted(db.path.parent.glob(f"{db.path.stem}.before-restore-*.sqlite3"))
+        changed += [p for p in kept + [db.path.with_name(db.path.name + ".serving")] if make_private(p, PRIVATE_FILE)]
     if changed:
         app.logger.warning("Others could read %s: made private to this user (folder 0700, files 0600).",
                            ", ".join(str(p) for p in changed))

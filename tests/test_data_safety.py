@@ -89,10 +89,16 @@ def test_a_database_others_could_read_is_made_private_on_start_and_logged(tmp_pa
         os.chmod(path, old)
     Path(f"{database}-wal").write_bytes(b"")
     os.chmod(f"{database}-wal", 0o666)
+    kept = tmp_path / "shared" / "db.before-restore-20261201-091500.sqlite3"
+    kept.write_bytes(b"")
+    (instance / "instructor_key").write_text("ABCD-EFGH-JKMN")
+    for path in (kept, instance / "instructor_key"):
+        os.chmod(path, 0o644)
     with caplog.at_level(logging.WARNING):
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "kept in the environment"})
     assert mode(instance) == 0o700
     assert mode(database) == 0o600 and mode(Path(f"{database}-wal")) == 0o600
+    assert mode(kept) == 0o600 and mode(instance / "instructor_key") == 0o600
     assert "made private" in caplog.text and str(database) in caplog.text and str(instance) in caplog.text
     # nothing else is touched: not the folder the database is in (it is not the instance folder), nor its neighbours
     assert mode(tmp_path / "shared") == 0o755 and mode(neighbour) == 0o644

@@ -221,6 +221,8 @@ def test_the_instructor_archives_and_deletes_from_the_command_line_and_both_are_
     assert state.control.archived and state.ended
     archived = [e for e in exercises.events(created.id, UMPIRE_ACTOR) if e.type == "exercise_archived"]
     assert archived[0].actor.name == "Instructor (command line)"
+    ended = [e for e in exercises.events(created.id, UMPIRE_ACTOR) if e.type == "exercise_ended"]
+    assert ended[0].data["reason"] == "archived by Instructor (command line)"
     assert runner.invoke(args=["exercises", "archive", created.id]).exit_code == 1  # already
 
     assert runner.invoke(args=["exercises", "delete", created.id], input="n\n").exit_code == 1  # asked, declined
@@ -267,3 +269,20 @@ def test_flask_run_refuses_to_serve_the_app_so_its_debugger_never_runs(tmp_path)
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "facilitator serve" in result.stderr, result.stderr
     assert "Debug mode" not in result.stdout + result.stderr
+
+
+def test_an_archived_exercise_is_read_not_added_to(exercises):
+    from facilitator.engine import PostMessage, RuleError
+    from facilitator.engine.control import ArchiveExercise
+
+    created = exercises.create("demo")
+    member, _ = exercises.join(created.join_codes["ukraine"], "Olena")
+    exercises.execute(created.id, PostMessage("plenary", "before"), member.actor)
+    exercises.execute(created.id, ArchiveExercise(), UMPIRE_ACTOR)
+    seq = exercises.state(created.id).seq
+    for actor in (member.actor, UMPIRE_ACTOR):
+        with pytest.raises(RuleError) as refused:
+            exercises.execute(created.id, PostMessage("plenary", "after"), actor)
+        assert refused.value.code == "ended" and "archived" in refused.value.message
+    exercises.mark_presence(member, True)  # connections still come and go
+    assert exercises.state(created.id).seq == seq + 1

@@ -10,7 +10,7 @@ nobody (a new member would read the delegation's private history) unless the ump
 from __future__ import annotations
 
 
-from .audience import ASSISTANT, DELEGATION, UMPIRE, Actor, Audience
+from .audience import ASSISTANT, DELEGATION, UMPIRE, UMPIRE_ACTOR, Actor, Audience
 from .clock import ExerciseEnded
 from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, names, record, view, \
     replace
@@ -54,13 +54,13 @@ class SeatStaff:
     role: Ref  # umpire or assistant
 
 
-@command("reissue_link", client=False, after_end=True)
+@command("reissue_link", client=False, after_end=True, after_archive=True)
 class ReissueLink:
     kind: Ref  # umpire, observer, delegation (its join code), participant (their personal link), staff
     target: Ref | None = None  # the delegation, participant or staff seat
 
 
-@command("archive_exercise", client=False, after_end=True)
+@command("archive_exercise", client=False, after_end=True, after_archive=True)
 class ArchiveExercise:
     pass
 
@@ -160,7 +160,8 @@ def _archive(out: Outcome, cmd: ArchiveExercise) -> None:
     if out.state.control.archived:
         raise RuleError("conflict", "The exercise is already archived.")
     if not out.state.ended:
-        out.act(ExerciseEnded("archived by the umpire"), Audience.all())
+        who = "the umpire" if out.actor.name in (None, UMPIRE_ACTOR.name) else out.actor.name
+        out.act(ExerciseEnded(f"archived by {who}"), Audience.all())
     out.act(ExerciseArchived(), Audience.all())
 
 

@@ -90,16 +90,19 @@ VIEWS: list[ViewSection] = []
 INITIALS: list[Callable] = []  # initial(deck) -> {state field: value}
 
 
-def command(type_name: str, *, client: bool = True, after_end: bool = False, conflicts: tuple[str, ...] = ()):
+def command(type_name: str, *, client: bool = True, after_end: bool = False, after_archive: bool = False,
+            conflicts: tuple[str, ...] = ()):
     """Register a command record under its wire ``type``.
 
     ``client=False``: only the server sends it. ``after_end``: still allowed once the exercise has ended.
+    ``after_archive``: still allowed once it is archived (its log is then read, not added to, but for these).
     ``conflicts``: the event types that make a command decided on an older ``seq`` stale (empty: any event).
     """
 
     def register(cls):
         cls = dataclass(frozen=True, slots=True)(cls)
         cls.TYPE, cls.CLIENT, cls.AFTER_END, cls.CONFLICTS = type_name, client, after_end, conflicts
+        cls.AFTER_ARCHIVE = after_archive
         if type_name in COMMANDS:
             raise ValueError(f"command type {type_name!r} registered twice")
         COMMANDS[type_name] = cls

@@ -103,7 +103,7 @@ class SeatParticipant:
     name_keys: NameKeys | None = None
 
 
-@command("mark_presence", client=False, after_end=True)
+@command("mark_presence", client=False, after_end=True, after_archive=True)
 class MarkPresence:
     """One of a participant's connections came up or went down (made by the server)."""
 
@@ -111,7 +111,7 @@ class MarkPresence:
     connected: bool
 
 
-@command("clear_presence", client=False, after_end=True)
+@command("clear_presence", client=False, after_end=True, after_archive=True)
 class ClearPresence:
     """The server (re)started: no connection survived (made by the server)."""
 

@@ -106,6 +106,8 @@ def run(state: ExerciseState, command, actor: Actor, now: datetime) -> tuple[lis
         raise RuleError("unknown_command", f"Unknown command {type(command).__name__}.")
     if state.ended and not command.AFTER_END:
         raise RuleError("ended", "The exercise has ended.")
+    if state.control.archived and not command.AFTER_ARCHIVE:
+        raise RuleError("ended", "This exercise is archived: its log can be read, not added to.")
     out = Outcome(state, actor, now, evolve)
     decider(out, command)
     return out.events, out.state
