@@ -108,15 +108,19 @@ def _guessing():
     work while the caller's address has used up its failed guesses (``LIMIT_GUESSES``); a failure in the
     block (``bad_token``, ``bad_code``, ``forbidden``) spends one."""
     guesses, address = services().limits.guesses, request.remote_addr or "?"
-    wait = guesses.blocked(address)
+    wait = guesses.take(address)  # taken before trying, so that guesses made at once cannot overshoot
     if wait:
         raise rate_limited("wrong codes, keys or tokens from this address", wait)
     try:
         yield
     except (WireError, RuleError) as exc:
-        if exc.code in ("bad_token", "bad_code", "forbidden"):
-            guesses.take(address)
+        if exc.code not in ("bad_token", "bad_code", "forbidden"):
+            guesses.refund(address)
         raise
+    except BaseException:
+        guesses.refund(address)
+        raise
+    guesses.refund(address)  # right: it costs nothing
 
 
 def _instructor(given: str | None) -> None:

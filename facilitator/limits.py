@@ -53,17 +53,13 @@ class Limiter:
                 self._sweep(now)
             return wait
 
-    def blocked(self, key: str) -> float:
-        """Seconds until ``key`` may spend one token (0.0: it may now); spends nothing. For limits that count
-        only failures: check ``blocked`` first, ``take`` when the attempt failed."""
-        rate = self.rate
+    def refund(self, key: str, cost: float = 1.0) -> None:
+        """Give back ``cost`` tokens taken from ``key``'s bucket (for limits that count only failures: take
+        before trying, refund when the attempt succeeded, so concurrent attempts cannot overshoot)."""
         with self._lock:
-            now = self._clock()
-            tokens, at = self._buckets.get(key, (rate.burst, now))
-            tokens = min(rate.burst, tokens + (now - at) * rate.per_second)
-            if tokens >= 1:
-                return 0.0
-            return (1 - tokens) / rate.per_second if rate.per_second > 0 else math.inf
+            if key in self._buckets:
+                tokens, at = self._buckets[key]
+                self._buckets[key] = (min(self.rate.burst, tokens + cost), at)
 
     def check(self, key: str, what: str, cost: float = 1.0) -> None:
         """Like :meth:`take`, raising ``RuleError("rate_limited")`` (``fields.retry_after``: seconds, rounded

@@ -253,13 +253,14 @@ class ExerciseNamespace(Namespace):
         view, its commands, attributed to the umpire; see ``engine.control.acting_for``)."""
         token = auth.get("token") if isinstance(auth, dict) else None
         guesses, address = services().limits.guesses, request.remote_addr or "?"
-        wait = guesses.blocked(address)  # unknown tokens (and observer codes) are guesses, as over REST
+        wait = guesses.take(address)  # unknown tokens (and observer codes) are guesses, as over REST
         if wait:
             refusal = rate_limited("wrong codes, keys or tokens from this address", wait)
             raise ConnectionRefusedError(refusal.message, refusal.to_dict())
         identity = services().exercises.identify(token) if token else None
-        if identity is None:
-            guesses.take(address)
+        if identity is not None:
+            guesses.refund(address)  # right: it costs nothing
+        else:
             # Socket.IO's own exception (not the builtin of the same name), so the reason reaches the client
             # as the connect_error packet {message, data: {code, message, fields}}.
             message = "Missing or unknown token: this link is not (or no longer) valid for any exercise."

@@ -286,3 +286,17 @@ def test_an_archived_exercise_is_read_not_added_to(exercises):
         assert refused.value.code == "ended" and "archived" in refused.value.message
     exercises.mark_presence(member, True)  # connections still come and go
     assert exercises.state(created.id).seq == seq + 1
+
+
+def test_wrong_guesses_made_at_once_cannot_overshoot_the_limit(tight):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tight.extensions["facilitator"].exercises.create("demo")
+
+    def guess(n: int) -> int:
+        return tight.test_client().post("/api/join", json={"code": f"QQQQ-{n:04d}", "name": "x"},
+                                        environ_base={"REMOTE_ADDR": "10.0.0.99"}).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(guess, range(120)))
+    assert answers.count(404) <= 5 + 1 and answers.count(429) >= 114, answers  # the burst (5), not a few more
