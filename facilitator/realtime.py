@@ -299,6 +299,9 @@ class ExerciseNamespace(Namespace):
             services().limits.resumes.check(request.sid, "resumes on this connection")
         except RuleError as exc:
             return {"ok": False, "error": exc.to_dict()}
+        if payload is not None and not isinstance(payload, dict):
+            return _error("invalid", "Send resume with an object: {\"last_seq\": <the last seq you hold, or null>}.",
+                          {"": "not an object"})
         last_seq = payload.get("last_seq") if isinstance(payload, dict) else None
         if last_seq is not None and (not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0):
             return _error("invalid", "'last_seq' must be a whole number of 0 or more.", {"last_seq": "not a whole number"})
