@@ -163,9 +163,7 @@ class ConnectionGate:
                 pause = min((d - now for d in self._waiting.values()), default=0.0)
             for sid in late:
                 log.info("closing connection %s: no valid token within %g s", sid, self.grace)
-                # Each in a thread of its own: closing a long-polling connection waits for its client to come
-                # for the close packet, which it may never do; the watcher must not wait with it.
-                threading.Thread(target=self._close, args=(sid,), name="facilitator-token-close", daemon=True).start()
+                self._close(sid)
             time.sleep(min(max(pause, 0.05), 1.0))
 
     def _close(self, eio_sid: str) -> None:
@@ -197,12 +195,14 @@ def _guard_connections(socketio: SocketIO, gate: ConnectionGate) -> None:
 
 
 def _capped_int(digits: str) -> int:
-    return int(digits) if len(digits) <= 100 else 10 ** 100
+    if len(digits) <= 100:
+        return int(digits)
+    return -10 ** 100 if digits.startswith("-") else 10 ** 100
 
 
 class _WireJSON:
     """The JSON of Socket.IO packets. A whole number of more than 100 digits (costly to read, and beyond every
-    range the protocol takes) is read as 10**100, so its packet is answered (``invalid``, or for ``resume`` the
+    range the protocol takes) is read as 10**100 (or -10**100), so its packet is answered (``invalid``, or for ``resume`` the
     end of the log) where it was once dropped unanswered with a traceback in the log."""
 
     dumps = staticmethod(json.dumps)
@@ -212,12 +212,23 @@ class _WireJSON:
         return json.loads(text, parse_int=_capped_int, **kwargs)
 
 
+def _closer(eio):
+    """Close one Engine.IO connection without waiting for its client: ``eio.disconnect`` waits until the close
+    packet is taken, which a long-polling client that never polls again never does (a thread held for good)."""
+    def close(eio_sid: str) -> None:
+        socket = eio.sockets.get(eio_sid)
+        if socket is not None:
+            socket.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+            eio.sockets.pop(eio_sid, None)
+    return close
+
+
 def init_app(app: Flask) -> None:
     socketio = SocketIO(app, async_mode="threading", async_handlers=False, json=_WireJSON,
                         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], max_http_buffer_size=TRANSPORT_CAP)
     socketio.server.eio._async = {**socketio.server.eio._async, "websocket": _CappedWebSocket}
     limits = app.extensions["facilitator"].limits
-    gate = ConnectionGate(socketio.server.eio.disconnect, limits.connections_per_address,
+    gate = ConnectionGate(_closer(socketio.server.eio), limits.connections_per_address,
                           limits.unauthenticated_seconds)
     _guard_connections(socketio, gate)
     app.extensions["facilitator_connections"] = gate
