@@ -16,6 +16,7 @@ from .extensions import Services
 from .limits import DEFAULTS as LIMIT_DEFAULTS, Limits
 from .links import PublicUrlError, public_url
 from .persistence import Database
+from .persistence.backup import lock_path
 from .persistence.db import PRIVATE_FILE, PRIVATE_FOLDER, make_database_private, make_private
 from .services import ExerciseService
 from .services.replay import ReplayService
@@ -115,7 +116,7 @@ def _keep_private(app: Flask, instance: Path, db: Database) -> None:
         changed += make_database_private(db.path)
         # the databases a restore replaced, and the server's lock beside the database
         kept = sorted(db.path.parent.glob(f"{db.path.stem}.before-restore-*.sqlite3"))
-        changed += [p for p in kept + [db.path.with_name(db.path.name + ".serving")] if make_private(p, PRIVATE_FILE)]
+        changed += [p for p in kept + [lock_path(db)] if make_private(p, PRIVATE_FILE)]
     if changed:
         app.logger.warning("Others could read %s: made private to this user (folder 0700, files 0600).",
                            ", ".join(str(p) for p in changed))

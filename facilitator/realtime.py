@@ -28,7 +28,7 @@ from .engine.core import MAX_REF
 from .engine.proposals import MAX_CLAUSES, MAX_LINKS
 from .broadcast import credential
 from .extensions import broadcaster, services
-from .limits import rate_limited
+from .limits import Limiter, Rate, rate_limited
 from .schemas import WireError, load_command
 from .services import Identity
 
@@ -223,7 +223,36 @@ def _closer(eio):
     return close
 
 
+class _MalformedPackets(logging.Filter):
+    """A packet Socket.IO cannot parse (an ack id of hundreds of digits, broken JSON) is dropped by the library
+    with a traceback in the log for each one: any client could fill the log with them. Such a record becomes
+    one line, at most a few a second (the rest are counted and said with the next one let through)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines = Limiter(Rate(burst=5, per_second=1))
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if not isinstance(error, ValueError) or not record.getMessage().endswith("handler error"):
+            return True
+        if self.lines.take("malformed"):
+            self.dropped += 1
+            return False
+        more = f" ({self.dropped} more not logged)" if self.dropped else ""
+        self.dropped = 0
+        record.msg, record.args = "A malformed Socket.IO packet was dropped: %s%s", (error, more)
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+_MALFORMED = _MalformedPackets()
+
+
 def init_app(app: Flask) -> None:
+    logging.getLogger("engineio.server").addFilter(_MALFORMED)  # once per process: adding it again does nothing
     socketio = SocketIO(app, async_mode="threading", async_handlers=False, json=_WireJSON,
                         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], max_http_buffer_size=TRANSPORT_CAP)
     socketio.server.eio._async = {**socketio.server.eio._async, "websocket": _CappedWebSocket}

@@ -12,7 +12,7 @@ Roles (columns):
 - ``assistant``: a staff seat with the assistant role (``POST /staff``);
 - ``member``: a member of the delegation the command is about (Turkey: it drafted the proposal, played the
   signal, submitted the move; its channel);
-- ``other``: a member of another delegation (Ukraine, not seated at Turkey's table);
+- ``other``: a member of another delegation (Ukraine; for proposals, Turkey, the mediator of Russia's table);
 - ``observer``: the observers' code;
 - ``bad_token``: a made-up token: the connection is refused (``bad_token``), so no command is ever read;
 - ``elsewhere``: the umpire of another exercise: whatever it does happens in its own exercise, so the
@@ -54,8 +54,11 @@ MEMBER = {"umpire": "forbidden", "assistant": "forbidden", "member": "ok", "othe
 DEBRIEF = {**CONTROL, "umpire": "not_ended", "assistant": "not_ended", "ended": "ok"}
 AFTER_END = {**CONTROL, "ended": "ok"}
 
-DRAFT = ("member", {"type": "draft_proposal", "table": "brokers", "title": "Host the talks",
+DRAFT = ("member", {"type": "draft_proposal", "table": "corridor", "title": "Open the route",
                     "clauses": [{"clause_type": "safe-route", "terms": "Through the Bosporus"}]})
+# Proposals: Russia drafts at the corridor table (the route binds only when Ukraine and Russia sign); Turkey,
+# its mediator ("other" here), may propose and amend a text nobody has signed, but signs and withdraws nothing.
+PROPOSAL_SEATS = {"member": "russia", "other": "member"}
 SUBMIT = ("member", {"type": "submit_move", "action": "Clear the mines"})
 ASK = ("umpire", {"type": "set_backchannel_policy", "policy": "ask"})
 OPEN = ("member", {"type": "open_backchannel", "delegations": ["un"]})
@@ -108,13 +111,12 @@ COMMANDS = {
     "play_signal": ("member", [], {"card": "tr-host-offer"}, {**MEMBER, "other": "not_in_hand"}),
     "withdraw_signal": ("member", [("member", {"type": "play_signal", "card": "ru-safe-passage"})], {"play": 1},
                         MEMBER, {"member": "russia"}),  # Turkey's one card cannot be withdrawn
-    "draft_proposal": ("member", [], DRAFT[1], MEMBER),
-    # Ukraine is not seated at the brokers' table: Turkey's proposal there is not even visible to it.
-    "amend_proposal": ("member", [DRAFT], {"proposal": 1, "title": "Host the talks in Istanbul",
+    "draft_proposal": ("member", [], DRAFT[1], {**MEMBER, "other": "ok"}, PROPOSAL_SEATS),
+    "amend_proposal": ("member", [DRAFT], {"proposal": 1, "title": "Open the route via Istanbul",
                                            "clauses": [{"clause_type": "safe-route", "terms": "Via Istanbul"}]},
-                       {**MEMBER, "other": "not_found"}),
-    "sign_proposal": ("member", [DRAFT], {"proposal": 1}, {**MEMBER, "other": "not_found"}),
-    "withdraw_proposal": ("member", [DRAFT], {"proposal": 1}, {**MEMBER, "other": "not_found"}),
+                       {**MEMBER, "other": "ok"}, PROPOSAL_SEATS),
+    "sign_proposal": ("member", [DRAFT], {"proposal": 1}, {**MEMBER, "other": "forbidden"}, PROPOSAL_SEATS),
+    "withdraw_proposal": ("member", [DRAFT], {"proposal": 1}, {**MEMBER, "other": "forbidden"}, PROPOSAL_SEATS),
     "submit_move": ("member", [], {"action": "Clear the mines"}, {**MEMBER, "other": "ok"}),
     "adjudicate_move": ("umpire", [SUBMIT], {"move": 1, "ruling": "approved", "outcome": "Mines cleared"}, CONTROL),
     "announce": ("umpire", [], {"text": "Ten minutes left"}, AFTER_END),

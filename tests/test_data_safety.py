@@ -338,3 +338,43 @@ def test_a_full_disk_refuses_commands_clearly_keeps_what_was_saved_and_recovers(
     assert exercises.state(created.id).seq == seq + 1
     with exercises.db.read() as session:
         assert exercises.store.verify(session, created.id).ok
+
+
+def test_exports_never_replace_a_pipe_or_a_device(runner, exercises, tmp_path):
+    exercise_id = _exercise(exercises)[0]
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for args in (["exercises", "export", exercise_id, "--out", str(pipe)], ["event-list", "export", exercise_id, str(pipe)],
+                 ["exercises", "report", exercise_id, "--out", str(pipe), "--format", "html"]):
+        refused = runner.invoke(args=args)
+        assert refused.exit_code == 1 and "not a regular file" in refused.output, (args, refused.output)
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+
+
+def test_a_restore_finds_the_running_server_through_another_name_for_the_database(runner, exercises, tmp_path):
+    from facilitator.persistence.backup import serving
+    from facilitator.persistence.db import Database
+
+    _exercise(exercises)
+    copy = tmp_path / "copy.sqlite3"
+    assert runner.invoke(args=["db", "backup", str(copy)]).exit_code == 0
+    alias = tmp_path / "alias.sqlite3"
+    alias.symlink_to(exercises.db.path)
+    other = Database(f"sqlite:///{alias}")
+    with serving(other):  # a server started with the database under another name
+        refused = runner.invoke(args=["db", "restore", str(copy), "--yes"])
+    other.dispose()
+    assert refused.exit_code == 1 and "a server is running" in refused.output
+
+
+def test_commands_on_a_database_not_set_up_say_what_to_run(tmp_path):
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["FACILITATOR_INSTANCE"] = str(tmp_path / "new")
+    for args in (["exercises", "list"], ["demo"]):
+        result = subprocess.run([str(Path(sys.executable).parent / "facilitator"), *args], env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1 and "run `facilitator db upgrade` first" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

@@ -96,7 +96,7 @@ class World:
         run("umpire", {"type": "set_firing", "automatic": False})
         run("umpire", {"type": "advance_phase"})
         run("umpire", {"type": "advance_phase"})
-        run("turkey", {"type": "draft_proposal", "table": "brokers", "title": "Host the talks",
+        run("russia", {"type": "draft_proposal", "table": "corridor", "title": "Open the route",
                        "clauses": [{"clause_type": "safe-route", "terms": "Through the Bosporus"}]})
         run("turkey", {"type": "play_signal", "card": "tr-host-offer"})
         run("ukraine", {"type": "submit_move", "action": "Clear the mines"})
@@ -585,3 +585,18 @@ def test_a_command_nested_5000_deep_is_answered(app, world):
         check_ack(client.emit("command", {"type": "post_message", "channel": "plenary", "text": "still here"},
                               callback=True), "after a deep packet")
         client.disconnect()
+
+
+def test_packets_socketio_cannot_parse_leave_a_line_in_the_log_not_a_traceback_each(app, world, caplog):
+    import logging
+
+    with app.app_context(), caplog.at_level(logging.WARNING, logger="engineio.server"):
+        client = app.extensions["socketio"].test_client(app, auth={"token": world.tokens["ukraine"]})
+        eio = app.extensions["socketio"].server.eio  # through Engine.IO, which logs what the handler raises
+        for _ in range(50):
+            eio._trigger_event("message", client.eio_sid, "2" + "9" * 300 + '["command",{"type":"post_message"}]',
+                               run_async=False)
+        client.disconnect()
+    records = [r for r in caplog.records if r.name == "engineio.server"]
+    assert 1 <= len(records) <= 10 and all(r.exc_info is None for r in records), [r.getMessage() for r in records]
+    assert "malformed Socket.IO packet" in records[0].getMessage()

@@ -83,7 +83,7 @@ def serving(db: Database) -> Iterator[None]:
     if db.path is None:
         yield
         return
-    fd = os.open(_lock_path(db), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(lock_path(db), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
         yield
@@ -93,7 +93,7 @@ def serving(db: Database) -> Iterator[None]:
 
 def server_running(db: Database) -> bool:
     """Whether a server holds ``serving`` on the SQLite database ``db`` now."""
-    path = _lock_path(db) if db.path is not None else None
+    path = lock_path(db) if db.path is not None else None
     if path is None or not path.exists():
         return False
     fd = os.open(path, os.O_RDWR)
@@ -106,8 +106,10 @@ def server_running(db: Database) -> bool:
     return False
 
 
-def _lock_path(db: Database) -> Path:
-    return db.path.with_name(db.path.name + ".serving")
+def lock_path(db: Database) -> Path:
+    """Beside the database file itself (through any symbolic link), so every name for it finds one lock."""
+    real = Path(os.path.realpath(db.path))
+    return real.with_name(real.name + ".serving")
 
 
 def backup(db: Database, target: Path, force: bool = False) -> Contents:

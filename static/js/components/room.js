@@ -399,7 +399,8 @@ export function peopleCard({model, conn}) {
                                   'aria-label': `New join code for ${d.name}`}, 'New join code');
         code.addEventListener('click', () => newJoinCode(code, d));
         const play = people.length ? null : h('a', {class: 'btn btn--small', href: `/play#exercise=${encodeURIComponent(model.exerciseId)}&as=${encodeURIComponent(d.id)}`,
-                                                    target: '_blank', rel: 'noopener', 'aria-label': `Play for this delegation: ${d.name} (opens a new tab)`},
+                                                    // rel=opener: the tab copies this one's session storage (a tab-only umpire token)
+                                                    target: '_blank', rel: 'opener', 'aria-label': `Play for this delegation: ${d.name} (opens a new tab)`},
         'Play for this delegation');
         return h('li', {class: 'presence-delegation', dataset: {delegation: d.id}},
           h('div', {class: 'presence-head'},

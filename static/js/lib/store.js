@@ -63,18 +63,31 @@ export const storage = {
   /** The umpire token of an exercise: kept in localStorage, or for this tab only (sessionStorage) when its
    *  creator chose not to keep links on this computer. */
   umpireToken: (exerciseId) => read(`umpire:${exerciseId}`) ?? readSession(`umpire:${exerciseId}`),
-  saveUmpireToken: (exerciseId, token, {tabOnly = false} = {}) => {
-    if (tabOnly) writeSession(`umpire:${exerciseId}`, token);
-    else write(`umpire:${exerciseId}`, token);
-    if (token === null || token === undefined) writeSession(`umpire:${exerciseId}`, null);
+  saveUmpireToken: (exerciseId, token, {tabOnly} = {}) => {
+    const key = `umpire:${exerciseId}`;
+    // Unsaid: where the token it replaces was kept (a re-issued link stays for this tab only if the old one did).
+    const here = tabOnly ?? (readSession(key) !== null && read(key) === null);
+    if (token === null || token === undefined) {
+      write(key, null);
+      writeSession(key, null);
+    } else if (here) {
+      writeSession(key, token);
+      write(key, null);
+    } else {
+      write(key, token);
+      writeSession(key, null);
+    }
   },
   /** Every umpire token this browser keeps (consoles opened here keep theirs), for a shared computer. */
   forgetUmpireTokens: () => {
-    try {
-      const keys = Array.from({length: localStorage.length}, (_, i) => localStorage.key(i));
-      for (const key of keys) if (key?.startsWith(`${KEY}:umpire:`)) localStorage.removeItem(key);
-    } catch {
-      // storage disabled: nothing was kept
+    for (const area of ['localStorage', 'sessionStorage']) {
+      try {
+        const store = window[area];
+        const keys = Array.from({length: store.length}, (_, i) => store.key(i));
+        for (const key of keys) if (key?.startsWith(`${KEY}:umpire:`)) store.removeItem(key);
+      } catch {
+        // storage disabled: nothing was kept
+      }
     }
   },
   /** Exercises created from this browser, with their links (shown once by the server). */

@@ -34,7 +34,9 @@ export function mountConsole(root, {exerciseId, token, acting, role, viewerKey, 
   const header = exerciseHeader(model, {role});
   // The replay: once the exercise has ended (exercise control: at any time, in a tab of its own).
   const replay = replayLink(model, {role, code: role === 'observer' ? token : null});
-  if (role === 'umpire') Object.assign(replay.el, {target: '_blank', rel: 'noopener'});
+  // rel=opener: the new tab gets a copy of this tab's session storage, where an umpire token kept for this tab
+  // only lives (same origin: nothing is opened to another site).
+  if (role === 'umpire') Object.assign(replay.el, {target: '_blank', rel: 'opener'});
   header.el.querySelector('.topbar-side').prepend(replay.el);
   // The after-action report, beside it: the same perspective, the same moment it is offered.
   replay.el.after(reportLinks(model, {role}).el);
