@@ -110,6 +110,9 @@ def writing(path: Path | None) -> Iterator[BinaryIO]:
     target = Path(os.path.realpath(path))  # a symbolic link's file, not the link
     if target.is_dir():
         raise file_problem("write", path, reason="it is a folder")
+    if target.exists() and not target.is_file():  # never replace a device, a pipe or a socket by a file
+        raise file_problem("write", path, reason="it is not a regular file (leave out the file to write to "
+                                                 "standard output)")
     existing = target.stat() if target.exists() else None
     if existing is not None and not os.access(target, os.W_OK):
         raise file_problem("write", path, reason="permission denied")
@@ -253,9 +256,10 @@ def scenarios_validate(paths: tuple[Path, ...]):
     missing = [p for p in paths if not p.exists()]
     for path in missing:
         click.echo(f"{path}: no such file or folder", err=True)
-    problems = validate_files([p for p in paths if p.exists()], Path(current_app.config["SEEDS_DIR"]))
-    for problem in problems:
+    found = validate_files([p for p in paths if p.exists()], Path(current_app.config["SEEDS_DIR"]), warnings=True)
+    for problem in found:
         click.echo(str(problem), err=True)
+    problems = [p for p in found if not p.warning]  # a warning is shown, and does not fail the check
     if problems or missing:
         click.echo(f"{len(problems) + len(missing)} problem(s).", err=True)
         sys.exit(1)
@@ -268,6 +272,38 @@ def scenarios_list():
         deck = loaded.deck
         click.echo(f"{deck.id:24} {deck.title} ({sum(p.minutes for p in deck.phases)} min, "
                    f"{len(deck.delegations)} delegations)")
+
+
+@scenarios_cli.command("simulate")
+@click.argument("deck")
+@click.option("--runs", type=click.IntRange(1, 100_000), default=300, show_default=True, help="Runs to play.")
+@click.option("--strategy", type=click.Choice(["random", "greedy", "scripted"]), default="random",
+              show_default=True, help="How delegations move (scripted: the moves of --script).")
+@click.option("--script", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A YAML or JSON list of moves per phase (implies --strategy scripted).")
+@click.option("--greedy-runs", type=click.IntRange(0, 10_000), default=10, show_default=True,
+              help="Greedy runs besides, for what the greedy strategy reaches.")
+@click.option("--seed", default="sim", show_default=True, help="Seed of the runs: the same seed, the same figures.")
+@click.option("--check", is_flag=True, help="Exit 1 when the deck breaks its quality: limits.")
+def scenarios_simulate(deck: str, runs: int, strategy: str, script: Path | None, greedy_runs: int, seed: str,
+                       check: bool):
+    """Play DECK (an id in the scenarios folder, or a file) many times through the engine, and report its balance."""
+    from .decks import DeckInvalid, load_deck, load_notes
+    from .decks.simulate import load_script, simulate
+    if strategy == "scripted" and script is None:
+        raise click.UsageError("--strategy scripted plays the moves of a file: give it with --script FILE.")
+    path = Path(deck) if deck.endswith((".yaml", ".yml")) else Path(current_app.config["SCENARIOS_DIR"]) / f"{deck}.yaml"
+    try:
+        loaded = load_deck(path, load_notes(Path(current_app.config["SEEDS_DIR"])))
+        moves = load_script(script) if script else None
+    except DeckInvalid as exc:
+        raise click.ClickException(str(exc)) from None
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    result = simulate(loaded.deck, "scripted" if script else strategy, runs, seed, greedy_runs, moves)
+    click.echo(result.report())
+    if check and result.check(loaded.deck.quality):
+        sys.exit(1)
 
 
 PERSPECTIVE_HELP = ("Whose view: umpire (everything), observers, public, or a delegation by its id, d:ID or name "
@@ -623,9 +659,17 @@ def serve(host: str, port: int, public_url: str | None):
 
 def main() -> None:
     """The ``facilitator`` console script: Flask's command line bound to this app."""
+    from sqlalchemy.exc import OperationalError
+
     from .app import create_app
     try:
         FlaskGroup(create_app=create_app, add_default_commands=False, load_dotenv=False)(prog_name="facilitator")
+    except OperationalError as exc:
+        if "no such table" not in str(exc):
+            raise
+        click.echo("Error: the database is not set up for this version: run `facilitator db upgrade` first "
+                   "(make run does).", err=True)
+        sys.exit(1)
     except PublicUrlError as exc:  # a bad setting: say which and stop, without a traceback
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)

@@ -114,8 +114,10 @@ class Played:
         self.do(self.assistant, {"type": "fire_inject", "title": "Ad hoc", "text": "Dmitri Volkov was seen leaving."})
         for table in deck.tables:
             drafter = table.delegations[0]
-            kinds = [k.id for k in deck.clause_types if set(k.requires_parties) <= set(table.delegations)
-                     and (not k.offered_by or drafter in k.offered_by)][:2]
+            kinds = [k.id for k in deck.clause_types
+                     if set(k.requires_parties) | set(k.signatories) <= set(table.delegations)
+                     and (not k.tables or table.id in k.tables) and (not k.offered_by or drafter in k.offered_by)
+                     and not any(cl["clause_type"] == k.id for p in self._proposals() for cl in p["clauses"])][:2]
             if not kinds:
                 continue
             self.do(self.first(drafter), {"type": "draft_proposal", "table": table.id, "title": "A first text",

@@ -97,7 +97,7 @@ def play_demo() -> tuple[Game, dict[str, frozenset]]:
     mark("Quietly pause strikes on the ports", {U, UA, RU})
     g.do(g.actor("ukraine"), type="play_signal", card="ua-intel-share", to=["un"])
     mark("Brief the UN on Russian naval movements", {U, UA, UN})
-    g.do(g.actor("ukraine"), type="play_signal", card="ua-prisoner-offer")  # answers Russia's two signals
+    g.do(g.actor("ukraine"), type="play_signal", card="ua-demining-pledge")  # answers Russia's first, in kind
     g.do(g.actor("turkey"), type="play_signal", card="tr-host-offer")
     g.do(g.actor("ukraine"), type="draft_proposal", table="corridor", title=mark("MK09 the corridor deal", ALL),
          clauses=[{"clause_type": "safe-route", "terms": mark("MK10 from Odesa to the Bosporus", ALL)},

@@ -264,8 +264,8 @@ class Exercise:
     def advance(self):
         return self.umpire(AdvancePhase())
 
-    def play(self, delegation, card, to=()):
-        events = self.by(delegation, PlaySignal(card, to=tuple(to)))
+    def play(self, delegation, card, to=(), toward=()):
+        events = self.by(delegation, PlaySignal(card, to=tuple(to), toward=tuple(toward)))
         return events[0].data["play"]
 
     def draft(self, delegation, table, title, *clause_types, links=()):
@@ -376,8 +376,8 @@ def test_three_track_talks_plays_through_a_linked_package():
     assert _indicators(ex.view("russia"))["ru-outlook"] == ex.start("ru-outlook") - 10
     assert "ru-outlook" not in _indicators(ex.view("ukraine"))
 
-    # Envoys: Russia names one, Washington answers with its own.
-    envoy = ex.play("russia", "ru-envoy")
+    # Envoys: Russia names one (to Washington alone, so Washington gets all it is worth), Washington answers.
+    envoy = ex.play("russia", "ru-envoy", toward=["united-states"])
     ex.play("united-states", "us-envoy")
     assert ex.state.signals.play(envoy).reciprocated_by == (envoy + 1,)
     r0 = ex.relation_start("russia", "united-states")
@@ -523,11 +523,18 @@ def test_talking_about_talking_plays_signals_up_the_ladder():
                 + ex.card("ru-halt-city-strikes").effects.trust
                 + ex.card("ua-halt-deep-strikes").on_reciprocated.trust)
     assert ex.trust("ukraine", "russia") == expected
-    assert ex.readiness("ukraine", "russia") == 2
+    # The answer climbs one rung; 'channel open' waits until both sides' outlooks are dented.
+    assert ex.readiness("ukraine", "russia") == 1
     assert ex.deck.readiness_ladder[2] == "channel open"
     assert ex.value("escalation") == ex.start("escalation") - 4 - 8 - 6
 
-    ex.advance()  # first contact
+    ex.advance()  # first contact: another season of inches dents both outlooks
+    ex.umpire(AdjustIndicator("ru-outlook", 48 - ex.value("ru-outlook"), "Hypothetical: an offensive stalls"))
+    ex.umpire(FireInject("in-refit"))  # Kyiv learns of reserves behind Russian lines
+    assert ex.value("ua-outlook") <= 45 and ex.value("ru-outlook") <= 50
+    ex.play("ukraine", "ua-pow-accept")
+    ex.play("russia", "ru-pow-all-for-all")  # an answer in kind, now that both are dented: the channel opens
+    assert ex.readiness("ukraine", "russia") == 2
     assert ex.refused("united-states", DraftProposal("washington-moscow", "Carve it up",
                                                      (Clause("territory-agenda"),))).code == "missing_party"
     assert ex.refused("russia", DraftProposal("contact", "Aid for Kyiv",
@@ -584,7 +591,7 @@ def test_kyiv_decides_plays_small_deals_a_ceasefire_and_its_risks():
     # Grain ships let through; Kyiv answers in private with the Istanbul formula.
     corridor = ex.play("russia", "ru-corridor-respect")
     ex.play("ukraine", "ua-istanbul-formula", to=["russia"])
-    assert ex.state.signals.play(corridor).reciprocated_by
+    assert not ex.state.signals.play(corridor).reciprocated_by  # terms are no answer to grain: answers are in kind
     trust = ex.trust("ukraine", "russia")
     grain = ex.value("grain")
     ex.by("russia", WithdrawSignal(corridor))  # and then taken back

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from facilitator.engine.deck import Deck
 
-from .references import check_references
+from .references import check_references, check_warnings
 from .schemas import DeckSchema, SourceNoteSchema
 
 
@@ -20,9 +20,11 @@ class Problem:
     file: str
     path: str
     message: str
+    warning: bool = False  # the deck loads and plays; its author should look (``references.check_warnings``)
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.path}: {self.message}" if self.path else f"{self.file}: {self.message}"
+        message = f"warning: {self.message}" if self.warning else self.message
+        return f"{self.file}: {self.path}: {message}" if self.path else f"{self.file}: {message}"
 
 
 class DeckInvalid(Exception):
@@ -142,8 +144,14 @@ def find_deck_files(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def validate_files(paths: Iterable[Path], seeds_dir: Path) -> list[Problem]:
-    """Every problem in the given deck files (folders are searched for ``*.yaml``)."""
+def deck_warnings(loaded: LoadedDeck) -> list[Problem]:
+    """What a valid deck probably does not mean (a clause that moves a delegation that need not sign it)."""
+    return [Problem(str(loaded.path), path, msg, warning=True) for path, msg in check_warnings(loaded.deck)]
+
+
+def validate_files(paths: Iterable[Path], seeds_dir: Path, warnings: bool = False) -> list[Problem]:
+    """Every problem in the given deck files (folders are searched for ``*.yaml``); with ``warnings``, also
+    each valid deck's warnings (``Problem.warning``: they do not make a deck invalid)."""
     try:
         notes = load_notes(seeds_dir)
     except DeckInvalid as exc:
@@ -151,9 +159,12 @@ def validate_files(paths: Iterable[Path], seeds_dir: Path) -> list[Problem]:
     problems = []
     for path in find_deck_files(paths):
         try:
-            load_deck(path, notes)
+            loaded = load_deck(path, notes)
         except DeckInvalid as exc:
             problems += exc.problems
+            continue
+        if warnings:
+            problems += deck_warnings(loaded)
     return problems
 
 

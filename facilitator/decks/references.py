@@ -12,7 +12,54 @@ Found = Iterator[tuple[str, str]]  # (path inside the deck, message)
 
 def check_references(deck: Deck, notes: Mapping[str, dict] | None) -> list[tuple[str, str]]:
     """Every broken reference in ``deck``; source citations are checked when ``notes`` is given."""
-    return list(_duplicates(deck)) + list(_links(deck)) + (list(_sources(deck, notes)) if notes is not None else [])
+    return list(_duplicates(deck)) + list(_links(deck)) + list(_quality(deck)) + \
+        (list(_sources(deck, notes)) if notes is not None else [])
+
+
+def _quality(deck: Deck) -> Found:
+    """The ``quality:`` limits name indicators, objectives with a measure, and cards of the deck."""
+    q = deck.quality
+    if q is None:
+        return
+    for key in q.indicators:
+        if deck.indicator(key) is None:
+            yield f"quality.indicators.{key}", f"Unknown indicator '{key}'."
+    for j, ref in enumerate(q.allow_unmet):
+        who, _, n = ref.partition("#")
+        d = deck.delegation(who)
+        if d is None or int(n) > len(d.objectives) or d.objectives[int(n) - 1].measure is None:
+            yield f"quality.allow_unmet[{j}]", f"'{ref}' is not an objective with a measure."
+    for j, card in enumerate(q.allow_unplayed):
+        if deck.signal(card) is None:
+            yield f"quality.allow_unplayed[{j}]", f"Unknown signal card '{card}'."
+
+
+def check_warnings(deck: Deck) -> list[tuple[str, str]]:
+    """What a valid deck probably does not mean: the deck loads and plays, but its author should look."""
+    return list(_deals_without_the_other_side(deck)) + check_signals(deck)
+
+
+def _touched(deck: Deck, e: Effects) -> set[str]:
+    """The delegations some effects reach by name: an indicator shown only to some delegations is taken as
+    theirs (Russia's outlook, the Kremlin's standing), and the pairs the effects name."""
+    touched = set()
+    for key in e.indicators:
+        indicator = deck.indicator(key)
+        if indicator is not None and isinstance(indicator.visible_to, tuple):
+            touched |= set(indicator.visible_to)
+    return touched | {x for between in e.pairs for x in between}
+
+
+def _deals_without_the_other_side(deck: Deck) -> Found:
+    """A clause whose effects move a delegation that need not sign it: a deal made over its head."""
+    for i, k in enumerate(deck.clause_types):
+        signers = set(k.signatories) | set(k.requires_parties)
+        outside = sorted(_touched(deck, k.effects) - signers)
+        if outside:
+            names = ", ".join(deck.delegation(x).name if deck.delegation(x) else x for x in outside)
+            yield (f"clause_types[{i}].effects", f"'{k.id}' moves what belongs to {names}, who need not sign it: "
+                                                  f"add {names} to its signatories, or let its effects stay with "
+                                                  "those who sign.")
 
 
 _PARTS = ("delegations", "tables", "indicators", "signals", "clause_types", "injects", "ceasefire_risks", "phases")
@@ -87,11 +134,31 @@ def _links(deck: Deck) -> Found:
             if who not in delegations:
                 yield f"clause_types[{i}].signing_costs.{who}", f"Unknown delegation '{who}'."
             yield from effects(cost, f"clause_types[{i}].signing_costs.{who}")
+        yield from refs(k.tables, tables, f"clause_types[{i}].tables", "table")
+        yield from refs(k.signatories, delegations, f"clause_types[{i}].signatories", "delegation")
+        needed = set(k.signatories) | set(k.requires_parties)
+        if deck.tables and not any(needed <= set(t.delegations) for t in deck.tables if not k.tables or t.id in k.tables):
+            where = "its tables" if k.tables else "any table"
+            yield (f"clause_types[{i}].signatories", f"No table ({where}) has all of {', '.join(sorted(needed))} "
+                                                      "as parties: this clause could never enter into force.")
         for j, cond in enumerate(k.sign_conditions):
             if cond.delegation not in delegations:
                 yield f"clause_types[{i}].sign_conditions[{j}].delegation", f"Unknown delegation '{cond.delegation}'."
             if cond.indicator not in indicators:
                 yield f"clause_types[{i}].sign_conditions[{j}].indicator", f"Unknown indicator '{cond.indicator}'."
+    for i, cap in enumerate(deck.readiness_caps):
+        path = f"readiness_caps[{i}]"
+        yield from _tracked(deck, cap.between, f"{path}.between")
+        rung = cap.rung
+        if isinstance(rung, str) and rung not in deck.readiness_ladder:
+            yield f"{path}.rung", f"'{rung}' is not a rung of the readiness ladder."
+        elif isinstance(rung, int) and not 1 <= rung < len(deck.readiness_ladder):
+            yield f"{path}.rung", f"Cap a rung from 1 to {len(deck.readiness_ladder) - 1} (rung 0 is where all start)."
+        for j, cond in enumerate(cap.conditions):
+            if cond.delegation not in delegations:
+                yield f"{path}.conditions[{j}].delegation", f"Unknown delegation '{cond.delegation}'."
+            if cond.indicator not in indicators:
+                yield f"{path}.conditions[{j}].indicator", f"Unknown indicator '{cond.indicator}'."
     for i, inj in enumerate(deck.injects):
         if isinstance(inj.audience, tuple):
             yield from refs(inj.audience, delegations, f"injects[{i}].audience", "delegation")
@@ -109,6 +176,27 @@ def _links(deck: Deck) -> Found:
         if p.open_tables is not None:
             yield from refs(p.open_tables, tables, f"phases[{i}].open_tables", "table")
     yield from _debrief(deck)
+
+
+def check_signals(deck: Deck) -> list[tuple[str, str]]:
+    """Signal cards that will not play as written: warnings, not errors, so that decks stored with older
+    exercises (written before these rules) still load. The engine ignores a card's own rise in readiness
+    (readiness takes two), lets a card without a family answer only cards without one, and keeps a private
+    play within the card's ``toward``."""
+    found = []
+    for i, s in enumerate(deck.signals):
+        for name in ("cost", "effects", "on_withdraw"):
+            e = getattr(s, name)
+            if e is not None and e.readiness > 0:
+                found.append((f"signals[{i}].{name}.readiness", "Readiness takes two: a card alone cannot raise it. "
+                              "Put the rise in 'on_reciprocated' (or in an agreement's effects)."))
+        if s.effects.trust > 0 and not s.family:
+            found.append((f"signals[{i}].family", "A conciliatory card needs a family (the kind of move it is): "
+                          "answers count only within a family."))
+        if s.visibility != "public" and not s.toward:
+            found.append((f"signals[{i}].toward", "A card that can be played privately needs a 'toward': whom it "
+                          "may be played to."))
+    return found
 
 
 def _tracked(deck: Deck, between, path) -> Found:

@@ -15,6 +15,7 @@ SOURCE_PATTERN = r"^[a-z0-9][a-z0-9_-]*(#[0-9]+)?$"
 KINDS = ("belligerent", "ally", "mediator", "organization", "other")
 INJECT_KINDS = ("historical", "hypothetical", "intelligence", "contingency")
 CREDIBILITY = ("low", "medium", "high")
+WEIGHTS = {"low": 1, "medium": 2, "high": 3}  # a signal's weight when its card gives none: from its credibility
 
 
 def Id(**kw):
@@ -53,6 +54,11 @@ class Audience(fields.Field):
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             return tuple(value)
         raise ValidationError(f"Use {' or '.join(repr(w) for w in self.words)}, or a list of delegation ids.")
+
+
+def Share(**kw):
+    """A share of runs, from 0 to 1."""
+    return fields.Float(validate=validate.Range(0, 1), allow_nan=False, **kw)
 
 
 class Strict(Schema):
@@ -236,6 +242,15 @@ class SignalSchema(Record):
     on_withdraw = fields.Nested(EffectsSchema, load_default=None)
     sources = Sources()
     adjudicated = fields.Integer(load_default=None, strict=True, validate=validate.Range(0, 100))
+    family = fields.String(load_default="", validate=validate.Regexp(ID_PATTERN, error="Name a family as an id "
+                                                                     "(for example 'prisoners')."))
+    weight = fields.Integer(strict=True, validate=validate.Range(1, 5))
+
+    @pre_load
+    def weight_from_credibility(self, data, **kw):
+        if isinstance(data, dict) and "weight" not in data:
+            data = {**data, "weight": WEIGHTS.get(data.get("credibility", "medium"), 2)}
+        return data
 
 
 
@@ -243,8 +258,24 @@ class SignConditionSchema(Record):
     record = d.SignCondition
     delegation = fields.String(required=True)
     indicator = fields.String(required=True)
-    min = fields.Integer(required=True, strict=True)
+    min = fields.Integer(load_default=None, strict=True)
+    max = fields.Integer(load_default=None, strict=True)
     message = Text(required=False)
+
+    @validates_schema
+    def a_bound(self, data, **kw):
+        if data.get("min") is None and data.get("max") is None:
+            raise ValidationError("Give 'min', 'max' or both.")
+        if data.get("min") is not None and data.get("max") is not None and data["min"] > data["max"]:
+            raise ValidationError("must not be greater than max.", "min")
+
+
+class ReadinessCapSchema(Record):
+    record = d.ReadinessCap
+    between = fields.List(fields.String(), required=True, validate=validate.Length(equal=2))
+    rung = Rung(required=True)
+    conditions = fields.List(fields.Nested(SignConditionSchema), required=True, validate=validate.Length(min=1))
+    note = Text(required=False)
 
 
 
@@ -261,6 +292,15 @@ class ClauseTypeSchema(Record):
     signing_costs = fields.Dict(keys=fields.String(), values=fields.Nested(EffectsSchema), load_default=dict)
     sign_conditions = fields.List(fields.Nested(SignConditionSchema), load_default=list)
     sources = Sources()
+    tables = Ids()
+    signatories = Ids()
+    max_in_force = fields.Integer(load_default=1, allow_none=True, strict=True, validate=validate.Range(min=1))
+
+
+class AmendmentsSchema(Record):
+    record = d.Amendments
+    refund_signing_costs = fields.Boolean(load_default=True)
+    mediators_may_amend_signed = fields.Boolean(load_default=False)
 
 
 
@@ -351,6 +391,30 @@ class QuestionSchema(Record):
         return {"question": data} if isinstance(data, str) else data
 
 
+class IndicatorQualitySchema(Strict):
+    max_at_bound = Share(required=True)
+
+
+class QualitySchema(Record):
+    """Limits the balance simulator holds the deck to (``facilitator scenarios simulate``)."""
+
+    record = d.Quality
+    max_at_bound = Share(load_default=None)
+    indicators = fields.Dict(keys=fields.String(validate=validate.Regexp(ID_PATTERN, error="Not a valid id.")),
+                             values=fields.Nested(IndicatorQualitySchema), load_default=dict)
+    objectives_met_by_greedy = fields.Boolean(load_default=False)
+    allow_unmet = fields.List(fields.String(validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9_-]*#[1-9][0-9]*$", error="Name an objective as 'delegation#n' (n from 1).")),
+        load_default=list)
+    every_card_played = fields.Boolean(load_default=False)
+    allow_unplayed = Ids()
+
+    @post_load
+    def make(self, data, **kw):
+        data["indicators"] = d.frozen({k: v["max_at_bound"] for k, v in data["indicators"].items()})
+        return self.record(**{k: _frozen(v) for k, v in data.items()})
+
+
 class DeckSchema(Record):
     record = d.Deck
     id = Id()
@@ -364,12 +428,15 @@ class DeckSchema(Record):
     tables = fields.List(fields.Nested(TableSchema), load_default=list)
     indicators = fields.List(fields.Nested(IndicatorSchema), load_default=list)
     relations = fields.List(fields.Nested(RelationSchema), load_default=list)
+    readiness_caps = fields.List(fields.Nested(ReadinessCapSchema), load_default=list)
     signals = fields.List(fields.Nested(SignalSchema), load_default=list)
     clause_types = fields.List(fields.Nested(ClauseTypeSchema), load_default=list)
     injects = fields.List(fields.Nested(InjectSchema), load_default=list)
     ceasefire_risks = fields.List(fields.Nested(CeasefireRiskSchema), load_default=list)
     phases = fields.List(fields.Nested(PhaseSchema), required=True, validate=validate.Length(min=1))
     debrief = fields.List(fields.Nested(QuestionSchema), load_default=list)
+    amendments = fields.Nested(AmendmentsSchema, load_default=d.Amendments)
+    quality = fields.Nested(QualitySchema, load_default=None)
 
 
 

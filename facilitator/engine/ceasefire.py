@@ -35,6 +35,7 @@ class Ceasefire:
 class CeasefireState:
     current: Ceasefire | None = None
     collapsed: int = 0
+    broken: tuple[int, ...] = ()  # agreements whose cease-fire collapsed
     overrides: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # rule -> "force" or "veto", for its next draw
 
 
@@ -46,14 +47,47 @@ def _initial(deck) -> dict:
     return {"ceasefire": CeasefireState()}
 
 
+def ceasefire_parties(state) -> set[str]:
+    """Who the cease-fire binds: the signatories its clauses name, else the belligerents among its agreement's
+    parties, else all of them. Without a cease-fire (the umpire's preview): the deck's belligerents."""
+    deck, current = state.deck, state.ceasefire.current
+    belligerents = {d.id for d in deck.delegations if d.kind == "belligerent"}
+    if current is None:
+        return belligerents
+    agreement = state.proposals.get(current.agreement)
+    kinds = [deck.clause_type(cl.clause_type) for cl in agreement.clauses]
+    named = {d for k in kinds if k.establishes_ceasefire for d in k.signatories}
+    return named or (belligerents & set(agreement.parties)) or set(agreement.parties)
+
+
 def odds(state, rule) -> tuple[float, dict, int]:
     """A risk rule's probability now, the modifiers of the clauses in force, and the phases the cease-fire
-    has held: its likelihood, plus ``per_phase`` for each phase held, plus each modifier, within 0-1."""
-    in_force = {cl.clause_type for p in state.proposals.in_force() for cl in p.clauses}
+    has held: its likelihood, plus ``per_phase`` for each phase held, plus each modifier, within 0-1.
+
+    Only agreements that bind the cease-fire's parties count: all of them signed it, or an agreement linked
+    to it (a package enters into force as one, so each signature accepts the whole package). Monitors or
+    guarantees agreed by allies among themselves change nothing on the line."""
+    bound = ceasefire_parties(state)
+    in_force = {cl.clause_type for p in state.proposals.in_force() if bound <= _package_signers(state, p)
+                for cl in p.clauses}
     ceasefire = state.ceasefire.current
     held = max(0, state.clock.phase_index - ceasefire.began_phase) if ceasefire else 0
     modifiers = {k: v for k, v in rule.modifiers.items() if k in in_force}
     return max(0.0, min(1.0, rule.likelihood + rule.per_phase * held + sum(modifiers.values()))), modifiers, held
+
+
+def _package_signers(state, agreement) -> set[str]:
+    """The parties of ``agreement`` and of every agreement in force linked to it, in either direction."""
+    in_force = {p.number: p for p in state.proposals.in_force()}
+    seen, frontier, signers = set(), [agreement.number], set()
+    while frontier:
+        n = frontier.pop()
+        if n in seen or n not in in_force:
+            continue
+        seen.add(n)
+        signers |= set(in_force[n].parties)
+        frontier += list(in_force[n].links) + [p.number for p in in_force.values() if n in p.links]
+    return signers
 
 
 # ---- commands ----------------------------------------------------------------------------------------
@@ -210,7 +244,8 @@ def _began(state, e: CeasefireBegan, event):
 
 @evolves(CeasefireCollapsed)
 def _collapsed(state, e: CeasefireCollapsed, event):
-    return replace(state, ceasefire=replace(state.ceasefire, current=None, collapsed=state.ceasefire.collapsed + 1))
+    return replace(state, ceasefire=replace(state.ceasefire, current=None, collapsed=state.ceasefire.collapsed + 1,
+                                            broken=state.ceasefire.broken + (e.agreement,)))
 
 
 # ---- view --------------------------------------------------------------------------------------------

@@ -145,6 +145,8 @@ class SignalCard:
     on_withdraw: Effects | None = None
     sources: tuple[str, ...] = ()
     adjudicated: int | None = None  # odds (percent) the umpire starts from: the card is submitted as a move
+    family: str = ""  # the kind of move (strikes, prisoners, envoys …): an answer counts only within its family
+    weight: int = 2  # its cost and credibility (1 cheap words … 3 a costly deed): an answer must weigh as much
 
     @property
     def withdrawal_effects(self) -> Effects:
@@ -156,10 +158,34 @@ class SignalCard:
 
 @dataclass(frozen=True, slots=True)
 class SignCondition:
+    """``delegation``'s ``indicator`` must be at least ``min`` and/or at most ``max`` (one or both given)."""
+
     delegation: str
     indicator: str
-    min: int
+    min: int | None = None
     message: str = ""
+    max: int | None = None
+
+    def holds(self, value: int) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    def wanted(self) -> str:
+        """What the condition asks, in words: "at least 30", "at most 45", "between 20 and 45"."""
+        if self.min is not None and self.max is not None:
+            return f"between {self.min} and {self.max}"
+        return f"at least {self.min}" if self.min is not None else f"at most {self.max}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessCap:
+    """Readiness between the pair ``between`` cannot climb to ``rung`` (or above) until every condition holds.
+
+    ``rung`` is a number on the ladder (from 0) or a label. Rises only are held; nothing is taken back."""
+
+    between: tuple[str, str]
+    rung: int | str
+    conditions: tuple[SignCondition, ...]
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +201,17 @@ class ClauseType:
     signing_costs: Mapping[str, Effects] = field(default_factory=frozen)
     sign_conditions: tuple[SignCondition, ...] = ()
     sources: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()  # where it may be proposed; empty: any table where requires_parties sit
+    signatories: tuple[str, ...] = ()  # who must all sign (as parties) for an agreement holding it to enter into force
+    max_in_force: int | None = 1  # clauses of this type in force at once, across agreements; None: no cap
+
+
+@dataclass(frozen=True, slots=True)
+class Amendments:
+    """What amending a proposal that someone has signed does (see ``engine/proposals.py``)."""
+
+    refund_signing_costs: bool = True  # signatures are cleared: their signing costs are given back
+    mediators_may_amend_signed: bool = False  # a mediator proposes; once a party signed, the parties own the text
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +294,19 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class Quality:
+    """A deck's quality limits, checked by the balance simulator (``facilitator.decks.simulate``) over random
+    runs (indicators, cards) and greedy runs (objectives). The engine never reads them."""
+
+    max_at_bound: float | None = None  # share of random runs an indicator may end at its min or max
+    indicators: Mapping[str, float] = field(default_factory=frozen)  # indicator id -> its own max_at_bound
+    objectives_met_by_greedy: bool = False  # every measurable objective met in at least one greedy run
+    allow_unmet: tuple[str, ...] = ()  # objectives exempt from that, as 'delegation#n' (n from 1)
+    every_card_played: bool = False  # every signal card played in at least one random run
+    allow_unplayed: tuple[str, ...] = ()  # cards exempt from that
+
+
+@dataclass(frozen=True, slots=True)
 class Deck:
     id: str
     title: str
@@ -272,9 +322,12 @@ class Deck:
     readiness_ladder: tuple[str, ...] = ("no contact", "talking about talking", "channel open",
                                          "formal talks", "agreement")
     relations: tuple[Relation, ...] = ()
+    readiness_caps: tuple[ReadinessCap, ...] = ()
     debrief: tuple[Question, ...] = ()
     audience: str = ""
     sources: tuple[str, ...] = ()
+    amendments: Amendments = Amendments()
+    quality: Quality | None = None  # limits the balance simulator holds the deck to; the engine ignores them
 
     # Look-ups by id; decks are small, so a scan is clear and quick enough.
     def delegation(self, id: str) -> Delegation | None:
@@ -297,6 +350,10 @@ class Deck:
 
     def delegation_ids(self) -> tuple[str, ...]:
         return tuple(d.id for d in self.delegations)
+
+    def rung(self, rung: int | str) -> int:
+        """A rung of the readiness ladder as its number, given its number or its label."""
+        return self.readiness_ladder.index(rung) if isinstance(rung, str) else rung
 
 
 def _by_id(items, id):

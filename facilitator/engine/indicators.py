@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from itertools import combinations
 from types import MappingProxyType
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from .audience import Audience
 from .core import replace
@@ -183,15 +183,33 @@ def one_move_per_indicator(out: Outcome, reason: str) -> Iterator[None]:
             _record_move(out, out.state.deck.indicator(indicator_id), old, new, reason, act=False)
 
 
+def readiness_ceiling(state, key: tuple[str, str], held: Mapping[str, int] | None = None) -> int:
+    """The highest rung the pair ``key`` may climb to now: below every capped rung whose conditions do not all
+    hold (the deck's ``readiness_caps``), else the top of the ladder. ``held``: indicator values an act has moved
+    but not yet recorded (see ``one_move_per_indicator``)."""
+    deck, values = state.deck, {**state.indicators, **(held or {})}
+    ceiling = len(deck.readiness_ladder) - 1
+    for cap in deck.readiness_caps:
+        if pair(*cap.between) == key and not all(c.holds(values[c.indicator]) for c in cap.conditions):
+            ceiling = min(ceiling, deck.rung(cap.rung) - 1)
+    return ceiling
+
+
 def change_relation(out: Outcome, key: tuple[str, str], trust: int, readiness: int, reason: str,
-                    act: bool = False) -> None:
-    """Move trust (0-100) and readiness (on the ladder) of a tracked pair; nothing if nothing moves."""
+                    act: bool = False, capped: bool = True) -> None:
+    """Move trust (0-100) and readiness (on the ladder) of a tracked pair; nothing if nothing moves.
+
+    A rise in readiness stops below a rung the deck caps (``readiness_ceiling``), unless not ``capped`` (the
+    umpire's own adjustment); a pair already above the cap stays where it is."""
     current = out.state.relations.get(key)
     if current is None:
         return
     ladder = out.state.deck.readiness_ladder
     new_trust = max(0, min(100, current.trust + trust))
     new_readiness = max(0, min(len(ladder) - 1, current.readiness + readiness))
+    if capped and new_readiness > current.readiness:
+        ceiling = readiness_ceiling(out.state, key, out.batches.get(_MOVES))
+        new_readiness = max(current.readiness, min(new_readiness, ceiling))
     if (new_trust, new_readiness) == (current.trust, current.readiness):
         return
     record_ = out.act if act else out.consequence
@@ -220,7 +238,8 @@ def _adjust_relation(out: Outcome, cmd: AdjustRelation) -> None:
     if key not in out.state.relations:
         raise RuleError("not_found", f"No relation is tracked between {' and '.join(cmd.between)}.",
                         {"between": "unknown"})
-    change_relation(out, key, cmd.trust, cmd.readiness, text(cmd.reason, "reason", MAX_TITLE), act=True)
+    change_relation(out, key, cmd.trust, cmd.readiness, text(cmd.reason, "reason", MAX_TITLE), act=True,
+                    capped=False)
 
 
 @evolves(IndicatorChanged)

@@ -6,6 +6,8 @@ everyone learns its terms and parties, but not who drafted it or how many versio
 
 from __future__ import annotations
 
+from collections import Counter
+from types import MappingProxyType
 from typing import Annotated
 
 from .audience import Audience
@@ -14,6 +16,7 @@ from .channels import is_open, not_muted, table_audience, table_channel
 from .core import replace
 from .core import Description, Number, Numbers, Outcome, Records, Ref, Text, command, decides, event, evolves, \
     initial, names, record, view
+from .deck import Effects
 from .errors import RuleError
 from .guards import MAX_TEXT, MAX_TITLE, clean_text, member, name_of, started, text
 from .indicators import apply_effects, pairs_among, pairs_with
@@ -200,12 +203,44 @@ def _check_clauses(state, table, me: str, clauses) -> tuple[ClauseText, ...]:
             raise RuleError("missing_party", f"'{kind.title}' cannot be agreed without {who}, and {who} "
                                              f"is not a party at '{table.name}'.",
                             {f"clauses.{i}.clause_type": f"needs {who} at the table"})
+        absent = [d for d in kind.signatories if d not in table.delegations]
+        if absent:
+            who = ", ".join(name_of(state, d) for d in absent)
+            signers = " and ".join(name_of(state, d) for d in kind.signatories)
+            raise RuleError("missing_signatory", f"'{kind.title}' binds only when {signers} sign it, and {who} "
+                                                 f"cannot sign at '{table.name}' (not a party there).",
+                            {f"clauses.{i}.clause_type": f"needs {who}'s signature"})
+        if kind.tables and table.id not in kind.tables:
+            where = " or ".join(f"'{state.deck.table(t).name}'" for t in kind.tables)
+            raise RuleError("wrong_table", f"'{kind.title}' can be proposed only at {where}.",
+                            {f"clauses.{i}.clause_type": "not at this table"})
         terms = clean_text(clause.terms)  # may be empty
         if len(terms) > MAX_TEXT:
             raise RuleError("too_long", f"Clause {i + 1} terms exceed {MAX_TEXT} characters.",
                             {f"clauses.{i}.terms": "too long"})
         checked.append(ClauseText(kind.id, kind.title, terms))
     return tuple(checked)
+
+
+def counted_in_force(state) -> list[Proposal]:
+    """Agreements that count against a clause type's ``max_in_force``: in force, and not the agreement of a
+    cease-fire that collapsed (a broken cease-fire can be agreed again: Minsk I, then Minsk II)."""
+    return [p for p in state.proposals.in_force() if p.number not in state.ceasefire.broken]
+
+
+def _check_caps(state, entering: list) -> None:
+    """Refuse texts that would put more clauses of a type in force than the deck allows (``max_in_force``):
+    a deal made once cannot be stacked by signing it again, at this table or another."""
+    counts = Counter(cl.clause_type for clauses in entering for cl in clauses)
+    for clause_type, adding in counts.items():
+        kind = state.deck.clause_type(clause_type)
+        if kind.max_in_force is None:
+            continue
+        holding = [p.number for p in counted_in_force(state) for cl in p.clauses if cl.clause_type == clause_type]
+        if len(holding) + adding > kind.max_in_force:
+            already = f" (in force: agreement {', '.join(f'#{n}' for n in sorted(set(holding)))})" if holding else ""
+            raise RuleError("limit_reached", f"At most {kind.max_in_force} '{kind.title}' may be in force at "
+                                             f"once{already}.", {"clauses": clause_type})
 
 
 def _check_links(state, actor, links, own: int | None) -> tuple[int, ...]:
@@ -270,6 +305,7 @@ def _draft(out: Outcome, cmd: DraftProposal) -> None:
     title = text(cmd.title, "title", MAX_TITLE)
     clauses = _check_clauses(state, table, me, cmd.clauses)
     links = _check_links(state, out.actor, cmd.links, None)
+    _check_caps(state, [clauses])
     number = len(state.proposals.items) + 1
     out.act(ProposalDrafted(number, table.id, title, me, clauses, table.delegations, links, 1), table_audience(table))
 
@@ -286,6 +322,10 @@ def _amend(out: Outcome, cmd: AmendProposal) -> None:
     not_muted(out.state, out.actor)
     proposal, table = _open_proposal(out, cmd.proposal, me)
     _check_version(proposal, cmd.version, "amending it")
+    if proposal.signatures and me not in proposal.parties and not out.state.deck.amendments.mediators_may_amend_signed:
+        who = ", ".join(name_of(out.state, d) for d in proposal.signatures)
+        raise RuleError("forbidden", f"{who} signed proposal #{proposal.number}: now only its parties may amend it. "
+                                     "A mediator proposes; the parties own the text (draft a new proposal instead).")
     title = text(cmd.title, "title", MAX_TITLE) if cmd.title is not None else proposal.title
     clauses = _check_clauses(out.state, table, me, cmd.clauses)
     if cmd.links is None:
@@ -294,7 +334,20 @@ def _amend(out: Outcome, cmd: AmendProposal) -> None:
         added = [n for n in cmd.links if n not in proposal.links]
         links = tuple(sorted(set(_check_links(out.state, out.actor, added, proposal.number))
                              | {n for n in cmd.links if n in proposal.links}))
+    _check_caps(out.state, [clauses])
     out.act(ProposalAmended(proposal.number, title, clauses, links, proposal.version + 1, me), table_audience(table))
+    if out.state.deck.amendments.refund_signing_costs:  # the signatures were cleared: so are their costs
+        for signer in proposal.signatures:
+            for cl in proposal.clauses:
+                cost = out.state.deck.clause_type(cl.clause_type).signing_costs.get(signer)
+                if cost:
+                    apply_effects(out, _refund(cost), pairs_with(signer, proposal.parties),
+                                  "a signature's cost refunded")
+
+
+def _refund(cost: Effects) -> Effects:
+    return Effects(MappingProxyType({k: -v for k, v in cost.indicators.items()}), -cost.trust, -cost.readiness,
+                   cost.pairs)
 
 
 @decides(SignProposal)
@@ -310,11 +363,12 @@ def _sign(out: Outcome, cmd: SignProposal) -> None:
     kinds = [state.deck.clause_type(cl.clause_type) for cl in proposal.clauses]
     for kind in kinds:
         for condition in kind.sign_conditions:
-            if condition.delegation == me and state.indicators[condition.indicator] < condition.min:
+            if condition.delegation == me and not condition.holds(state.indicators[condition.indicator]):
                 name = state.deck.indicator(condition.indicator).name
                 raise RuleError("cannot_ratify", condition.message or
-                                f"{name_of(state, me)} cannot ratify '{kind.title}' while {name} is below "
-                                f"{condition.min}.")
+                                f"{name_of(state, me)} can ratify '{kind.title}' only while {name} is "
+                                f"{condition.wanted()}.")
+    _check_caps(state, [p.clauses for p in _entering(state, proposal, me)])
     out.act(ProposalSigned(proposal.number, me, proposal.version, out.actor.name), table_audience(table))
     for kind in kinds:
         cost = kind.signing_costs.get(me)
@@ -335,6 +389,16 @@ def _package(state, number: int) -> set[int]:
         frontier += list(state.proposals.get(n).links)
         frontier += [p.number for p in state.proposals.items if n in p.links]
     return package
+
+
+def _entering(state, proposal: Proposal, me: str) -> list[Proposal]:
+    """What would enter into force with ``me``'s signature: its package, if that completes it; else the
+    proposal itself is checked (nobody pays to sign a text that could not enter into force)."""
+    signed = replace(proposal, signatures=proposal.signatures + (me,))
+    members = [signed if n == proposal.number else state.proposals.get(n) for n in _package(state, proposal.number)]
+    if all(p.fully_signed for p in members):
+        return [p for p in members if p.status != IN_FORCE]
+    return [proposal]
 
 
 def _enter_into_force(out: Outcome, number: int) -> None:
@@ -427,4 +491,5 @@ def _proposals(state, viewer) -> list[dict]:
 @view("clause_types", reads=())
 def _clause_types(state, viewer) -> list[dict]:
     return [{"id": k.id, "title": k.title, "text": k.text, "topics": list(k.topics), "offered_by": list(k.offered_by),
-             "requires_parties": list(k.requires_parties)} for k in state.deck.clause_types]
+             "requires_parties": list(k.requires_parties), "tables": list(k.tables),
+             "signatories": list(k.signatories), "max_in_force": k.max_in_force} for k in state.deck.clause_types]

@@ -156,6 +156,7 @@ def _play_signal(out: Outcome, cmd: PlaySignal) -> None:
     toward = known_delegations(state, cmd.toward or card.toward, "toward")
     if me in to or me in toward:
         raise RuleError("invalid", "A delegation does not signal to itself.", {"to": "includes yourself"})
+    _narrowed_only(state, card, to, toward)
     if card.visibility == PUBLIC and to:
         raise RuleError("invalid", f"'{card.title}' is a public signal; it cannot be played privately.",
                         {"to": "not allowed"})
@@ -172,29 +173,86 @@ def _play_signal(out: Outcome, cmd: PlaySignal) -> None:
     cost_reason, reason = ((f"cost of the signal '{card.title}'", f"signal '{card.title}'") if not to
                            else ("cost of a private signal", "a private signal"))
     with one_move_per_indicator(out, reason):
-        apply_effects(out, card.cost, pairs_with(me, addressees), cost_reason)
-        apply_effects(out, card.effects, pairs_with(me, addressees), reason)
-        _reciprocations(out, number, card.effects, me, addressees, private=bool(to))
+        _apply_split(out, _one_sided(card.cost), me, card, addressees, cost_reason)
+        _apply_split(out, _one_sided(card.effects), me, card, addressees, reason)
+        _reciprocations(out, number, card, me, addressees, private=bool(to))
 
 
-def _reciprocations(out: Outcome, number: int, effects: Effects, me: str, addressees, private: bool) -> None:
-    """A signal toward a delegation that has an active signal toward us answers it.
+def _narrowed_only(state, card, to: tuple[str, ...], toward: tuple[str, ...]) -> None:
+    """A card is aimed where its deck aims it (``toward``): a player may leave some of them out, never add
+    others. A card aimed at nobody in particular takes no ``toward``; played privately it may go to anyone."""
+    if not card.toward:
+        if toward:
+            raise RuleError("invalid", f"'{card.title}' is not aimed at anyone in particular: it takes no 'toward'.",
+                            {"toward": "not allowed"})
+        return
+    for field, given in (("toward", toward), ("to", to)):
+        outside = [d for d in given if d not in card.toward]
+        if outside:
+            raise RuleError("invalid", f"'{card.title}' is aimed at {names(state.deck, card.toward)}: it may be "
+                                       f"narrowed to some of them, not aimed at {names(state.deck, outside)}.",
+                            {field: outside})
+
+
+def _one_sided(effects: Effects) -> Effects:
+    """What a card does on its own: readiness takes two, so a card alone never raises it (an answer to it, or
+    an agreement, does). Falls stay: a threat or a broken promise sets a pair back on its own."""
+    if effects.readiness <= 0:
+        return effects
+    return Effects(effects.indicators, effects.trust, 0, effects.pairs)
+
+
+def _shares(total: int, n: int) -> list[int]:
+    """``total`` split into ``n`` whole shares adding up to it, the larger shares first."""
+    sign, (whole, left) = (1 if total >= 0 else -1), divmod(abs(total), n)
+    return [sign * (whole + (1 if i < left else 0)) for i in range(n)]
+
+
+def _apply_split(out: Outcome, effects: Effects, me: str, card, addressees, reason: str) -> None:
+    """Indicators move once; trust and readiness are split between the delegations the signal speaks to, in
+    the order the card names them (a gesture aimed at five is worth a fifth to each). Effects naming their own
+    ``pairs`` go to those pairs whole."""
+    if effects.pairs or len(addressees) <= 1:
+        apply_effects(out, effects, pairs_with(me, addressees), reason)
+        return
+    order = [d for d in card.toward if d in addressees] + sorted(d for d in addressees if d not in card.toward)
+    apply_effects(out, Effects(effects.indicators), [], reason)
+    for other, trust, readiness in zip(order, _shares(effects.trust, len(order)),
+                                       _shares(effects.readiness, len(order))):
+        apply_effects(out, Effects(trust=trust, readiness=readiness), pairs_with(me, [other]), reason)
+
+
+def answers_in_kind(card, answered) -> bool:
+    """``card`` can answer ``answered``: both conciliatory (they raise trust), of one family, and ``card``
+    weighs at least as much. Cheap words answer cheap words; a halt to strikes wants a halt to strikes."""
+    return (card.effects.trust > 0 and answered.effects.trust > 0 and card.family == answered.family
+            and card.weight >= answered.weight)
+
+
+def _reciprocations(out: Outcome, number: int, card, me: str, addressees, private: bool) -> None:
+    """A signal toward a delegation that has an active signal toward us answers it, if in kind.
 
     Only signals each side was told of count: ``addressees`` are those the new signal speaks to, and an
-    earlier signal is answered only by one of its own addressees. Only conciliatory signals (cards that
-    raise trust) answer, or are answered: a threat is no reply to an olive branch.
+    earlier signal is answered only by one of its own addressees. Only conciliatory signals of the same
+    family, and of no lower weight, answer (``answers_in_kind``): a threat is no reply to an olive branch,
+    and a kind word no reply to a halt in strikes. One play answers at most one signal of each delegation:
+    the earliest still waiting for an answer from the player.
     """
-    if effects.trust <= 0:
+    if card.effects.trust <= 0:
         return
     deck = out.state.deck
+    answered_senders = set()
     for earlier in out.state.signals.plays:
         if not earlier.active or earlier.by == me or earlier.by not in addressees or me not in earlier.addressees:
+            continue
+        if earlier.by in answered_senders:
             continue
         if any(out.state.signals.play(n).by == me for n in earlier.reciprocated_by):
             continue
         answered = deck.signal(earlier.card)
-        if answered.effects.trust <= 0:
+        if not answers_in_kind(card, answered):
             continue
+        answered_senders.add(earlier.by)
         audience = Audience.all() if not private and earlier.public else Audience.of({me, earlier.by})
         out.consequence(SignalReciprocated(number, earlier.number, me, earlier.by, answered.title), audience)
         reason = f"reciprocated signal '{answered.title}'" if audience.everyone else "a private signal reciprocated"
@@ -216,7 +274,7 @@ def _withdraw_signal(out: Outcome, cmd: WithdrawSignal) -> None:
         raise RuleError("conflict", f"'{card.title}' has already been withdrawn.")
     out.act(SignalWithdrawn(play.number, card.id, card.title, me), play.audience)
     reason = f"withdrew the signal '{card.title}'" if play.public else "withdrew a private signal"
-    apply_effects(out, card.withdrawal_effects, pairs_with(me, play.addressees), reason)
+    _apply_split(out, _one_sided(card.withdrawal_effects), me, card, play.addressees, reason)
 
 
 @evolves(SignalPlayed)
@@ -248,7 +306,7 @@ def card_view(card) -> dict:
     return {"id": card.id, "title": card.title, "text": card.text, "visibility": card.visibility,
             "reversible": card.reversible, "toward": list(card.toward), "credibility": card.credibility,
             "cost": effects_view(card.cost), "effects": effects_view(card.effects), "sources": list(card.sources),
-            "adjudicated": card.adjudicated}
+            "adjudicated": card.adjudicated, "family": card.family, "weight": card.weight}
 
 
 @view("signals", reads=("signals",), key="play")
@@ -257,5 +315,6 @@ def _signals(state, viewer) -> list[dict]:
     deck = state.deck
     return [{"play": p.number, "card": p.card, "title": deck.signal(p.card).title, "by": p.by, "to": list(p.to),
              "toward": list(p.toward), "active": p.active, "reversible": deck.signal(p.card).reversible,
+             "family": deck.signal(p.card).family, "weight": deck.signal(p.card).weight,
              "reciprocated_by": [r.play for r in p.reciprocations if sees(viewer, r.audience)]}
             for p in state.signals.plays if sees(viewer, p.audience)]

@@ -163,21 +163,19 @@ def test_texts_are_counted_the_servers_way_and_refused_not_cut(live_server, exer
 
 
 def test_an_agreement_at_another_table_shows_what_its_entry_into_force_told(live_server, exercises, watched):
-    """Ukraine does not sit at the brokers' room: the agreement made there is listed apart, with its terms,
+    """Ukraine does not sit at the allies' table: the principles agreed there are listed apart, with their terms,
     and without a drafter or a version it was never told of."""
     from facilitator.engine import Clause, DraftProposal, SignProposal
-    created = exercises.create("demo")
-    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
-    exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
-    turkey, _ = exercises.join(created.join_codes["turkey"], "Ayse")
-    un, _ = exercises.join(created.join_codes["un"], "Amina")
-    deck = exercises.deck(created.id)
-    kind = next(k for k in deck.clause_types if set(k.requires_parties) <= {"turkey", "un"}
-                and (not k.offered_by or "turkey" in k.offered_by))
-    exercises.execute(created.id, DraftProposal("brokers", "Brokers' deal", (Clause(kind.id, "Quietly agreed."),)),
-                      turkey.actor)
-    exercises.execute(created.id, SignProposal(1), turkey.actor)
-    exercises.execute(created.id, SignProposal(1), un.actor)
+    created = exercises.create("talking-about-talking")
+    for _ in range(2):  # the briefing, then the allies' first phase (their table opens)
+        exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    allies = {d: exercises.join(created.join_codes[d], name)[0] for d, name in
+              (("united-states", "Dana"), ("eu", "Elsa"), ("nato", "Nils"))}
+    exercises.execute(created.id, DraftProposal("allies", "Allied principles",
+                                                (Clause("allied-principles", "Quietly agreed."),)),
+                      allies["united-states"].actor)
+    for ally in allies.values():
+        exercises.execute(created.id, SignProposal(1), ally.actor)
     page = watched.page(label="ukraine")
     join(page, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
     tab(page, "Proposals")

@@ -1,0 +1,698 @@
+"""Balance simulation: play a deck many times through the engine and tell how its numbers behave.
+
+Each run is a whole exercise, in process: the umpire opens every phase, fires the event list's rows as they
+fall due (and, now and then, the rows that have no time, as a controller would), rules on adjudicated cards,
+and the cease-fire risks are drawn as the engine draws them at each change of phase. Between, every
+delegation moves in turn, a few times a phase, by one of three strategies:
+
+- ``random``: a legal move picked at random (a signal from the hand, a withdrawal, a draft, an amendment, a
+  signature, a message, or nothing); a move the rules refuse is replaced by another;
+- ``greedy``: the move that most improves the delegation's own measurable objectives (less its red lines)
+  one step ahead, found by trying every move on the state (states are immutable: a try changes nothing).
+  Partial progress counts: an indicator nearer its bound, a proposal holding the wanted clause drafted, then
+  signed by more of its parties. With nothing to gain it signs what costs it nothing, else it waits;
+- ``scripted``: the moves a file gives, phase by phase (exploits, set pieces): see ``load_script``.
+
+``simulate`` returns a ``Simulation``: per indicator the spread of final values and how often it ends at a
+bound; per objective and red line (measured as the debrief measures them) how often met or crossed; per card
+and clause type how often played or brought into force and the average change of each indicator it came
+with; what no run reached; moves that lift a delegation's objectives far above its other runs.
+``Simulation.report()`` is the text; ``Simulation.check(quality)`` the breaches of a deck's ``quality:``
+limits (``deck.Quality``), each said with its figures.
+
+Pure: the engine and the deck records only (and YAML/JSON for a script file).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from time import perf_counter
+
+import yaml
+
+from facilitator.engine import (
+    Actor,
+    AdvancePhase,
+    AmendProposal,
+    Clause,
+    DraftProposal,
+    FireDueInjects,
+    FireInject,
+    PlaySignal,
+    PostMessage,
+    RuleError,
+    SignProposal,
+    WithdrawSignal,
+    initial_state,
+    run,
+)
+from facilitator.engine.adjudication import AdjudicateMove, SubmitMove
+from facilitator.engine.audience import DELEGATION, UMPIRE_ACTOR
+from facilitator.engine.ceasefire import CeasefireCollapsed, CeasefireIncident
+from facilitator.engine.core import COMMANDS, from_plain
+from facilitator.engine.deck import Deck, Measure, Quality
+from facilitator.engine.indicators import IndicatorChanged, ThresholdCrossed
+from facilitator.engine.injects import InjectFired
+from facilitator.engine.proposals import AgreementInForce, ProposalDrafted
+
+STRATEGIES = ("random", "greedy", "scripted")
+ROUNDS = 3  # turns of every delegation in a phase
+TRIES = 4  # random moves tried before a delegation passes
+UNSCHEDULED = 0.5  # odds a row with no time is fired at some point of a run (spread over its rounds)
+START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
+DOMINANT_LIFT = 0.25  # objectives-met rate with a move, above the rate without it, that makes it dominant
+MIN_SUPPORT = 0.05  # a move must be made, and not made, in this share of runs to be judged
+
+
+# ---- moves -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A command by a delegation (or ``umpire``), with its kind (``play``, ``submit``, ``withdraw``, ``draft``,
+    ``amend``, ``sign``, ``post``) and what it concerns (a card id, clause type ids)."""
+
+    by: str
+    command: object
+    kind: str
+    subject: tuple[str, ...] = ()
+
+
+def _others(deck: Deck, me: str) -> list[str]:
+    return [d.id for d in deck.delegations if d.id != me]
+
+
+def _offerable(deck: Deck, table, me: str) -> list[str]:
+    return [k.id for k in deck.clause_types
+            if (not k.offered_by or me in k.offered_by) and all(p in table.delegations for p in k.requires_parties)]
+
+
+def _plays(state, me: str, rng: random.Random | None) -> list[Move]:
+    """Cards from the hand: each way it may be played (random: one way, picked)."""
+    deck, moves = state.deck, []
+    for card_id in state.signals.hands.get(me, ()):
+        card = deck.signal(card_id)
+        if card.adjudicated is not None:
+            moves.append(Move(me, SubmitMove(f"Card: {card.title}", card=card.id), "submit", (card.id,)))
+            continue
+        others = _others(deck, me)
+        privately = [tuple(t for t in card.toward if t != me)] if card.toward else [(o,) for o in others]
+        ways = ([()] if card.visibility != "private" else []) + ([t for t in privately if t]
+                                                               if card.visibility != "public" else [])
+        if rng is not None and ways:
+            ways = [rng.choice(ways)]
+        moves += [Move(me, PlaySignal(card.id, to=to), "play", (card.id,)) for to in ways]
+    return moves
+
+
+def _withdrawals(state, me: str) -> list[Move]:
+    return [Move(me, WithdrawSignal(p.number), "withdraw", (p.card,)) for p in state.signals.plays
+            if p.by == me and p.active and state.deck.signal(p.card).reversible]
+
+
+def _tables(state, me: str) -> list:
+    return [t for t in state.deck.tables if me in t.seated and state.table_open(t.id)]
+
+
+def _drafts(state, me: str, rng: random.Random | None) -> list[Move]:
+    """One-clause drafts at every open table the delegation sits at (random: one, sometimes of two clauses)."""
+    moves = []
+    for table in _tables(state, me):
+        kinds = _offerable(state.deck, table, me)
+        picks = [(k,) for k in kinds]
+        if rng is not None and picks:
+            picks = [tuple(rng.sample(kinds, min(len(kinds), rng.choice((1, 1, 2)))))]
+        moves += [Move(me, DraftProposal(table.id, "Draft: " + ", ".join(p),
+                                         tuple(Clause(k, "Terms as drafted.") for k in p)), "draft", p)
+                  for p in picks]
+    return moves
+
+
+def _live(state, me: str) -> list:
+    """Proposals still open at a table where the delegation sits (it was told of them: it sits there)."""
+    seated = {t.id for t in _tables(state, me)}
+    return [p for p in state.proposals.items if p.status in ("open", "signed") and p.table in seated]
+
+
+def _signatures(state, me: str) -> list[Move]:
+    return [Move(me, SignProposal(p.number, p.version), "sign", tuple(c.clause_type for c in p.clauses))
+            for p in _live(state, me) if me in p.parties and me not in p.signatures]
+
+
+def _amendments(state, me: str, rng: random.Random | None) -> list[Move]:
+    """Add one clause the delegation may offer, or drop one (random: one such amendment)."""
+    moves = []
+    for p in _live(state, me):
+        table = state.deck.table(p.table)
+        have = [c.clause_type for c in p.clauses]
+        options = [have + [k] for k in _offerable(state.deck, table, me) if k not in have]
+        options += [have[:i] + have[i + 1:] for i in range(len(have))] if len(have) > 1 else []
+        if rng is not None and options:
+            options = [rng.choice(options)]
+        moves += [Move(me, AmendProposal(p.number, tuple(Clause(k, "Terms as amended.") for k in kinds),
+                                         version=p.version), "amend", tuple(kinds)) for kinds in options]
+    return moves
+
+
+def _posts(state, me: str) -> list[Move]:
+    return [Move(me, PostMessage(f"table:{t.id}", "Our position stands."), "post") for t in _tables(state, me)][:1]
+
+
+def candidates(state, me: str, rng: random.Random | None = None) -> dict[str, list[Move]]:
+    """The moves a delegation may try now, by kind (each tried through the engine, which has the last word)."""
+    return {"play": _plays(state, me, rng), "withdraw": _withdrawals(state, me), "draft": _drafts(state, me, rng),
+            "amend": _amendments(state, me, rng), "sign": _signatures(state, me), "post": _posts(state, me)}
+
+
+# ---- what a delegation wants: the debrief's measures, with partial progress for the greedy ------------------
+
+
+def holds(state, m: Measure) -> bool:
+    """As ``debrief.judge`` decides, without its words (this runs for every try of the greedy strategy)."""
+    if m.indicator is not None:
+        value = state.indicators[m.indicator]
+        return value >= m.at_least if m.at_least is not None else value <= m.at_most
+    if m.agreement is not None:
+        found = any(p.status == "in_force" and any(c.clause_type == m.agreement for c in p.clauses)
+                    for p in state.proposals.items)
+        return found == m.in_force
+    relation = state.relations.get(tuple(sorted(m.pair)))
+    if m.trust_at_least is not None:
+        return (relation.trust if relation else 0) >= m.trust_at_least
+    rung = m.readiness_at_least
+    rung = state.deck.readiness_ladder.index(rung) if isinstance(rung, str) else rung
+    return (relation.readiness if relation else 0) >= rung
+
+
+def progress(state, m: Measure) -> float:
+    """1 when the measure holds; else how near it is, in [0, 0.5)."""
+    if holds(state, m):
+        return 1.0
+    deck = state.deck
+    if m.indicator is not None:
+        ind = deck.indicator(m.indicator)
+        span = max(1, ind.max - ind.min)
+        gap = (m.at_least - state.indicators[m.indicator]) if m.at_least is not None \
+            else (state.indicators[m.indicator] - m.at_most)
+        return 0.5 * max(0.0, 1 - gap / span)
+    if m.agreement is not None:
+        if not m.in_force:
+            return 0.0
+        best = 0.0
+        for p in state.proposals.items:
+            if p.status in ("open", "signed") and any(c.clause_type == m.agreement for c in p.clauses):
+                best = max(best, 0.1 + 0.35 * len(p.signatures) / max(1, len(p.parties)))
+        return best
+    relation = state.relations.get(tuple(sorted(m.pair)))
+    if m.trust_at_least is not None:
+        return 0.5 * max(0.0, 1 - (m.trust_at_least - (relation.trust if relation else 0)) / 100)
+    rung = m.readiness_at_least
+    rung = deck.readiness_ladder.index(rung) if isinstance(rung, str) else rung
+    return 0.5 * max(0.0, 1 - (rung - (relation.readiness if relation else 0)) / max(1, len(deck.readiness_ladder)))
+
+
+def score(state, me: str) -> float:
+    """How well the delegation stands by its measurable objectives, less its measurable red lines."""
+    d = state.deck.delegation(me)
+    return (sum(progress(state, g.measure) for g in d.objectives if g.measure is not None)
+            - sum(progress(state, g.measure) for g in d.red_lines if g.measure is not None))
+
+
+# ---- strategies --------------------------------------------------------------------------------------
+
+
+WEIGHTS = {"play": 4, "sign": 4, "draft": 2, "amend": 1, "withdraw": 1, "post": 1}
+
+
+class RandomPlayer:
+    """A legal move at random, for every delegation, each turn; now and then nothing."""
+
+    name = "random"
+
+    def turn(self, game: Game, me: str) -> None:
+        for _ in range(TRIES):
+            options = {k: v for k, v in candidates(game.state, me, game.rng).items() if v}
+            if not options or game.rng.random() < 0.1:
+                return
+            kinds = list(options)
+            kind = game.rng.choices(kinds, [WEIGHTS[k] for k in kinds])[0]
+            if game.play(game.rng.choice(options[kind])):
+                return
+
+
+class GreedyPlayer:
+    """The move that most raises the delegation's own score, one step ahead; signs what costs it nothing."""
+
+    name = "greedy"
+
+    def turn(self, game: Game, me: str) -> None:
+        state = game.state
+        now = score(state, me)
+        best, best_gain, free = None, 1e-9, []
+        for move in [m for ms in candidates(state, me).values() for m in ms if m.kind != "post"]:
+            try:
+                _, after = run(state, move.command, game.actors[move.by], game.now)
+            except RuleError:
+                continue
+            gain = score(after, me) - now
+            if gain > best_gain or (gain == best_gain and best is not None and game.rng.random() < 0.5):
+                best, best_gain = move, gain
+            elif move.kind == "sign" and gain >= 0:
+                free.append(move)
+        if best is not None:
+            game.play(best)
+        elif free:
+            game.play(game.rng.choice(free))
+
+
+class ScriptedPlayer:
+    """The moves a script gives for each phase, in order (see ``load_script``); delegations do nothing else."""
+
+    name = "scripted"
+
+    def __init__(self, script: list[dict]):
+        self.script = script
+
+    def phase(self, game: Game, index: int) -> None:
+        phase = game.deck.phases[index]
+        for entry in self.script:
+            if entry.get("phase") not in (phase.id, index + 1):
+                continue
+            for step in entry.get("moves", ()):
+                game.play(scripted_move(game, step))
+
+    def turn(self, game: Game, me: str) -> None:
+        return None
+
+
+def load_script(path: Path) -> list[dict]:
+    """A script file (YAML or JSON): a list of ``{phase: id or number from 1, moves: [...]}``; each move names
+    who makes it (``by``: a delegation id, or ``umpire``) and the command as the protocol writes it (``type``
+    and its fields), e.g. ``{by: russia, type: play_signal, card: ru-port-pause}``. A proposal number may be
+    ``last`` (the latest drafted)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if Path(path).suffix in (".yaml", ".yml") \
+        else json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, list) or not all(isinstance(e, dict) and "moves" in e for e in data):
+        raise ValueError(f"{path}: a script is a list of {{phase, moves}} entries.")
+    return data
+
+
+def scripted_move(game: Game, step: Mapping) -> Move:
+    step = dict(step)
+    by = step.pop("by", "umpire")
+    kind = step.pop("type", None)
+    if kind not in COMMANDS:
+        raise ValueError(f"Unknown command type {kind!r} in the script.")
+    if step.get("proposal") == "last":
+        step["proposal"] = len(game.state.proposals.items)
+    if "clauses" in step:
+        step["clauses"] = [c if isinstance(c, dict) else {"clause_type": c} for c in step["clauses"]]
+    command = from_plain(COMMANDS[kind], step)
+    subject = (step["card"],) if "card" in step else tuple(c["clause_type"] for c in step.get("clauses", ()))
+    short = {"play_signal": "play", "submit_move": "submit", "withdraw_signal": "withdraw", "draft_proposal": "draft",
+             "amend_proposal": "amend", "sign_proposal": "sign", "post_message": "post"}.get(kind, kind)
+    if short == "sign":
+        p = game.state.proposals.get(step["proposal"])
+        subject = tuple(c.clause_type for c in p.clauses) if p else ()
+    return Move(by, command, short, subject)
+
+
+# ---- one run -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunRecord:
+    """What one run did and how it ended."""
+
+    strategy: str
+    seed: str
+    final: dict[str, int] = field(default_factory=dict)
+    met: dict[tuple[str, int], bool] = field(default_factory=dict)  # (delegation, objective index) -> met
+    crossed: dict[tuple[str, int], bool] = field(default_factory=dict)  # (delegation, red line index) -> crossed
+    plays: Counter = field(default_factory=Counter)  # card -> times played (or submitted)
+    card_effects: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # card -> indicator -> sum
+    played_by: dict[str, set] = field(default_factory=lambda: defaultdict(set))  # delegation -> cards
+    drafted: Counter = field(default_factory=Counter)  # clause type -> drafts holding it
+    in_force: Counter = field(default_factory=Counter)  # clause type -> agreements in force holding it
+    clause_effects: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    party_to: dict[str, set] = field(default_factory=lambda: defaultdict(set))  # delegation -> clause types in force
+    tables: Counter = field(default_factory=Counter)  # table -> proposals drafted there
+    thresholds: set = field(default_factory=set)  # (indicator, at)
+    injects: set = field(default_factory=set)
+    incidents: Counter = field(default_factory=Counter)  # risk rule -> times it occurred
+    collapsed: int = 0
+    tried: int = 0
+    refused: int = 0
+
+
+class Game:
+    """One exercise played through the engine."""
+
+    def __init__(self, deck: Deck, player, seed: str):
+        self.deck, self.player = deck, player
+        self.rng = random.Random(seed)
+        self.state = initial_state(deck, seed)
+        self.now = START
+        self.actors = {d.id: Actor(DELEGATION, d.id, f"sim-{d.id}", d.name) for d in deck.delegations}
+        self.actors["umpire"] = UMPIRE_ACTOR
+        self.record = RunRecord(player.name, seed)
+        unscheduled = [i.id for i in deck.injects if i.schedule is None]
+        slots = max(1, len(deck.phases) * ROUNDS)
+        self.unscheduled = {i: self.rng.randrange(slots) for i in unscheduled if self.rng.random() < UNSCHEDULED}
+
+    def play(self, move: Move) -> bool:
+        """Run a move; False (and nothing changes) when the rules refuse it."""
+        rec = self.record
+        rec.tried += 1
+        try:
+            events, self.state = run(self.state, move.command, self.actors[move.by], self.now)
+        except RuleError:
+            rec.refused += 1
+            return False
+        deltas, entered = Counter(), []
+        for e in events:
+            p = e.payload
+            if isinstance(p, IndicatorChanged):
+                deltas[p.indicator] += p.delta
+            elif isinstance(p, ThresholdCrossed):
+                rec.thresholds.add((p.indicator, p.at))
+            elif isinstance(p, AgreementInForce):
+                entered.append(p)
+            elif isinstance(p, ProposalDrafted):
+                rec.tables[p.table] += 1
+                for c in p.clauses:
+                    rec.drafted[c.clause_type] += 1
+            elif isinstance(p, InjectFired) and p.inject:
+                rec.injects.add(p.inject)
+            elif isinstance(p, CeasefireIncident):
+                rec.incidents[p.rule] += 1
+            elif isinstance(p, CeasefireCollapsed):
+                rec.collapsed += 1
+        if move.kind in ("play", "submit"):
+            card = move.subject[0]
+            rec.plays[card] += 1
+            rec.played_by[move.by].add(card)
+            rec.card_effects[card].update(deltas)
+            rec.card_effects[card]["__n__"] += 0  # keeps the card listed when it moves nothing
+        for agreement in entered:
+            for c in agreement.clauses:
+                rec.in_force[c.clause_type] += 1
+                rec.clause_effects[c.clause_type].update(deltas)
+                for party in agreement.parties:
+                    rec.party_to[party].add(c.clause_type)
+        return True
+
+    def umpire(self, command) -> None:
+        self.play(Move("umpire", command, "umpire"))
+
+    def run(self) -> RunRecord:
+        deck = self.deck
+        for index, phase in enumerate(deck.phases):
+            began = self.now
+            self.umpire(AdvancePhase())
+            if isinstance(self.player, ScriptedPlayer):
+                self.player.phase(self, index)
+            for r in range(ROUNDS):
+                self.now = began + timedelta(seconds=phase.minutes * 60 * r / ROUNDS + 1)
+                self.umpire(FireDueInjects())
+                slot = index * ROUNDS + r
+                for inject, at in self.unscheduled.items():
+                    if at == slot:
+                        self.umpire(FireInject(inject))
+                self._adjudicate()
+                order = list(deck.delegation_ids())
+                self.rng.shuffle(order)
+                for me in order:
+                    self.player.turn(self, me)
+            self._adjudicate()
+            self.now = began + timedelta(seconds=phase.minutes * 60 + 1)
+        self.umpire(AdvancePhase())  # the last phase completed: the exercise ends
+        return self._finish()
+
+    def _adjudicate(self) -> None:
+        """Adjudicated cards: the umpire approves each, rolling against the card's odds, with the card's effects."""
+        for m in self.state.moves.moves:
+            if m.status != "waiting":
+                continue
+            card = self.deck.signal(m.card) if m.card else None
+            if card is None:
+                self.umpire(AdjudicateMove(m.number, "rejected"))
+                continue
+            e = card.effects
+            self.umpire(AdjudicateMove(m.number, "approved", odds=card.adjudicated,
+                                       indicators=tuple({"indicator": k, "delta": v} for k, v in e.indicators.items()),
+                                       trust=e.trust, readiness=e.readiness,
+                                       between=tuple(x for x in card.toward if x != m.by),
+                                       reason=f"ruling on '{card.title}'"))
+
+    def _finish(self) -> RunRecord:
+        rec, state = self.record, self.state
+        rec.final = dict(state.indicators)
+        for d in self.deck.delegations:
+            for i, g in enumerate(d.objectives):
+                if g.measure is not None:
+                    rec.met[(d.id, i)] = holds(state, g.measure)
+            for i, g in enumerate(d.red_lines):
+                if g.measure is not None:
+                    rec.crossed[(d.id, i)] = holds(state, g.measure)
+        return rec
+
+
+def play_run(deck: Deck, strategy: str, seed: str, script: list[dict] | None = None) -> RunRecord:
+    player = {"random": RandomPlayer, "greedy": GreedyPlayer}.get(strategy)
+    player = ScriptedPlayer(script or []) if strategy == "scripted" else player()
+    return Game(deck, player, seed).run()
+
+
+# ---- many runs ---------------------------------------------------------------------------------------
+
+
+def _pct(values: list[int], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A quality limit a deck does not keep: which limit, what about, the figures."""
+
+    limit: str
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.limit}: {self.subject}: {self.message}"
+
+
+@dataclass
+class Simulation:
+    """The runs of a deck and what they show (``report``, ``check``)."""
+
+    deck: Deck
+    strategy: str
+    runs: list[RunRecord]  # the strategy's runs
+    greedy: list[RunRecord]  # greedy runs made for reachability (the runs themselves when the strategy is greedy)
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return (len(self.runs) + (0 if self.greedy is self.runs else len(self.greedy))) / max(self.seconds, 1e-9)
+
+    # -- figures ----------------------------------------------------------------------------------------
+    def indicators(self) -> list[dict]:
+        out = []
+        for ind in self.deck.indicators:
+            values = [r.final[ind.id] for r in self.runs]
+            n = max(1, len(values))
+            out.append({"id": ind.id, "min": min(values), "p10": _pct(values, 0.1), "median": _pct(values, 0.5),
+                        "p90": _pct(values, 0.9), "max": max(values), "lo": ind.min, "hi": ind.max,
+                        "at_min": sum(v == ind.min for v in values) / n, "at_max": sum(v == ind.max for v in values) / n,
+                        "at_bound": sum(v in (ind.min, ind.max) for v in values) / n})
+        return out
+
+    def goals(self) -> list[dict]:
+        """Each measurable objective and red line: ``{ref, delegation, text, red_line, rate, greedy}`` (rate of
+        runs where met/crossed; greedy: the same over the greedy runs)."""
+        out = []
+        for d in self.deck.delegations:
+            for red, goals in ((False, d.objectives), (True, d.red_lines)):
+                for i, g in enumerate(goals):
+                    if g.measure is None:
+                        continue
+                    key = (d.id, i)
+
+                    def rate(runs, key=key, red=red):
+                        return sum((r.crossed if red else r.met)[key] for r in runs) / max(1, len(runs))
+                    out.append({"ref": f"{d.id}#{i + 1}", "delegation": d.id, "text": g.text, "red_line": red,
+                                "rate": rate(self.runs), "greedy": rate(self.greedy) if self.greedy else None})
+        return out
+
+    def cards(self) -> list[dict]:
+        n = max(1, len(self.runs))
+        out = []
+        for card in self.deck.signals:
+            plays = sum(r.plays[card.id] for r in self.runs)
+            effects = Counter()
+            for r in self.runs:
+                effects.update(r.card_effects.get(card.id, {}))
+            effects.pop("__n__", None)
+            out.append({"id": card.id, "runs": sum(1 for r in self.runs if r.plays[card.id]) / n, "plays": plays,
+                        "effects": {k: v / plays for k, v in effects.items() if v} if plays else {}})
+        return out
+
+    def clauses(self) -> list[dict]:
+        n = max(1, len(self.runs))
+        out = []
+        for k in self.deck.clause_types:
+            count = sum(r.in_force[k.id] for r in self.runs)
+            effects = Counter()
+            for r in self.runs:
+                effects.update(r.clause_effects.get(k.id, {}))
+            out.append({"id": k.id, "drafted": sum(1 for r in self.runs if r.drafted[k.id]) / n,
+                        "in_force": sum(1 for r in self.runs if r.in_force[k.id]) / n, "times": count,
+                        "effects": {i: v / count for i, v in effects.items() if v} if count else {}})
+        return out
+
+    def unreachable(self) -> dict[str, list[str]]:
+        """What no run reached (objectives: no greedy run, when there are greedy runs; else no run)."""
+        everything = self.runs + ([] if self.greedy is self.runs else self.greedy)
+        used = set().union(*(r.tables for r in everything)) if everything else set()
+        crossed = set().union(*(r.thresholds for r in everything)) if everything else set()
+        played = set().union(*(set(r.plays) for r in everything)) if everything else set()
+        forced = set().union(*(set(r.in_force) for r in everything)) if everything else set()
+        fired = set().union(*(r.injects for r in everything)) if everything else set()
+        goals = self.goals()
+        return {
+            "tables": [t.id for t in self.deck.tables if t.id not in used],
+            "thresholds": [f"{i.id}@{t.at}" for i in self.deck.indicators for t in i.thresholds
+                           if (i.id, t.at) not in crossed],
+            "objectives (greedy)": [g["ref"] for g in goals if not g["red_line"] and not g["greedy"]]
+            if self.greedy else [],
+            "objectives (any run)": [g["ref"] for g in goals if not g["red_line"]
+                                     and not any(r.met[(g["delegation"], int(g["ref"].split("#")[1]) - 1)]
+                                                 for r in everything)],
+            "cards": [c.id for c in self.deck.signals if c.id not in played],
+            "clause types in force": [k.id for k in self.deck.clause_types if k.id not in forced],
+            "injects": [i.id for i in self.deck.injects if i.id not in fired],
+        }
+
+    def dominant(self) -> list[dict]:
+        """Moves after which the mover's objectives-met share is far above its share in runs without them."""
+        out = []
+        runs = self.runs
+        if len(runs) < 10:
+            return out
+        share = {}
+        for d in self.deck.delegations:
+            keys = [(d.id, i) for i, g in enumerate(d.objectives) if g.measure is not None]
+            if keys:
+                share[d.id] = [sum(r.met[k] for k in keys) / len(keys) for r in runs]
+        for d, shares in share.items():
+            moves = [("card", c) for c in self.deck.delegation(d).hand] + \
+                    [("clause", k.id) for k in self.deck.clause_types]
+            for kind, item in moves:
+                made = [(kind == "card" and item in r.played_by.get(d, ())) or
+                        (kind == "clause" and item in r.party_to.get(d, ())) for r in runs]
+                with_ = [s for s, m in zip(shares, made) if m]
+                without = [s for s, m in zip(shares, made) if not m]
+                if min(len(with_), len(without)) < MIN_SUPPORT * len(runs):
+                    continue
+                lift = statistics.fmean(with_) - statistics.fmean(without)
+                if lift >= DOMINANT_LIFT:
+                    out.append({"delegation": d, "kind": kind, "id": item, "with": statistics.fmean(with_),
+                                "without": statistics.fmean(without), "lift": lift, "support": len(with_) / len(runs)})
+        return sorted(out, key=lambda x: -x["lift"])
+
+    # -- limits -----------------------------------------------------------------------------------------
+    def check(self, quality: Quality | None) -> list[Breach]:
+        """The deck's quality limits this simulation breaks (none without limits)."""
+        if quality is None:
+            return []
+        breaches, n = [], len(self.runs)
+        for ind in self.indicators():
+            limit = quality.indicators.get(ind["id"], quality.max_at_bound)
+            if limit is not None and ind["at_bound"] > limit + 1e-9:
+                breaches.append(Breach("max_at_bound", f"indicator '{ind['id']}'", (
+                    f"ends at a bound in {ind['at_bound']:.0%} of {n} {self.strategy} runs (at its min {ind['lo']}: "
+                    f"{ind['at_min']:.0%}, at its max {ind['hi']}: {ind['at_max']:.0%}; median {ind['median']:g}); "
+                    f"the limit is {limit:.0%}")))
+        if quality.objectives_met_by_greedy:
+            for g in self.goals():
+                if not g["red_line"] and not g["greedy"] and g["ref"] not in quality.allow_unmet:
+                    breaches.append(Breach("objectives_met_by_greedy", f"objective {g['ref']}", (
+                        f"“{g['text']}” was met in none of {len(self.greedy)} greedy runs "
+                        f"(met in {g['rate']:.0%} of {n} {self.strategy} runs)")))
+        if quality.every_card_played:
+            for c in self.cards():
+                if not c["plays"] and c["id"] not in quality.allow_unplayed:
+                    breaches.append(Breach("every_card_played", f"card '{c['id']}'",
+                                           f"was played in none of {n} {self.strategy} runs"))
+        return breaches
+
+    # -- text -------------------------------------------------------------------------------------------
+    def report(self) -> str:
+        deck, n = self.deck, len(self.runs)
+        lines = [f"Deck '{deck.id}': {n} {self.strategy} runs"
+                 + (f" + {len(self.greedy)} greedy" if self.greedy and self.greedy is not self.runs else "")
+                 + f" in {self.seconds:.1f} s ({self.per_second:.1f} runs/s); "
+                 f"{sum(r.tried for r in self.runs)} moves tried, {sum(r.refused for r in self.runs)} refused by the rules",
+                 "", "Indicators (final values)",
+                 f"  {'indicator':24} {'bounds':>9} {'min':>5} {'p10':>6} {'median':>6} {'p90':>6} {'max':>5}  at bound"]
+        for i in self.indicators():
+            lines.append(f"  {i['id']:24} {str(i['lo']) + '-' + str(i['hi']):>9} {i['min']:>5} {i['p10']:>6.1f} "
+                         f"{i['median']:>6.1f} {i['p90']:>6.1f} {i['max']:>5}  {i['at_bound']:4.0%}"
+                         f" (min {i['at_min']:.0%}, max {i['at_max']:.0%})")
+        lines += ["", "Objectives met / red lines crossed (share of runs" + (", greedy)" if self.greedy else ")")]
+        for g in self.goals():
+            word = "crossed" if g["red_line"] else "met"
+            greedy = f"  greedy {g['greedy']:4.0%}" if g["greedy"] is not None else ""
+            lines.append(f"  {'red line' if g['red_line'] else 'objective':9} {g['ref']:18} {word:7} "
+                         f"{g['rate']:4.0%}{greedy}  {g['text'][:60]}")
+        lines += ["", "Cards (share of runs played, plays, average change per play)"]
+        for c in self.cards():
+            lines.append(f"  {c['id']:28} {c['runs']:4.0%} {c['plays']:6}  {_effects(c['effects'])}")
+        lines += ["", "Clause types (share of runs drafted, in force; average change as it entered into force)"]
+        for k in self.clauses():
+            lines.append(f"  {k['id']:28} {k['drafted']:4.0%} {k['in_force']:4.0%}  {_effects(k['effects'])}")
+        lines += ["", "Never reached"]
+        for what, items in self.unreachable().items():
+            lines.append(f"  {what}: {', '.join(items) if items else '-'}")
+        lines += ["", f"Dominant moves (objectives-met share with the move at least {DOMINANT_LIFT:.0%} above without)"]
+        dominant = self.dominant()
+        for m in dominant:
+            lines.append(f"  {m['delegation']}: {m['kind']} {m['id']}: {m['with']:.0%} with, {m['without']:.0%} "
+                         f"without (+{m['lift']:.0%}; in {m['support']:.0%} of runs)")
+        if not dominant:
+            lines.append("  -")
+        if deck.quality is not None:
+            breaches = self.check(deck.quality)
+            lines += ["", f"Quality limits: {'kept' if not breaches else f'{len(breaches)} breached'}"]
+            lines += [f"  {b}" for b in breaches]
+        return "\n".join(lines)
+
+
+def _effects(effects: Mapping[str, float]) -> str:
+    return ", ".join(f"{k} {v:+.1f}" for k, v in sorted(effects.items())) or "-"
+
+
+def simulate(deck: Deck, strategy: str = "random", runs: int = 300, seed: str = "sim", greedy_runs: int = 10,
+             script: list[dict] | None = None) -> Simulation:
+    """Play ``runs`` runs of ``deck`` by ``strategy`` (and ``greedy_runs`` greedy ones besides, for what the
+    greedy can reach, unless the strategy is greedy itself). Run ``i`` is seeded ``{seed}:{strategy}:{i}``:
+    the same arguments give the same figures."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"Unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}.")
+    began = perf_counter()
+    played = [play_run(deck, strategy, f"{seed}:{strategy}:{i}", script) for i in range(runs)]
+    greedy = played if strategy == "greedy" else [play_run(deck, "greedy", f"{seed}:greedy:{i}")
+                                                  for i in range(greedy_runs)]
+    return Simulation(deck, strategy, played, greedy, perf_counter() - began)

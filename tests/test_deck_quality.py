@@ -1,0 +1,127 @@
+"""Every shipped deck keeps the quality limits it declares (its ``quality:`` section), over seeded simulator runs:
+no indicator pinned to a bound, every objective within reach of the greedy strategy, every card played. A
+breach fails with the simulator's own words: which limit, which indicator, objective or card, the figures.
+
+The runs are fewer than ``facilitator scenarios simulate`` plays by default, and seeded, so a result is the
+same on every machine; docs/scenarios.md has the figures of the full runs.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from facilitator.decks import deck_from_data, load_notes
+from facilitator.decks.loader import read_yaml
+from facilitator.decks.simulate import play_run, simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+DECKS = ("demo", "three-track-talks", "talking-about-talking", "kyiv-decides")
+RUNS, GREEDY_RUNS, SEED = 60, 10, "quality"
+
+
+@lru_cache(maxsize=None)
+def notes():
+    return load_notes(ROOT / "seeds")
+
+
+def deck_at(path: Path):
+    """The deck as the simulator plays it: shape and references checked (authoring rules have their own tests)."""
+    return deck_from_data(read_yaml(path), str(path), notes())
+
+
+@pytest.mark.parametrize("deck_id", DECKS)
+def test_shipped_deck_keeps_its_quality_limits(deck_id):
+    deck = deck_at(SCENARIOS / f"{deck_id}.yaml")
+    assert deck.quality is not None, f"{deck_id} declares no quality: limits"
+    result = simulate(deck, "random", RUNS, SEED, GREEDY_RUNS)
+    breaches = result.check(deck.quality)
+    assert not breaches, f"{deck_id} breaks its quality limits:\n" + "\n".join(map(str, breaches)) + \
+        "\n\n" + result.report()
+
+
+def _broken_demo(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load((SCENARIOS / "demo.yaml").read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_an_indicator_pinned_to_a_bound_breaks_max_at_bound(tmp_path):
+    def pin(data):
+        grain = next(i for i in data["indicators"] if i["id"] == "grain")
+        grain["per_phase"] = -60  # drifts to its floor, whatever the players do
+        data["quality"] = {"max_at_bound": 0.10}
+
+    deck = deck_at(_broken_demo(tmp_path, pin))
+    breaches = simulate(deck, "random", 30, SEED, 0).check(deck.quality)
+
+    assert [(b.limit, b.subject) for b in breaches] == [("max_at_bound", "indicator 'grain'")]
+    assert re.search(r"ends at a bound in (\d+)% of 30 random runs \(at its min 0: \1%", breaches[0].message)
+    assert "the limit is 10%" in breaches[0].message
+
+
+def test_an_objective_out_of_reach_breaks_objectives_met_by_greedy(tmp_path):
+    def unreachable(data):  # nothing in the demo raises Ukrainian support (it starts at 60)
+        ukraine = next(d for d in data["delegations"] if d["id"] == "ukraine")
+        ukraine["objectives"][0]["measure"] = {"indicator": "ua-support", "at_least": 100}
+        data["quality"] = {"objectives_met_by_greedy": True, "allow_unmet": ["russia#2"]}
+
+    deck = deck_at(_broken_demo(tmp_path, unreachable))
+    result = simulate(deck, "random", 10, SEED, 4)
+    breaches = result.check(deck.quality)
+
+    refs = [b.subject for b in breaches if b.limit == "objectives_met_by_greedy"]
+    assert "objective ukraine#1" in refs
+    assert "was met in none of 4 greedy runs" in str(next(b for b in breaches if b.subject == "objective ukraine#1"))
+    assert "ukraine#1" in result.unreachable()["objectives (greedy)"]
+
+
+def test_a_card_no_delegation_holds_breaks_every_card_played(tmp_path):
+    def orphan(data):
+        for d in data["delegations"]:
+            d["hand"] = [c for c in d["hand"] if c != "tr-host-offer"]
+        data["quality"] = {"every_card_played": True}
+
+    deck = deck_at(_broken_demo(tmp_path, orphan))
+    breaches = simulate(deck, "random", 10, SEED, 0).check(deck.quality)
+
+    assert [str(b) for b in breaches] == ["every_card_played: card 'tr-host-offer': was played in none of 10 random runs"]
+
+
+def test_runs_are_reproducible_and_the_report_names_every_part():
+    deck = deck_at(SCENARIOS / "demo.yaml")
+    first, again = (play_run(deck, "random", "same") for _ in range(2))
+    assert (first.final, first.plays, first.in_force) == (again.final, again.plays, again.in_force)
+    report = simulate(deck, "random", 12, SEED, 2).report()
+    for part in ("Indicators (final values)", "Objectives met / red lines crossed", "Cards", "Clause types",
+                 "Never reached", "Dominant moves", "runs/s"):
+        assert part in report, part
+
+
+def test_a_scripted_run_plays_its_moves(tmp_path):
+    deck = deck_at(SCENARIOS / "demo.yaml")
+    script = [{"phase": 2, "moves": [
+        {"by": "russia", "type": "play_signal", "card": "ru-port-pause"},
+        {"by": "ukraine", "type": "draft_proposal", "table": "corridor", "title": "Route",
+         "clauses": ["safe-route"]},
+        {"by": "ukraine", "type": "sign_proposal", "proposal": "last"},
+        {"by": "russia", "type": "sign_proposal", "proposal": "last"}]}]
+    result = simulate(deck, "scripted", 3, SEED, 0, script)
+    assert all(r.plays["ru-port-pause"] == 1 for r in result.runs)
+    assert result.runs[0].drafted["safe-route"] == 1
+
+
+def test_the_command_line_prints_the_report_and_checks_the_limits(app, runner):
+    result = runner.invoke(args=["scenarios", "simulate", "demo", "--runs", "20", "--greedy-runs", "2", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "20 random runs" in result.output and "Indicators (final values)" in result.output
+    assert "Never reached" in result.output
+    unknown = runner.invoke(args=["scenarios", "simulate", "atlantis"])
+    assert unknown.exit_code != 0 and "atlantis" in unknown.output
