@@ -46,6 +46,10 @@ def test_a_shared_computer_keeps_no_links_unless_asked_and_forgets_them_all_at_o
     page.get_by_test_id("umpire-link").click()  # the console opened from here keeps its token for this tab only
     expect(page.get_by_test_id("connection")).to_have_attribute("data-status", "live")
     assert not page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('facilitator:umpire:'))")
+    with page.expect_popup() as opened:  # the replay opens in a tab of its own, which inherits the tab's token
+        page.get_by_role("link", name="Replay").first.click()
+    expect(opened.value.get_by_test_id("replay")).to_have_attribute("data-as", "umpire")
+    opened.value.close()
     page.goto(live_server.url + "/")
     expect(page.locator(".recent")).to_have_count(0)
     assert "token" not in page.evaluate("JSON.stringify(localStorage)")
@@ -61,7 +65,8 @@ def test_a_shared_computer_keeps_no_links_unless_asked_and_forgets_them_all_at_o
     page.get_by_test_id("forget-all").click()
     expect(page.locator(".recent")).to_have_count(0)
     assert "token" not in page.evaluate("JSON.stringify(localStorage)")
-    assert not page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('facilitator:umpire:'))")
+    for area in ("localStorage", "sessionStorage"):  # the unkept exercise's tab-only token too
+        assert not page.evaluate(f"Object.keys({area}).filter((k) => k.startsWith('facilitator:umpire:'))")
 
 
 def test_the_umpire_lets_people_join_after_the_end(live_server, exercises, watched):

@@ -16,41 +16,27 @@ const PAGE = 150;
 
 const KEY = 'facilitator';
 
-function read(key, fallback = null) {
+// `area`: 'localStorage' (kept) or 'sessionStorage' (this tab only); either may be disabled.
+function read(key, fallback = null, area = 'localStorage') {
   try {
-    const raw = localStorage.getItem(`${KEY}:${key}`);
+    const raw = window[area].getItem(`${KEY}:${key}`);
     return raw === null ? fallback : JSON.parse(raw);
   } catch {
     return fallback;
   }
 }
 
-function write(key, value) {
+function write(key, value, area = 'localStorage') {
   try {
-    if (value === null || value === undefined) localStorage.removeItem(`${KEY}:${key}`);
-    else localStorage.setItem(`${KEY}:${key}`, JSON.stringify(value));
+    if (value === null || value === undefined) window[area].removeItem(`${KEY}:${key}`);
+    else window[area].setItem(`${KEY}:${key}`, JSON.stringify(value));
   } catch {
     // storage full or disabled: the page still works until it is reloaded
   }
 }
 
-function readSession(key) {
-  try {
-    const raw = sessionStorage.getItem(`${KEY}:${key}`);
-    return raw === null ? null : JSON.parse(raw);
-  } catch {
-    return null;
-  }
-}
-
-function writeSession(key, value) {
-  try {
-    if (value === null || value === undefined) sessionStorage.removeItem(`${KEY}:${key}`);
-    else sessionStorage.setItem(`${KEY}:${key}`, JSON.stringify(value));
-  } catch {
-    // storage disabled: the console asks for its link again after a reload
-  }
-}
+const readSession = (key) => read(key, null, 'sessionStorage');
+const writeSession = (key, value) => write(key, value, 'sessionStorage');
 
 export const storage = {
   /** A participant's seat in an exercise: {token, role, delegation, participant, name, code}. */
