@@ -196,14 +196,15 @@ def test_a_short_outage_keeps_the_clock_running_and_the_row_waits_for_its_minute
         time.sleep(0.3)
         state = schedule.exercises.state(exercise_id)
         assert state.clock.running and state.clock.outage is not None
-        assert 9.9 < state.clock.outage.lost < 11  # seconds of the phase to give back
+        # seconds of the phase to give back: the 10 s down, and however long a busy machine took to restart
+        assert 9.9 < state.clock.outage.lost <= 10 + (now() - start).total_seconds()
         assert row not in firings(exercises, exercise_id)  # 115 s on the wall clock, 105 s of play
         lost = state.clock.outage.lost
         before = state.clock.remaining_at(now())
         given = schedule.exercises.execute(exercise_id, GiveBackTime(), UMPIRE_ACTOR).events[0]
         assert given.data["seconds"] == lost and abs(given.data["remaining"] - (before + lost)) < 1
         played = state.clock.played_at(now())  # giving back the countdown leaves played time as it was
-        assert 105 < played < 107
+        assert 105 < played < 106 + (now() - start).total_seconds()
         schedule.tick(now() + timedelta(seconds=120 - played - 1))
         assert row not in firings(exercises, exercise_id)
         schedule.tick(now() + timedelta(seconds=120 - played + 1))
