@@ -111,6 +111,20 @@ def _links(deck: Deck) -> Found:
             yield f"indicators[{i}].id", f"'{ind.id}' is reserved for relations: choose another id."
         if isinstance(ind.visible_to, tuple):
             yield from refs(ind.visible_to, delegations, f"indicators[{i}].visible_to", "delegation")
+        for j, t in enumerate(ind.thresholds):
+            path = f"indicators[{i}].thresholds[{j}]"
+            yield from effects(t.effects, f"{path}.effects")
+            if (t.effects.trust or t.effects.readiness) and not t.effects.pairs:
+                yield f"{path}.effects.pairs", "A threshold concerns no pair: name the pairs whose trust or " \
+                                               "readiness it moves."
+            if t.effects and ind.visible_to != EVERYONE and not t.reason:
+                yield f"{path}.reason", (f"'{ind.id}' is not shown to everyone: give the words ('reason') that "
+                                         "those who see the moves will read.")
+            if t.effects and any(o.at == t.at for o in ind.thresholds if o is not t):
+                yield f"{path}.at", "A threshold with effects needs a value of its own on its indicator."
+        cond = ind.drift_while
+        if cond is not None and cond.indicator is not None and cond.indicator not in indicators:
+            yield f"indicators[{i}].drift_while.indicator", f"Unknown indicator '{cond.indicator}'."
     seen_pairs = {}
     for i, r in enumerate(deck.relations):
         yield from refs(r.between, delegations, f"relations[{i}].between", "delegation")
@@ -170,6 +184,9 @@ def _links(deck: Deck) -> Found:
             if key not in clause_types:
                 yield f"ceasefire_risks[{i}].modifiers.{key}", f"Unknown clause type '{key}'."
         yield from effects(rule.effects, f"ceasefire_risks[{i}].effects")
+        for j, driver in enumerate(rule.driven_by):
+            if driver.indicator not in indicators:
+                yield f"ceasefire_risks[{i}].driven_by[{j}].indicator", f"Unknown indicator '{driver.indicator}'."
     if deck.ceasefire_risks and not any(k.establishes_ceasefire for k in deck.clause_types):
         yield "ceasefire_risks", "No clause type establishes a cease-fire, so these rules could never be drawn."
     for i, p in enumerate(deck.phases):

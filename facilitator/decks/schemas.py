@@ -192,6 +192,27 @@ class ThresholdSchema(Record):
     at = fields.Integer(required=True, strict=True)
     note = Text()
     rising = fields.Boolean(load_default=True)
+    effects = Effects()
+    reason = fields.String(load_default="", validate=validate.Length(max=120))
+
+
+class ConditionSchema(Record):
+    """``{ceasefire: true|false}`` and/or ``{indicator, at_least | at_most}``: every part given must hold."""
+
+    record = d.Condition
+    ceasefire = fields.Boolean(load_default=None)
+    indicator = fields.String(load_default=None)
+    at_least = fields.Integer(load_default=None, strict=True)
+    at_most = fields.Integer(load_default=None, strict=True)
+
+    @validates_schema
+    def something(self, data, **kw):
+        if data.get("ceasefire") is None and data.get("indicator") is None:
+            raise ValidationError("Give 'ceasefire' (true or false), 'indicator' (with 'at_least' or 'at_most'), "
+                                  "or both.")
+        bounded = data.get("at_least") is not None or data.get("at_most") is not None
+        if (data.get("indicator") is None) == bounded:
+            raise ValidationError("'indicator' goes with 'at_least' or 'at_most' (or both).")
 
 
 
@@ -206,6 +227,7 @@ class IndicatorSchema(Record):
     description = Text(required=False)
     thresholds = fields.List(fields.Nested(ThresholdSchema), load_default=list)
     per_phase = fields.Integer(load_default=0, strict=True)
+    drift_while = fields.Nested(ConditionSchema, load_default=None)
 
     @validates_schema
     def bounds(self, data, **kw):
@@ -335,6 +357,19 @@ class InjectSchema(Record):
 
 
 
+class RiskDriverSchema(Record):
+    record = d.RiskDriver
+    indicator = fields.String(required=True)
+    above = fields.Integer(required=True, strict=True)
+    per_point = fields.Float(load_default=0.0, validate=validate.Range(-1, 1))
+    step = fields.Float(load_default=0.0, validate=validate.Range(-1, 1))
+
+    @validates_schema
+    def moves(self, data, **kw):
+        if not data.get("per_point") and not data.get("step"):
+            raise ValidationError("Give 'per_point', 'step' or both (not zero).")
+
+
 class CeasefireRiskSchema(Record):
     record = d.CeasefireRisk
     id = Id()
@@ -347,6 +382,13 @@ class CeasefireRiskSchema(Record):
     effects = Effects()
     ends_ceasefire = fields.Boolean(load_default=False)
     sources = Sources()
+    min_likelihood = fields.Float(load_default=0.0, validate=validate.Range(0, 1))
+    driven_by = fields.List(fields.Nested(RiskDriverSchema), load_default=list)
+
+
+class EpilogueSchema(Record):
+    record = d.Epilogue
+    months = fields.Integer(required=True, strict=True, validate=validate.Range(1, 60))
 
 
 
@@ -437,6 +479,7 @@ class DeckSchema(Record):
     debrief = fields.List(fields.Nested(QuestionSchema), load_default=list)
     amendments = fields.Nested(AmendmentsSchema, load_default=d.Amendments)
     quality = fields.Nested(QualitySchema, load_default=None)
+    epilogue = fields.Nested(EpilogueSchema, load_default=None)
 
 
 

@@ -60,9 +60,11 @@ def ceasefire_parties(state) -> set[str]:
     return named or (belligerents & set(agreement.parties)) or set(agreement.parties)
 
 
-def odds(state, rule) -> tuple[float, dict, int]:
-    """A risk rule's probability now, the modifiers of the clauses in force, and the phases the cease-fire
-    has held: its likelihood, plus ``per_phase`` for each phase held, plus each modifier, within 0-1.
+def odds(state, rule, held: int | None = None) -> tuple[float, dict, int, dict]:
+    """A risk rule's probability now, the modifiers of the clauses in force, the phases the cease-fire has
+    held (``held`` if given) and what its drivers add: its likelihood, plus ``per_phase`` for each phase held,
+    plus each modifier, plus each driver (an indicator above its mark), no lower than its ``min_likelihood``
+    and within 0-1.
 
     Only agreements that bind the cease-fire's parties count: all of them signed it, or an agreement linked
     to it (a package enters into force as one, so each signature accepts the whole package). Monitors or
@@ -71,9 +73,23 @@ def odds(state, rule) -> tuple[float, dict, int]:
     in_force = {cl.clause_type for p in state.proposals.in_force() if bound <= _package_signers(state, p)
                 for cl in p.clauses}
     ceasefire = state.ceasefire.current
-    held = max(0, state.clock.phase_index - ceasefire.began_phase) if ceasefire else 0
+    if held is None:
+        held = max(0, state.clock.phase_index - ceasefire.began_phase) if ceasefire else 0
     modifiers = {k: v for k, v in rule.modifiers.items() if k in in_force}
-    return max(0.0, min(1.0, rule.likelihood + rule.per_phase * held + sum(modifiers.values()))), modifiers, held
+    driven = driven_odds(state, rule)
+    raw = rule.likelihood + rule.per_phase * held + sum(modifiers.values()) + sum(driven.values())
+    return max(rule.min_likelihood, 0.0, min(1.0, raw)), modifiers, held, driven
+
+
+def driven_odds(state, rule) -> dict:
+    """What each driving indicator adds to a rule's odds now (indicator id -> change), rounded; none at or
+    below its mark."""
+    driven = {}
+    for d in rule.driven_by:
+        above = state.indicators[d.indicator] - d.above
+        if above > 0:
+            driven[d.indicator] = round(driven.get(d.indicator, 0.0) + d.step + d.per_point * above, 4)
+    return driven
 
 
 def _package_signers(state, agreement) -> set[str]:
@@ -123,7 +139,12 @@ def _no_override(data: dict) -> dict:
     return {**data, "override": None}
 
 
-@event("ceasefire_risk_drawn", version=2, upgrades={1: _no_override})
+def _no_drivers(data: dict) -> dict:
+    """Version 2 had no driving indicators and no floor."""
+    return {**data, "driven": {}, "floor": 0.0}
+
+
+@event("ceasefire_risk_drawn", version=3, upgrades={1: _no_override, 2: _no_drivers})
 class CeasefireRiskDrawn:
     rule: str
     title: str
@@ -133,6 +154,8 @@ class CeasefireRiskDrawn:
     phases_held: int
     modifiers: dict  # clause type -> change of probability, for the clauses in force
     override: str | None  # "force" or "veto": the umpire decided, whatever the roll
+    driven: dict  # indicator id -> change of probability, for the indicators above their marks
+    floor: float  # the rule's lowest odds (its min_likelihood)
 
     def describe(self, deck) -> Description:
         decided = {FORCE: " (forced by the umpire)", VETO: " (vetoed by the umpire)"}.get(self.override or "", "")
@@ -150,6 +173,33 @@ class RiskOverrideSet:
         what = {FORCE: "will happen at its next draw", VETO: "is vetoed for its next draw"}.get(
             self.override or "", "is left to the roll again")
         return Description("risk", f"{self.title} {what}")
+
+
+@record
+class EpilogueDraw:
+    rule: str
+    title: str
+    probability: float
+    roll: float
+    occurred: bool
+
+
+@event("epilogue_drawn")
+class EpilogueDrawn:
+    """A month after the end of the exercise, drawn for the whole room: each rule's odds, roll and outcome."""
+
+    month: int
+    months: int
+    draws: tuple[EpilogueDraw, ...]  # in the deck's order (up to the rule that ended the cease-fire)
+    holding: bool  # the cease-fire still holds after this month
+
+    def describe(self, deck) -> Description:
+        happened = [d.title for d in self.draws if d.occurred]
+        what = "; ".join(happened) if happened else "nothing happens"
+        end = "the cease-fire holds" if self.holding else "the cease-fire collapses"
+        odds_ = ", ".join(f"{d.title} {round(d.probability * 100)}%" for d in self.draws)
+        return Description("risk", f"After the exercise, month {self.month} of {self.months}: {what} — {end}",
+                           f"odds: {odds_}")
 
 
 @event("ceasefire_incident")
@@ -192,11 +242,12 @@ def draw_risks(out: Outcome, act: bool = False) -> None:
     ceasefire = state.ceasefire.current
     agreement = state.proposals.get(ceasefire.agreement)
     for rule in state.deck.ceasefire_risks:
-        probability, modifiers, held = odds(state, rule)
+        probability, modifiers, held, driven = odds(state, rule)
         roll = random.Random(f"{state.seed}:{out.before.seq}:{rule.id}").random()
         override = state.ceasefire.overrides.get(rule.id)
         occurred = override == FORCE if override else roll < probability
-        drawn = CeasefireRiskDrawn(rule.id, rule.title, probability, roll, occurred, held, modifiers, override)
+        drawn = CeasefireRiskDrawn(rule.id, rule.title, probability, roll, occurred, held, modifiers, override,
+                                   driven, rule.min_likelihood)
         (out.act if act else out.consequence)(drawn, RISKS)
         if not occurred:
             continue
@@ -204,6 +255,39 @@ def draw_risks(out: Outcome, act: bool = False) -> None:
         apply_effects(out, rule.effects, pairs_among(agreement.parties), f"cease-fire incident: {rule.title}")
         if rule.ends_ceasefire:
             out.consequence(CeasefireCollapsed(agreement.number, rule.id), Audience.all())
+            return
+
+
+def run_epilogue(out: Outcome) -> None:
+    """The deck's epilogue, as the exercise ends with a cease-fire holding: one draw of every risk rule a
+    month for ``months`` months, each month one ``epilogue_drawn`` for everyone, until a rule ends the
+    cease-fire. The phases held stay as at the end (``per_phase`` grows no more); what incidents do to the
+    indicators moves the driven odds of the months after. Seeded like every draw; no override applies."""
+    epilogue = out.state.deck.epilogue
+    if epilogue is None or out.state.ceasefire.current is None:
+        return
+    held = odds(out.state, out.state.deck.ceasefire_risks[0])[2] if out.state.deck.ceasefire_risks else 0
+    for month in range(1, epilogue.months + 1):
+        state = out.state
+        agreement = state.proposals.get(state.ceasefire.current.agreement)
+        draws, happened = [], []
+        for rule in state.deck.ceasefire_risks:
+            probability = odds(state, rule, held)[0]
+            roll = random.Random(f"{state.seed}:{out.before.seq}:epilogue:{month}:{rule.id}").random()
+            draws.append(EpilogueDraw(rule.id, rule.title, round(probability, 4), round(roll, 4),
+                                      roll < probability))
+            if roll < probability:
+                happened.append(rule)
+                if rule.ends_ceasefire:
+                    break
+        ends = any(r.ends_ceasefire for r in happened)
+        out.consequence(EpilogueDrawn(month, epilogue.months, tuple(draws), not ends), Audience.all())
+        for rule in happened:
+            out.consequence(CeasefireIncident(rule.id, rule.title, rule.text, rule.sources), Audience.all())
+            apply_effects(out, rule.effects, pairs_among(agreement.parties),
+                          f"after the exercise, month {month}: {rule.title}")
+        if ends:
+            out.consequence(CeasefireCollapsed(agreement.number, happened[-1].id), Audience.all())
             return
 
 
@@ -272,9 +356,10 @@ def _risks(state, viewer) -> list[dict] | None:
         return None
     table = []
     for r in state.deck.ceasefire_risks:
-        now, modifiers, held = odds(state, r)
+        now, modifiers, held, driven = odds(state, r)
         table.append({"id": r.id, "title": r.title, "text": r.text, "likelihood": r.likelihood,
                       "per_phase": r.per_phase, "modifiers": dict(r.modifiers), "ends_ceasefire": r.ends_ceasefire,
+                      "min_likelihood": r.min_likelihood, "driven_now": driven,
                       "effects": effects_view(r.effects), "modifiers_now": modifiers, "phases_held": held,
                       "odds_now": round(now, 4), "override": state.ceasefire.overrides.get(r.id)})
     return table

@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from .audience import Audience
-from .ceasefire import draw_risks
+from .ceasefire import draw_risks, run_epilogue
 from .core import Description, Int, Outcome, command, decides, event, evolves, initial, record, view, replace
 from .errors import RuleError
 from .guards import chief, started, umpire
-from .indicators import change_indicator
+from .indicators import change_indicator, holds
 from .injects import fire_due
 from .visibility import sees
 
@@ -237,10 +237,11 @@ def _advance(out: Outcome, cmd: AdvancePhase) -> None:
     index = state.clock.phase_index + 1
     if index >= len(state.deck.phases):
         out.act(ExerciseEnded("last phase completed"), Audience.all())
+        run_epilogue(out)
         return
     if state.phase is not None:
-        for indicator in state.deck.indicators:
-            if indicator.per_phase:
+        for indicator in state.deck.indicators:  # a condition is read once, before any drift moves anything
+            if indicator.per_phase and holds(state, indicator.drift_while):
                 change_indicator(out, indicator.id, indicator.per_phase, "drift at the change of phase")
     phase = state.deck.phases[index]
     out.act(PhaseAdvanced(index, phase.id, phase.name, phase.minutes, phase.brief, phase.open_tables),
@@ -282,6 +283,7 @@ def _extend(out: Outcome, cmd: ExtendClock) -> None:
 def _end(out: Outcome, cmd: EndExercise) -> None:
     chief(out.actor)
     out.act(ExerciseEnded("ended by the umpire"), Audience.all())
+    run_epilogue(out)
 
 
 @decides(NoteRestart)

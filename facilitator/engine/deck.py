@@ -103,9 +103,25 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class Threshold:
+    """Crossing ``at`` (upward if ``rising``) tells the umpire ``note``; the first crossing also applies
+    ``effects`` (a consequence, no actor), in words ``reason`` for those who see what moves."""
+
     at: int
     note: str
     rising: bool = True
+    effects: Effects = NO_EFFECTS
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A state of play: a cease-fire holds (``ceasefire`` true) or none does (false), and/or an indicator is
+    ``at_least`` / ``at_most`` a value. Every part given must hold."""
+
+    ceasefire: bool | None = None
+    indicator: str | None = None
+    at_least: int | None = None
+    at_most: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +135,7 @@ class Indicator:
     description: str = ""
     thresholds: tuple[Threshold, ...] = ()
     per_phase: int = 0  # drift applied at each phase change (e.g. support that fades unless renewed)
+    drift_while: Condition | None = None  # the drift applies only while this holds; None: always
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +262,20 @@ class InjectCard:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskDriver:
+    """An indicator that moves a risk's odds: while it is above ``above``, ``step`` plus ``per_point`` for each
+    point above."""
+
+    indicator: str
+    above: int
+    per_point: float = 0.0
+    step: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class CeasefireRisk:
-    """Something that can go wrong while a cease-fire holds, drawn once per draw."""
+    """Something that can go wrong while a cease-fire holds, drawn once per draw. Its odds never fall below
+    ``min_likelihood``, whatever the clauses in force."""
 
     id: str
     title: str
@@ -257,6 +286,16 @@ class CeasefireRisk:
     effects: Effects = NO_EFFECTS
     ends_ceasefire: bool = False
     sources: tuple[str, ...] = ()
+    min_likelihood: float = 0.0
+    driven_by: tuple[RiskDriver, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Epilogue:
+    """When the exercise ends with a cease-fire holding, ``months`` more draws of its risks, one a month,
+    shown to everyone (see ``engine/ceasefire.py``)."""
+
+    months: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +367,7 @@ class Deck:
     sources: tuple[str, ...] = ()
     amendments: Amendments = Amendments()
     quality: Quality | None = None  # limits the balance simulator holds the deck to; the engine ignores them
+    epilogue: Epilogue | None = None  # draws after the end while a cease-fire holds; None: none
 
     # Look-ups by id; decks are small, so a scan is clear and quick enough.
     def delegation(self, id: str) -> Delegation | None:

@@ -12,7 +12,7 @@ from .audience import Audience
 from .core import replace
 from .core import Description, Int, Outcome, Pair, Ref, Text, command, decides, event, evolves, initial, names, \
     record, signed, view
-from .deck import EVERYONE, UMPIRE_ONLY, Effects, Indicator
+from .deck import EVERYONE, UMPIRE_ONLY, Condition, Effects, Indicator
 from .errors import RuleError
 from .guards import MAX_TITLE, text, umpire
 from .state import pair
@@ -59,7 +59,8 @@ class RelationState:
 def _initial(deck) -> dict:
     return {"indicators": MappingProxyType({i.id: i.start for i in deck.indicators}),
             "relations": MappingProxyType({pair(*r.between): RelationState(r.trust, r.readiness)
-                                           for r in deck.relations})}
+                                           for r in deck.relations}),
+            "thresholds_applied": frozenset()}
 
 
 # ---- commands ----------------------------------------------------------------------------------------
@@ -159,8 +160,27 @@ def _record_move(out: Outcome, indicator: Indicator, old: int, new: int, reason:
     for threshold in indicator.thresholds:
         crossed = (old < threshold.at <= new) if threshold.rising else (old > threshold.at >= new)
         if crossed:
+            applies = threshold.effects and (indicator.id, threshold.at) not in out.state.thresholds_applied
             out.consequence(ThresholdCrossed(indicator.id, indicator.name, threshold.at, new, threshold.note),
                             Audience.umpire_only())
+            if applies:  # the first crossing only (the event above records it as applied)
+                apply_effects(out, threshold.effects, (), threshold.reason or f"{indicator.name} crossed "
+                                                          f"{threshold.at}")
+
+
+def holds(state, condition: Condition | None) -> bool:
+    """Whether a deck's condition holds now (None: always)."""
+    if condition is None:
+        return True
+    if condition.ceasefire is not None and (state.ceasefire.current is not None) != condition.ceasefire:
+        return False
+    if condition.indicator is not None:
+        value = state.indicators[condition.indicator]
+        if condition.at_least is not None and value < condition.at_least:
+            return False
+        if condition.at_most is not None and value > condition.at_most:
+            return False
+    return True
 
 
 _MOVES = "indicator moves"
@@ -245,6 +265,15 @@ def _adjust_relation(out: Outcome, cmd: AdjustRelation) -> None:
 @evolves(IndicatorChanged)
 def _indicator_changed(state, e: IndicatorChanged, event):
     return replace(state, indicators=MappingProxyType({**state.indicators, e.indicator: e.value}))
+
+
+@evolves(ThresholdCrossed)
+def _threshold_crossed(state, e: ThresholdCrossed, event):
+    """A threshold with effects applies them at its first crossing only."""
+    indicator = state.deck.indicator(e.indicator)
+    if indicator is None or not any(t.at == e.at and t.effects for t in indicator.thresholds):
+        return state
+    return replace(state, thresholds_applied=state.thresholds_applied | {(e.indicator, e.at)})
 
 
 @evolves(RelationChanged)

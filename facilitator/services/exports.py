@@ -1261,7 +1261,12 @@ _FITS = {
         next((r.known(False, k, "modifiers", "a clause type") for k in e.modifiers if k not in r.clause_types), None),
         next((f"its 'modifiers' must be numbers, not {_shown(v)}" for v in e.modifiers.values()
               if type(v) not in (int, float)), None),
-        r.one_of(e.override, (None, "force", "veto"), "override")),
+        r.one_of(e.override, (None, "force", "veto"), "override"),
+        next((r.known(False, k, "driven", "an indicator") for k in e.driven if k not in r.indicators), None),
+        next((f"its 'driven' must be numbers, not {_shown(v)}" for v in e.driven.values()
+              if type(v) not in (int, float)), None)),
+    "epilogue_drawn": lambda r, s, e, ev: next(
+        (r.known(False, d.rule, "rule", "a cease-fire risk") for d in e.draws if d.rule not in r.risks), None),
     "risk_override_set": lambda r, s, e, ev: _first(r.known(e.rule in r.risks, e.rule, "rule", "a cease-fire risk"),
                                                     r.one_of(e.override, (None, "force", "veto"), "override")),
     "ceasefire_incident": lambda r, s, e, ev: r.known(e.rule in r.risks, e.rule, "rule", "a cease-fire risk"),

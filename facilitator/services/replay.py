@@ -39,7 +39,7 @@ JUMPS = {
     "signal": ("signal_played", "signal_reciprocated"),
     "agreement": ("proposal_signed", "agreement_entered_into_force"),
     "adjudication": ("move_adjudicated", "ceasefire_risk_drawn"),
-    "ceasefire": ("ceasefire_began", "ceasefire_incident", "ceasefire_collapsed"),
+    "ceasefire": ("ceasefire_began", "ceasefire_incident", "ceasefire_collapsed", "epilogue_drawn"),
 }
 _KIND_OF = {type_: kind for kind, types in JUMPS.items() for type_ in types}
 
