@@ -232,7 +232,7 @@ def test_objectives_and_red_lines_are_assessed_for_those_who_may_read_them(world
 def test_a_delegation_sees_its_own_pairs_indicators_and_no_debrief_of_control(world):
     html = report(world, TR)
     shown = text_of(html)
-    assert html.count("<svg ") == 2 + 2  # escalation and grain (public), its pairs with Russia and Ukraine
+    assert html.count("<svg ") == 2 + 3  # escalation and grain (public), its pairs with Russia, Ukraine and the UN
     assert "Ukrainian public support" not in shown and "Risk draws" not in shown
     public = text_of(report(world, P))
     assert "Trust at start" not in public  # no pair is public
