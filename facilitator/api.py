@@ -20,7 +20,7 @@ from .engine import RuleError
 from .engine.audience import DELEGATION, OBSERVER
 from .engine.visibility import replay_keys
 from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
-from .limits import rate_limited
+from .limits import guessing
 from .links import links, seat_link
 from .report import FORMATS as REPORT_FORMATS, PdfUnavailable, build_report, content_disposition, render_html, \
     render_pdf, style_source
@@ -107,20 +107,13 @@ def _guessing():
     """Guarding a check of a secret (token, code, instructor key): refused with 429 ``rate_limited`` before any
     work while the caller's address has used up its failed guesses (``LIMIT_GUESSES``); a failure in the
     block (``bad_token``, ``bad_code``, ``forbidden``) spends one."""
-    guesses, address = services().limits.guesses, request.remote_addr or "?"
-    wait = guesses.take(address)  # taken before trying, so that guesses made at once cannot overshoot
-    if wait:
-        raise rate_limited("wrong codes, keys or tokens from this address", wait)
-    try:
-        yield
-    except (WireError, RuleError) as exc:
-        if exc.code not in ("bad_token", "bad_code", "forbidden"):
-            guesses.refund(address)
-        raise
-    except BaseException:
-        guesses.refund(address)
-        raise
-    guesses.refund(address)  # right: it costs nothing
+    with guessing(services().limits.guesses, request.remote_addr or "?") as wrong:
+        try:
+            yield
+        except (WireError, RuleError) as exc:
+            if exc.code in ("bad_token", "bad_code", "forbidden"):
+                wrong()
+            raise
 
 
 def _instructor(given: str | None) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 from .engine import RuleError
 
@@ -77,6 +78,23 @@ class Limiter:
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+
+@contextmanager
+def guessing(limiter: Limiter, key: str) -> Iterator[Callable[[], None]]:
+    """A check of a secret (a code, a token, the instructor key) made from ``key`` (an address). Refused with
+    ``rate_limited`` before the block when the wrong guesses ``limiter`` allows are used up. The block calls the
+    function it is given when the secret was wrong: that guess stays spent; any other outcome gives it back.
+    Taken before the check, so guesses made at once cannot overshoot."""
+    wait = limiter.take(key)
+    if wait:
+        raise rate_limited("wrong codes, keys or tokens from this address", wait)
+    wrong: list[bool] = []
+    try:
+        yield lambda: wrong.append(True)
+    finally:
+        if not wrong:
+            limiter.refund(key)
 
 
 def rate_limited(what: str, wait: float) -> RuleError:

@@ -28,7 +28,7 @@ from .engine.core import MAX_REF
 from .engine.proposals import MAX_CLAUSES, MAX_LINKS
 from .broadcast import credential
 from .extensions import broadcaster, services
-from .limits import Limiter, Rate, rate_limited
+from .limits import Limiter, Rate, guessing
 from .schemas import WireError, load_command
 from .services import Identity
 
@@ -292,15 +292,14 @@ class ExerciseNamespace(Namespace):
         """``auth``: ``{token}``, and for exercise control ``as``: a delegation nobody plays, to play it (its
         view, its commands, attributed to the umpire; see ``engine.control.acting_for``)."""
         token = auth.get("token") if isinstance(auth, dict) else None
-        guesses, address = services().limits.guesses, request.remote_addr or "?"
-        wait = guesses.take(address)  # unknown tokens (and observer codes) are guesses, as over REST
-        if wait:
-            refusal = rate_limited("wrong codes, keys or tokens from this address", wait)
-            raise ConnectionRefusedError(refusal.message, refusal.to_dict())
-        identity = services().exercises.identify(token) if token else None
-        if identity is not None:
-            guesses.refund(address)  # right: it costs nothing
-        else:
+        try:  # unknown tokens (and observer codes) are guesses, as over REST
+            with guessing(services().limits.guesses, request.remote_addr or "?") as wrong:
+                identity = services().exercises.identify(token) if token else None
+                if identity is None:
+                    wrong()
+        except RuleError as refusal:  # rate_limited
+            raise ConnectionRefusedError(refusal.message, refusal.to_dict()) from None
+        if identity is None:
             # Socket.IO's own exception (not the builtin of the same name), so the reason reaches the client
             # as the connect_error packet {message, data: {code, message, fields}}.
             message = "Missing or unknown token: this link is not (or no longer) valid for any exercise."

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from facilitator import create_app, serving
 from facilitator.extensions import services
+from facilitator.limits import Limiter, Rate
 from facilitator.persistence import Database
 from facilitator.persistence.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
+UNLIMITED = Rate(burst=10 ** 9, per_second=10 ** 9)  # far above anything a test sends
 
 
 def migrated_url(path: Path) -> str:
@@ -28,13 +30,10 @@ def migrated_url(path: Path) -> str:
 def unlimited_app(folder: Path):
     """An app on a fresh database in ``folder`` with every rate limit out of reach: for tests that send far more
     than a person would, to check the handlers themselves (the limits have tests of their own)."""
-    from facilitator.limits import Rate
-
-    unlimited = Rate(burst=10 ** 9, per_second=10 ** 9)
     os.environ["FACILITATOR_INSTANCE"] = str(folder / "instance")
     return create_app({"TESTING": True, "DATABASE_URL": migrated_url(folder / "test.sqlite3"),
-                       "LIMIT_COMMANDS": unlimited, "LIMIT_RESUMES": unlimited, "LIMIT_GUESSES": unlimited,
-                       "LIMIT_CREATIONS": unlimited})
+                       "LIMIT_COMMANDS": UNLIMITED, "LIMIT_RESUMES": UNLIMITED, "LIMIT_GUESSES": UNLIMITED,
+                       "LIMIT_CREATIONS": UNLIMITED})
 
 
 @pytest.fixture
@@ -67,10 +66,8 @@ def exercises(app):
 def roomy_limits(app):
     """Commands per person and resumes per connection limited far above what any test sends: for tests whose
     point is many commands at once (their order, their throughput), not the limits (tests/test_abuse.py)."""
-    from facilitator.limits import Limiter, Rate
     limits = app.extensions["facilitator"].limits
-    limits.commands = Limiter(Rate(burst=100_000, per_second=100_000))
-    limits.resumes = Limiter(Rate(burst=100_000, per_second=100_000))
+    limits.commands, limits.resumes = Limiter(UNLIMITED), Limiter(UNLIMITED)
     return limits
 
 

@@ -400,7 +400,6 @@ class Game:
             rec.plays[card] += 1
             rec.played_by[move.by].add(card)
             rec.card_effects[card].update(deltas)
-            rec.card_effects[card]["__n__"] += 0  # keeps the card listed when it moves nothing
         for agreement in entered:
             for c in agreement.clauses:
                 rec.in_force[c.clause_type] += 1
@@ -536,17 +535,20 @@ class Simulation:
                                 "rate": rate(self.runs), "greedy": rate(self.greedy) if self.greedy else None})
         return out
 
+    def _average(self, attr: str, subject: str, count: int) -> dict:
+        """The average change per play (or per entry into force) of ``subject``, by indicator."""
+        total = Counter()
+        for r in self.runs:
+            total.update(getattr(r, attr).get(subject, {}))
+        return {k: v / count for k, v in total.items() if v} if count else {}
+
     def cards(self) -> list[dict]:
         n = max(1, len(self.runs))
         out = []
         for card in self.deck.signals:
             plays = sum(r.plays[card.id] for r in self.runs)
-            effects = Counter()
-            for r in self.runs:
-                effects.update(r.card_effects.get(card.id, {}))
-            effects.pop("__n__", None)
             out.append({"id": card.id, "runs": sum(1 for r in self.runs if r.plays[card.id]) / n, "plays": plays,
-                        "effects": {k: v / plays for k, v in effects.items() if v} if plays else {}})
+                        "effects": self._average("card_effects", card.id, plays)})
         return out
 
     def clauses(self) -> list[dict]:
@@ -554,12 +556,9 @@ class Simulation:
         out = []
         for k in self.deck.clause_types:
             count = sum(r.in_force[k.id] for r in self.runs)
-            effects = Counter()
-            for r in self.runs:
-                effects.update(r.clause_effects.get(k.id, {}))
             out.append({"id": k.id, "drafted": sum(1 for r in self.runs if r.drafted[k.id]) / n,
                         "in_force": sum(1 for r in self.runs if r.in_force[k.id]) / n, "times": count,
-                        "effects": {i: v / count for i, v in effects.items() if v} if count else {}})
+                        "effects": self._average("clause_effects", k.id, count)})
         return out
 
     def unreachable(self) -> dict[str, list[str]]:
