@@ -95,6 +95,10 @@ def _links(deck: Deck) -> Found:
                 yield f"{path}.indicators.{key}", f"Unknown indicator '{key}'."
         for i, between in enumerate(e.pairs if e else ()):
             yield from refs(between, delegations, f"{path}.pairs[{i}]", "delegation")
+        for i, move in enumerate(e.beliefs if e else ()):
+            if deck.belief(move.holder, move.about) is None:
+                yield f"{path}.beliefs[{i}]", f"No belief of '{move.holder}' about '{move.about}' is declared " \
+                                              "in 'beliefs'."
 
     for i, dl in enumerate(deck.delegations):
         yield from refs(dl.hand, signals, f"delegations[{i}].hand", "signal card")
@@ -192,6 +196,31 @@ def _links(deck: Deck) -> Found:
     for i, p in enumerate(deck.phases):
         if p.open_tables is not None:
             yield from refs(p.open_tables, tables, f"phases[{i}].open_tables", "table")
+    seen = set()
+    for i, b in enumerate(deck.beliefs):
+        yield from refs((b.holder, b.about), delegations, f"beliefs[{i}]", "delegation")
+        if b.holder == b.about:
+            yield f"beliefs[{i}].about", "A delegation holds beliefs about others, not about itself."
+        if (b.holder, b.about) in seen:
+            yield f"beliefs[{i}]", f"'{b.holder}' already holds a belief about '{b.about}'."
+        seen.add((b.holder, b.about))
+    risks = {r.id for r in deck.ceasefire_risks}
+    secret_ids = set()
+    for i, s in enumerate(deck.secrets):
+        yield from refs((s.holder,), delegations, f"secrets[{i}].holder", "delegation")
+        if s.id in secret_ids:
+            yield f"secrets[{i}].id", f"Duplicate secret '{s.id}'."
+        secret_ids.add(s.id)
+        card_ids = [c.id for c in s.cards]
+        if len(set(card_ids)) != len(card_ids):
+            yield f"secrets[{i}].cards", "Two cards share an id."
+        for j, card in enumerate(s.cards):
+            for key in card.risk:
+                if key not in risks:
+                    yield f"secrets[{i}].cards[{j}].risk.{key}", f"Unknown cease-fire risk '{key}'."
+            for k, goal in enumerate(card.objectives):
+                if goal.measure is not None and deck.delegation(s.holder) is not None:
+                    yield from _measure(deck, goal.measure, deck.delegation(s.holder), f"secrets[{i}].cards[{j}].objectives[{k}].measure")
     yield from _debrief(deck)
 
 

@@ -85,17 +85,25 @@ class Record(Strict):
 
 
 
+class BeliefMoveSchema(Record):
+    record = d.BeliefMove
+    holder = Id()
+    about = Id()
+    by = fields.Integer(strict=True, required=True, validate=validate.Range(-100, 100))
+
+
 class EffectsSchema(Record):
     record = d.Effects
     indicators = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), load_default=dict)
     trust = fields.Integer(strict=True, load_default=0, validate=validate.Range(-100, 100))
     readiness = fields.Integer(strict=True, load_default=0, validate=validate.Range(-10, 10))
     pairs = fields.List(fields.List(fields.String(), validate=validate.Length(equal=2)), load_default=list)
+    beliefs = fields.List(fields.Nested(BeliefMoveSchema), load_default=list)
 
     @post_load
     def make(self, data, **kw):
         return d.Effects(d.frozen(data["indicators"]), data["trust"], data["readiness"],
-                         tuple(tuple(p) for p in data["pairs"]))
+                         tuple(tuple(p) for p in data["pairs"]), tuple(data["beliefs"]))
 
 
 
@@ -386,6 +394,34 @@ class CeasefireRiskSchema(Record):
     driven_by = fields.List(fields.Nested(RiskDriverSchema), load_default=list)
 
 
+class BeliefSchema(Record):
+    record = d.Belief
+    holder = Id()
+    about = Id()
+    name = Text()
+    start = fields.Integer(strict=True, load_default=50, validate=validate.Range(0, 100))
+    sources = Sources(required=False)
+
+
+class SecretCardSchema(Record):
+    record = d.SecretCard
+    id = Id()
+    title = Text()
+    text = Text()
+    risk = fields.Dict(keys=fields.String(), values=fields.Float(validate=validate.Range(-1, 1)), load_default=dict)
+    objectives = fields.List(fields.Nested(GoalSchema), load_default=list)
+    sources = Sources(required=False)
+
+
+class SecretSchema(Record):
+    record = d.Secret
+    id = Id()
+    holder = Id()
+    title = Text()
+    cards = fields.List(fields.Nested(SecretCardSchema), required=True, validate=validate.Length(min=2, max=12))
+    sources = Sources(required=False)
+
+
 class EpilogueSchema(Record):
     record = d.Epilogue
     months = fields.Integer(required=True, strict=True, validate=validate.Range(1, 60))
@@ -480,6 +516,8 @@ class DeckSchema(Record):
     amendments = fields.Nested(AmendmentsSchema, load_default=d.Amendments)
     quality = fields.Nested(QualitySchema, load_default=None)
     epilogue = fields.Nested(EpilogueSchema, load_default=None)
+    beliefs = fields.List(fields.Nested(BeliefSchema), load_default=list)
+    secrets = fields.List(fields.Nested(SecretSchema), load_default=list)
 
 
 

@@ -17,6 +17,7 @@ from .core import Description, Outcome, Ref, command, decides, event, evolves, i
 from .errors import RuleError
 from .guards import umpire
 from .indicators import apply_effects, effects_view, pairs_among
+from .secret_cards import secret_odds
 from .visibility import sees
 
 RISKS = Audience.umpire_only()  # the odds and the rolls are exercise control's
@@ -63,8 +64,8 @@ def ceasefire_parties(state) -> set[str]:
 def odds(state, rule, held: int | None = None) -> tuple[float, dict, int, dict]:
     """A risk rule's probability now, the modifiers of the clauses in force, the phases the cease-fire has
     held (``held`` if given) and what its drivers add: its likelihood, plus ``per_phase`` for each phase held,
-    plus each modifier, plus each driver (an indicator above its mark), no lower than its ``min_likelihood``
-    and within 0-1.
+    plus each modifier, plus each driver (an indicator above its mark), plus what the secret cards dealt add
+    (``secret_cards.secret_odds``), no lower than its ``min_likelihood`` and within 0-1.
 
     Only agreements that bind the cease-fire's parties count: all of them signed it, or an agreement linked
     to it (a package enters into force as one, so each signature accepts the whole package). Monitors or
@@ -77,7 +78,8 @@ def odds(state, rule, held: int | None = None) -> tuple[float, dict, int, dict]:
         held = max(0, state.clock.phase_index - ceasefire.began_phase) if ceasefire else 0
     modifiers = {k: v for k, v in rule.modifiers.items() if k in in_force}
     driven = driven_odds(state, rule)
-    raw = rule.likelihood + rule.per_phase * held + sum(modifiers.values()) + sum(driven.values())
+    raw = rule.likelihood + rule.per_phase * held + sum(modifiers.values()) + sum(driven.values()) \
+        + secret_odds(state, rule)
     return max(rule.min_likelihood, 0.0, min(1.0, raw)), modifiers, held, driven
 
 
@@ -360,6 +362,7 @@ def _risks(state, viewer) -> list[dict] | None:
         table.append({"id": r.id, "title": r.title, "text": r.text, "likelihood": r.likelihood,
                       "per_phase": r.per_phase, "modifiers": dict(r.modifiers), "ends_ceasefire": r.ends_ceasefire,
                       "min_likelihood": r.min_likelihood, "driven_now": driven,
+                      "secret_now": round(secret_odds(state, r), 4),
                       "effects": effects_view(r.effects), "modifiers_now": modifiers, "phases_held": held,
                       "odds_now": round(now, 4), "override": state.ceasefire.overrides.get(r.id)})
     return table

@@ -26,6 +26,7 @@ from .errors import RuleError
 from .guards import known_delegations, umpire
 from .participants import private_audience
 from .proposals import IN_FORCE
+from .secret_cards import secret_objectives
 from .state import pair
 from .visibility import sees
 
@@ -127,7 +128,7 @@ def assessment(state) -> list[dict]:
     measure in words and ``met`` / ``crossed`` a boolean where the deck gives a measure; else both are None
     (and ``detail`` too). Meant for the end of the exercise; it reads the state as it is."""
     return [{"delegation": d.id, "name": d.name,
-             "objectives": [_assess(state, g, False) for g in d.objectives],
+             "objectives": [_assess(state, g, False) for g in d.objectives + secret_objectives(state, d.id)],
              "red_lines": [_assess(state, g, True) for g in d.red_lines]} for d in state.deck.delegations]
 
 

@@ -20,16 +20,26 @@ def frozen(mapping: Mapping | None = None) -> Mapping:
 
 
 @dataclass(frozen=True, slots=True)
+class BeliefMove:
+    """A change to what ``holder`` privately believes of ``about`` (see ``engine/beliefs.py``)."""
+
+    holder: str
+    about: str
+    by: int
+
+
+@dataclass(frozen=True, slots=True)
 class Effects:
-    """Changes to indicators (by id), and to trust and readiness of the pairs concerned."""
+    """Changes to indicators (by id), to trust and readiness of the pairs concerned, and to private beliefs."""
 
     indicators: Mapping[str, int] = field(default_factory=frozen)
     trust: int = 0
     readiness: int = 0
     pairs: tuple[tuple[str, str], ...] = ()  # where trust/readiness apply; empty: the pairs the move concerns
+    beliefs: tuple[BeliefMove, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.indicators) or bool(self.trust) or bool(self.readiness)
+        return bool(self.indicators) or bool(self.trust) or bool(self.readiness) or bool(self.beliefs)
 
 
 NO_EFFECTS = Effects()
@@ -291,6 +301,43 @@ class CeasefireRisk:
 
 
 @dataclass(frozen=True, slots=True)
+class Belief:
+    """What delegation ``holder`` privately believes of ``about``'s aims, from 0 to 100 (``name`` says what the
+    number means, e.g. "how far Russia will go"). Only the holder and exercise control ever see it."""
+
+    holder: str
+    about: str
+    name: str
+    start: int = 50
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SecretCard:
+    """One face a secret may be dealt: shifts the odds of ceasefire risks (rule id -> change) and adds
+    objectives to its holder's."""
+
+    id: str
+    title: str
+    text: str
+    risk: Mapping[str, float] = field(default_factory=frozen)
+    objectives: tuple[Goal, ...] = ()
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A card dealt to ``holder`` from ``cards`` when the exercise is created (drawn from its seed), seen by
+    the holder and exercise control only until the debrief reveals the holder's objectives."""
+
+    id: str
+    holder: str
+    title: str
+    cards: tuple[SecretCard, ...]
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Epilogue:
     """When the exercise ends with a cease-fire holding, ``months`` more draws of its risks, one a month,
     shown to everyone (see ``engine/ceasefire.py``)."""
@@ -368,6 +415,11 @@ class Deck:
     amendments: Amendments = Amendments()
     quality: Quality | None = None  # limits the balance simulator holds the deck to; the engine ignores them
     epilogue: Epilogue | None = None  # draws after the end while a cease-fire holds; None: none
+    beliefs: tuple[Belief, ...] = ()  # delegations' private beliefs about each other's aims
+    secrets: tuple[Secret, ...] = ()  # cards dealt privately when an exercise is created
+
+    def belief(self, holder: str, about: str) -> Belief | None:
+        return next((b for b in self.beliefs if b.holder == holder and b.about == about), None)
 
     # Look-ups by id; decks are small, so a scan is clear and quick enough.
     def delegation(self, id: str) -> Delegation | None:

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Iterable, Iterator, Mapping
 
 from .audience import Audience
+from .beliefs import move_beliefs
 from .core import replace
 from .core import Description, Int, Outcome, Pair, Ref, Text, command, decides, event, evolves, initial, names, \
     record, signed, view
@@ -131,12 +132,15 @@ class RelationChanged:
 
 
 def apply_effects(out: Outcome, effects: Effects, pairs: Iterable[tuple[str, str]], reason: str) -> None:
-    """Move indicators, and trust and readiness of ``pairs`` (or of the pairs the effects name)."""
+    """Move indicators, trust and readiness of ``pairs`` (or of the pairs the effects name), and beliefs
+    (each move told to the belief's holder only)."""
     for indicator_id, delta in effects.indicators.items():
         change_indicator(out, indicator_id, delta, reason)
     if effects.trust or effects.readiness:
         for key in [pair(*p) for p in effects.pairs] or pairs:
             change_relation(out, key, effects.trust, effects.readiness, reason)
+    if effects.beliefs:
+        move_beliefs(out, effects.beliefs)
 
 
 def change_indicator(out: Outcome, indicator_id: str, delta: int, reason: str, act: bool = False) -> None:

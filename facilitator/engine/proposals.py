@@ -347,7 +347,7 @@ def _amend(out: Outcome, cmd: AmendProposal) -> None:
 
 def _refund(cost: Effects) -> Effects:
     return Effects(MappingProxyType({k: -v for k, v in cost.indicators.items()}), -cost.trust, -cost.readiness,
-                   cost.pairs)
+                   cost.pairs, tuple(replace(m, by=-m.by) for m in cost.beliefs))
 
 
 @decides(SignProposal)

@@ -199,7 +199,7 @@ def _one_sided(effects: Effects) -> Effects:
     an agreement, does). Falls stay: a threat or a broken promise sets a pair back on its own."""
     if effects.readiness <= 0:
         return effects
-    return Effects(effects.indicators, effects.trust, 0, effects.pairs)
+    return Effects(effects.indicators, effects.trust, 0, effects.pairs, effects.beliefs)
 
 
 def _shares(total: int, n: int) -> list[int]:
@@ -211,12 +211,12 @@ def _shares(total: int, n: int) -> list[int]:
 def _apply_split(out: Outcome, effects: Effects, me: str, card, addressees, reason: str) -> None:
     """Indicators move once; trust and readiness are split between the delegations the signal speaks to, in
     the order the card names them (a gesture aimed at five is worth a fifth to each). Effects naming their own
-    ``pairs`` go to those pairs whole."""
+    ``pairs`` go to those pairs whole; beliefs move as the card says."""
     if effects.pairs or len(addressees) <= 1:
         apply_effects(out, effects, pairs_with(me, addressees), reason)
         return
     order = [d for d in card.toward if d in addressees] + sorted(d for d in addressees if d not in card.toward)
-    apply_effects(out, Effects(effects.indicators), [], reason)
+    apply_effects(out, Effects(effects.indicators, beliefs=effects.beliefs), [], reason)
     for other, trust, readiness in zip(order, _shares(effects.trust, len(order)),
                                        _shares(effects.readiness, len(order))):
         apply_effects(out, Effects(trust=trust, readiness=readiness), pairs_with(me, [other]), reason)

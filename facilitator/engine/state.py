@@ -48,6 +48,7 @@ class ExerciseState:
     control: Any  # control.Control: staff seats, whether archived
     bookmarks: Mapping[str, Any]  # bookmarks.py: id -> Bookmark (bookmarks and the umpire's notes)
     debrief: Any  # debrief.Debrief: the question the umpire shows the room, the assessments revealed
+    beliefs: Mapping[str, Any]  # beliefs.py: "holder>about" -> Held (a private belief and who was told of it)
     thresholds_applied: frozenset  # indicators.py: (indicator id, at) of thresholds whose effects have applied
 
     @property
