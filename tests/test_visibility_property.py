@@ -396,7 +396,11 @@ class Session:
 
     def _adjust(self):
         umpire = self.viewers["umpire"]
-        if self.draw(st.booleans()):
+        if self.deck.beliefs and self.draw(st.booleans()):
+            belief = self.pick(self.deck.beliefs)
+            self.send(umpire, {"type": "adjust_belief", "holder": belief.holder, "about": belief.about,
+                               "by": self.pick([-9, 7])})
+        elif self.draw(st.booleans()):
             self.send(umpire, {"type": "adjust_indicator", "indicator": self.pick([i.id for i in self.deck.indicators]),
                                "delta": self.pick([-7, 4]), "reason": self.mark("reason")})
         elif self.deck.relations:
@@ -515,11 +519,18 @@ def check(session: Session) -> None:
                 assert data["play"] in plays and data.get("reciprocates", data["play"]) in plays
         states = [p["state"] for kind, p in viewer.received if kind == "sync"] + [viewer.state]
         patches = [p["state"] for kind, p in viewer.received if kind == "update" and p.get("state")]
+        revealed = {d for e in told if e["type"] == "debrief_revealed" for d in e["data"]["delegations"]}
         for state in states:
             _check_state(viewer, state, plays, answers, versions, drafters)
+            _check_hidden(viewer, state, revealed)
         for patch in patches:
-            _check_state(viewer, {**patch.get("set", {}), **{k: v["upsert"] for k, v in patch.get("merge", {}).items()}},
-                         plays, answers, versions, drafters)
+            part = {**patch.get("set", {}), **{k: v["upsert"] for k, v in patch.get("merge", {}).items()}}
+            _check_state(viewer, part, plays, answers, versions, drafters)
+            _check_hidden(viewer, part, revealed)
+        if viewer.actor.role == "delegation":  # a belief's value reaches only its holder, by any path
+            for event in events + replayed["events"] + replayed["history"]:
+                if event["type"] == "belief_changed":
+                    assert event["data"]["holder"] == viewer.actor.delegation, f"{viewer.label} got another's belief"
 
 
 def check_events_are_the_logs(viewer, session, events, replayed, timeline, log) -> None:
@@ -554,6 +565,19 @@ def _check_state(viewer, state, plays, answers, versions, drafters) -> None:
             assert (number, proposal["version"]) in versions, f"{viewer.label} holds a version of #{number}"
         if proposal["drafted_by"] is not None:
             assert drafters.get(number) == proposal["drafted_by"], f"{viewer.label} knows who drafted #{number}"
+
+
+def _check_hidden(viewer, state, revealed) -> None:
+    """Beliefs only the holder's (and control's); a secret card only its holder's, or once the debrief
+    revealed its holder's objectives to the viewer."""
+    if viewer.actor.role in ("umpire", "assistant"):
+        return
+    own = viewer.actor.delegation if viewer.actor.role == "delegation" else None
+    for belief in state.get("beliefs") or []:
+        assert belief["holder"] == own, f"{viewer.label} holds {belief['holder']}'s belief"
+    for secret in state.get("secrets") or []:
+        assert secret["holder"] == own or secret["holder"] in revealed, \
+            f"{viewer.label} holds {secret['holder']}'s secret card before it was revealed to it"
 
 
 def _sees(actor: Actor, audience: dict) -> bool:

@@ -1255,6 +1255,10 @@ _FITS = {
     "threshold_crossed": lambda r, s, e, ev: r.known(e.indicator in r.indicators, e.indicator, "indicator",
                                                      "an indicator"),
     "relation_changed": _fit_relation,
+    "belief_changed": lambda r, s, e, ev: _first(
+        r.known(r.deck.belief(e.holder, e.about) is not None, f"{e.holder}>{e.about}", "holder", "a belief the deck "
+                "tracks"),
+        None if type(e.value) is int and 0 <= e.value <= 100 else f"its 'value' must be 0-100, not {_shown(e.value)}"),
     "ceasefire_began": lambda r, s, e, ev: r.existing(e.agreement, len(s.proposals.items), "agreement", "proposal"),
     "ceasefire_risk_drawn": lambda r, s, e, ev: _first(
         r.known(e.rule in r.risks, e.rule, "rule", "a cease-fire risk"),
