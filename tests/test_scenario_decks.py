@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from facilitator.engine.secret_cards import secret_odds
 from facilitator.decks import DeckInvalid, load_deck, load_notes, validate_files
 from facilitator.engine import (Actor, AdjustIndicator, AdvancePhase, AmendProposal, Clause, DraftProposal,
                                 DrawCeasefireRisk, FireInject, PlaySignal, RuleError, SeatParticipant, SignProposal, WithdrawSignal,
@@ -343,7 +344,8 @@ def _check_draws(ex, events):
     for draw in draws:
         rule = rules[draw.data["rule"]]
         expected = rule.likelihood + rule.per_phase * draw.data["phases_held"] + sum(
-            v for k, v in rule.modifiers.items() if k in in_force) + sum(draw.data["driven"].values())
+            v for k, v in rule.modifiers.items() if k in in_force) + sum(draw.data["driven"].values()) \
+            + secret_odds(ex.state, rule)  # the secret card dealt (a deck's own, from the seed)
         assert draw.data["probability"] == pytest.approx(max(rule.min_likelihood, 0.0, min(1.0, expected)),
                                                          abs=1e-4)
         if abs(draw.data["roll"] - draw.data["probability"]) > 1e-4:  # both are stored rounded

@@ -67,7 +67,7 @@ class BeliefChanged:
     value: int
 
     def describe(self, deck) -> Description:
-        return Description("belief", f"{names(deck, [self.holder])}'s belief “{self.name}” {signed(self.delta)} "
+        return Description("relation", f"{names(deck, [self.holder])}'s belief “{self.name}” {signed(self.delta)} "
                                      f"(now {self.value})")
 
 
