@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from .engine import RuleError
 from .engine.deck import EVERYONE, UMPIRE_ONLY
 from .engine.guards import MAX_TEXT, MAX_TITLE, clean_text
+from .engine.polls import MAX_MARGIN
 from .engine.injects import KINDS, MAX_DATE, MAX_MINUTE, MAX_ROWS, MAX_SENDER, DELIVERIES, EventListImported, \
-    ImportEventList, IndicatorDelta, InjectRow, Row
+    BeliefDelta, ImportEventList, IndicatorDelta, InjectRow, PollRow, Row
 
 COLUMNS = ("number", "time", "from", "to", "subject", "message", "expected action", "controller note", "type",
            "delivery", "scenario date", "historical", "effects", "id")
@@ -126,6 +127,8 @@ def _effects_cell(effects) -> str:
     parts = [f"{name} {delta:+d}" for name, delta in effects.indicators.items()]
     parts += [f"{name} {value:+d}" for name, value in (("trust", effects.trust), ("readiness", effects.readiness))
               if value]
+    parts += [f"belief {b.holder}>{b.about} {b.by:+d}" for b in effects.beliefs]
+    parts += [f"poll {p.indicator} ±{p.margin}" for p in effects.polls]
     return "; ".join(parts)
 
 
@@ -361,6 +364,7 @@ class _Context:
     """Reads the cells of one row against a deck."""
 
     def __init__(self, deck):
+        self.deck = deck
         self.phases = _Lookup(deck.phases)
         self.delegations = _Lookup(deck.delegations)
         self.indicators = _Lookup(deck.indicators)
@@ -395,7 +399,7 @@ class _Context:
         if historical not in ("", "historical", "hypothetical"):
             problem("historical", f"'{_short(cells['historical'].strip())}': write historical or hypothetical "
                                   "(empty: as its type says)")
-        indicators, trust, readiness = self.effects(cells["effects"], problem)
+        indicators, trust, readiness, beliefs, polls = self.effects(cells["effects"], problem)
         row_id = text["id"].strip() or None
         if row_id is not None and len(row_id) > MAX_ID:
             problem("id", f"over {MAX_ID} characters")
@@ -403,7 +407,7 @@ class _Context:
             problems.extend(found)
             return None
         return InjectRow(text["subject"], text["message"], kind, text["from"], audience, to, delivery, phase, minute,
-                         indicators, trust, readiness, text["expected action"], text["controller note"],
+                         indicators, trust, readiness, beliefs, polls, text["expected action"], text["controller note"],
                          text["scenario date"],
                          historical == "historical" if historical else kind == "historical", number, row_id)
 
@@ -471,13 +475,40 @@ class _Context:
             problem("to", "empty: write everyone, umpire, or delegation ids separated by ';'")
         return "delegations", tuple(dict.fromkeys(found))
 
-    def effects(self, value: str, problem) -> tuple[tuple[IndicatorDelta, ...], int, int]:
-        """``<indicator> +<n>; trust -<n>; readiness +<n>`` (``;`` or ``,`` between; empty: none)."""
+    def effects(self, value: str, problem) -> tuple[tuple[IndicatorDelta, ...], int, int, tuple, tuple]:
+        """``<indicator> +<n>; trust -<n>; readiness +<n>; belief <holder>><about> +<n>; poll <indicator> ±<n>``
+        (``;`` or ``,`` between; empty: none)."""
         changes: dict[str, int] = {}
         pairs = {"trust": 0, "readiness": 0}
+        beliefs: list[BeliefDelta] = []
+        polls: list[PollRow] = []
         seen: set[str] = set()
         value = value.replace("\u2212", "-").replace("\u2013", "-")  # a minus sign, an en dash
         for part in filter(None, (p.strip() for p in re.split(r"[;,]", value))):
+            poll = re.fullmatch(r"poll\s+(.+?)\s*(?:±|\+/-|\+-)?\s*(\d+)", part, re.IGNORECASE)
+            if poll:
+                which = self.indicators.get(poll.group(1).strip())
+                margin = int(poll.group(2))
+                if which is None:
+                    problem("effects", f"poll of an unknown indicator '{_short(poll.group(1))}': the indicators "
+                                       f"are {self.indicators.known()}")
+                elif not 1 <= margin <= MAX_MARGIN:
+                    problem("effects", f"poll {which} ±{margin}: a margin is 1 to {MAX_MARGIN}")
+                else:
+                    polls.append(PollRow(which, margin))
+                continue
+            belief = re.fullmatch(r"belief\s+(\S+?)\s*>\s*(\S+)\s*([+-])\s*(\d+)", part, re.IGNORECASE)
+            if belief:
+                holder, about = self.delegations.get(belief.group(1)), self.delegations.get(belief.group(2))
+                by = int(belief.group(3) + belief.group(4))
+                if holder is None or about is None or self.deck.belief(holder, about) is None:
+                    problem("effects", f"'{_short(part)}': this deck tracks no such belief (write "
+                                       "'belief <holder>><about> +<n>' with the ids of its 'beliefs')")
+                elif not by or abs(by) > 100:
+                    problem("effects", f"'{_short(part)}': a belief moves by 1 to 100 either way")
+                else:
+                    beliefs.append(BeliefDelta(holder, about, by))
+                continue
             match = re.fullmatch(r"(.+?)\s*([+-])\s*(\d+)", part) or re.fullmatch(r"(.+?)\s+()(\d+)", part)
             if match is None:
                 problem("effects", f"'{_short(part)}' is not an effect: write an indicator and a change, e.g. "
@@ -502,4 +533,5 @@ class _Context:
                 changes[which] = delta
         if len(changes) > MAX_EFFECTS:
             problem("effects", f"over {MAX_EFFECTS} indicator changes")
-        return tuple(IndicatorDelta(k, v) for k, v in changes.items()), pairs["trust"], pairs["readiness"]
+        return (tuple(IndicatorDelta(k, v) for k, v in changes.items()), pairs["trust"], pairs["readiness"],
+                tuple(beliefs), tuple(polls))

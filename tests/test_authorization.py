@@ -80,6 +80,8 @@ COMMANDS = {
     # type: (who may, steps, payload, {role: outcome}[, {"member" or "other": the delegation seat playing it}])
     "adjust_indicator": ("umpire", [], {"indicator": "escalation", "delta": 5, "reason": "Shelling"}, CONTROL),
     "adjust_relation": ("umpire", [], {"between": ["turkey", "ukraine"], "trust": 5, "reason": "Talks"}, CONTROL),
+    "adjust_belief": ("umpire", [], {"holder": "ukraine", "about": "russia", "by": 5}, CONTROL),
+    "publish_poll": ("umpire", [], {"indicator": "ua-support", "margin": 5}, CONTROL),
     "draw_ceasefire_risk": ("umpire", TRUCE, {}, CONTROL),
     "set_risk_override": ("umpire", [], {"rule": "route-incident", "override": "force"}, CONTROL),
     "post_message": ("member", [], {"channel": "delegation:turkey", "text": "Our line"},

@@ -18,7 +18,7 @@ from facilitator.engine import FireInject, RuleError, run
 from facilitator.engine.audience import UMPIRE_ACTOR
 from facilitator.engine.deck import DELIVERIES
 from facilitator.engine.guards import clean_text
-from facilitator.engine.injects import KINDS, AddInject, ImportEventList, IndicatorDelta, InjectRow, MoveInject, \
+from facilitator.engine.injects import KINDS, AddInject, BeliefDelta, PollRow, ImportEventList, IndicatorDelta, InjectRow, MoveInject, \
     SkipInject
 from facilitator.engine.state import initial_state
 from facilitator.event_list_csv import COLUMNS, CsvError, decode, engine_problems, export_csv, import_csv, parse_csv
@@ -51,7 +51,9 @@ def as_given(row) -> InjectRow:
     to = row.audience if isinstance(row.audience, tuple) else ()
     return InjectRow(row.title, row.text, row.kind, row.sender, audience, to, row.delivery, row.phase, row.minute,
                      tuple(IndicatorDelta(k, v) for k, v in row.effects.indicators.items()), row.effects.trust,
-                     row.effects.readiness, row.expected_action, row.controller_note, row.scenario_date,
+                     row.effects.readiness, tuple(BeliefDelta(b.holder, b.about, b.by) for b in row.effects.beliefs),
+                     tuple(PollRow(p.indicator, p.margin) for p in row.effects.polls),
+                     row.expected_action, row.controller_note, row.scenario_date,
                      row.historical, row.number, row.id)
 
 
@@ -519,3 +521,18 @@ def test_the_documented_examples_read(demo):
     added, = parse_csv(HEADER + "\n" + blocks[1], demo)
     assert (added.number, added.id, added.to, added.delivery, added.indicators) == \
         (None, None, ("turkey", "un"), "news", (IndicatorDelta("grain", 5),))
+
+
+def test_polls_and_beliefs_in_the_effects_cell_are_read_and_checked():
+    talking = load_deck(ROOT / "scenarios" / "talking-about-talking.yaml", load_notes(ROOT / "seeds")).deck
+    indicator = next(i.id for i in talking.indicators)
+    [row] = parse_csv(csv_of(good(time="", to="everyone", effects=f"poll {indicator} ±7; "
+                                                                   "belief ukraine>russia -4")), talking)
+    assert row.polls == (PollRow(indicator, 7),) and row.beliefs == (BeliefDelta("ukraine", "russia", -4),)
+    found = problems_of(csv_of(good(time="", to="everyone",
+                                    effects="poll nowhere ±5; poll " + indicator + " ±90; belief russia>ukraine +3")),
+                        talking)
+    messages = [m for _, _, m in found]
+    assert any("poll of an unknown indicator 'nowhere'" in m for m in messages), messages
+    assert any("a margin is 1 to 50" in m for m in messages), messages
+    assert any("tracks no such belief" in m for m in messages), messages

@@ -152,3 +152,88 @@ def test_a_deck_refuses_beliefs_and_secrets_that_name_nothing(deck):
     text = str(info.value)
     for path in ("beliefs[0]", "beliefs[1].about", "secrets[0].cards[0].risk.nope", "injects[0].effects.beliefs[0]"):
         assert path in text, text
+
+
+# ---- the epilogue keeps the secret ---------------------------------------------------------------------------
+
+def test_the_epilogue_withholds_the_odds_a_secret_card_shifts():
+    from facilitator.engine import SignProposal
+
+    from .test_engine import A, B, draft, in_talks, mini_deck, of_type
+
+    def change(d):
+        d["epilogue"] = {"months": 3}
+        d["ceasefire_risks"][1]["likelihood"] = 0.0
+        d["secrets"] = [{"id": "aim", "holder": "b", "title": "Beta's aim", "sources": ["test-note#1"],
+                         "cards": [{"id": "war", "title": "War", "text": "Beta means war.",
+                                    "risk": {"skirmish": 0.2}},
+                                   {"id": "peace", "title": "Peace", "text": "Beta means peace.",
+                                    "risk": {"skirmish": -0.2}}]}]
+    game = in_talks(mini_deck(change))
+    truce = draft(game, A, "main", "truce")
+    game.run(SignProposal(truce), A)
+    game.run(SignProposal(truce), B)
+    months = of_type(game.run(EndExercise(), UMPIRE_ACTOR), "epilogue_drawn")
+    assert months
+    for month in months:
+        draws = {d["rule"]: d["probability"] for d in month.data["draws"]}
+        assert draws["skirmish"] is None  # the card's shift would show in it
+        assert draws["collapse"] == 0.0
+        assert "skirmish withheld" in month.payload.describe(game.deck).detail.lower()
+
+
+# ---- polls ------------------------------------------------------------------------------------------------
+
+def _kyiv():
+    return load_deck(ROOT / "scenarios" / "kyiv-decides.yaml", load_notes(ROOT / "seeds")).deck
+
+
+def test_a_poll_publishes_to_everyone_a_reading_within_its_margin_of_a_private_indicator():
+    from facilitator.engine.polls import PublishPoll
+
+    from .test_engine import A, B, C, in_talks, mini_deck, seen_by
+
+    readings = []
+    for seed in range(40):
+        game = in_talks(mini_deck(), seed=f"poll-{seed}")
+        true = game.state.indicators["support"]
+        [event] = game.run(PublishPoll("support", 8), UMPIRE_ACTOR)
+        assert event.type == "poll_published" and seen_by(event, A, B, C) == [True] * 3
+        assert abs(event.data["reading"] - true) <= 8 and event.data["margin"] == 8
+        readings.append(event.data["reading"] - true)
+        shown = view_state(game.state, B)
+        assert "support" not in {i["id"] for i in shown["indicators"]}  # Beta still sees only the poll
+        [poll] = shown["polls"]
+        assert poll["indicator"] == "support" and poll["readings"][-1]["value"] == event.data["reading"]
+        assert poll["readings"][-1]["phase"] == "Talks"
+    assert len(set(readings)) > 5  # a reading is an estimate: it is not always the truth
+
+
+def test_poll_readings_replay_the_same_and_only_control_may_publish_one():
+    from facilitator.engine.polls import PublishPoll
+
+    from .test_engine import A, B, in_talks, mini_deck
+
+    game = in_talks(mini_deck(), seed="same")
+    game.run(PublishPoll("support", 10), UMPIRE_ACTOR)
+    game.run(PublishPoll("secret", 3), UMPIRE_ACTOR)
+    assert replay(game.deck, game.log, seed="same").polls == game.state.polls
+    game.refused(PublishPoll("support", 5), B, "forbidden")
+    game.refused(PublishPoll("nope", 5), UMPIRE_ACTOR, "not_found")
+    assert "everyone already sees" in game.refused(PublishPoll("tension", 5), UMPIRE_ACTOR, "conflict").message.lower()
+    [poll] = [p for p in view_state(game.state, A)["polls"] if p["indicator"] == "support"]
+    assert len(poll["readings"]) == 1  # Alpha, who sees the indicator, sees the published reading too
+
+
+def test_kyiv_decides_polls_ukrainian_support_which_only_kyiv_sees():
+    deck = _kyiv()
+    assert deck.indicator("ua-support").visible_to == ("ukraine",)
+    ukraine = Actor("delegation", "ukraine", "p-ua", "Olena")
+    russia = Actor("delegation", "russia", "p-ru", "Ivan")
+    g = Game(deck, "kyiv-poll").seat_all(ukraine, russia).advance(2)
+    assert "ua-support" not in {i["id"] for i in view_state(g.state, russia)["indicators"]}
+    events = g.run(FireInject("h-poll"), UMPIRE_ACTOR)
+    [poll] = [e for e in events if e.type == "poll_published"]
+    assert abs(poll.data["reading"] - g.state.indicators["ua-support"]) <= 6
+    assert visible_to(poll, russia) and visible_to(poll, OBSERVER)
+    assert [p["indicator"] for p in view_state(g.state, russia)["polls"]] == ["ua-support"]

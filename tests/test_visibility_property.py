@@ -400,6 +400,9 @@ class Session:
             belief = self.pick(self.deck.beliefs)
             self.send(umpire, {"type": "adjust_belief", "holder": belief.holder, "about": belief.about,
                                "by": self.pick([-9, 7])})
+        elif self.draw(st.integers(0, 3)) == 0:
+            self.send(umpire, {"type": "publish_poll", "indicator": self.pick([i.id for i in self.deck.indicators]),
+                               "margin": self.pick([3, 8])})
         elif self.draw(st.booleans()):
             self.send(umpire, {"type": "adjust_indicator", "indicator": self.pick([i.id for i in self.deck.indicators]),
                                "delta": self.pick([-7, 4]), "reason": self.mark("reason")})

@@ -99,6 +99,9 @@ def _links(deck: Deck) -> Found:
             if deck.belief(move.holder, move.about) is None:
                 yield f"{path}.beliefs[{i}]", f"No belief of '{move.holder}' about '{move.about}' is declared " \
                                               "in 'beliefs'."
+        for i, poll in enumerate(e.polls if e else ()):
+            if poll.indicator not in indicators:
+                yield f"{path}.polls[{i}].indicator", f"Unknown indicator '{poll.indicator}'."
 
     for i, dl in enumerate(deck.delegations):
         yield from refs(dl.hand, signals, f"delegations[{i}].hand", "signal card")

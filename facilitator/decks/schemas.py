@@ -92,6 +92,12 @@ class BeliefMoveSchema(Record):
     by = fields.Integer(strict=True, required=True, validate=validate.Range(-100, 100))
 
 
+class PollSchema(Record):
+    record = d.PollSpec
+    indicator = Id()
+    margin = fields.Integer(strict=True, load_default=5, validate=validate.Range(1, 50))
+
+
 class EffectsSchema(Record):
     record = d.Effects
     indicators = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), load_default=dict)
@@ -99,11 +105,12 @@ class EffectsSchema(Record):
     readiness = fields.Integer(strict=True, load_default=0, validate=validate.Range(-10, 10))
     pairs = fields.List(fields.List(fields.String(), validate=validate.Length(equal=2)), load_default=list)
     beliefs = fields.List(fields.Nested(BeliefMoveSchema), load_default=list)
+    polls = fields.List(fields.Nested(PollSchema), load_default=list)
 
     @post_load
     def make(self, data, **kw):
         return d.Effects(d.frozen(data["indicators"]), data["trust"], data["readiness"],
-                         tuple(tuple(p) for p in data["pairs"]), tuple(data["beliefs"]))
+                         tuple(tuple(p) for p in data["pairs"]), tuple(data["beliefs"]), tuple(data["polls"]))
 
 
 

@@ -8,7 +8,7 @@ through ``visibility``.
 One slice per part of the exercise, each with its commands, events, rules and view:
 """
 
-from . import clock, participants, channels, beliefs, secret_cards, indicators, signals, proposals, injects, ceasefire, adjudication, room, control, bookmarks, debrief  # noqa: F401,E501
+from . import clock, participants, channels, beliefs, secret_cards, polls, indicators, signals, proposals, injects, ceasefire, adjudication, room, control, bookmarks, debrief  # noqa: F401,E501
 from .audience import Actor, Audience
 from .ceasefire import DrawCeasefireRisk
 from .channels import OpenBackchannel, PostMessage
@@ -25,7 +25,7 @@ from .state import ExerciseState, decide, evolve, initial_state, pair, replay, r
 from .visibility import Sections, diff, perspective, perspective_key, perspectives, sees, view_sections, view_state, \
     visible_events, visible_to
 
-SLICES = (clock, participants, channels, beliefs, secret_cards, indicators, signals, proposals, injects, ceasefire, adjudication, room, control,
+SLICES = (clock, participants, channels, beliefs, secret_cards, polls, indicators, signals, proposals, injects, ceasefire, adjudication, room, control,
           bookmarks, debrief)
 
 __all__ = [

@@ -181,7 +181,7 @@ class RiskOverrideSet:
 class EpilogueDraw:
     rule: str
     title: str
-    probability: float
+    probability: float | None  # None: withheld, as a secret card shifts it (told at the debrief's reveal)
     roll: float
     occurred: bool
 
@@ -199,7 +199,8 @@ class EpilogueDrawn:
         happened = [d.title for d in self.draws if d.occurred]
         what = "; ".join(happened) if happened else "nothing happens"
         end = "the cease-fire holds" if self.holding else "the cease-fire collapses"
-        odds_ = ", ".join(f"{d.title} {round(d.probability * 100)}%" for d in self.draws)
+        odds_ = ", ".join(f"{d.title} {'withheld' if d.probability is None else f'{round(d.probability * 100)}%'}"
+                          for d in self.draws)
         return Description("risk", f"After the exercise, month {self.month} of {self.months}: {what} — {end}",
                            f"odds: {odds_}")
 
@@ -264,7 +265,8 @@ def run_epilogue(out: Outcome) -> None:
     """The deck's epilogue, as the exercise ends with a cease-fire holding: one draw of every risk rule a
     month for ``months`` months, each month one ``epilogue_drawn`` for everyone, until a rule ends the
     cease-fire. The phases held stay as at the end (``per_phase`` grows no more); what incidents do to the
-    indicators moves the driven odds of the months after. Seeded like every draw; no override applies."""
+    indicators moves the driven odds of the months after. Seeded like every draw; no override applies.
+    The room sees each rule's odds, except those a dealt secret card shifts (they would tell the card)."""
     epilogue = out.state.deck.epilogue
     if epilogue is None or out.state.ceasefire.current is None:
         return
@@ -276,8 +278,8 @@ def run_epilogue(out: Outcome) -> None:
         for rule in state.deck.ceasefire_risks:
             probability = odds(state, rule, held)[0]
             roll = random.Random(f"{state.seed}:{out.before.seq}:epilogue:{month}:{rule.id}").random()
-            draws.append(EpilogueDraw(rule.id, rule.title, round(probability, 4), round(roll, 4),
-                                      roll < probability))
+            shown = None if secret_odds(state, rule) else round(probability, 4)
+            draws.append(EpilogueDraw(rule.id, rule.title, shown, round(roll, 4), roll < probability))
             if roll < probability:
                 happened.append(rule)
                 if rule.ends_ceasefire:

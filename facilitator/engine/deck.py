@@ -29,17 +29,28 @@ class BeliefMove:
 
 
 @dataclass(frozen=True, slots=True)
+class PollSpec:
+    """A published reading of ``indicator``, off by at most ``margin`` points (see ``engine/polls.py``)."""
+
+    indicator: str
+    margin: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class Effects:
-    """Changes to indicators (by id), to trust and readiness of the pairs concerned, and to private beliefs."""
+    """Changes to indicators (by id), to trust and readiness of the pairs concerned, and to private beliefs;
+    polls of indicators to publish."""
 
     indicators: Mapping[str, int] = field(default_factory=frozen)
     trust: int = 0
     readiness: int = 0
     pairs: tuple[tuple[str, str], ...] = ()  # where trust/readiness apply; empty: the pairs the move concerns
     beliefs: tuple[BeliefMove, ...] = ()
+    polls: tuple[PollSpec, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.indicators) or bool(self.trust) or bool(self.readiness) or bool(self.beliefs)
+        return bool(self.indicators) or bool(self.trust) or bool(self.readiness) or bool(self.beliefs) \
+            or bool(self.polls)
 
 
 NO_EFFECTS = Effects()

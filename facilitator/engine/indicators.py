@@ -15,6 +15,7 @@ from .core import Description, Int, Outcome, Pair, Ref, Text, command, decides, 
     record, signed, view
 from .deck import EVERYONE, UMPIRE_ONLY, Condition, Effects, Indicator
 from .errors import RuleError
+from .polls import publish_polls
 from .guards import MAX_TITLE, text, umpire
 from .state import pair
 from .visibility import sees
@@ -42,9 +43,15 @@ def pairs_with(delegation: str, others: Iterable[str]) -> list[tuple[str, str]]:
     return [pair(delegation, o) for o in others if o != delegation]
 
 
-def effects_view(e: Effects) -> dict:
-    """Effects as a card or an inject shows them."""
-    return {"indicators": dict(e.indicators), "trust": e.trust, "readiness": e.readiness}
+def effects_view(e: Effects, beliefs: bool = False) -> dict:
+    """Effects as a card or an inject shows them, ``polls`` when there are any. Moves of private beliefs only
+    with ``beliefs`` (for exercise control's views: a card's holder must not learn of another's beliefs)."""
+    shown = {"indicators": dict(e.indicators), "trust": e.trust, "readiness": e.readiness}
+    if beliefs and e.beliefs:
+        shown["beliefs"] = [{"holder": b.holder, "about": b.about, "by": b.by} for b in e.beliefs]
+    if e.polls:
+        shown["polls"] = [{"indicator": p.indicator, "margin": p.margin} for p in e.polls]
+    return shown
 
 
 # ---- state -----------------------------------------------------------------------------------------
@@ -133,7 +140,8 @@ class RelationChanged:
 
 def apply_effects(out: Outcome, effects: Effects, pairs: Iterable[tuple[str, str]], reason: str) -> None:
     """Move indicators, trust and readiness of ``pairs`` (or of the pairs the effects name), and beliefs
-    (each move told to the belief's holder only)."""
+    (each move told to the belief's holder only); then publish the polls the effects name (after the moves,
+    so a poll reads the new values)."""
     for indicator_id, delta in effects.indicators.items():
         change_indicator(out, indicator_id, delta, reason)
     if effects.trust or effects.readiness:
@@ -141,6 +149,8 @@ def apply_effects(out: Outcome, effects: Effects, pairs: Iterable[tuple[str, str
             change_relation(out, key, effects.trust, effects.readiness, reason)
     if effects.beliefs:
         move_beliefs(out, effects.beliefs)
+    if effects.polls:
+        publish_polls(out, effects.polls)
 
 
 def change_indicator(out: Outcome, indicator_id: str, delta: int, reason: str, act: bool = False) -> None:
@@ -292,7 +302,8 @@ def _relation_changed(state, e: RelationChanged, event):
 @view("indicators", reads=("indicators",), key="id")
 def _indicators(state, viewer) -> list[dict]:
     return [{"id": i.id, "name": i.name, "min": i.min, "max": i.max, "value": state.indicators[i.id],
-             "description": i.description}
+             "description": i.description,
+             "visible_to": i.visible_to if isinstance(i.visible_to, str) else list(i.visible_to)}
             for i in state.deck.indicators if sees(viewer, indicator_audience(i))]
 
 

@@ -18,11 +18,12 @@ from .audience import Audience
 from .core import replace
 from .core import Description, Int, Outcome, Records, Ref, Refs, Text, command, decides, event, evolves, initial, \
     names, record, view
-from .deck import DELIVERIES, EVERYONE, NO_EFFECTS, UMPIRE_ONLY, Effects, InjectCard
+from .deck import DELIVERIES, EVERYONE, NO_EFFECTS, UMPIRE_ONLY, BeliefMove, Effects, InjectCard, PollSpec
 from .errors import RuleError
 from .channels import PLENARY, MessagePosted, delegation_channel
 from .guards import MAX_TEXT, MAX_TITLE, clean_text, text, umpire as control
 from .indicators import apply_effects, effects_view, pairs_among
+from .polls import MAX_MARGIN
 from .visibility import sees
 
 EVENT_LIST = Audience.umpire_only()  # the rows, before they are fired, are exercise control's
@@ -124,6 +125,19 @@ class IndicatorDelta:
 
 
 @record
+class BeliefDelta:
+    holder: Ref
+    about: Ref
+    by: Int(-100, 100)
+
+
+@record
+class PollRow:
+    indicator: Ref
+    margin: Int(1, MAX_MARGIN) = 5
+
+
+@record
 class InjectRow:
     """A row as the umpire writes it (add, edit, import). ``audience``: ``all``, ``umpire`` or
     ``delegations`` (then ``to`` names them). ``number`` and ``id`` are kept by an import."""
@@ -140,6 +154,8 @@ class InjectRow:
     indicators: Annotated[tuple[IndicatorDelta, ...], Records(50)] = ()
     trust: Int(-100, 100) = 0
     readiness: Int(-10, 10) = 0
+    beliefs: Annotated[tuple[BeliefDelta, ...], Records(50)] = ()  # moves of private beliefs (control sees)
+    polls: Annotated[tuple[PollRow, ...], Records(10)] = ()  # readings published when it fires
     expected_action: Text = ""
     controller_note: Text = ""
     scenario_date: Text = ""
@@ -376,9 +392,21 @@ def _row(state, given: InjectRow, number: int, row_id: str, problems: dict, at: 
         problems[at + "number"] = f"1 to {MAX_NUMBER}"
     if not 1 <= len(row_id) <= 100:
         problems[at + "id"] = "1 to 100 characters"
+    for i, move in enumerate(given.beliefs):
+        if deck.belief(move.holder, move.about) is None:
+            problems[f"{at}beliefs.{i}"] = f"no belief of '{move.holder}' about '{move.about}' in this deck"
+        elif not move.by or not -100 <= move.by <= 100:
+            problems[f"{at}beliefs.{i}"] = "a change of -100 to 100, not 0"
+    for i, poll in enumerate(given.polls):
+        if deck.indicator(poll.indicator) is None:
+            problems[f"{at}polls.{i}"] = f"unknown indicator '{poll.indicator}'"
+        elif not 1 <= poll.margin <= MAX_MARGIN:
+            problems[f"{at}polls.{i}"] = f"a margin of 1 to {MAX_MARGIN}"
     changes = {c.indicator: c.delta for c in given.indicators}
-    effects = Effects(changes, given.trust, given.readiness) if (changes or given.trust or given.readiness) \
-        else NO_EFFECTS
+    effects = Effects(changes, given.trust, given.readiness,
+                      beliefs=tuple(BeliefMove(b.holder, b.about, b.by) for b in given.beliefs),
+                      polls=tuple(PollSpec(p.indicator, p.margin) for p in given.polls))
+    effects = effects if effects else NO_EFFECTS
     if any(key.startswith(at) for key in problems):
         return None
     return Row(row_id, number, title, body, given.kind, sender, audience, given.delivery, given.phase,
@@ -677,7 +705,7 @@ def _injects_fired(state, viewer) -> list[dict]:
 def row_view(r: Row) -> dict:
     return {"id": r.id, "number": r.number, "title": r.title, "text": r.text, "kind": r.kind, "sender": r.sender,
             "audience": r.audience if isinstance(r.audience, str) else list(r.audience), "delivery": r.delivery,
-            "phase": r.phase, "minute": r.minute, "effects": effects_view(r.effects),
+            "phase": r.phase, "minute": r.minute, "effects": effects_view(r.effects, beliefs=True),
             "expected_action": r.expected_action, "controller_note": r.controller_note,
             "scenario_date": r.scenario_date, "historical": r.historical, "sources": list(r.sources),
             "inject": r.inject, "status": r.status, "due": r.due, "fired_seq": r.fired_seq,

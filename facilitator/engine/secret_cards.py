@@ -41,13 +41,15 @@ def secret_objectives(state, holder: str) -> tuple:
 @view("secrets", reads=("debrief",), key="id")
 def _secrets(state, viewer) -> list[dict] | None:
     """The secret cards the viewer may see: its own, all for exercise control, and those whose holder's
-    objectives the debrief revealed to it: ``[{id, holder, title, card: {id, title, text}, revealed}]``."""
+    objectives the debrief revealed to it: ``[{id, holder, title, card: {id, title, text, objectives}, revealed}]``
+    (``objectives``: the words of those the card adds)."""
     shown = []
     for secret, card in dealt_cards(state):
         reveal = state.debrief.revealed.get(secret.holder)
         revealed = reveal is not None and sees(viewer, reveal.audience)
         if revealed or sees(viewer, private_audience(secret.holder)):
             shown.append({"id": secret.id, "holder": secret.holder, "title": secret.title,
-                          "card": {"id": card.id, "title": card.title, "text": card.text},
+                          "card": {"id": card.id, "title": card.title, "text": card.text,
+                                   "objectives": [goal.text for goal in card.objectives]},
                           "revealed": reveal is not None})
     return shown or None

@@ -49,6 +49,7 @@ class ExerciseState:
     bookmarks: Mapping[str, Any]  # bookmarks.py: id -> Bookmark (bookmarks and the umpire's notes)
     debrief: Any  # debrief.Debrief: the question the umpire shows the room, the assessments revealed
     beliefs: Mapping[str, Any]  # beliefs.py: "holder>about" -> Held (a private belief and who was told of it)
+    polls: Mapping[str, Any]  # polls.py: indicator id -> its published readings
     thresholds_applied: frozenset  # indicators.py: (indicator id, at) of thresholds whose effects have applied
 
     @property

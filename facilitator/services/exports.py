@@ -1255,6 +1255,12 @@ _FITS = {
     "threshold_crossed": lambda r, s, e, ev: r.known(e.indicator in r.indicators, e.indicator, "indicator",
                                                      "an indicator"),
     "relation_changed": _fit_relation,
+    "poll_published": lambda r, s, e, ev: _first(
+        r.known(e.indicator in r.indicators, e.indicator, "indicator", "an indicator"),
+        None if type(e.margin) is int and 1 <= e.margin <= 50 else f"its 'margin' must be 1-50, not {_shown(e.margin)}",
+        None if e.indicator not in r.indicators or type(e.reading) is int
+        and r.indicators[e.indicator].min <= e.reading <= r.indicators[e.indicator].max
+        else f"its 'reading' must be within the indicator's range, not {_shown(e.reading)}"),
     "belief_changed": lambda r, s, e, ev: _first(
         r.known(r.deck.belief(e.holder, e.about) is not None, f"{e.holder}>{e.about}", "holder", "a belief the deck "
                 "tracks"),

@@ -4,7 +4,8 @@
 // The server says what each viewer may see (docs/protocol.md): `debrief_question` is the question the umpire
 // shows the room, with its focus; `assessment` holds the objectives and red lines measured against the end,
 // the viewer's own and those the umpire revealed (exercise control: all); `debrief` is exercise control's list
-// of the deck's questions. A focus is drawn from the replay timeline fetched with this page's own token, as
+// of the deck's questions; `secrets`, the secret cards dealt, shown beside their holder's objectives once revealed
+// (exercise control: all of them). A focus is drawn from the replay timeline fetched with this page's own token, as
 // the perspective the page may take (the projector: `public`; exercise control: `umpire`), so nothing is
 // shown that the boundary did not let through: a pair's trust, known only to the two delegations, has no
 // chart on the projector.
@@ -12,6 +13,7 @@
 import {h, renderIfChanged, replace, uid} from '../lib/dom.js';
 import {api} from '../lib/api.js';
 import {debriefChart} from './debrief-chart.js';
+import {secretsOf} from './brief.js';
 import {card, emptyNote, errorLine} from './ui.js';
 
 const KIND_WORDS = {signal: 'signals', agreement: 'agreements', inject: 'injects', adjudication: 'rulings and risk draws',
@@ -120,7 +122,10 @@ function tally(entry) {
  * `actions` (buttons), the line has its own Show/Hide button instead of being a <summary>, which may hold no
  * button.
  */
-function assessmentTable(entry, {headingLevel = 'h3', actions = null, collapsed = null} = {}) {
+function assessmentTable(entry, {headingLevel = 'h3', actions = null, collapsed = null, secrets = []} = {}) {
+  // The secret cards' objectives come last among the objectives, where the cards say how many they add.
+  const added = secrets.every((x) => Array.isArray(x.card.objectives)) ? secrets.reduce((n, x) => n + x.card.objectives.length, 0) : 0;
+  const fromSecret = (i) => i >= entry.objectives.length - added;
   const row = (kind, item, redLine) => {
     const result = redLine ? item.crossed : item.met;
     const word = result === null ? 'to discuss' : redLine ? (result ? 'Crossed' : 'Held') : (result ? 'Met' : 'Not met');
@@ -131,9 +136,11 @@ function assessmentTable(entry, {headingLevel = 'h3', actions = null, collapsed 
         item.detail ? h('p', {class: 'dbf-goal-detail'}, item.detail) : null),
       h('td', {class: 'dbf-result-cell'}, h('span', {class: `dbf-result dbf-result--${tone}`}, word)));
   };
-  const rows = [...entry.objectives.map((o) => row('Objective', o, false)), ...entry.red_lines.map((r) => row('Red line', r, true))];
+  const rows = [...entry.objectives.map((o, i) => row(fromSecret(i) ? 'Secret objective' : 'Objective', o, false)),
+    ...entry.red_lines.map((r) => row('Red line', r, true))];
   const head = [h(headingLevel, {class: 'dbf-delegation-name'}, entry.name), h('p', {class: 'dbf-tally'}, tally(entry)), actions];
-  const body = rows.length ? h('table', {class: 'dbf-table'}, h('tbody', {}, ...rows)) : h('p', {class: 'dbf-note'}, 'No objectives or red lines.');
+  const table = rows.length ? h('table', {class: 'dbf-table'}, h('tbody', {}, ...rows)) : h('p', {class: 'dbf-note'}, 'No objectives or red lines.');
+  const body = secrets.length ? h('div', {}, ...secrets.map((x) => secretDealt(x, entry.name)), table) : table;
   if (collapsed !== null && actions) {
     body.id = uid('dbf-goals');
     body.hidden = collapsed;
@@ -154,6 +161,15 @@ function assessmentTable(entry, {headingLevel = 'h3', actions = null, collapsed 
   }
   return h('section', {class: 'dbf-delegation', dataset: {delegation: entry.delegation}, 'aria-label': entry.name},
     h('div', {class: 'dbf-delegation-head'}, ...head), body);
+}
+
+/** A secret card dealt to a delegation (`holder`: its name), as the debrief shows it beside its objectives. */
+function secretDealt(secret, holder) {
+  return h('div', {class: 'dbf-secret', dataset: {secret: secret.id, holder: secret.holder}},
+    h('p', {class: 'dbf-secret-label'}, `${holder}’s secret card: `, h('span', {dir: 'auto'}, secret.title),
+      secret.revealed ? null : h('span', {class: 'dbf-secret-hidden'}, ' (not revealed yet)')),
+    h('p', {class: 'dbf-secret-title', dir: 'auto'}, secret.card.title),
+    h('p', {class: 'dbf-secret-text', dir: 'auto'}, secret.card.text));
 }
 
 // ---- the room's screen --------------------------------------------------------------------------------------
@@ -220,8 +236,10 @@ export function debriefScreen(model) {
     // The latest reveal first and open; the earlier ones folded to their one-line tally (a screen's height).
     const revealed = (s.assessment || []).filter((e) => e.revealed).sort((a, b) => b.revealed_at - a.revealed_at);
     const latest = revealed[0]?.revealed_at;
-    renderIfChanged(summary, revealed, () => (revealed.length
-      ? revealed.map((e) => assessmentTable(e, {headingLevel: 'h3', collapsed: e.revealed_at !== latest}))
+    const dealt = (s.secrets || []).filter((x) => x.revealed);
+    renderIfChanged(summary, [revealed, dealt], () => (revealed.length
+      ? revealed.map((e) => assessmentTable(e, {headingLevel: 'h3', collapsed: e.revealed_at !== latest,
+                                               secrets: secretsOf(s, e.delegation, {revealed: true})}))
       : h('p', {class: 'dbf-note'}, 'Private to each delegation until the umpire reveals them here.')));
   }
 
@@ -311,7 +329,7 @@ export function debriefControl({model, send}) {
           h('span', {dir: 'auto'}, text), ' ', b);
       })) : emptyNote('None in this deck.')));
     const entries = s.assessment || [];
-    renderIfChanged(reveal, entries, () => {
+    renderIfChanged(reveal, [entries, s.secrets ?? null], () => {
       const hidden = entries.filter((e) => !e.revealed);
       const all = h('button', {type: 'button', class: 'btn', dataset: {key: 'debrief-reveal-all'}}, 'Reveal all to the room');
       all.disabled = !hidden.length;
@@ -329,7 +347,7 @@ export function debriefControl({model, send}) {
                                   'aria-label': `Reveal to the room: ${e.name}`}, 'Reveal to the room');
             action.addEventListener('click', () => send('reveal_debrief', {delegation: e.delegation}, {button: action, errorEl: error}));
           }
-          return assessmentTable(e, {headingLevel: 'h4', actions: action, collapsed: true});
+          return assessmentTable(e, {headingLevel: 'h4', actions: action, collapsed: true, secrets: secretsOf(s, e.delegation)});
         })];
     });
   }

@@ -1,12 +1,14 @@
 // One perspective's view of the exercise as it stood at a seq: the consoles' own panels (phase, indicators,
-// trust and readiness, injects, signals, proposals and agreements, cease-fire), fed by a read-only model that
+// polls, trust and readiness, private beliefs, secret cards, injects, signals, proposals and agreements,
+// cease-fire), fed by a read-only model that
 // holds the replay's state instead of a live one. In a comparison, the entries this perspective knew and the
 // other did not are marked, with words ("only Ukraine"), not colour alone.
 
 import {h, renderIfChanged} from '../lib/dom.js';
 import {ExerciseModel} from '../lib/store.js';
 import {describeOnly, perspectiveHint} from '../lib/replay.js';
-import {ceasefireView, indicatorsView, injectsView, phaseView, relationsView} from './situation.js';
+import {beliefsView, ceasefireView, indicatorsView, injectsView, phaseView, pollsView, relationsView} from './situation.js';
+import {secretCard, secretResults} from './brief.js';
 import {signalsPanel} from './signals.js';
 import {proposalsPanel} from './proposals.js';
 import {badge, card, emptyNote} from './ui.js';
@@ -18,6 +20,9 @@ const MOVE_STATUS = {waiting: 'waiting for a ruling', approved: 'approved', reje
 const MARKED = [
   ['indicators', '.indicator[data-indicator]', 'indicator', '.indicator-name'],
   ['relations', 'tr[data-relation]', 'relation', 'th'],
+  ['beliefs', '.belief[data-belief]', 'belief', '.belief-who'],
+  ['polls', '.poll[data-poll]', 'poll', '.poll-name'],
+  ['secrets', '.secret[data-secret]', 'secret', '.secret-head'],
   ['signals', '.played[data-play]', 'play', '.played-title'],
   ['proposals', '.proposal[data-proposal]', 'proposal', '.proposal-head .badges'],
   ['injects_fired', '.inject-item[data-seq]', 'seq', '.inject-title'],
@@ -27,6 +32,22 @@ const MARKED = [
 /** A read-only model: the consoles' components render from it; the replay sets its state. */
 export function replayModel({exerciseId, token, key}) {
   return new ExerciseModel({exerciseId, token, viewerKey: `replay:${key}`});
+}
+
+/** The secret cards this perspective saw, each with its holder. */
+function secretsView(model) {
+  const el = h('div', {class: 'rp-secrets'});
+  return {
+    el,
+    update() {
+      const s = model.state;
+      const secrets = s.secrets || [];
+      renderIfChanged(el, [secrets, s.assessment ?? null], () => (secrets.length ? secrets.map((x) => {
+        const [results] = secretResults([x], s.assessment?.find((e) => e.delegation === x.holder));
+        return secretCard(x, {results, holder: model.delegationName(x.holder), hidden: 'not revealed'});
+      }) : emptyNote('No secret card was seen from here.')));
+    },
+  };
 }
 
 function movesView(model) {
@@ -61,7 +82,13 @@ export function replayView({exerciseId, token, key, label}) {
   const injects = injectsView(model);
   const ceasefire = ceasefireView(model);
   const moves = movesView(model);
+  const beliefs = beliefsView(model);
+  const polls = pollsView(model);
+  const secrets = secretsView(model);
   const relationsCard = card('Trust and readiness', relations.el);
+  const beliefsCard = card('Private beliefs', beliefs.el);
+  const pollsCard = card('Polls', polls.el);
+  const secretsCard = card('Secret cards', secrets.el);
   const movesCard = card('Moves and rulings', moves.el);
   const summary = h('p', {class: 'rp-only-summary', 'aria-live': 'polite'});
   const heading = h('h2', {class: 'rp-view-title'}, h('span', {class: 'rp-view-name'}, label),
@@ -71,9 +98,12 @@ export function replayView({exerciseId, token, key, label}) {
   const cards = h('div', {class: 'rp-cards'},
     phaseCard,
     card('Indicators', indicators.el),
+    pollsCard,
     card('News and injects', injects.el),
     signalsPanel({model, conn: null, role: 'observer'}).el,
     relationsCard,
+    beliefsCard,
+    secretsCard,
     proposalsPanel({model, conn: null, role: 'observer'}).el,
     movesCard,
     card('Cease-fire', ceasefire.el));
@@ -125,10 +155,18 @@ export function replayView({exerciseId, token, key, label}) {
       injects.update();
       ceasefire.update();
       moves.update();
+      beliefs.update();
+      polls.update();
+      secrets.update();
       model.emit('state', {first});
       // Cards this perspective never fills are left out, but side by side both keep every card, row by row.
       relationsCard.hidden = !side && !(reply.state.relations || []).length && (key === 'public' || key === 'observers');
       movesCard.hidden = !side && !(reply.state.moves || []).length && key !== 'umpire' && !key.startsWith('d:');
+      // Hidden information shows where this perspective had some; side by side, where either had (row by row).
+      const held = (section) => (side ? side.held[section] : (reply.state[section] || []).length > 0);
+      beliefsCard.hidden = !held('beliefs');
+      pollsCard.hidden = !held('polls');
+      secretsCard.hidden = !held('secrets');
       marks = side;
       const words = side ? describeOnly(side.only) : '';
       summary.hidden = !side;

@@ -1,8 +1,8 @@
-// The state of play: phase and its brief, indicators, relations, injects received, cease-fire.
+// The state of play: phase and its brief, indicators, polls, relations, private beliefs, injects received, cease-fire.
 
-import {h, renderIfChanged, setStyle} from '../lib/dom.js';
+import {h, renderIfChanged, setStyle, srOnly} from '../lib/dom.js';
 import {fetchEvents} from '../lib/api.js';
-import {card, emptyNote} from './ui.js';
+import {badge, card, emptyNote} from './ui.js';
 
 export function indicatorBar(ind, {big = false} = {}) {
   const span = ind.max - ind.min || 1;
@@ -58,6 +58,85 @@ export function relationsView(model) {
               h('td', {}, h('span', {class: 'ladder', title: ladder.join(' → ')},
                 `${r.readiness_label} (${r.readiness}/${ladder.length - 1})`)));
           })));
+      });
+    },
+  };
+}
+
+/** A 0-100 meter drawn like the trust bars, with its number beside it. */
+export function meter(value, label) {
+  const bar = h('div', {class: 'bar bar--trust', role: 'meter', 'aria-valuemin': 0, 'aria-valuemax': 100,
+                        'aria-valuenow': value, 'aria-label': label}, h('div', {class: 'bar-fill'}));
+  setStyle(bar.firstChild, '--pct', `${Math.max(0, Math.min(100, value))}%`);
+  return h('div', {class: 'trust-cell'}, bar, h('span', {class: 'num'}, String(value)));
+}
+
+/** Who holds a belief and whom it is about, in words: "About Russia" for one's own, else "Ukraine about Russia". */
+export function beliefWho(model, b) {
+  const about = model.delegationName(b.about);
+  return b.holder === model.state.you?.delegation ? `About ${about}` : `${model.delegationName(b.holder)} about ${about}`;
+}
+
+/** One belief: whom it is about, what it measures (0 to 100), its value as a meter; with `step(by)` (a button that
+ *  moves it by `by`), between a −5 and a +5. */
+export function beliefItem(model, b, {step = null} = {}) {
+  const who = beliefWho(model, b);
+  const gauge = meter(b.value, `${who}: ${b.value} of 100`);
+  return h('li', {class: 'belief', dataset: {belief: b.id}},
+    h('p', {class: 'belief-who'}, who),
+    h('p', {class: 'belief-name', dir: 'auto'}, b.name),
+    step ? h('div', {class: 'stepper belief-stepper'}, step(-5), gauge, step(5)) : gauge);
+}
+
+/** What the viewer's delegation privately believes of the others' aims (exercise control: every delegation's). */
+export function beliefsView(model) {
+  const el = h('div', {class: 'beliefs'});
+  return {
+    el,
+    get empty() { return !model.state.beliefs?.length; },
+    update() {
+      const beliefs = model.state.beliefs || [];
+      renderIfChanged(el, [beliefs, model.state.you?.delegation, model.state.delegations.map((d) => d.name)], () => (beliefs.length
+        ? h('ul', {class: 'belief-list'}, ...beliefs.map((b) => beliefItem(model, b)))
+        : emptyNote('No private beliefs are tracked for you.')));
+    },
+  };
+}
+
+/** "51 → 47 → 43": a poll's readings, oldest first. */
+function pollTrend(p) {
+  return p.readings.map((r) => String(r.value)).join(' → ');
+}
+
+/** Published readings of indicators that are hidden from some: the latest with its margin, the earlier ones as a
+ *  trend, and the true value beside them where the viewer sees the indicator itself. */
+export function pollsView(model) {
+  const el = h('div', {class: 'polls'});
+  return {
+    el,
+    get empty() { return !model.state.polls?.length; },
+    update() {
+      const polls = model.state.polls || [];
+      const truths = polls.map((p) => model.state.indicators.find((i) => i.id === p.indicator)?.value ?? null);
+      renderIfChanged(el, [polls, truths], () => {
+        if (!polls.length) return emptyNote('No poll has been published.');
+        return [
+          h('p', {class: 'hint'}, 'A poll is an estimate, not the true value: the true value may differ by up to the margin (±).'),
+          h('ul', {class: 'poll-list'}, ...polls.map((p, n) => {
+            const latest = p.readings[p.readings.length - 1];
+            const margin = latest.margin ?? p.margin;
+            const earlier = p.readings.length > 1;
+            return h('li', {class: 'poll', dataset: {poll: p.indicator}},
+              h('div', {class: 'poll-head'},
+                h('span', {class: 'poll-name'}, p.name),
+                h('span', {class: 'poll-reading'}, srOnly('Latest reading: '),
+                  h('span', {class: 'num poll-value'}, String(latest.value)), ' ', h('span', {class: 'num poll-margin'}, `±${margin}`))),
+              h('p', {class: 'poll-meta'},
+                latest.phase ? `Published in the phase “${latest.phase}”` : 'Published before the first phase',
+                earlier ? [' · ', h('span', {class: 'poll-trend'}, `trend, oldest first: ${pollTrend(p)}`)] : null),
+              truths[n] !== null ? h('p', {class: 'poll-truth'}, 'True value, which you see: ', h('strong', {class: 'num'}, String(truths[n])))
+                : null);
+          }))];
       });
     },
   };
@@ -158,11 +237,22 @@ export function situationPanel(model, {role = 'delegation'} = {}) {
   const relations = relationsView(model);
   const injects = injectsView(model);
   const ceasefire = ceasefireView(model);
+  const beliefs = beliefsView(model);
+  const polls = pollsView(model);
+  // Cards of hidden information, shown only when there is something in them.
+  const beliefsCard = card('What you believe', h('p', {class: 'hint'}, badge('your delegation only', 'private'),
+    ' Your private reading of another delegation’s aims, from 0 to 100. No other delegation sees it.'),
+  beliefs.el);
+  const pollsCard = card('Polls', polls.el);
+  beliefsCard.hidden = true;
+  pollsCard.hidden = true;
   const el = h('div', {class: 'grid-2'},
     card('Phase', phase.el),
     card('News and injects', injects.el),
     card('Indicators', indicators.el),
+    pollsCard,
     role === 'observer' ? null : card('Trust and readiness', relations.el),
+    beliefsCard,
     card('Cease-fire', ceasefire.el));
   model.on('state', () => {
     phase.update();
@@ -170,6 +260,10 @@ export function situationPanel(model, {role = 'delegation'} = {}) {
     relations.update();
     injects.update();
     ceasefire.update();
+    beliefs.update();
+    polls.update();
+    beliefsCard.hidden = beliefs.empty;
+    pollsCard.hidden = polls.empty;
   });
   return {el};
 }

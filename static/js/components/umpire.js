@@ -1,10 +1,10 @@
 // Exercise control: phases and clock, the event list (event-list.js) and ad hoc injects, indicators and
-// relations, cease-fire risk, presence, debrief.
+// relations, private beliefs, polls and secret cards, cease-fire risk, presence, debrief.
 
 import {h, renderIfChanged, uid} from '../lib/dom.js';
 import {storage} from '../lib/store.js';
-import {indicatorBar} from './situation.js';
-import {delegationsList} from './brief.js';
+import {beliefItem, beliefWho, indicatorBar, pollsView} from './situation.js';
+import {delegationsList, secretCard, secretResults, secretsOf} from './brief.js';
 import {eventListCard} from './event-list.js';
 import {exportCard} from './export.js';
 import {badge, card, confirmButton, copyButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
@@ -240,20 +240,128 @@ function indicatorAdjust(ind, {conn}) {
   return form;
 }
 
+// ---- hidden information: private beliefs, polls, secret cards -------------------------------------------
+
+/** Every delegation's private beliefs about the others' aims, each with a −5/+5 stepper. */
+function beliefsCard({model, conn}) {
+  const body = h('div', {});
+  const error = errorLine();
+  const el = card('Private beliefs', h('p', {class: 'hint'}, 'What each delegation privately believes of another’s aims (0 to 100). ' +
+    'Each holder sees only its own; a change is told to the holder alone, without a reason.'), body, error);
+  el.dataset.testid = 'beliefs-card';
+  function update() {
+    const beliefs = model.state.beliefs || [];
+    el.hidden = !beliefs.length;
+    renderIfChanged(body, [beliefs, model.state.delegations.map((d) => d.name)], () => h('ul', {class: 'belief-list'},
+      ...beliefs.map((b) => beliefItem(model, b, {step: (by) => {
+        const button = h('button', {type: 'button', class: 'btn btn--small', dataset: {key: `belief-${b.id}-${by}`},
+                                    'aria-label': `Belief ${by > 0 ? '+' : '−'}${Math.abs(by)}: ${beliefWho(model, b)}`},
+        by > 0 ? `+${by}` : `−${-by}`);
+        button.disabled = by > 0 ? b.value >= 100 : b.value <= 0;  // at its bound the server would refuse it
+        button.addEventListener('click', () => sendCommand(conn, 'adjust_belief', {holder: b.holder, about: b.about, by},
+          {button, errorEl: error}));
+        return button;
+      }}))));
+  }
+  return {el, update};
+}
+
+/** Who sees an indicator, where the view says (`visible_to`: "all", "umpire" or delegation ids). */
+function seenBy(model, ind) {
+  if (!ind.visible_to || ind.visible_to === 'all') return '';
+  if (ind.visible_to === 'umpire') return ' (exercise control only)';
+  return ` (seen by ${[].concat(ind.visible_to).map((d) => model.delegationName(d)).join(', ')})`;
+}
+
+/** The readings published so far, beside the true values, and a form to publish one. */
+function pollsCard({model, conn}) {
+  const polls = pollsView(model);
+  const indicator = h('select', {id: 'poll-indicator'});
+  const margin = h('input', {type: 'number', id: 'poll-margin', min: '1', max: '30', step: '1', value: '5', class: 'input-narrow',
+                             'aria-describedby': 'poll-margin-hint'});
+  const publish = h('button', {type: 'submit', class: 'btn btn--primary'}, 'Publish poll');
+  const error = errorLine();
+  const form = h('form', {class: 'poll-form', 'aria-labelledby': 'poll-form-title'},
+    h('h3', {id: 'poll-form-title'}, 'Publish a poll'),
+    h('p', {class: 'hint'}, 'Everyone sees the reading: the indicator’s true value off by a random error of at most the margin.'),
+    h('div', {class: 'inline-form'},
+      h('span', {class: 'poll-field poll-field--indicator'}, h('label', {for: 'poll-indicator'}, 'Indicator'), indicator),
+      h('span', {class: 'poll-field'}, h('label', {for: 'poll-margin'}, 'Margin ±'), margin), publish),
+    h('span', {class: 'hint', id: 'poll-margin-hint'}, 'Margin: 1 to 30 points.'), error);
+  form.addEventListener('input', () => showError(error, null));  // a refusal says nothing of another choice
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const points = Number(margin.value);
+    if (!Number.isInteger(points) || points < 1 || points > 30) {
+      showError(error, {message: 'Give a margin of 1 to 30 points.'});
+      margin.focus();
+      return;
+    }
+    if (!indicator.value) {
+      showError(error, {message: 'Choose an indicator.'});
+      return;
+    }
+    await sendCommand(conn, 'publish_poll', {indicator: indicator.value, margin: points}, {button: publish, errorEl: error});
+  });
+  const el = card('Polls', polls.el, form);
+  el.dataset.testid = 'polls-card';
+  function update() {
+    polls.update();
+    // A poll of an indicator everyone sees tells nobody anything: offer the hidden ones, where the view says which.
+    const inds = model.state.indicators.filter((i) => i.visible_to !== 'all');
+    const chosen = indicator.value;
+    if (renderIfChanged(indicator, inds.map((i) => [i.id, i.name, i.visible_to ?? null]), () => inds.map((i) =>
+      h('option', {value: i.id}, `${i.name}${seenBy(model, i)}`))) && inds.some((i) => i.id === chosen)) {
+      indicator.value = chosen;
+    }
+  }
+  return {el, update};
+}
+
+/** Every secret card dealt, with its holder, and whether the debrief revealed it yet. */
+function secretsCard(model) {
+  const body = h('div', {});
+  const el = card('Secret cards', h('p', {class: 'hint'}, 'Dealt from the exercise’s seed when it was created. Each is seen by its ' +
+    'holder and exercise control, and by the room once you reveal the holder’s objectives in the debrief.'), body);
+  el.dataset.testid = 'secrets-card';
+  function update() {
+    const s = model.state;
+    const secrets = s.secrets || [];
+    el.hidden = !secrets.length;
+    renderIfChanged(body, [secrets, s.assessment ?? null, s.delegations.map((d) => [d.name, d.objectives?.length ?? null])], () => {
+      const holders = [...new Set(secrets.map((x) => x.holder))];
+      return holders.map((holder) => {
+        const mine = secretsOf(s, holder);
+        const d = s.delegations.find((x) => x.id === holder);
+        const results = secretResults(mine, s.assessment?.find((e) => e.delegation === holder), d?.objectives?.length ?? null);
+        return mine.map((x, i) => secretCard(x, {results: results[i], holder: model.delegationName(holder), hidden: 'not revealed'}));
+      });
+    });
+  }
+  return {el, update};
+}
+
 function worldPanel({model, conn}) {
   const indicators = h('div', {class: 'indicators'});
   const relations = h('div', {});
   const relError = errorLine();
   const relReason = h('input', {type: 'text', id: 'relation-reason', 'data-limit': '120', value: 'umpire adjustment',
                                 'aria-describedby': 'relation-reason-hint'});
+  const beliefs = beliefsCard({model, conn});
+  const polls = pollsCard({model, conn});
+  const secrets = secretsCard(model);
   const el = h('div', {class: 'stack'},
     card('Indicators', h('p', {class: 'hint'}, 'Every change is logged with its reason and shown to those who see the indicator.'), indicators),
     card('Trust and readiness',
       h('div', {class: 'field'}, h('label', {for: 'relation-reason'}, 'Reason for the changes below'), relReason,
         h('span', {class: 'hint', id: 'relation-reason-hint'}, 'Shown to the two delegations with each change.')),
-      relations, relError));
+      relations, relError),
+    h('div', {class: 'grid-2'}, beliefs.el, polls.el, secrets.el));
   function update() {
     const s = model.state;
+    beliefs.update();
+    polls.update();
+    secrets.update();
     // Values change often; forms must keep what the umpire is typing, so bars and forms update apart.
     renderIfChanged(indicators, s.indicators.map((i) => i.id), () => s.indicators.map((ind) =>
       h('div', {class: 'indicator-adjust', dataset: {indicator: ind.id}}, h('div', {class: 'bar-slot'}), indicatorAdjust(ind, {conn}))));
@@ -347,7 +455,7 @@ export function peoplePanel({model, conn}) {
     staff.update();
     links.update();
     const s = model.state;
-    renderIfChanged(briefs, [s.delegations.map((d) => [d.id, d.private_brief]), s.members],
+    renderIfChanged(briefs, [s.delegations.map((d) => [d.id, d.private_brief]), s.members, s.secrets ?? null, s.assessment ?? null],
       () => delegationsList(model, {full: true}));
   });
   return {el};

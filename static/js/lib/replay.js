@@ -190,15 +190,17 @@ export function nextMoment(moments, seq, kind, dir) {
 
 /** The list sections compared entry by entry, with their keys (docs/protocol.md, "The sync state"). */
 export const KEYED = {indicators: 'id', relations: 'id', signals: 'play', proposals: 'proposal', injects_fired: 'seq',
-                      channels: 'id', moves: 'move', bookmarks: 'id'};
+                      channels: 'id', moves: 'move', bookmarks: 'id', beliefs: 'id', polls: 'indicator', secrets: 'id'};
 
 /**
  * Compare two views of the exercise at one seq. Returns, for each side, by section, the keys of the entries it
  * holds and the other does not (`only`) and of those both hold but see differently (`differs`: an answer to a
- * signal, a drafter or a version only one was told of); messages (history events) by seq.
+ * signal, a drafter or a version only one was told of), and whether either holds any (`held`); messages
+ * (history events) by seq.
  */
 export function compareViews(a, b) {
-  const side = () => ({only: {}, differs: {}, count: 0});
+  const held = {};
+  const side = () => ({only: {}, differs: {}, held, count: 0});
   const out = {a: side(), b: side()};
   for (const [section, key] of Object.entries(KEYED)) {
     const left = new Map((a.state[section] || []).map((e) => [String(e[key]), e]));
@@ -210,6 +212,7 @@ export function compareViews(a, b) {
     };
     only(left, right, out.a);
     only(right, left, out.b);
+    held[section] = left.size + right.size > 0;
     const differs = new Set([...left.keys()].filter((k) => right.has(k) && !sameEntry(left.get(k), right.get(k))));
     out.a.differs[section] = differs;
     out.b.differs[section] = differs;
@@ -228,8 +231,9 @@ function sameEntry(x, y) {
 
 /** "2 signals, 1 channel" for a side's `only` sets. */
 export function describeOnly(only) {
-  const words = {indicators: 'indicator', relations: 'relation', signals: 'signal', proposals: 'proposal',
-                 injects_fired: 'inject', channels: 'channel', moves: 'move', bookmarks: 'bookmark', messages: 'message'};
+  const words = {indicators: 'indicator', relations: 'relation', beliefs: 'belief', polls: 'poll', secrets: 'secret card',
+                 signals: 'signal', proposals: 'proposal', injects_fired: 'inject', channels: 'channel', moves: 'move',
+                 bookmarks: 'bookmark', messages: 'message'};
   return Object.entries(words).map(([section, word]) => {
     const n = only[section]?.size || 0;
     return n ? `${n} ${word}${n === 1 ? '' : 's'}` : null;
