@@ -135,7 +135,8 @@ def _scenario(deck) -> dict:
     return {"id": deck.id, "title": deck.title, "summary": deck.summary, "audience": deck.audience,
             "minutes": sum(p.minutes for p in deck.phases),
             "phases": [{"id": p.id, "name": p.name, "minutes": p.minutes} for p in deck.phases],
-            "delegations": [{"id": d.id, "name": d.name, "kind": d.kind} for d in deck.delegations],
+            "delegations": [{"id": d.id, "name": d.name, "kind": d.kind, "optional": d.optional}
+                            for d in deck.delegations],
             "tables": [{"id": t.id, "name": t.name} for t in deck.tables]}
 
 
@@ -148,14 +149,15 @@ def server_info():
 
 @bp.post("/exercises")
 def create_exercise():
-    """Create an exercise from ``{deck, title?, instructor_key?}``; its links are on the public URL when one is
+    """Create an exercise from ``{deck, title?, instructor_key?, leave_out?}`` (``leave_out``: ids of optional
+    delegations to play without; 400 ``invalid`` for others); its links are on the public URL when one is
     configured, else on the request's host. Needs the instructor key when the server has one (403
     ``forbidden``); an address creates at most ``LIMIT_CREATIONS`` (429 ``rate_limited``)."""
     body = _body(CreateExercise)
     with _guessing():
         _instructor(body["instructor_key"])
     services().limits.creations.check(request.remote_addr or "?", "new exercises from this address")
-    created = services().exercises.create(body["deck"], body["title"])
+    created = services().exercises.create(body["deck"], body["title"], leave_out=body["leave_out"])
     deck = services().catalog.get(created.deck_id).deck
     base = current_app.config.get("PUBLIC_URL") or request.host_url
     return jsonify(links(base, created, {d.id: d.name for d in deck.delegations})), 201

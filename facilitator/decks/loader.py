@@ -9,6 +9,7 @@ from typing import Iterable, Mapping
 import yaml
 from marshmallow import ValidationError
 
+from facilitator.decks.variants import VariantError, resolve
 from facilitator.engine.deck import Deck
 
 from .references import check_references, check_warnings
@@ -105,8 +106,20 @@ def deck_from_data(data: dict, file: str = "<deck>", notes: Mapping[str, dict] |
 
 
 def load_deck(path: Path, notes: Mapping[str, dict] | None = None) -> LoadedDeck:
+    """The deck in ``path``; a variant (``variant_of``) is read with its base from the same folder, and its
+    ``data`` is the whole deck it makes. Raises ``DeckInvalid`` naming every problem."""
     path = Path(path)
     data = read_yaml(path)
+    if isinstance(data, dict) and data.get("variant_of"):
+        def read_base(deck_id: str) -> dict:
+            base = path.with_name(f"{deck_id}{path.suffix}")
+            if not base.is_file():
+                raise DeckInvalid([Problem(str(path), "variant_of", f"No deck '{deck_id}' in {path.parent}.")])
+            return read_yaml(base)
+        try:
+            data = resolve(data, read_base)
+        except VariantError as exc:
+            raise DeckInvalid([Problem(str(path), "variant_of", str(exc))]) from None
     deck = deck_from_data(data, str(path), notes)
     if deck.id != path.stem:
         raise DeckInvalid([Problem(str(path), "id", f"The deck id '{deck.id}' must match the file name "

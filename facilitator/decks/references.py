@@ -12,8 +12,33 @@ Found = Iterator[tuple[str, str]]  # (path inside the deck, message)
 
 def check_references(deck: Deck, notes: Mapping[str, dict] | None) -> list[tuple[str, str]]:
     """Every broken reference in ``deck``; source citations are checked when ``notes`` is given."""
-    return list(_duplicates(deck)) + list(_links(deck)) + list(_quality(deck)) + \
+    return list(_duplicates(deck)) + list(_links(deck)) + list(_quality(deck)) + list(_teaching(deck)) + \
         (list(_sources(deck, notes)) if notes is not None else [])
+
+
+def _teaching(deck: Deck) -> Found:
+    """Learning objectives name cards, clause types, injects and debrief questions of the deck."""
+    t = deck.teaching
+    if t is None:
+        return
+    known = {"signals": {s.id for s in deck.signals}, "clause_types": {k.id for k in deck.clause_types},
+             "injects": {i.id for i in deck.injects}}
+    what = {"signals": "signal card", "clause_types": "clause type", "injects": "inject"}
+    seen: set[str] = set()
+    for i, goal in enumerate(t.learning_objectives):
+        path = f"teaching.learning_objectives[{i}]"
+        if goal.id in seen:
+            yield f"{path}.id", f"Duplicate id '{goal.id}'."
+        seen.add(goal.id)
+        for part, ids in known.items():
+            for j, ref in enumerate(getattr(goal, part)):
+                if ref not in ids:
+                    yield f"{path}.{part}[{j}]", f"Unknown {what[part]} '{ref}'."
+        for j, n in enumerate(goal.debrief):
+            if n > len(deck.debrief):
+                yield f"{path}.debrief[{j}]", f"The deck has {len(deck.debrief)} debrief questions, not {n}."
+        if not (goal.signals or goal.clause_types or goal.injects or goal.debrief):
+            yield path, "Tie the objective to what teaches it: signals, clause_types, injects or debrief questions."
 
 
 def _quality(deck: Deck) -> Found:
@@ -310,8 +335,12 @@ def _debrief(deck: Deck) -> Found:
 
 def _sources(deck: Deck, notes: Mapping[str, dict]) -> Found:
     cited = [("sources", deck.sources)]
-    for part in ("signals", "clause_types", "injects", "ceasefire_risks"):
+    for part in ("delegations", "signals", "clause_types", "injects", "ceasefire_risks", "beliefs", "secrets"):
         cited += [(f"{part}[{i}].sources", item.sources) for i, item in enumerate(getattr(deck, part))]
+    for i, secret in enumerate(deck.secrets):
+        cited += [(f"secrets[{i}].cards[{j}].sources", card.sources) for j, card in enumerate(secret.cards)]
+    if deck.teaching is not None:
+        cited.append(("teaching.run_sheet.reality_sources", deck.teaching.run_sheet.reality_sources))
     for path, sources in cited:
         for j, source in enumerate(sources):
             note_id, _, fact = source.partition("#")

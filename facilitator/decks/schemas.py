@@ -188,6 +188,8 @@ class DelegationSchema(Record):
     objectives = fields.List(fields.Nested(GoalSchema), load_default=list)
     red_lines = fields.List(fields.Nested(GoalSchema), load_default=list)
     hand = Ids()
+    sources = Sources(required=False)
+    optional = fields.Boolean(load_default=False)
 
 
 
@@ -282,6 +284,7 @@ class SignalSchema(Record):
     family = fields.String(load_default="", validate=validate.Regexp(ID_PATTERN, error="Name a family as an id "
                                                                      "(for example 'prisoners')."))
     weight = fields.Integer(strict=True, validate=validate.Range(1, 5))
+    kind = fields.String(load_default="historical", validate=validate.OneOf(("historical", "hypothetical")))
 
     @pre_load
     def weight_from_credibility(self, data, **kw):
@@ -500,6 +503,78 @@ class QualitySchema(Record):
         return self.record(**{k: _frozen(v) for k, v in data.items()})
 
 
+class LearningObjectiveSchema(Record):
+    record = d.LearningObjective
+    id = Id()
+    text = Text()
+    mechanics = Text(required=False)
+    signals = Ids()
+    clause_types = Ids()
+    injects = Ids()
+    debrief = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), load_default=list)
+
+
+class TeamRoleSchema(Record):
+    record = d.TeamRole
+    name = Text()
+    does = Text()
+
+
+class RunStepSchema(Record):
+    record = d.RunStep
+    minute = fields.Integer(required=True, strict=True, validate=validate.Range(0, 600))
+    title = Text()
+    say = Text(required=False)
+    do = Text(required=False)
+
+
+class RunSheetSchema(Record):
+    record = d.RunSheet
+    before = fields.List(Text(), load_default=list)
+    steps = fields.List(fields.Nested(RunStepSchema), load_default=list)
+    running_late = fields.List(Text(), load_default=list)
+    hot_wash = fields.List(Text(), load_default=list)
+    reality_check = Text(required=False)
+    reality_sources = Sources(required=False)
+    model_limits = fields.List(Text(), load_default=list)
+
+    @validates_schema
+    def in_order(self, data, **kw):
+        minutes = [s.minute for s in data.get("steps", [])]
+        if minutes != sorted(minutes):
+            raise ValidationError("List the steps in order of their minute.", "steps")
+
+
+class TeachingSchema(Strict):
+    players = fields.List(fields.Integer(strict=True, validate=validate.Range(1, 500)), required=True,
+                          validate=validate.Length(equal=2))
+    minutes = fields.Integer(required=True, strict=True, validate=validate.Range(10, 1440))
+    learning_objectives = fields.List(fields.Nested(LearningObjectiveSchema), load_default=list,
+                                      validate=validate.Length(max=8))
+    roles = fields.List(fields.Nested(TeamRoleSchema), load_default=list)
+    run_sheet = fields.Nested(RunSheetSchema, load_default=d.RunSheet)
+
+    @validates_schema
+    def a_range(self, data, **kw):
+        low, high = data.get("players", (0, 0))
+        if low > high:
+            raise ValidationError("Give the fewest players, then the most: [min, max].", "players")
+
+    @post_load
+    def make(self, data, **kw):
+        low, high = data.pop("players")
+        return d.Teaching(low, high, data["minutes"], tuple(data["learning_objectives"]), tuple(data["roles"]),
+                          data["run_sheet"])
+
+
+class DeckMapSchema(Record):
+    record = d.DeckMap
+    file = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]*\.svg$",
+                                                                error="Name an SVG file in static/maps."))
+    caption = Text()
+    licence = Text()
+
+
 class DeckSchema(Record):
     record = d.Deck
     id = Id()
@@ -525,6 +600,9 @@ class DeckSchema(Record):
     epilogue = fields.Nested(EpilogueSchema, load_default=None)
     beliefs = fields.List(fields.Nested(BeliefSchema), load_default=list)
     secrets = fields.List(fields.Nested(SecretSchema), load_default=list)
+    teaching = fields.Nested(TeachingSchema, load_default=None)
+    map = fields.Nested(DeckMapSchema, load_default=None)
+    variant_of = fields.String(load_default="")  # resolved by decks/variants.py before this schema reads it
 
 
 

@@ -104,6 +104,8 @@ class Delegation:
     objectives: tuple[Goal, ...] = ()
     red_lines: tuple[Goal, ...] = ()
     hand: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # notes its briefs rest on (its reading list, with its cards' sources)
+    optional: bool = False  # the umpire may leave it out when creating an exercise (see decks/variants.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +187,7 @@ class SignalCard:
     adjudicated: int | None = None  # odds (percent) the umpire starts from: the card is submitted as a move
     family: str = ""  # the kind of move (strikes, prisoners, envoys …): an answer counts only within its family
     weight: int = 2  # its cost and credibility (1 cheap words … 3 a costly deed): an answer must weigh as much
+    kind: str = "historical"  # "hypothetical": a move no source reports (said so wherever the card is shown)
 
     @property
     def withdrawal_effects(self) -> Effects:
@@ -404,6 +407,71 @@ class Quality:
 
 
 @dataclass(frozen=True, slots=True)
+class LearningObjective:
+    """What students should take away, and the parts of the deck that teach it: cards, clause types, injects
+    and debrief questions (numbers from 1). ``mechanics`` says in words which rule makes the point."""
+
+    id: str
+    text: str
+    mechanics: str = ""
+    signals: tuple[str, ...] = ()
+    clause_types: tuple[str, ...] = ()
+    injects: tuple[str, ...] = ()
+    debrief: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRole:
+    """A role suggested inside each delegation's team (head of delegation, negotiator, note-taker …)."""
+
+    name: str
+    does: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunStep:
+    """One line of the run sheet: at ``minute`` of class, what the umpire says and does."""
+
+    minute: int
+    title: str
+    say: str = ""
+    do: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunSheet:
+    before: tuple[str, ...] = ()  # before class: assigning delegations, pre-reading
+    steps: tuple[RunStep, ...] = ()  # in class, in order of minute
+    running_late: tuple[str, ...] = ()  # what to cut, in order
+    hot_wash: tuple[str, ...] = ()  # the first minutes of the debrief: how it felt, what surprised
+    reality_check: str = ""  # what really happened next, from the notes
+    reality_sources: tuple[str, ...] = ()
+    model_limits: tuple[str, ...] = ()  # what the model got wrong or left out
+
+
+@dataclass(frozen=True, slots=True)
+class Teaching:
+    """The instructor's side of a deck: class size, length, learning objectives, roles in a team, run sheet.
+    The engine never reads it; the home page, the consoles and the print pack do."""
+
+    players_min: int
+    players_max: int
+    minutes: int  # the whole class, debrief included
+    learning_objectives: tuple[LearningObjective, ...] = ()
+    roles: tuple[TeamRole, ...] = ()
+    run_sheet: RunSheet = RunSheet()
+
+
+@dataclass(frozen=True, slots=True)
+class DeckMap:
+    """A map the consoles show and the print pack prints: a file under ``static/maps``."""
+
+    file: str
+    caption: str
+    licence: str
+
+
+@dataclass(frozen=True, slots=True)
 class Deck:
     id: str
     title: str
@@ -428,6 +496,9 @@ class Deck:
     epilogue: Epilogue | None = None  # draws after the end while a cease-fire holds; None: none
     beliefs: tuple[Belief, ...] = ()  # delegations' private beliefs about each other's aims
     secrets: tuple[Secret, ...] = ()  # cards dealt privately when an exercise is created
+    teaching: Teaching | None = None  # for the instructor; the engine ignores it
+    map: DeckMap | None = None
+    variant_of: str = ""  # the deck this one adapts (see decks/variants.py), or ""
 
     def belief(self, holder: str, about: str) -> Belief | None:
         return next((b for b in self.beliefs if b.holder == holder and b.about == about), None)

@@ -10,6 +10,8 @@ class CreateExercise(Schema):
     deck = fields.String(required=True, validate=validate.Length(min=1, max=64))
     title = fields.String(load_default=None, validate=validate.Length(max=200))
     instructor_key = fields.String(load_default=None, validate=validate.Length(max=64))
+    leave_out = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
+                            validate=validate.Length(max=20))
 
 
 class Join(Schema):

@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 from sqlalchemy import select
 
 from facilitator import names
-from facilitator.decks import deck_from_data
+from facilitator.decks import DeckInvalid, deck_from_data, variants
 from facilitator.decks.catalog import DeckCatalog
 from facilitator.engine import Actor, ClearPresence, Event, ExerciseState, MarkPresence, RuleError, SeatParticipant, \
     evolve, initial_state, run, visible_events
@@ -130,20 +130,27 @@ class ExerciseService:
 
     # ---- creating and admitting -------------------------------------------
 
-    def create(self, deck_id: str, title: str | None = None, origin: str | None = None) -> CreatedExercise:
+    def create(self, deck_id: str, title: str | None = None, origin: str | None = None,
+               leave_out: tuple[str, ...] | list[str] = ()) -> CreatedExercise:
         """A new exercise from deck ``deck_id``, with fresh secrets (shown once). ``origin``: "demo" for the
-        exercise ``facilitator demo`` makes and keeps (the only one whose links it ever re-issues)."""
+        exercise ``facilitator demo`` makes and keeps (the only one whose links it ever re-issues).
+        ``leave_out``: delegations the deck marks ``optional`` to play without (``decks/variants.py``); the
+        exercise stores the deck without them. Raises ``RuleError`` (``not_found``, ``too_long``, ``invalid``:
+        a delegation that is unknown or not optional)."""
         loaded = self.catalog.get(deck_id)
         if loaded is None:
             raise RuleError("not_found", f"There is no scenario deck '{deck_id}'.", {"deck": "unknown"})
         title = clean_text(title, lines=False) or loaded.deck.title  # as every title: docs/protocol.md "Names and texts"
         if len(title) > 200:
             raise RuleError("too_long", "The title is over 200 characters.", {"title": "too long"})
+        deck, data = loaded.deck, loaded.data
+        if leave_out:
+            deck, data = self._without(loaded, leave_out)
         umpire_token, observer_code = tokens.new_token(), tokens.new_code()
-        join_codes = {d.id: tokens.new_code() for d in loaded.deck.delegations}
+        join_codes = {d.id: tokens.new_code() for d in deck.delegations}
         exercise_id = tokens.new_id()
         with self.db.write() as session:
-            session.add(ExerciseRow(id=exercise_id, deck_id=loaded.deck.id, title=title, deck=loaded.data,
+            session.add(ExerciseRow(id=exercise_id, deck_id=loaded.deck.id, title=title, deck=data,
                                     seed=secrets.token_hex(16), last_seq=0,
                                     umpire_token_hash=tokens.digest(umpire_token),
                                     observer_code_hash=tokens.code_digest(observer_code, self.code_key), created_at=now(),
@@ -152,6 +159,21 @@ class ExerciseService:
             session.add_all(SeatRow(exercise_id=exercise_id, delegation_id=d, join_code_hash=tokens.code_digest(c, self.code_key))
                             for d, c in join_codes.items())
         return CreatedExercise(exercise_id, title, loaded.deck.id, umpire_token, observer_code, join_codes)
+
+    @staticmethod
+    def _without(loaded, leave_out) -> tuple:
+        optional = [d.id for d in loaded.deck.delegations if d.optional]
+        wrong = [d for d in dict.fromkeys(leave_out) if d not in optional]
+        if wrong:
+            choices = ", ".join(optional) or "none in this deck"
+            raise RuleError("invalid", f"Only optional delegations can be left out ({choices}), not "
+                                       f"{', '.join(wrong)}.", {"leave_out": wrong})
+        data = variants.leave_out(loaded.data, leave_out)
+        try:
+            return deck_from_data(data, f"{loaded.deck.id} without {', '.join(leave_out)}"), data
+        except DeckInvalid as exc:  # a deck whose optional delegations cannot all go at once
+            raise RuleError("invalid", f"The deck cannot be played without {', '.join(leave_out)}: "
+                                       f"{exc.problems[0].message}", {"leave_out": list(leave_out)}) from None
 
     def reissue_codes(self, exercise_id: str) -> CreatedExercise:
         """New umpire token, observer code and join codes for an exercise (the old ones stop working); for
