@@ -132,7 +132,15 @@ def list_scenarios():
 
 
 def _scenario(deck) -> dict:
+    """A deck as the home page lists it: ``minutes`` of play (the phases), ``class_minutes`` (the whole class,
+    debrief included, or null), ``players`` (``[fewest, most]`` or null), ``learning_objectives`` (texts),
+    ``variant_of`` (a deck id, or ""), and per delegation whether it is ``optional``."""
+    teaching = deck.teaching
     return {"id": deck.id, "title": deck.title, "summary": deck.summary, "audience": deck.audience,
+            "variant_of": deck.variant_of,
+            "class_minutes": teaching.minutes if teaching else None,
+            "players": [teaching.players_min, teaching.players_max] if teaching else None,
+            "learning_objectives": [g.text for g in teaching.learning_objectives] if teaching else [],
             "minutes": sum(p.minutes for p in deck.phases),
             "phases": [{"id": p.id, "name": p.name, "minutes": p.minutes} for p in deck.phases],
             "delegations": [{"id": d.id, "name": d.name, "kind": d.kind, "optional": d.optional}

@@ -390,7 +390,8 @@ def _ended(state, e: ExerciseEnded, event):
 @view("exercise", reads=("clock", "control"))
 def _exercise(state, viewer) -> dict:
     """The exercise, its phases and its clock: ``remaining`` seconds at ``at`` (while running, the client
-    counts down from there on the server's time)."""
+    counts down from there on the server's time); the deck's map and learning objectives (teaching material,
+    for everyone)."""
     deck, clock, phase = state.deck, state.clock, state.phase
     return {
         "id": state.exercise_id, "title": state.title or deck.title, "deck": deck.id, "deck_title": deck.title,
@@ -403,6 +404,10 @@ def _exercise(state, viewer) -> dict:
                   "played": round(clock.played, 3),
                   "at": clock.since.isoformat() if clock.running and clock.since else None},
         "readiness_ladder": list(deck.readiness_ladder),
+        "map": None if deck.map is None else {"file": deck.map.file, "caption": deck.map.caption,
+                                              "licence": deck.map.licence},
+        "learning_objectives": [{"id": g.id, "text": g.text}
+                                for g in (deck.teaching.learning_objectives if deck.teaching else ())],
     }
 
 

@@ -428,8 +428,9 @@ export function controlPanel({model, conn}) {
   const phaseCard = card('Phase and clock', outage.el, phase.el);
   phaseCard.classList.add('control-phase');
   injects.el.classList.add('control-list');
+  const objectives = learningObjectivesCard(model);
   const el = h('div', {class: 'control-layout'}, phaseCard, injects.el,
-    h('div', {class: 'control-side'}, adhoc.el, ceasefire.el, exported.el), debrief.el);
+    h('div', {class: 'control-side'}, adhoc.el, ceasefire.el, objectives.el, exported.el), debrief.el);
   model.on('state', () => {
     el.classList.toggle('is-ended', Boolean(model.state.exercise.ended));  // the debrief moves up, under the phase
     phase.update();
@@ -438,8 +439,25 @@ export function controlPanel({model, conn}) {
     adhoc.update();
     ceasefire.update();
     debrief.update();
+    objectives.update();
   });
   return {el, dueCount: injects.dueCount};
+}
+
+/** The deck's learning objectives, for the umpire to steer play and the debrief toward them. */
+function learningObjectivesCard(model) {
+  const list = h('ol', {class: 'learning-objectives'});
+  const el = card('Learning objectives', h('p', {class: 'hint'}, 'What this deck is built to teach; the print pack ' +
+    'says which cards, injects and debrief questions serve each.'), list);
+  el.dataset.testid = 'learning-objectives';
+  return {
+    el,
+    update() {
+      const goals = model.state.exercise.learning_objectives || [];
+      el.hidden = !goals.length;
+      renderIfChanged(list, goals, () => goals.map((g) => h('li', {}, g.text)));
+    },
+  };
 }
 
 export function peoplePanel({model, conn}) {

@@ -33,8 +33,9 @@ export async function api(path, {method = 'GET', body, token, signal} = {}) {
 
 export const listScenarios = () => api('/api/scenarios');
 /** Create an exercise; ``instructorKey`` when the server asks for one (``serverInfo().instructor_key``). */
-export const createExercise = (deck, title, instructorKey) => api('/api/exercises', {method: 'POST',
-  body: {deck, ...(title ? {title} : {}), ...(instructorKey ? {instructor_key: instructorKey} : {})}});
+export const createExercise = (deck, title, instructorKey, leaveOut = []) => api('/api/exercises', {method: 'POST',
+  body: {deck, ...(title ? {title} : {}), ...(instructorKey ? {instructor_key: instructorKey} : {}),
+         ...(leaveOut.length ? {leave_out: leaveOut} : {})}});
 export const serverInfo = () => api('/api/server');
 export const joinExercise = (code, name) => api('/api/join', {method: 'POST', body: name == null ? {code} : {code, name}});
 export const whoami = (token) => api('/api/whoami', {token});

@@ -80,9 +80,14 @@ function scenarioCard(deck, onCreate) {
   const button = h('button', {type: 'submit', class: 'btn btn--primary', 'aria-label': `Create exercise from “${deck.title}”`},
     'Create exercise');
   const error = errorLine();
+  // Delegations the deck marks optional: ticked, they are played; unticked, the exercise is made without them.
+  const optional = deck.delegations.filter((d) => d.optional).map((d) => [d, h('input', {type: 'checkbox', id: uid('keep'), checked: true})]);
   const form = h('form', {class: 'create-form'},
     h('div', {class: 'field'}, h('label', {for: titleInput.id}, 'Title for your session (optional)'), titleInput,
       roomLeft(titleInput)),
+    optional.length ? h('fieldset', {class: 'field optional-delegations'},
+      h('legend', {}, 'Optional delegations (untick to play without)'),
+      ...optional.map(([d, box]) => h('label', {class: 'check', for: box.id}, box, ` ${d.name}`))) : null,
     button, error);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -90,7 +95,7 @@ function scenarioCard(deck, onCreate) {
     button.textContent = 'Creating…';
     showError(error, null);
     try {
-      await onCreate(deck, titleInput.value.trim());
+      await onCreate(deck, titleInput.value.trim(), optional.filter(([, box]) => !box.checked).map(([d]) => d.id));
       titleInput.value = '';
     } catch (err) {
       showError(error, err);
@@ -103,14 +108,20 @@ function scenarioCard(deck, onCreate) {
   return h('article', {class: 'card scenario', dataset: {deck: deck.id}},
     h('h3', {class: 'scenario-title'}, deck.title),
     h('p', {class: 'scenario-meta'}, h('span', {class: 'badge'}, `${hours.trim()} of play`),
+      deck.class_minutes ? h('span', {class: 'badge'}, `${deck.class_minutes} min class`) : null,
+      deck.players ? h('span', {class: 'badge'}, `${deck.players[0]}–${deck.players[1]} players`) : null,
+      deck.variant_of ? h('span', {class: 'badge badge--private'}, 'variant') : null,
       h('span', {class: 'badge'}, `${deck.delegations.length} delegations`),
       h('span', {class: 'badge'}, `${deck.phases.length} phases`)),
     h('p', {}, deck.summary),
     deck.audience ? h('p', {class: 'muted'}, deck.audience) : null,
+    deck.learning_objectives?.length ? h('div', {class: 'learning-objectives'},
+      h('h4', {}, 'Students will learn to'),
+      h('ul', {}, ...deck.learning_objectives.map((text) => h('li', {}, text)))) : null,
     h('details', {},
       h('summary', {}, 'Delegations, tables and phases'),
       h('h4', {}, 'Delegations'),
-      h('ul', {class: 'chips'}, ...deck.delegations.map((d) => h('li', {class: 'chip'}, d.name, h('span', {class: 'muted'}, ` · ${d.kind}`)))),
+      h('ul', {class: 'chips'}, ...deck.delegations.map((d) => h('li', {class: 'chip'}, d.name, h('span', {class: 'muted'}, ` · ${d.kind}${d.optional ? ' · optional' : ''}`)))),
       h('h4', {}, 'Tables'),
       h('ul', {}, ...deck.tables.map((t) => h('li', {}, t.name))),
       h('h4', {}, 'Phases'),
@@ -200,8 +211,8 @@ export async function mount(root) {
   let options = creationOptions(false);
   const optionsSlot = h('div', {}, options.el);
 
-  async function onCreate(deck, title) {
-    const created = await createExercise(deck.id, title || undefined, options.key() || undefined);
+  async function onCreate(deck, title, leaveOut = []) {
+    const created = await createExercise(deck.id, title || undefined, options.key() || undefined, leaveOut);
     const entry = {...created, created_at: new Date().toISOString()};
     if (options.keep()) {
       storage.saveCreated([entry, ...storage.created().filter((x) => x.id !== created.id)]);
