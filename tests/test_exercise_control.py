@@ -144,6 +144,8 @@ CONTROL_COMMANDS = {
     "move_inject": {"inject": "deal-signed-history"}, "import_event_list": {"rows": []},
     "set_firing": {"automatic": False}, "adjust_indicator": {"indicator": "tension", "delta": 1, "reason": "r"},
     "adjust_relation": {"between": ["ukraine", "russia"], "trust": 1, "reason": "r"},
+    "adjust_belief": {"holder": "ukraine", "about": "russia", "by": 5},
+    "publish_poll": {"indicator": "ua-support", "margin": 5},
     "draw_ceasefire_risk": {}, "set_risk_override": {"rule": "x"}, "adjudicate_move": {"move": 1, "ruling": "approved"},
     "announce": {"text": "hello"}, "set_channel_open": {"channel": "plenary", "open": False},
     "set_backchannel_policy": {"policy": "closed"}, "answer_backchannel_request": {"request": 1, "approve": True},

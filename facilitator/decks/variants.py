@@ -6,7 +6,7 @@ other key of the file replaces the base's (``id``, ``title``, ``summary``, ``pha
 The result is plain deck data, checked as any deck is: a variant cannot break a rule the base keeps.
 
 Leaving a delegation out (a variant's ``leave_out``, or the umpire's choice at creation among those the
-deck marks ``optional``) removes it and what cannot stand without it: its cards, the relations, beliefs and
+deck marks ``optional``) removes it and what cannot stand without it: its cards (those no one else holds), the relations, beliefs and
 secrets it is part of, the tables left with fewer than two parties, the clause types it must sign or offer
 alone, the injects sent only to it, the goals measured on a pair with it; and takes it out of every list
 that names it (tables, audiences, ``toward``, sign conditions, effects' pairs). Work on data, not on the
@@ -72,7 +72,10 @@ def leave_out(data: dict, delegations: Iterable[str]) -> dict:
     if len(known - gone) < 2:
         raise VariantError("An exercise needs at least two delegations.")
     data = copy.deepcopy(data)
+    kept_hands = {c for d in data["delegations"] if d["id"] not in gone for c in d.get("hand", [])}
+    their_cards = {c for d in data["delegations"] if d["id"] in gone for c in d.get("hand", [])} - kept_hands
     data["delegations"] = [d for d in data["delegations"] if d["id"] not in gone]
+    data["signals"] = [c for c in data.get("signals", []) if c["id"] not in their_cards]
     for table in data.get("tables", []):
         table["delegations"] = [d for d in table["delegations"] if d not in gone]
         table["mediators"] = [d for d in table.get("mediators", []) if d not in gone]
