@@ -16,7 +16,7 @@ engine's records, so that the exercise stores the deck it plays.
 from __future__ import annotations
 
 import copy
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 PARTS = ("injects", "signals", "clause_types", "tables")
 EFFECT_KEYS = ("effects", "cost", "on_reciprocated", "on_withdraw")
