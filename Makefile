@@ -27,10 +27,12 @@ run: db
 	$(BIN)/facilitator demo --host $(HOST) --port $(PORT) $(LINKS)
 	$(BIN)/facilitator serve --host $(HOST) --port $(PORT) $(LINKS)
 
-# The browser tests (tests/browser) drive Debian's Chromium and the PDF report needs Pango: what is missing
+# The browser tests (tests/browser) drive Debian's Chromium (and read the PDFs it prints with pdftotext, from
+# poppler-utils), and the PDF report needs Pango: what is missing
 # is installed first (as root, or through sudo). If that fails those tests fail loudly; they never skip.
 test: venv
 	@missing=""; [ -x /usr/bin/chromium ] || missing="chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	{ ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || \
 	  missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \

@@ -148,6 +148,17 @@ def _scenario(deck) -> dict:
             "tables": [{"id": t.id, "name": t.name} for t in deck.tables]}
 
 
+@bp.get("/glossary")
+def glossary():
+    """The glossary and the timeline for players, public (no token): ``{"terms": [{term, aliases, definition,
+    general, sources}], "timeline": [{date, text, general, sources}]}`` (``seeds/glossary.yaml`` and
+    ``seeds/timeline.yaml``; an absent file gives an empty list). Raises ``DeckInvalid`` (a 500) when the files
+    are broken, which ``facilitator scenarios validate`` reports."""
+    response = jsonify(services().catalog.reference_texts().as_json())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
 @bp.get("/server")
 def server_info():
     """What the home page needs to know of this server: ``{"instructor_key": bool}``, whether creating an

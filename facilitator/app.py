@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from . import api, broadcast, cli, pages, realtime
+from . import api, broadcast, cli, pages, print_views, realtime
 from .decks.catalog import DeckCatalog
 from .engine.clock import PAUSE_AFTER
 from .extensions import Services
@@ -74,6 +74,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     api.init_app(app)
     pages.init_app(app)
+    print_views.init_app(app)
     realtime.init_app(app)
     broadcast.init_app(app)
     cli.init_app(app)

@@ -1,4 +1,5 @@
-"""Commands: ``facilitator db upgrade``, ``scenarios validate``, ``exercises create``, ``exercises export`` and
+"""Commands: ``facilitator db upgrade``, ``scenarios validate``, ``scenarios print`` (a deck's print pack),
+``exercises create``, ``exercises export`` and
 ``import`` (the whole log, docs/exports.md), ``event-list export`` and ``import``, ``demo``, ``serve``.
 
 The same groups are available as ``flask --app facilitator …``.
@@ -21,6 +22,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from .extensions import services
 from .decks import validate_files
+from .decks.reference_texts import check_reference_texts
 from .engine import RuleError
 from .engine.audience import UMPIRE, UMPIRE_ACTOR, Actor
 from .event_list_csv import MAX_BYTES as MAX_CSV_BYTES, CsvError, decode, export_csv, import_csv
@@ -251,12 +253,14 @@ def db_current():
 @scenarios_cli.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def scenarios_validate(paths: tuple[Path, ...]):
-    """Check deck files (or folders of them); print every problem and exit 1 if there is any."""
+    """Check deck files (or folders of them), and the glossary and timeline beside the notes; print every
+    problem and exit 1 if there is any."""
     paths = paths or (Path(current_app.config["SCENARIOS_DIR"]),)
     missing = [p for p in paths if not p.exists()]
     for path in missing:
         click.echo(f"{path}: no such file or folder", err=True)
-    found = validate_files([p for p in paths if p.exists()], Path(current_app.config["SEEDS_DIR"]), warnings=True)
+    seeds = Path(current_app.config["SEEDS_DIR"])
+    found = validate_files([p for p in paths if p.exists()], seeds, warnings=True) + check_reference_texts(seeds)
     for problem in found:
         click.echo(str(problem), err=True)
     problems = [p for p in found if not p.warning]  # a warning is shown, and does not fail the check
@@ -304,6 +308,37 @@ def scenarios_simulate(deck: str, runs: int, strategy: str, script: Path | None,
     click.echo(result.report())
     if check and result.check(loaded.deck.quality):
         sys.exit(1)
+
+
+@scenarios_cli.command("print")
+@click.argument("deck")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write the sheets into (made if missing; sheets already there are replaced).")
+@click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4", show_default=True,
+              help="The paper the sheets are laid out for.")
+def scenarios_print(deck: str, out: Path, paper: str):
+    """Write DECK's print pack (an id in the scenarios folder, or a file) into a folder: index.html, the student
+    handout, the umpire's packet, every role sheet (docs/teaching.md). Exits 1 for an unknown or broken deck, or
+    a folder it cannot write."""
+    from .decks import DeckInvalid, load_deck, load_notes
+    from .print_pack import PAPERS, write_pack
+    scenarios = Path(current_app.config["SCENARIOS_DIR"])
+    path = Path(deck) if deck.endswith((".yaml", ".yml")) else scenarios / f"{deck}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in scenarios.glob("*.yaml")))
+        where = f"no such file '{deck}'" if path.name == deck or "/" in deck else f"no deck '{deck}' in {scenarios}"
+        raise click.ClickException(f"{where}: give one of {known}, or a deck file.")
+    try:
+        notes = load_notes(Path(current_app.config["SEEDS_DIR"]))
+        loaded = load_deck(path, notes)
+    except DeckInvalid as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        written = write_pack(loaded.deck, out, notes, paper.lower(), Path(current_app.static_folder) / "maps")
+    except OSError as exc:
+        raise file_problem("write", getattr(exc, "filename", None) or out, exc) from None
+    click.echo(f"Wrote the print pack of '{loaded.deck.title}' ({len(written)} sheets, {PAPERS[paper.lower()][0]}) "
+               f"to {out}/; open {written[0]} in a browser to print.")
 
 
 PERSPECTIVE_HELP = ("Whose view: umpire (everything), observers, public, or a delegation by its id, d:ID or name "

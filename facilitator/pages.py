@@ -11,7 +11,7 @@ bp = Blueprint("pages", __name__)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
-PAGES = ("join", "play", "umpire", "observe", "projector", "replay")
+PAGES = ("join", "play", "umpire", "observe", "projector", "replay", "glossary")
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)

@@ -1,4 +1,5 @@
-"""The decks a server offers, read once from the scenarios folder on first use."""
+"""The decks a server offers, and the glossary and timeline beside them, read once from the scenarios and
+seeds folders on first use."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import threading
 from pathlib import Path
 
 from .loader import LoadedDeck, load_decks
+from .reference_texts import ReferenceTexts, load_reference_texts
 
 
 class DeckCatalog:
@@ -13,6 +15,7 @@ class DeckCatalog:
         self.scenarios_dir = Path(scenarios_dir)
         self.seeds_dir = Path(seeds_dir)
         self._decks: dict[str, LoadedDeck] | None = None
+        self._reference: ReferenceTexts | None = None
         self._lock = threading.Lock()
 
     def _all(self) -> dict[str, LoadedDeck]:
@@ -26,3 +29,12 @@ class DeckCatalog:
 
     def list(self) -> list[LoadedDeck]:
         return sorted(self._all().values(), key=lambda d: (d.deck.id != "demo", d.deck.title))
+
+    def reference_texts(self) -> ReferenceTexts:
+        """The glossary and the timeline in the seeds folder (empty parts for absent files). Raises
+        ``DeckInvalid`` when they or the notes they cite are broken (``facilitator scenarios validate`` says
+        where)."""
+        with self._lock:
+            if self._reference is None:
+                self._reference = load_reference_texts(self.seeds_dir)
+            return self._reference

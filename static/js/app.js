@@ -10,6 +10,7 @@ const ROUTES = {
   '/observe': 'observe',
   '/projector': 'projector',
   '/replay': 'replay',
+  '/glossary': 'glossary',
 };
 
 async function main() {

@@ -2,6 +2,7 @@
 // who has signed, what is in force, and which proposals stand or fall together (links).
 
 import {eventually, h, refocus, renderIfChanged, uid} from '../lib/dom.js';
+import {termText} from '../lib/glossary.js';
 import {badge, card, confirmButton, emptyNote, errorLine, roomLeft, sendCommand, showError} from './ui.js';
 
 const MAX_CLAUSES = 30;  // what the server takes (docs/protocol.md, Limits)
@@ -74,7 +75,7 @@ function draftForm({model, conn}) {
     const termsRoom = roomLeft(terms);
     const describe = () => {
       const k = model.state.clause_types.find((x) => x.id === select.value);
-      desc.textContent = k ? k.text : '';
+      desc.replaceChildren(k ? termText(k.text) : '');
     };
     select.addEventListener('change', describe);
     describe();
@@ -283,7 +284,7 @@ function proposalCard(p, {model, conn, role, onAmend}) {
     h('p', {class: 'muted'}, `At ${model.tableName(p.table)}`,
       p.drafted_by ? ` · drafted by ${model.delegationName(p.drafted_by)}` : ''),
     h('ol', {class: 'clauses-list'}, ...p.clauses.map((c) => h('li', {},
-      h('strong', {}, c.title), c.terms ? [' — ', h('span', {class: 'terms', dir: 'auto'}, c.terms)] : null))),
+      h('strong', {}, termText(c.title)), c.terms ? [' — ', h('span', {class: 'terms', dir: 'auto'}, c.terms)] : null))),
     h('ul', {class: 'signatures', 'aria-label': 'Signatures'}, ...p.parties.map((d) => {
       const signed = p.signatures.includes(d);
       return h('li', {class: signed ? 'is-signed' : 'is-unsigned'},

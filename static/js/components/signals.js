@@ -3,6 +3,7 @@
 
 import {h, renderIfChanged, uid} from '../lib/dom.js';
 import {describeEffects} from '../lib/format.js';
+import {glossaryNote, termText} from '../lib/glossary.js';
 import {badge, card, emptyNote, errorLine, sendCommand, showError} from './ui.js';
 import {cardMoveForm} from './moves.js';
 
@@ -68,7 +69,7 @@ function handCard(c, model, conn, {playable}) {
       h('div', {class: 'badges'}, badge(VISIBILITY[c.visibility] || c.visibility, c.visibility),
         badge(c.reversible ? 'reversible' : 'irreversible', c.reversible ? 'ok' : 'warn'),
         adjudicated ? badge('ruled by the umpire', 'warn') : null)),
-    h('p', {}, c.text),
+    h('p', {}, termText(c.text)),
     cardFacts(c, model),
     // A card the deck marks as adjudicated is not played: it goes to exercise control as a move.
     playable ? (adjudicated ? cardMoveForm(c, model, conn) : playForm(c, model, conn)) : null);
@@ -106,9 +107,10 @@ export function signalsPanel({model, conn, role}) {
   const played = h('div', {});
   const hands = h('div', {});
   const parts = role === 'delegation'
-    ? [card('Your hand', h('p', {class: 'hint'}, 'A signal shows intent without a word said. Each card can be played once.'), hand),
+    ? [card('Your hand', h('p', {class: 'hint'}, 'A signal shows intent without a word said. Each card can be played once.'), hand,
+      glossaryNote()),
       card('Signals on the table', played)]
-    : [card('Signals on the table', played), role === 'umpire' ? card('Hands', hands) : null];
+    : [card('Signals on the table', played, glossaryNote()), role === 'umpire' ? card('Hands', hands) : null];
   const el = h('div', {class: 'grid-2'}, ...parts);
 
   model.on('state', () => {

@@ -1,8 +1,10 @@
-// The state of play: phase and its brief, indicators, polls, relations, private beliefs, injects received, cease-fire.
+// The state of play: phase and its brief, indicators, polls, relations, private beliefs, injects received, cease-fire,
+// the deck's map.
 
 import {h, renderIfChanged, setStyle, srOnly} from '../lib/dom.js';
 import {fetchEvents} from '../lib/api.js';
 import {badge, card, emptyNote} from './ui.js';
+import {mapCard} from './map.js';
 
 export function indicatorBar(ind, {big = false} = {}) {
   const span = ind.max - ind.min || 1;
@@ -239,6 +241,7 @@ export function situationPanel(model, {role = 'delegation'} = {}) {
   const ceasefire = ceasefireView(model);
   const beliefs = beliefsView(model);
   const polls = pollsView(model);
+  const map = mapCard(model);  // the deck's map, when it has one
   // Cards of hidden information, shown only when there is something in them.
   const beliefsCard = card('What you believe', h('p', {class: 'hint'}, badge('your delegation only', 'private'),
     ' Your private reading of another delegation’s aims, from 0 to 100. No other delegation sees it.'),
@@ -253,7 +256,8 @@ export function situationPanel(model, {role = 'delegation'} = {}) {
     pollsCard,
     role === 'observer' ? null : card('Trust and readiness', relations.el),
     beliefsCard,
-    card('Cease-fire', ceasefire.el));
+    card('Cease-fire', ceasefire.el),
+    map.el);
   model.on('state', () => {
     phase.update();
     indicators.update();
@@ -262,6 +266,7 @@ export function situationPanel(model, {role = 'delegation'} = {}) {
     ceasefire.update();
     beliefs.update();
     polls.update();
+    map.update();
     beliefsCard.hidden = beliefs.empty;
     pollsCard.hidden = polls.empty;
   });

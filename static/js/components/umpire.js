@@ -11,6 +11,7 @@ import {badge, card, confirmButton, copyButton, emptyNote, errorLine, roomLeft, 
 import {isChief, linksCard, peopleCard, staffCard} from './room.js';
 import {debriefControl} from './debrief.js';
 import {outageNotice} from './outage.js';
+import {mapCard} from './map.js';
 
 function delegationChecks(model, name) {
   return model.state.delegations.map((d) => h('label', {class: 'check'},
@@ -429,8 +430,9 @@ export function controlPanel({model, conn}) {
   phaseCard.classList.add('control-phase');
   injects.el.classList.add('control-list');
   const objectives = learningObjectivesCard(model);
+  const map = mapCard(model);  // the deck's map, when it has one
   const el = h('div', {class: 'control-layout'}, phaseCard, injects.el,
-    h('div', {class: 'control-side'}, adhoc.el, ceasefire.el, objectives.el, exported.el), debrief.el);
+    h('div', {class: 'control-side'}, adhoc.el, ceasefire.el, objectives.el, exported.el, map.el), debrief.el);
   model.on('state', () => {
     el.classList.toggle('is-ended', Boolean(model.state.exercise.ended));  // the debrief moves up, under the phase
     phase.update();
@@ -440,6 +442,7 @@ export function controlPanel({model, conn}) {
     ceasefire.update();
     debrief.update();
     objectives.update();
+    map.update();
   });
   return {el, dueCount: injects.dueCount};
 }

@@ -126,6 +126,9 @@ function scenarioCard(deck, onCreate) {
       h('ul', {}, ...deck.tables.map((t) => h('li', {}, t.name))),
       h('h4', {}, 'Phases'),
       h('ol', {}, ...deck.phases.map((p) => h('li', {}, `${p.name} — ${p.minutes} min`)))),
+    h('p', {}, h('a', {href: `/decks/${encodeURIComponent(deck.id)}/print`, target: '_blank', rel: 'noopener',
+                       'data-testid': `print-pack-${deck.id}`}, 'Print pack'),
+      h('span', {class: 'muted'}, ': role sheets, umpire’s packet, student handout')),
     form);
 }
 

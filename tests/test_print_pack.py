@@ -1,0 +1,298 @@
+"""A deck's print pack (docs/teaching.md): every shipped deck renders every sheet, from the command line and the
+route; each role sheet holds its own delegation's private brief and no other's; the umpire's packet holds every
+inject's controller note; the handout holds nothing private; the paper choice sets @page; the instructor key
+guards the private sheets."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from markupsafe import escape
+
+from facilitator.decks import deck_from_data, load_decks, load_notes
+from facilitator.limits import Limiter, Rate
+from facilitator.print_pack import UnknownSheet, render_sheet, sheet_names, style_source, write_pack
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTES = load_notes(ROOT / "seeds")
+DECKS = {deck_id: loaded.deck for deck_id, loaded in load_decks(ROOT / "scenarios", ROOT / "seeds").items()}
+KEY = "TEST-KEY0-ABCD"
+
+
+def html_of(text: str) -> str:
+    """``text`` as the pages hold it (autoescaped)."""
+    return str(escape(text))
+
+
+def private_texts(deck) -> dict[str, list[str]]:
+    """Each delegation's private words: its private brief, objectives and red lines."""
+    return {d.id: [t for t in [d.private_brief] + [g.text for g in d.objectives + d.red_lines] if t.strip()]
+            for d in deck.delegations}
+
+
+def teaching_deck(drop_teaching: bool = False):
+    """The demo deck with a run sheet, roles, a map, a hypothetical card and a sourced brief (or, with
+    ``drop_teaching``, with no teaching section at all)."""
+    data = copy.deepcopy(yaml.safe_load((ROOT / "scenarios" / "demo.yaml").read_text(encoding="utf-8")))
+    data.pop("teaching", None)
+    if not drop_teaching:
+        data["teaching"] = {
+            "players": [6, 18], "minutes": 90,
+            "learning_objectives": [{"id": "costly", "text": "Tell a costly signal from a cheap one.",
+                                     "mechanics": "Answers count only in kind.",
+                                     "signals": [data["signals"][0]["id"]], "injects": [data["injects"][1]["id"]],
+                                     "debrief": [1]}],
+            "roles": [{"name": "Chief negotiator", "does": "Leads at the corridor table."}],
+            "run_sheet": {"before": ["Print a role sheet for each student."],
+                          "steps": [{"minute": 0, "title": "Welcome", "say": "Join with your code.",
+                                     "do": "Show the join sheet."},
+                                    {"minute": 12, "title": "Talks", "say": "The table is open.", "do": "Advance."}],
+                          "running_late": ["Skip the warships report."], "hot_wash": ["What surprised you?"],
+                          "reality_check": "In July 2022 the grain deal was signed in Istanbul.",
+                          "reality_sources": ["chances-negotiated-end#5"],
+                          "model_limits": ["No insurers in the model."]}}
+    data["map"] = {"file": "corridor.svg", "caption": "The grain corridor", "licence": "CC0"}
+    data["signals"][0]["kind"] = "hypothetical"
+    data["delegations"][0]["sources"] = ["kyiv-decides#1"]
+    return deck_from_data(data, "demo.yaml", NOTES)
+
+
+# ---- every deck, every sheet ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("deck_id", sorted(DECKS))
+def test_every_shipped_deck_renders_every_sheet(deck_id):
+    deck = DECKS[deck_id]
+    names = sheet_names(deck)
+    assert names[:4] == ["index", "handout", "umpire", "roles"]
+    assert names[4:] == [f"role-{d.id}" for d in deck.delegations]
+    for name in names:
+        html = render_sheet(deck, name, NOTES)
+        assert html.startswith("<!DOCTYPE html>")
+        assert html_of(deck.title) in html
+        # Self-contained: no script, no stylesheet or image fetched, nothing from elsewhere.
+        assert "<script" not in html and "<link" not in html
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+        assert 'style="' not in html  # inline styles would need their own CSP hashes
+    index = render_sheet(deck, "index", NOTES)
+    for name in names[1:]:
+        assert f'href="{name}.html"' in index
+
+
+@pytest.mark.parametrize("deck_id", sorted(DECKS))
+def test_a_role_sheet_holds_its_own_private_brief_and_no_other(deck_id):
+    deck = DECKS[deck_id]
+    private = private_texts(deck)
+    for d in deck.delegations:
+        html = render_sheet(deck, f"role-{d.id}", NOTES)
+        assert html_of(d.public_brief) in html
+        for text in private[d.id]:
+            assert html_of(text) in html, (d.id, text)
+        for other, texts in private.items():
+            if other == d.id:
+                continue
+            for text in texts:
+                if text not in private[d.id]:
+                    assert html_of(text) not in html, f"{other}'s private words on {d.id}'s sheet: {text[:60]}"
+        for card_id in d.hand:
+            assert html_of(deck.signal(card_id).title) in html
+        for card in deck.signals:  # another delegation's hand stays off the sheet
+            if card.id not in d.hand and all(card.title != deck.signal(c).title for c in d.hand):
+                assert f"<h3>{html_of(card.title)}" not in html
+
+
+@pytest.mark.parametrize("deck_id", sorted(DECKS))
+def test_the_umpire_packet_holds_every_inject_and_its_controller_note(deck_id):
+    deck = DECKS[deck_id]
+    html = render_sheet(deck, "umpire", NOTES)
+    for row in deck.injects:
+        assert html_of(row.title) in html
+        assert f'id="inject-{row.id}"' in html
+        if row.controller_note:
+            assert html_of(row.controller_note) in html
+        if row.expected_action:
+            assert html_of(row.expected_action) in html
+    for risk in deck.ceasefire_risks:
+        assert html_of(risk.title) in html
+    for indicator in deck.indicators:
+        for threshold in indicator.thresholds:
+            assert html_of(threshold.note) in html
+    for clause in deck.clause_types:
+        assert html_of(clause.title) in html
+    for q in deck.debrief:
+        assert html_of(q.question) in html
+
+
+@pytest.mark.parametrize("deck_id", sorted(DECKS))
+def test_the_handout_holds_nothing_private(deck_id):
+    deck = DECKS[deck_id]
+    html = render_sheet(deck, "handout", NOTES)
+    for texts in private_texts(deck).values():
+        for text in texts:
+            assert html_of(text) not in html
+    for row in deck.injects:
+        for secret in (row.controller_note, row.expected_action):
+            if secret:
+                assert html_of(secret) not in html
+    for card in deck.signals:
+        assert html_of(card.text) not in html
+    for tab in ("Situation", "Brief", "Signals", "Proposals", "Moves", "Timeline"):
+        assert f"<dt>{tab}</dt>" in html
+
+
+def test_the_paper_sets_the_page_size():
+    deck = DECKS["demo"]
+    a4, letter = render_sheet(deck, "umpire", NOTES, "a4"), render_sheet(deck, "umpire", NOTES, "letter")
+    assert "@page { size: A4; }" in a4 and "size: letter" not in a4
+    assert "@page { size: letter; }" in letter and "size: A4" not in letter
+    assert style_source("a4") != style_source("letter")
+    with pytest.raises(ValueError):
+        render_sheet(deck, "umpire", NOTES, "a3")
+
+
+def test_an_unknown_sheet_is_refused_with_the_sheets_there_are():
+    with pytest.raises(UnknownSheet, match="role-ukraine"):
+        render_sheet(DECKS["demo"], "role-atlantis", NOTES)
+
+
+# ---- what the sheets say ------------------------------------------------------------------------------------
+
+
+def test_the_teaching_section_feeds_the_packet_and_the_role_sheets(tmp_path):
+    deck = teaching_deck()
+    (tmp_path / "corridor.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+                                           '<rect width="10" height="10"/></svg>', encoding="utf-8")
+    packet = render_sheet(deck, "umpire", NOTES, maps_dir=tmp_path)
+    for words in ("6 to 18 players", "1 h 30 min", "Print a role sheet for each student.", "Join with your code.",
+                  "Skip the warships report.", "What surprised you?", "In July 2022 the grain deal was signed",
+                  "No insurers in the model.", "Tell a costly signal from a cheap one.", "Answers count only in kind.",
+                  "question 1", "The grain corridor", "data:image/svg+xml;base64,"):
+        assert html_of(words) in packet, words
+    assert "has no teaching section" not in packet
+    role = render_sheet(deck, "role-ukraine", NOTES, maps_dir=tmp_path)
+    assert "Chief negotiator" in role and "Head of delegation" not in role  # the deck's roles, not the default
+    assert "hypothetical" in render_sheet(deck, f"role-{_holder(deck, deck.signals[0].id)}", NOTES)
+    assert html_of(NOTES["kyiv-decides"]["title"].rstrip(".")) in role  # the brief's source, on its reading list
+    assert html_of(NOTES["kyiv-decides"]["facts"][0]["text"]) in role
+    assert "data:image/svg+xml;base64," in role
+    # A map named but missing: the packet says so, the role sheet leaves it out.
+    missing = tmp_path / "none"
+    assert "the file is missing" in render_sheet(deck, "umpire", NOTES, maps_dir=missing)
+    assert "data:image" not in render_sheet(deck, "role-ukraine", NOTES, maps_dir=missing)
+
+
+def _holder(deck, card_id: str) -> str:
+    return next(d.id for d in deck.delegations if card_id in d.hand)
+
+
+def test_without_a_teaching_section_the_packet_says_so_and_prints_the_rest():
+    deck = teaching_deck(drop_teaching=True)
+    assert deck.teaching is None
+    packet = render_sheet(deck, "umpire", NOTES)
+    assert "This deck has no teaching section" in packet
+    assert "Event list (MSEL)" in packet and "Cease-fire risks" in packet and "Clause types" in packet
+    role = render_sheet(deck, "role-ukraine", NOTES)
+    assert "Head of delegation" in role and "Negotiator: Corridor talks (Istanbul)" in role and "Note-taker" in role
+
+
+def test_a_card_is_told_in_words():
+    deck = DECKS["demo"]
+    html = render_sheet(deck, f"role-{_holder(deck, 'ru-safe-passage')}", NOTES)
+    card = deck.signal("ru-safe-passage")
+    for indicator, delta in card.effects.indicators.items():
+        assert f"{deck.indicator(indicator).name} {delta:+d}" in html
+    assert f"family “{card.family}”, weight {card.weight}" in html
+    assert "possible later" in html  # reversible
+
+
+# ---- the command line ---------------------------------------------------------------------------------------
+
+
+def test_the_command_writes_every_sheet(runner, tmp_path):
+    for deck_id, deck in DECKS.items():
+        out = tmp_path / deck_id
+        result = runner.invoke(args=["scenarios", "print", deck_id, "--out", str(out), "--paper", "letter"])
+        assert result.exit_code == 0, result.output
+        assert str(out / "index.html") in result.output
+        assert sorted(p.name for p in out.iterdir()) == sorted(f"{n}.html" for n in sheet_names(deck))
+        assert "@page { size: letter; }" in (out / "umpire.html").read_text(encoding="utf-8")
+        assert (out / "role-" f"{deck.delegations[0].id}.html").stat().st_mode & 0o077 == 0  # private briefs
+
+
+def test_the_command_refuses_an_unknown_deck(runner, tmp_path):
+    result = runner.invoke(args=["scenarios", "print", "atlantis", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert "no deck 'atlantis'" in result.output and "demo" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_write_pack_returns_the_index_first(tmp_path):
+    written = write_pack(DECKS["demo"], tmp_path, NOTES)
+    assert written[0].name == "index.html" and len(written) == len(sheet_names(DECKS["demo"]))
+
+
+# ---- the route ----------------------------------------------------------------------------------------------
+
+
+def test_the_route_serves_every_sheet_with_its_own_style_allowed(client):
+    deck = DECKS["demo"]
+    for name in sheet_names(deck):
+        url = "/decks/demo/print" if name == "index" else f"/decks/demo/print/{name}"
+        response = client.get(url + "?paper=letter")
+        assert response.status_code == 200, url
+        assert response.mimetype == "text/html"
+        csp = response.headers["Content-Security-Policy"]
+        assert f"style-src {style_source('letter')}" in csp and "script-src" not in csp
+        assert "default-src 'none'" in csp
+    index = client.get("/decks/demo/print").get_data(as_text=True)
+    assert 'href="/decks/demo/print/umpire"' in index and 'href="/decks/demo/print?paper=letter"' in index
+    assert client.get("/decks/demo/print/umpire").headers["Cache-Control"] == "no-store"
+
+
+def test_the_route_refuses_unknown_decks_sheets_and_papers(client):
+    assert client.get("/decks/atlantis/print").status_code == 404
+    assert client.get("/decks/atlantis/print/umpire").status_code == 404
+    assert client.get("/decks/demo/print/role-atlantis").status_code == 404
+    assert client.get("/decks/demo/print?paper=a3").status_code == 400
+
+
+def test_with_an_instructor_key_the_private_sheets_need_it(app, client):
+    app.config["INSTRUCTOR_KEY"] = KEY
+    for public in ("/decks/demo/print", "/decks/demo/print/handout"):
+        assert client.get(public).status_code == 200
+    index = client.get("/decks/demo/print").get_data(as_text=True)
+    assert 'name="key"' in index and 'href="/decks/demo/print/umpire' not in index
+    for private in ("umpire", "roles", "role-ukraine"):
+        response = client.get(f"/decks/demo/print/{private}")
+        assert response.status_code == 403
+        assert html_of(DECKS["demo"].delegation("ukraine").private_brief) not in response.get_data(as_text=True)
+        assert client.get(f"/decks/demo/print/{private}?key=wrong-key").status_code == 403
+        assert client.get(f"/decks/demo/print/{private}?key={KEY.lower()}").status_code == 200
+        assert client.get(f"/decks/demo/print/{private}", headers={"X-Instructor-Key": KEY}).status_code == 200
+    # Given once, the key rides in the index's links to the private sheets.
+    unlocked = client.get(f"/decks/demo/print?key={KEY}").get_data(as_text=True)
+    assert f'href="/decks/demo/print/umpire?key={KEY}"' in unlocked and 'name="key"' not in unlocked
+    assert "That instructor key is wrong" in client.get("/decks/demo/print?key=nope").get_data(as_text=True)
+
+
+def test_wrong_instructor_keys_are_guesses(app, client):
+    app.config["INSTRUCTOR_KEY"] = KEY
+    app.extensions["facilitator"].limits.guesses = Limiter(Rate(burst=2, per_second=1e-6))
+    assert client.get("/decks/demo/print/umpire").status_code == 403  # no key given: no guess spent
+    assert client.get("/decks/demo/print/umpire?key=one").status_code == 403
+    assert client.get("/decks/demo/print/umpire?key=two").status_code == 403
+    assert client.get(f"/decks/demo/print/umpire?key={KEY}").status_code == 429  # refused before the check
+
+
+def test_the_handout_gives_the_join_page_only_when_students_can_reach_it(app, client):
+    assert "/join" not in client.get("/decks/demo/print/handout").get_data(as_text=True)  # no address configured
+    assert "evil.example" not in client.get("/decks/demo/print/handout", headers={"Host": "evil.example"}).text
+    app.config["PUBLIC_URL"] = "http://127.0.0.1:5000"  # this computer only: no use to students
+    assert "/join" not in client.get("/decks/demo/print/handout").get_data(as_text=True)
+    app.config["PUBLIC_URL"] = "http://192.168.1.20:5000"
+    handout = client.get("/decks/demo/print/handout").get_data(as_text=True)
+    assert "http://192.168.1.20:5000/join" in handout and '<svg viewBox' in handout
