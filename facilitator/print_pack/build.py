@@ -9,6 +9,7 @@ fields; the templates only lay it out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Iterable, Mapping
 
@@ -159,7 +160,8 @@ def reading_list(notes: Mapping[str, dict], citations: Iterable[str]) -> list[di
     for note_id in order:
         note = notes[note_id]
         by_number = {f["n"]: f["text"] for f in note.get("facts", [])}
-        out.append({"id": note_id, "title": note["title"].rstrip("."), "outlet": note["outlet"], "date": note["date"],
+        out.append({"id": note_id, "title": _shown_title(note["title"]),
+                    "outlet": "" if note["outlet"] == "unknown" else note["outlet"], "date": note["date"],
                     "author": note.get("author"), "argument": note.get("argument", ""),
                     "facts": [{"n": n, "text": by_number[n]} for n in sorted(facts[note_id]) if n in by_number]})
     return out
@@ -170,6 +172,11 @@ def _short(title: str, most: int = 60) -> str:
     if len(title) <= most:
         return title
     return title[:most].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+
+
+def _shown_title(title: str) -> str:
+    """A note's title as a reader needs it: without the note-taker's bracketed remark ("[untitled] …")."""
+    return re.sub(r"^\[[^\]]*\]\s*", "", title).rstrip(".")
 
 
 def _cited(notes: Mapping[str, dict], citations: Iterable[str]) -> str:
