@@ -176,7 +176,8 @@ def test_the_teaching_section_feeds_the_packet_and_the_role_sheets(tmp_path):
     role = render_sheet(deck, "role-ukraine", NOTES, maps_dir=tmp_path)
     assert "Chief negotiator" in role and "Head of delegation" not in role  # the deck's roles, not the default
     assert "hypothetical" in render_sheet(deck, f"role-{_holder(deck, deck.signals[0].id)}", NOTES)
-    assert html_of(NOTES["kyiv-decides"]["title"].rstrip(".")) in role  # the brief's source, on its reading list
+    assert html_of("Whether and when to negotiate is Kyiv's call") in role  # the brief's source, on its reading list
+    assert "[untitled]" not in role and "unknown," not in role  # the note-taker's remarks are not for students
     assert html_of(NOTES["kyiv-decides"]["facts"][0]["text"]) in role
     assert "data:image/svg+xml;base64," in role
     # A map named but missing: the packet says so, the role sheet leaves it out.
