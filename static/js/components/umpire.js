@@ -372,7 +372,7 @@ function worldPanel({model, conn}) {
     }
     renderIfChanged(relations, [s.relations, s.exercise.readiness_ladder], () => {
       if (!s.relations.length) return emptyNote('The deck tracks no relations.');
-      return h('table', {class: 'data-table'},
+      return h('table', {class: 'data-table relations-adjust'},
         h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Between'), h('th', {scope: 'col'}, 'Trust (0–100)'),
           h('th', {scope: 'col'}, 'Readiness'))),
         h('tbody', {}, ...s.relations.map((r) => {
@@ -392,9 +392,9 @@ function worldPanel({model, conn}) {
             return b;
           };
           return h('tr', {}, h('th', {scope: 'row'}, names),
-            h('td', {}, h('div', {class: 'stepper'}, step('trust', -5, 'Trust −5', '−5'), h('span', {class: 'num'}, String(r.trust)),
+            h('td', {dataset: {label: 'Trust'}}, h('div', {class: 'stepper'}, step('trust', -5, 'Trust −5', '−5'), h('span', {class: 'num'}, String(r.trust)),
               step('trust', 5, 'Trust +5', '+5'))),
-            h('td', {}, h('div', {class: 'stepper'}, step('readiness', -1, 'Readiness −1', '−'), h('span', {}, r.readiness_label),
+            h('td', {dataset: {label: 'Readiness'}}, h('div', {class: 'stepper'}, step('readiness', -1, 'Readiness −1', '−'), h('span', {}, r.readiness_label),
               step('readiness', 1, 'Readiness +1', '+'))));
         })));
     });
