@@ -173,7 +173,8 @@ export function chatPanel({model, conn, role, isVisible, onUnread}) {
         h('button', {type: 'button', class: ['channel', ch.id === current && 'is-current', `channel--${ch.kind}`],
                      'aria-current': ch.id === current ? 'true' : null, dataset: {key: `ch-${ch.id}`, channel: ch.id},
                      title: ch.name,  // the whole name, where the chip ends it with an ellipsis
-                     'aria-label': `${ch.name}${closed ? `, ${closed}` : ''}${n ? `, ${n} unread` : ''}`,
+                     // The visible words first ("… closed"), so the spoken name contains what the eye reads.
+                     'aria-label': `${ch.name}${closed ? ` closed (${closed.replace(/^closed /, '')})` : ''}${n ? `, ${n} unread` : ''}`,
                      on: {click: () => select(ch.id)}},
           h('span', {class: 'channel-name'}, ch.name),
           closed ? h('span', {class: 'channel-closed', 'aria-hidden': 'true'}, 'closed') : null,
