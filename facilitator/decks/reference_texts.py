@@ -16,6 +16,7 @@ from typing import Iterable, Mapping
 from marshmallow import ValidationError, fields, post_load, validate, validates
 
 from .loader import DeckInvalid, Problem, flatten, load_notes, read_yaml
+from .references import check_citations
 from .schemas import Sources, Strict
 
 GLOSSARY_FILE = "glossary.yaml"
@@ -198,20 +199,12 @@ def _read(path: Path, schema, key: str, problems: list[Problem]) -> list | None:
     return None
 
 
-def _citations(path: str, sources: tuple[str, ...], notes: Mapping[str, dict]):
-    for j, source in enumerate(sources):
-        note_id, _, fact = source.partition("#")
-        note = notes.get(note_id)
-        if note is None:
-            yield f"{path}[{j}]", f"Unknown source note '{note_id}' (no seeds/notes/{note_id}.yaml)."
-        elif fact and not 1 <= int(fact) <= len(note["facts"]):
-            yield f"{path}[{j}]", f"Source note '{note_id}' has no fact {fact} (it has {len(note['facts'])})."
 
 
 def _glossary_problems(terms: list[Term], notes: Mapping[str, dict]):
     seen: dict[str, str] = {}
     for i, term in enumerate(terms):
-        yield from _citations(f"terms[{i}].sources", term.sources, notes)
+        yield from check_citations(f"terms[{i}].sources", term.sources, notes)
         places = [(f"terms[{i}].term", term.term)] + [(f"terms[{i}].aliases[{j}]", a) for j, a in
                                                       enumerate(term.aliases)]
         for path, form in places:
@@ -224,7 +217,7 @@ def _glossary_problems(terms: list[Term], notes: Mapping[str, dict]):
 
 def _timeline_problems(events: list[Event], notes: Mapping[str, dict]):
     for i, event in enumerate(events):
-        yield from _citations(f"events[{i}].sources", event.sources, notes)
+        yield from check_citations(f"events[{i}].sources", event.sources, notes)
         if i and date_key(event.date) < date_key(events[i - 1].date):
             yield (f"events[{i}].date", f"{event.date} comes after {events[i - 1].date} (events[{i - 1}]): list "
                                         "the events oldest first.")

@@ -342,10 +342,16 @@ def _sources(deck: Deck, notes: Mapping[str, dict]) -> Found:
     if deck.teaching is not None:
         cited.append(("teaching.run_sheet.reality_sources", deck.teaching.run_sheet.reality_sources))
     for path, sources in cited:
-        for j, source in enumerate(sources):
-            note_id, _, fact = source.partition("#")
-            note = notes.get(note_id)
-            if note is None:
-                yield f"{path}[{j}]", f"Unknown source note '{note_id}' (no seeds/notes/{note_id}.yaml)."
-            elif fact and not 1 <= int(fact) <= len(note["facts"]):
-                yield f"{path}[{j}]", f"Source note '{note_id}' has no fact {fact} (it has {len(note['facts'])})."
+        yield from check_citations(path, sources, notes)
+
+
+def check_citations(path: str, sources, notes: Mapping[str, dict]) -> Found:
+    """Each citation of ``sources`` (``note`` or ``note#fact``) that names no note, or no fact of its note:
+    ``(path[j], message)``."""
+    for j, source in enumerate(sources):
+        note_id, _, fact = source.partition("#")
+        note = notes.get(note_id)
+        if note is None:
+            yield f"{path}[{j}]", f"Unknown source note '{note_id}' (no seeds/notes/{note_id}.yaml)."
+        elif fact and not 1 <= int(fact) <= len(note["facts"]):
+            yield f"{path}[{j}]", f"Source note '{note_id}' has no fact {fact} (it has {len(note['facts'])})."
