@@ -16,7 +16,7 @@ import yaml
 from facilitator.decks import deck_from_data, load_notes
 from facilitator.decks.loader import read_yaml
 from facilitator.decks.simulate import simulate
-from facilitator.engine import Clause, DraftProposal, FireInject
+from facilitator.engine import AdjustIndicator, Clause, DraftProposal, FireInject
 from tests.test_scenario_decks import Exercise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,3 +146,42 @@ def test_talking_umpire_notes_ask_only_for_what_the_console_does():
     assert "suspends" not in inject["text"] and "Close the 'Allies with Kyiv' table" in inject["controller_note"]
     notes = [t["note"] for i in data["indicators"] for t in i.get("thresholds", ())]
     assert not any("no reason to answer any signal" in n or "allow readiness to climb" in n for n in notes)
+
+
+def test_talking_every_measured_objective_is_within_the_greedy_reach():
+    """Kyiv's and Moscow's objectives escaped the greedy strategy while it saw no progress in a draft or a signal
+    until they changed a measured number: it now values a text by what it would bring in force and a signal by
+    the answer it can bring, so it opens the contact channel for the prisoner exchange and a channel with
+    Washington, and the allies keep the aid flowing."""
+    assert run("talking-about-talking").unreachable()["objectives (greedy)"] == []
+
+
+# ---- kyiv-decides ---------------------------------------------------------------------------------------
+
+
+def test_kyiv_western_support_can_be_kept_above_40():
+    """No run could: the drift and the scheduled injects left it at 31 at most in 300 runs. The fading is now
+    mostly in the injects, and renewed pledges can keep it above 40."""
+    assert met_somewhere(run("kyiv-decides"), "united-states#1")
+
+
+def test_kyiv_escalation_past_75_is_the_players_doing():
+    """China's red line (escalation at 75) was crossed in 86 % of random runs and escalation ended at 100 in
+    one run in ten: the scheduled hazards alone now stay well below 75, and the moves decide."""
+    result = run("kyiv-decides")
+    china = next(g for g in result.goals() if g["ref"] == "china#1" and g["red_line"])
+    assert 0.1 < china["rate"] < 0.6
+    assert next(i for i in result.indicators() if i["id"] == "escalation")["at_max"] <= 0.05
+
+
+def test_kyiv_a_withdrawal_can_be_signed_once_moscow_expects_to_lose():
+    """Rare by design (Russia's red line): Moscow signs a pullback only with its outlook at 25 or below."""
+    ex = Exercise("kyiv-decides", seed="pullback")
+    ex.seat_everyone()
+    ex.advance()
+    ex.advance()  # summer 2022: Istanbul open
+    ex.umpire(AdjustIndicator("ru-outlook", 25 - ex.value("ru-outlook"), "a rout, for the test"))
+    pullback = ex.draft("ukraine", "istanbul", "Back to February", "withdrawal")
+    ex.sign(pullback, "ukraine", "russia")
+    assert ex.state.proposals.get(pullback).status == "in_force"
+    ex.check_replay()

@@ -105,6 +105,43 @@ def test_runs_are_reproducible_and_the_report_names_every_part():
         assert part in report, part
 
 
+def test_greedy_runs_are_reproducible():
+    deck = deck_at(SCENARIOS / "demo.yaml")
+    first, again = (play_run(deck, "greedy", "same") for _ in range(2))
+    assert (first.final, first.plays, first.in_force, first.met) == (again.final, again.plays, again.in_force,
+                                                                      again.met)
+
+
+def test_the_greedy_drafts_a_text_for_what_it_would_bring_in_force(tmp_path):
+    """An objective on an indicator that only an agreement can move far enough: drafting the clause changes
+    nothing by itself, yet the greedy drafts it, signs it and gets it signed, since a text is valued by what it
+    would bring in force (and the other side loses nothing by it)."""
+    def needs_a_text(data):  # grain starts at 10; everything but the safe route adds at most 20; it adds 30
+        ukraine = next(d for d in data["delegations"] if d["id"] == "ukraine")
+        ukraine["objectives"][0] = {"text": "Get grain moving: at least 40 at the end.",
+                                    "measure": {"indicator": "grain", "at_least": 40}}
+        data["quality"] = {"objectives_met_by_greedy": True}
+
+    deck = deck_at(_broken_demo(tmp_path, needs_a_text))
+    result = simulate(deck, "greedy", 4, SEED, 0)
+    assert all(r.met[("ukraine", 0)] and r.in_force["safe-route"] for r in result.runs)
+    assert not result.check(deck.quality)
+
+
+def test_the_greedy_plays_a_signal_for_the_answer_it_can_bring(tmp_path):
+    """A rung on the readiness ladder that only an answered signal can climb (no clause of the demo raises
+    readiness, and a card alone never does): the greedy plays the card its counterpart can answer in kind, and
+    the counterpart, with nothing of its own at stake, answers."""
+    def needs_an_answer(data):
+        ukraine = next(d for d in data["delegations"] if d["id"] == "ukraine")
+        ukraine["objectives"][0] = {"text": "Open a channel with Moscow.",
+                                    "measure": {"pair": ["ukraine", "russia"], "readiness_at_least": 2}}
+
+    deck = deck_at(_broken_demo(tmp_path, needs_an_answer))
+    result = simulate(deck, "greedy", 4, SEED, 0)
+    assert any(r.met[("ukraine", 0)] for r in result.runs)
+
+
 def test_a_scripted_run_plays_its_moves(tmp_path):
     deck = deck_at(SCENARIOS / "demo.yaml")
     script = [{"phase": 2, "moves": [

@@ -579,15 +579,17 @@ def test_kyiv_decides_plays_small_deals_a_ceasefire_and_its_risks():
     ex.advance()
     ex.umpire(FireInject("h-minsk"))
     ex.advance()  # summer 2022
-    assert ex.value("western-support") == ex.start("western-support") - 5
+    drift = ex.state.deck.indicator("western-support").per_phase
+    assert drift < 0 and ex.value("western-support") == ex.start("western-support") + drift
 
     _check_private_inject(ex, "in-depots", "russia", "united-states")
     assert "ru-regroup" not in _indicators(ex.view("russia"))  # hidden from the players
     assert "ru-regroup" not in _indicators(ex.view("ukraine"))
 
-    # Pressing Kyiv has a cost everyone can see.
+    # Pressing Kyiv has a cost Kyiv feels; the others read it only in polls.
     press = ex.play("united-states", "us-press-kyiv")
-    assert _indicators(ex.view("france"))["ua-support"] == ex.start("ua-support") - 6
+    assert _indicators(ex.view("ukraine"))["ua-support"] == ex.start("ua-support") - 6
+    assert "ua-support" not in _indicators(ex.view("france"))
     assert ex.trust("ukraine", "united-states") == ex.relation_start("ukraine", "united-states").trust - 10
     ex.by("united-states", WithdrawSignal(press))
 
@@ -610,7 +612,10 @@ def test_kyiv_decides_plays_small_deals_a_ceasefire_and_its_risks():
     ex.advance()  # autumn 2022
     ex.umpire(FireInject("h-zaporizhzhia"))
     ex.umpire(FireInject("h-kaliningrad"))
+    ex.umpire(FireInject("h-crimea-strikes"))
+    assert ex.value("escalation") < 60  # the hazards alone do not bring the allies to consult: the players do
     ex.play("russia", "ru-nuclear-hints")
+    ex.play("united-states", "us-crimea-backing")
     assert ex.value("escalation") >= 60
     alarms = [e for e in ex.log if e.type == "threshold_crossed" and e.data["indicator"] == "escalation"]
     assert [a.data["at"] for a in alarms] == [60]

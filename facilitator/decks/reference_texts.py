@@ -199,8 +199,6 @@ def _read(path: Path, schema, key: str, problems: list[Problem]) -> list | None:
     return None
 
 
-
-
 def _glossary_problems(terms: list[Term], notes: Mapping[str, dict]):
     seen: dict[str, str] = {}
     for i, term in enumerate(terms):

@@ -7,10 +7,14 @@ delegation moves in turn, a few times a phase, by one of three strategies:
 
 - ``random``: a legal move picked at random (a signal from the hand, a withdrawal, a draft, an amendment, a
   signature, a message, or nothing); a move the rules refuse is replaced by another;
-- ``greedy``: the move that most improves the delegation's own measurable objectives (less its red lines)
-  one step ahead, found by trying every move on the state (states are immutable: a try changes nothing).
-  Partial progress counts: an indicator nearer its bound, a proposal holding the wanted clause drafted, then
-  signed by more of its parties. With nothing to gain it signs what costs it nothing, else it waits;
+- ``greedy``: the move that most improves the delegation's own measurable objectives (less its red lines),
+  found by trying every move on the state (states are immutable: a try changes nothing). It looks one step
+  further: a draft, an amendment or a signature is worth what the text would bring in force, if the parties
+  still to sign can sign it now and lose nothing by it, discounted for each signature it still lacks; a signal
+  is worth what its answer would bring, if one it speaks to holds a card that answers it. An indicator is read
+  as the end will find it if its drift goes on. Partial progress counts: an indicator nearer its bound, a pair
+  nearer its rung, the way to a table that waits for readiness. With nothing to gain it makes the free move
+  that most helps the others (weighed by its trust in each), else signs what costs it nothing, else waits;
 - ``scripted``: the moves a file gives, phase by phase (exploits, set pieces): see ``load_script``.
 
 ``simulate`` returns a ``Simulation``: per indicator the spread of final values and how often it ends at a
@@ -29,7 +33,7 @@ import json
 import random
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,9 +62,11 @@ from facilitator.engine.audience import DELEGATION, UMPIRE_ACTOR
 from facilitator.engine.ceasefire import CeasefireCollapsed, CeasefireIncident
 from facilitator.engine.core import COMMANDS, from_plain
 from facilitator.engine.deck import Deck, Measure, Quality
-from facilitator.engine.indicators import IndicatorChanged, ThresholdCrossed
+from facilitator.engine.indicators import IndicatorChanged, ThresholdCrossed, pairs_among
+from facilitator.engine.indicators import holds as condition_holds
 from facilitator.engine.injects import InjectFired
 from facilitator.engine.proposals import AgreementInForce, ProposalDrafted
+from facilitator.engine.signals import answers_in_kind
 
 STRATEGIES = ("random", "greedy", "scripted")
 ROUNDS = 3  # turns of every delegation in a phase
@@ -69,6 +75,9 @@ UNSCHEDULED = 0.5  # odds a row with no time is fired at some point of a run (sp
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 DOMINANT_LIFT = 0.25  # objectives-met rate with a move, above the rate without it, that makes it dominant
 MIN_SUPPORT = 0.05  # a move must be made, and not made, in this share of runs to be judged
+RECENT = 2  # greedy: amendments are tried on the latest texts open at each table only
+LOOKAHEAD = 0.8  # greedy: a text not yet in force is worth what it would bring in force, times this per signature
+#                  it still lacks (so signing a text beats drafting it again, and the last signature counts in full)
 
 
 # ---- moves -------------------------------------------------------------------------------------------
@@ -129,8 +138,7 @@ def _drafts(state, me: str, rng: random.Random | None) -> list[Move]:
         picks = [(k,) for k in kinds]
         if rng is not None and picks:
             picks = [tuple(rng.sample(kinds, min(len(kinds), rng.choice((1, 1, 2)))))]
-        moves += [Move(me, DraftProposal(table.id, "Draft: " + ", ".join(p),
-                                         tuple(Clause(k, "Terms as drafted.") for k in p)), "draft", p)
+        moves += [Move(me, DraftProposal(table.id, "Draft", tuple(Clause(k) for k in p)), "draft", p)
                   for p in picks]
     return moves
 
@@ -156,7 +164,7 @@ def _amendments(state, me: str, rng: random.Random | None) -> list[Move]:
         options += [have[:i] + have[i + 1:] for i in range(len(have))] if len(have) > 1 else []
         if rng is not None and options:
             options = [rng.choice(options)]
-        moves += [Move(me, AmendProposal(p.number, tuple(Clause(k, "Terms as amended.") for k in kinds),
+        moves += [Move(me, AmendProposal(p.number, tuple(Clause(k) for k in kinds),
                                          version=p.version), "amend", tuple(kinds)) for kinds in options]
     return moves
 
@@ -191,25 +199,33 @@ def holds(state, m: Measure) -> bool:
     return (relation.readiness if relation else 0) >= rung
 
 
+def at_the_end(state, indicator_id: str) -> int:
+    """The indicator's value when the exercise ends, if it keeps drifting as it does now (``per_phase`` at each
+    change of phase still to come, while its ``drift_while`` holds as now): what the debrief will read."""
+    value, ind = state.indicators[indicator_id], state.deck.indicator(indicator_id)
+    if not ind.per_phase or not condition_holds(state, ind.drift_while):
+        return value
+    changes = max(0, len(state.deck.phases) - 1 - max(0, state.clock.phase_index))
+    return max(ind.min, min(ind.max, value + ind.per_phase * changes))
+
+
 def progress(state, m: Measure) -> float:
-    """1 when the measure holds; else how near it is, in [0, 0.5)."""
-    if holds(state, m):
-        return 1.0
+    """1 when the measure holds at the end, as far as can be told now; else how near it is, in [0, 0.5). An
+    indicator is read as it will stand at the end if its drift goes on (``at_the_end``), since the debrief reads
+    the end; an agreement not in force counts only the way to a table it needs (texts are valued by what they
+    would bring in force: see ``Outlook.worth``)."""
     deck = state.deck
     if m.indicator is not None:
+        value = at_the_end(state, m.indicator)
+        gap = (m.at_least - value) if m.at_least is not None else (value - m.at_most)
+        if gap <= 0:
+            return 1.0
         ind = deck.indicator(m.indicator)
-        span = max(1, ind.max - ind.min)
-        gap = (m.at_least - state.indicators[m.indicator]) if m.at_least is not None \
-            else (state.indicators[m.indicator] - m.at_most)
-        return 0.5 * max(0.0, 1 - gap / span)
+        return 0.5 * max(0.0, 1 - gap / max(1, ind.max - ind.min))
+    if holds(state, m):
+        return 1.0
     if m.agreement is not None:
-        if not m.in_force:
-            return 0.0
-        best = 0.0
-        for p in state.proposals.items:
-            if p.status in ("open", "signed") and any(c.clause_type == m.agreement for c in p.clauses):
-                best = max(best, 0.1 + 0.35 * len(p.signatures) / max(1, len(p.parties)))
-        return best
+        return _way_to_table(state, m.agreement) if m.in_force else 0.0
     relation = state.relations.get(tuple(sorted(m.pair)))
     if m.trust_at_least is not None:
         return 0.5 * max(0.0, 1 - (m.trust_at_least - (relation.trust if relation else 0)) / 100)
@@ -218,11 +234,26 @@ def progress(state, m: Measure) -> float:
     return 0.5 * max(0.0, 1 - (rung - (relation.readiness if relation else 0)) / max(1, len(deck.readiness_ladder)))
 
 
+def _way_to_table(state, clause_type: str) -> float:
+    """How far the pairs of a table that waits for readiness (``min_readiness``) have climbed toward it, where the
+    clause may be drafted, in [0, 0.05]: a text that needs a channel first is nearer once the channel opens."""
+    kind, best = state.deck.clause_type(clause_type), 0.0
+    for table in state.deck.tables:
+        if not table.min_readiness or (kind.tables and table.id not in kind.tables) \
+                or any(d not in table.delegations for d in kind.requires_parties + kind.signatories):
+            continue
+        rungs = [state.relations[key].readiness for key in pairs_among(table.delegations) if key in state.relations]
+        best = max(best, 0.05 * min((min(1.0, r / table.min_readiness) for r in rungs), default=1.0))
+    return best
+
+
 def score(state, me: str) -> float:
-    """How well the delegation stands by its measurable objectives, less its measurable red lines."""
+    """How well the delegation stands by its measurable objectives, less its measurable red lines (``progress``;
+    a red line on an agreement counts only once crossed, the way to a table being no step toward it)."""
     d = state.deck.delegation(me)
     return (sum(progress(state, g.measure) for g in d.objectives if g.measure is not None)
-            - sum(progress(state, g.measure) for g in d.red_lines if g.measure is not None))
+            - sum(progress(state, g.measure) if g.measure.agreement is None else float(holds(state, g.measure))
+                  for g in d.red_lines if g.measure is not None))
 
 
 # ---- strategies --------------------------------------------------------------------------------------
@@ -247,29 +278,240 @@ class RandomPlayer:
                 return
 
 
+def concerns(deck: Deck, me: str) -> Callable[[str, str], bool]:
+    """Whether a clause type agreed at a table can move anything ``me`` measures (an agreement it names, an
+    indicator, one of its pairs, the readiness on the way to a table it needs): directly, through a signing cost,
+    through the drift a cease-fire stops, or through the thresholds its moves cross. A text of clauses that move
+    nothing it measures is not worth looking ahead for."""
+    d = deck.delegation(me)
+    measures = [g.measure for g in d.objectives + d.red_lines if g.measure is not None]
+    indicators = {m.indicator for m in measures if m.indicator is not None}
+    agreements = {m.agreement for m in measures if m.agreement is not None}
+    pairs = {tuple(sorted(m.pair)) for m in measures if m.pair}
+    for m in (g.measure for g in d.objectives if g.measure is not None):  # a text that needs a channel first:
+        if m.agreement is not None and m.in_force:                         # the readiness of that table's pairs
+            kind = deck.clause_type(m.agreement)
+            pairs |= {key for t in deck.tables if t.min_readiness and (not kind.tables or t.id in kind.tables)
+                      for key in pairs_among(t.delegations)}
+    known: dict[tuple[str, str], bool] = {}
+
+    def reached(kind) -> tuple[set, bool]:
+        effects = [kind.effects, *kind.signing_costs.values()]
+        moved = {i for e in effects for i in e.indicators}
+        if kind.establishes_ceasefire:  # a cease-fire starts or stops the drifts that depend on one
+            moved |= {i.id for i in deck.indicators if i.drift_while and i.drift_while.ceasefire is not None}
+        frontier = list(moved)
+        while frontier:
+            ind = deck.indicator(frontier.pop())
+            for t in ind.thresholds:
+                effects.append(t.effects)
+                frontier += [i for i in t.effects.indicators if i not in moved]
+                moved |= set(t.effects.indicators)
+            for other in deck.indicators:
+                if other.drift_while is not None and other.drift_while.indicator == ind.id and other.id not in moved:
+                    moved.add(other.id)
+                    frontier.append(other.id)
+        return moved, any(e.trust or e.readiness for e in effects)
+
+    def matters(table_id: str, clause_type: str) -> bool:
+        if (table_id, clause_type) not in known:
+            kind, table = deck.clause_type(clause_type), deck.table(table_id)
+            moved, relations = reached(kind)
+            known[(table_id, clause_type)] = (clause_type in agreements or bool(moved & indicators)
+                                              or (relations and bool(pairs & set(pairs_among(table.delegations)))))
+        return known[(table_id, clause_type)]
+
+    return matters
+
+
 class GreedyPlayer:
-    """The move that most raises the delegation's own score, one step ahead; signs what costs it nothing."""
+    """The move that most raises the delegation's own score, looking one step ahead: a text at a table is worth
+    what it would bring in force, a signal what its answer would bring. With nothing to gain, the free move that
+    most helps the others (weighed by its trust in each), else a free signature, else it waits."""
 
     name = "greedy"
 
+    def __init__(self):
+        self.concerns: dict[str, Callable[[str, str], bool]] = {}
+        self.base, self.scores, self.texts = None, {}, {}  # what was read in game.state, kept while it stands
+
+    def matters(self, game: Game, who: str, table: str, clause_types) -> bool:
+        """Whether any of these clause types, agreed at ``table``, can move what ``who`` measures (``concerns``)."""
+        matters = self.concerns.get(who) or self.concerns.setdefault(who, concerns(game.deck, who))
+        return any(matters(table, k) for k in clause_types)
+
     def turn(self, game: Game, me: str) -> None:
-        state = game.state
-        now = score(state, me)
-        best, best_gain, free = None, 1e-9, []
-        for move in [m for ms in candidates(state, me).values() for m in ms if m.kind != "post"]:
+        if game.state is not self.base:
+            self.base, self.scores, self.texts = game.state, {}, {}
+        state, look = game.state, Outlook(game, me, self)
+        now = look.score(state, me)
+        best, best_gain, idle, later = None, 1e-9, [], []
+        for move in greedy_moves(state, me):
+            text = _text_of(state, move)
+            if text is not None and not self.matters(game, me, *text):
+                later.append(move)  # moves nothing it measures: worth trying only to help the others
+                continue
             try:
                 _, after = run(state, move.command, game.actors[move.by], game.now)
             except RuleError:
                 continue
-            gain = score(after, me) - now
+            number = _number(after, move)
+            if number is not None:  # an amendment replaces a text: it is judged against it
+                gain = look.worth(after, number, me) - (look.worth(state, number, me) if move.kind == "amend" else now)
+            elif move.kind == "play":
+                gain = look.answered(after, now)
+            else:
+                gain = look.score(after, me) - now
             if gain > best_gain or (gain == best_gain and best is not None and game.rng.random() < 0.5):
                 best, best_gain = move, gain
-            elif move.kind == "sign" and gain >= 0:
-                free.append(move)
+            elif gain >= -1e-9:
+                idle.append((move, after))
+        if best is None:
+            for move in later:
+                try:
+                    idle.append((move, run(state, move.command, game.actors[move.by], game.now)[1]))
+                except RuleError:
+                    continue
+            best = look.most_helpful(state, idle)
+            if best is None:
+                free = [m for m, _ in idle if m.kind == "sign"]
+                best = game.rng.choice(free) if free else None
         if best is not None:
             game.play(best)
-        elif free:
-            game.play(game.rng.choice(free))
+
+
+def _text_of(state, move: Move) -> tuple[str, set[str]] | None:
+    """The table and the clause types a draft, amendment or signature touches (for an amendment, those of the
+    text before and after it); None for other moves."""
+    if move.kind == "draft":
+        return move.command.table, set(move.subject)
+    if move.kind in ("amend", "sign"):
+        p = state.proposals.get(move.command.proposal)
+        return p.table, {c.clause_type for c in p.clauses} | set(move.subject)
+    return None
+
+
+def _number(after, move: Move) -> int | None:
+    """The proposal a move drafted, amended or signed (in the state after it)."""
+    if move.kind == "draft":
+        return len(after.proposals.items)
+    return move.command.proposal if move.kind in ("amend", "sign") else None
+
+
+def greedy_moves(state, me: str) -> list[Move]:
+    """The candidates, less messages, drafts of a text already open at the same table, and amendments of any but
+    the ``RECENT`` latest texts open at each table (older ones were passed over)."""
+    live = [p for p in state.proposals.items if p.status in ("open", "signed")]
+    open_texts = {(p.table, frozenset(c.clause_type for c in p.clauses)) for p in live}
+    by_table = defaultdict(list)
+    for p in live:
+        by_table[p.table].append(p.number)
+    recent = {n for numbers in by_table.values() for n in numbers[-RECENT:]}
+    return [m for ms in candidates(state, me).values() for m in ms if m.kind != "post"
+            and not (m.kind == "draft" and (m.command.table, frozenset(m.subject)) in open_texts)
+            and not (m.kind == "amend" and m.command.proposal not in recent)]
+
+
+class Outlook:
+    """What a greedy delegation reads in the states its candidate moves lead to, in one turn: scores (read once
+    per state), texts valued by what they would bring in force, signals by what their answer would bring."""
+
+    def __init__(self, game: Game, me: str, player: GreedyPlayer):
+        self.game, self.me, self.player = game, me, player
+        self.scores: dict[int, tuple[object, dict[str, float]]] = player.scores  # id(state) -> (state, scores)
+        self.texts: dict[tuple, tuple | None] = player.texts  # a text -> (signed state, signatures it lacked)
+
+    def score(self, state, who: str) -> float:
+        entry = self.scores.setdefault(id(state), (state, {}))[1]
+        if who not in entry:
+            entry[who] = score(state, who)
+        return entry[who]
+
+    def worth(self, state, number: int, who: str) -> float:
+        """``who``'s score in ``state``, proposal ``number`` counted at what it would bring in force, discounted
+        by ``LOOKAHEAD`` for each signature it still lacks, if every party still to sign can sign it now and
+        loses nothing by it (its own score); else the score alone."""
+        now = self.score(state, who)
+        p = state.proposals.get(number)
+        if p is None or p.status not in ("open", "signed"):
+            return now
+        key = (p.table, frozenset(c.clause_type for c in p.clauses), p.links, frozenset(p.signatures),
+               tuple(state.indicators.values()))
+        if key not in self.texts:
+            self.texts[key] = self._signed(state, p)
+        if self.texts[key] is None:
+            return now
+        signed, lacking = self.texts[key]
+        return now + LOOKAHEAD ** lacking * (self.score(signed, who) - now)
+
+    def _signed(self, state, p) -> tuple | None:
+        """The state once the parties still to sign ``p`` have signed it, and how many they are; None if one of
+        them cannot sign now or would lose by it, or the signatures would not bring it into force (a package
+        not yet complete)."""
+        missing = [d for d in p.parties if d not in p.signatures]
+        signed = state
+        for d in missing:
+            try:
+                _, signed = run(signed, SignProposal(p.number, p.version), self.game.actors[d], self.game.now)
+            except RuleError:
+                return None
+        if signed.proposals.get(p.number).status != "in_force" or \
+                any(self.score(signed, d) < self.score(state, d) - 1e-9 for d in missing):
+            return None
+        return signed, len(missing)
+
+    def answered(self, after, now: float) -> float:
+        """The worth to this delegation of the signal it just played (the last play in ``after``): if one it
+        speaks to holds a card that would answer it (``answers_in_kind``) and loses nothing by playing it, what
+        the answer would bring, discounted by ``LOOKAHEAD``, when more than the play alone brings."""
+        me, deck, play = self.me, after.deck, after.signals.plays[-1]
+        card, gain = deck.signal(play.card), self.score(after, me) - now
+        back = card.on_reciprocated
+        if not (back.trust or back.readiness or back.indicators or back.beliefs):
+            return gain
+        best = gain
+        for other in play.addressees:
+            for card_id in after.signals.hands.get(other, ()):
+                answer = deck.signal(card_id)
+                if answer.adjudicated is not None or not answers_in_kind(answer, card):
+                    continue
+                command = PlaySignal(card_id, to=(me,)) if answer.visibility == "private" else PlaySignal(card_id)
+                try:
+                    _, answered = run(after, command, self.game.actors[other], self.game.now)
+                except RuleError:
+                    continue
+                if play.number in _answered(answered) and \
+                        self.score(answered, other) >= self.score(after, other) - 1e-9:
+                    best = max(best, gain + LOOKAHEAD * (self.score(answered, me) - now - gain))
+        return best
+
+    def most_helpful(self, state, idle: list[tuple]) -> Move | None:
+        """Of moves that cost this delegation nothing, the one that most raises the others' scores, each weighed
+        by this delegation's trust in it (texts valued as ``worth`` values them); None if none helps."""
+        trust = {d: _trust(state, self.me, d) / 100 for d in self.game.deck.delegation_ids() if d != self.me}
+        best, best_help = None, 1e-9
+        for move, after in idle:
+            number, text, help_ = _number(after, move), _text_of(state, move), 0.0
+            for d, w in trust.items():
+                if not w:
+                    continue
+                if number is None or not self.player.matters(self.game, d, *text):
+                    help_ += w * (self.score(after, d) - self.score(state, d))
+                else:
+                    help_ += w * (self.worth(after, number, d) - (self.worth(state, number, d)
+                                                                     if move.kind == "amend" else self.score(state, d)))
+            if help_ > best_help or (help_ == best_help and best is not None and self.game.rng.random() < 0.5):
+                best, best_help = move, help_
+        return best
+
+
+def _trust(state, a: str, b: str) -> int:
+    relation = state.relations.get(tuple(sorted((a, b))))
+    return relation.trust if relation else 0
+
+
+def _answered(state) -> set[int]:
+    return {p.number for p in state.signals.plays if p.reciprocations}
 
 
 class ScriptedPlayer:
