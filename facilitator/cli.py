@@ -281,30 +281,40 @@ def scenarios_list():
 @scenarios_cli.command("simulate")
 @click.argument("deck")
 @click.option("--runs", type=click.IntRange(1, 100_000), default=300, show_default=True, help="Runs to play.")
-@click.option("--strategy", type=click.Choice(["random", "greedy", "scripted"]), default="random",
-              show_default=True, help="How delegations move (scripted: the moves of --script).")
+@click.option("--strategy", type=click.Choice(["random", "greedy", "scripted"]), default=None,
+              show_default="random", help="How delegations move (scripted: the moves of --script).")
 @click.option("--script", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A YAML or JSON list of moves per phase (implies --strategy scripted).")
 @click.option("--greedy-runs", type=click.IntRange(0, 10_000), default=10, show_default=True,
               help="Greedy runs besides, for what the greedy strategy reaches.")
 @click.option("--seed", default="sim", show_default=True, help="Seed of the runs: the same seed, the same figures.")
 @click.option("--check", is_flag=True, help="Exit 1 when the deck breaks its quality: limits.")
-def scenarios_simulate(deck: str, runs: int, strategy: str, script: Path | None, greedy_runs: int, seed: str,
+def scenarios_simulate(deck: str, runs: int, strategy: str | None, script: Path | None, greedy_runs: int, seed: str,
                        check: bool):
-    """Play DECK (an id in the scenarios folder, or a file) many times through the engine, and report its balance."""
+    """Play DECK (an id in the scenarios folder, or a file) many times through the engine, and report its balance.
+    A bad script (unreadable, not YAML/JSON, an unknown phase, mover or command, a field the server would
+    refuse) is refused before any run, naming the file and what is wrong."""
     from .decks import DeckInvalid, load_deck, load_notes
-    from .decks.simulate import load_script, simulate
+    from .decks.simulate import ScriptError, load_script, simulate
     if strategy == "scripted" and script is None:
         raise click.UsageError("--strategy scripted plays the moves of a file: give it with --script FILE.")
-    path = Path(deck) if deck.endswith((".yaml", ".yml")) else Path(current_app.config["SCENARIOS_DIR"]) / f"{deck}.yaml"
+    if script is not None and strategy not in (None, "scripted"):
+        raise click.UsageError(f"--strategy {strategy} does not play a script: --script FILE plays its moves "
+                               "(--strategy scripted); give one or the other.")
+    scenarios = Path(current_app.config["SCENARIOS_DIR"])
+    path = Path(deck) if deck.endswith((".yaml", ".yml")) else scenarios / f"{deck}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in scenarios.glob("*.yaml")))
+        where = f"no such file '{deck}'" if path.name == deck or "/" in deck else f"no deck '{deck}' in {scenarios}"
+        raise click.ClickException(f"{where}: give one of {known}, or a deck file.")
     try:
         loaded = load_deck(path, load_notes(Path(current_app.config["SEEDS_DIR"])))
-        moves = load_script(script) if script else None
-    except DeckInvalid as exc:
+        moves = load_script(script, loaded.deck) if script else None
+    except (DeckInvalid, ScriptError) as exc:
         raise click.ClickException(str(exc)) from None
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
-    result = simulate(loaded.deck, "scripted" if script else strategy, runs, seed, greedy_runs, moves)
+    result = simulate(loaded.deck, "scripted" if script else strategy or "random", runs, seed, greedy_runs, moves)
     click.echo(result.report())
     if check and result.check(loaded.deck.quality):
         sys.exit(1)

@@ -485,27 +485,44 @@ class _Context:
         seen: set[str] = set()
         value = value.replace("\u2212", "-").replace("\u2013", "-")  # a minus sign, an en dash
         for part in filter(None, (p.strip() for p in re.split(r"[;,]", value))):
-            poll = re.fullmatch(r"poll\s+(.+?)\s*(?:±|\+/-|\+-)?\s*(\d+)", part, re.IGNORECASE)
-            if poll:
-                which = self.indicators.get(poll.group(1).strip())
-                margin = int(poll.group(2))
+            head = part.split(None, 1)[0].lower()
+            if head == "poll":
+                poll = re.fullmatch(r"poll\s+(.+?)\s*(?:±|\+/-|\+-)\s*(\d+)|poll\s+(.+?)\s+(\d+)", part,
+                                    re.IGNORECASE)
+                if poll is None:
+                    problem("effects", f"'{_short(part)}' is not a poll: write 'poll <indicator> ±<margin>', "
+                                       f"e.g. 'poll {(self.indicators.ids or ['support'])[0]} ±5'")
+                    continue
+                name, margin = (poll.group(1), poll.group(2)) if poll.group(1) else (poll.group(3), poll.group(4))
+                which, margin = self.indicators.get(name.strip()), int(margin)
                 if which is None:
-                    problem("effects", f"poll of an unknown indicator '{_short(poll.group(1))}': the indicators "
-                                       f"are {self.indicators.known()}")
+                    problem("effects", f"poll of an unknown indicator '{_short(name)}': the indicators are "
+                                       f"{self.indicators.known()}")
+                elif self.deck.indicator(which).visible_to == EVERYONE:
+                    problem("effects", f"poll {which}: everyone already sees it, a poll would tell nobody anything")
                 elif not 1 <= margin <= MAX_MARGIN:
                     problem("effects", f"poll {which} ±{margin}: a margin is 1 to {MAX_MARGIN}")
+                elif any(p.indicator == which for p in polls):
+                    problem("effects", f"poll {which} is given twice")
                 else:
                     polls.append(PollRow(which, margin))
                 continue
-            belief = re.fullmatch(r"belief\s+(\S+?)\s*>\s*(\S+)\s*([+-])\s*(\d+)", part, re.IGNORECASE)
-            if belief:
-                holder, about = self.delegations.get(belief.group(1)), self.delegations.get(belief.group(2))
+            if head == "belief":
+                belief = re.fullmatch(r"belief\s+(.+?)\s*>\s*(.+?)\s*([+-])\s*(\d+)", part, re.IGNORECASE)
+                if belief is None:
+                    problem("effects", f"'{_short(part)}' is not a belief's move: write 'belief <holder>><about> "
+                                       "+<n>' (a sign, then 1 to 100), e.g. 'belief ukraine>russia -5'")
+                    continue
+                holder = self.delegations.get(belief.group(1).strip())
+                about = self.delegations.get(belief.group(2).strip())
                 by = int(belief.group(3) + belief.group(4))
+                tracked = ", ".join(f"{b.holder}>{b.about}" for b in self.deck.beliefs) or "none"
                 if holder is None or about is None or self.deck.belief(holder, about) is None:
-                    problem("effects", f"'{_short(part)}': this deck tracks no such belief (write "
-                                       "'belief <holder>><about> +<n>' with the ids of its 'beliefs')")
+                    problem("effects", f"'{_short(part)}': this deck tracks no such belief (it tracks: {tracked})")
                 elif not by or abs(by) > 100:
                     problem("effects", f"'{_short(part)}': a belief moves by 1 to 100 either way")
+                elif any((b.holder, b.about) == (holder, about) for b in beliefs):
+                    problem("effects", f"belief {holder}>{about} is given twice")
                 else:
                     beliefs.append(BeliefDelta(holder, about, by))
                 continue

@@ -145,14 +145,15 @@ def test_the_greedy_plays_a_signal_for_the_answer_it_can_bring(tmp_path):
 def test_a_scripted_run_plays_its_moves(tmp_path):
     deck = deck_at(SCENARIOS / "demo.yaml")
     script = [{"phase": 2, "moves": [
-        {"by": "russia", "type": "play_signal", "card": "ru-port-pause"},
-        {"by": "ukraine", "type": "draft_proposal", "table": "corridor", "title": "Route",
+        {"as": "russia", "type": "play_signal", "card": "ru-port-pause"},
+        {"as": "ukraine", "type": "draft_proposal", "table": "corridor", "title": "Route",
          "clauses": ["safe-route"]},
-        {"by": "ukraine", "type": "sign_proposal", "proposal": "last"},
-        {"by": "russia", "type": "sign_proposal", "proposal": "last"}]}]
+        {"as": "ukraine", "type": "sign_proposal", "proposal": "last"},
+        {"as": "russia", "type": "sign_proposal", "proposal": "last"}]}]
     result = simulate(deck, "scripted", 3, SEED, 0, script)
     assert all(r.plays["ru-port-pause"] == 1 for r in result.runs)
     assert result.runs[0].drafted["safe-route"] == 1
+    assert result.refusals() == []  # every move was one the rules allow
 
 
 def test_the_command_line_prints_the_report_and_checks_the_limits(app, runner):

@@ -525,7 +525,7 @@ def test_the_documented_examples_read(demo):
 
 def test_polls_and_beliefs_in_the_effects_cell_are_read_and_checked():
     talking = load_deck(ROOT / "scenarios" / "talking-about-talking.yaml", load_notes(ROOT / "seeds")).deck
-    indicator = next(i.id for i in talking.indicators)
+    indicator = next(i.id for i in talking.indicators if i.visible_to != "all")  # a poll of a private one
     [row] = parse_csv(csv_of(good(time="", to="everyone", effects=f"poll {indicator} ±7; "
                                                                    "belief ukraine>russia -4")), talking)
     assert row.polls == (PollRow(indicator, 7),) and row.beliefs == (BeliefDelta("ukraine", "russia", -4),)
@@ -536,3 +536,26 @@ def test_polls_and_beliefs_in_the_effects_cell_are_read_and_checked():
     assert any("poll of an unknown indicator 'nowhere'" in m for m in messages), messages
     assert any("a margin is 1 to 50" in m for m in messages), messages
     assert any("tracks no such belief" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(("effects", "says"), [
+    ("poll ua-outlook ±-3", "is not a poll: write 'poll <indicator> ±<margin>'"),
+    ("poll ±6", "is not a poll"),
+    ("poll ua-outlook ±6.5", "is not a poll"),
+    ("poll escalation ±5", "everyone already sees it"),
+    ("poll ua-outlook ±5; poll ua-outlook ±3", "poll ua-outlook is given twice"),
+    ("belief ukraine>russia 4", "is not a belief's move"),
+    ("belief ukraine russia +4", "is not a belief's move"),
+    ("belief ukraine>russia +4; belief ukraine>russia -2", "belief ukraine>russia is given twice"),
+    ("belief eu>russia +4", "tracks no such belief (it tracks: ukraine>russia"),
+])
+def test_a_malformed_poll_or_belief_says_what_to_write(effects, says):
+    talking = load_deck(ROOT / "scenarios" / "talking-about-talking.yaml", load_notes(ROOT / "seeds")).deck
+    messages = [m for _, _, m in problems_of(csv_of(good(time="", to="everyone", effects=effects)), talking)]
+    assert any(says in m for m in messages), messages
+
+
+def test_a_belief_names_its_delegations_by_name_too():
+    talking = load_deck(ROOT / "scenarios" / "talking-about-talking.yaml", load_notes(ROOT / "seeds")).deck
+    [row] = parse_csv(csv_of(good(time="", to="everyone", effects="belief United States>Russia -3")), talking)
+    assert row.beliefs == (BeliefDelta("united-states", "russia", -3),)

@@ -178,6 +178,7 @@ def test_the_epilogue_withholds_the_odds_a_secret_card_shifts():
     for month in months:
         draws = {d["rule"]: d["probability"] for d in month.data["draws"]}
         assert draws["skirmish"] is None  # the card's shift would show in it
+        assert next(d for d in month.data["draws"] if d["rule"] == "skirmish")["roll"] is None  # a roll bounds odds
         assert draws["collapse"] == 0.0
         assert "skirmish withheld" in month.payload.describe(game.deck).detail.lower()
 
@@ -237,3 +238,15 @@ def test_kyiv_decides_polls_ukrainian_support_which_only_kyiv_sees():
     assert abs(poll.data["reading"] - g.state.indicators["ua-support"]) <= 6
     assert visible_to(poll, russia) and visible_to(poll, OBSERVER)
     assert [p["indicator"] for p in view_state(g.state, russia)["polls"]] == ["ua-support"]
+
+
+def test_the_rules_withheld_from_the_epilogue_do_not_depend_on_the_deal_nor_tell_a_private_indicator(deck):
+    from facilitator.engine.ceasefire import withheld_odds
+
+    # Every rule any face shifts, whichever face is dealt: which odds are blank says nothing of the card.
+    assert withheld_odds(deck) == {"city-hit", "halt-collapses", "refit"}
+    # kyiv-decides' offensive is driven by the forces Russia rebuilt, which only exercise control sees.
+    kyiv = _kyiv()
+    assert "offensive" in withheld_odds(kyiv)
+    assert all(kyiv.indicator(d.indicator).visible_to == "all"
+               for r in kyiv.ceasefire_risks if r.id not in withheld_odds(kyiv) for d in r.driven_by)

@@ -18,6 +18,7 @@ from html import unescape
 import pytest
 
 from facilitator import create_app
+from facilitator.engine import secret_cards
 from facilitator.engine.audience import UMPIRE_ACTOR
 from facilitator.engine.visibility import perspective_for
 from facilitator.extensions import services
@@ -498,3 +499,37 @@ def test_the_pdf_contents_are_one_column_with_page_numbers_flush_right(world):
         rights.add(round(page_number[2], 1))
         tops.append(marker[3])
     assert len(lefts) == 1 and len(rights) == 1 and tops == sorted(tops)  # one column, numbers flush right
+
+
+def test_a_secret_card_is_in_the_reports_that_may_see_it(world):
+    """talking-about-talking deals Russia a secret card: its report and the umpire's show the card dealt, the
+    other faces never; Ukraine's shows none until the debrief reveals Russia's objectives, and then shows it."""
+    app, _, _ = world
+    with app.app_context():
+        g = Game("talking-about-talking", "Talking with a secret")
+        g.umpire(type="set_firing", automatic=False)
+        g.umpire(type="advance_phase")
+        g.umpire(type="end_exercise")
+        secret = next(s for s in g.deck.secrets if s.holder == "russia")
+        dealt = secret_cards.dealt(g.svc.state(g.id), secret)
+        others = [c.title for c in secret.cards if c.id != dealt.id]
+
+    def shown(key: str) -> str:
+        response = get(app, g, key)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return text_of(response.get_data(as_text=True))
+
+    for key in (U, "d:russia"):
+        text = shown(key)
+        assert "Secret cards" in text and dealt.title in text and dealt.text.strip() in text, key
+        assert dealt.objectives[0].text in text, key
+        assert [t for t in others if t in text] == [], key
+    for key in ("d:ukraine", P):
+        text = shown(key)
+        assert dealt.title not in text and "Secret cards" not in text, key
+    with app.app_context():
+        g.umpire(type="reveal_debrief", delegation="russia")
+    for key in ("d:ukraine", P):
+        text = shown(key)
+        assert "Secret cards" in text and dealt.title in text and "revealed to the room" in text, key
+        assert [t for t in others if t in text] == [], key

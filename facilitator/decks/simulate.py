@@ -15,7 +15,9 @@ delegation moves in turn, a few times a phase, by one of three strategies:
   as the end will find it if its drift goes on. Partial progress counts: an indicator nearer its bound, a pair
   nearer its rung, the way to a table that waits for readiness. With nothing to gain it makes the free move
   that most helps the others (weighed by its trust in each), else signs what costs it nothing, else waits;
-- ``scripted``: the moves a file gives, phase by phase (exploits, set pieces): see ``load_script``.
+- ``scripted``: the moves a file gives, phase by phase (exploits, set pieces): see ``parse_script``. A script
+  is checked whole before the first run (phases, movers, every command through the server's wire schema);
+  a move the rules refuse during a run is listed by the report, with the engine's code and message.
 
 ``simulate`` returns a ``Simulation``: per indicator the spread of final values and how often it ends at a
 bound; per objective and red line (measured as the debrief measures them) how often met or crossed; per card
@@ -24,11 +26,12 @@ with; what no run reached; moves that lift a delegation's objectives far above i
 ``Simulation.report()`` is the text; ``Simulation.check(quality)`` the breaches of a deck's ``quality:``
 limits (``deck.Quality``), each said with its figures.
 
-Pure: the engine and the deck records only (and YAML/JSON for a script file).
+Pure: the engine and the deck records only (and YAML/JSON for a script file, the wire schemas for its moves).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import statistics
@@ -60,13 +63,13 @@ from facilitator.engine import (
 from facilitator.engine.adjudication import AdjudicateMove, SubmitMove
 from facilitator.engine.audience import DELEGATION, UMPIRE_ACTOR
 from facilitator.engine.ceasefire import CeasefireCollapsed, CeasefireIncident
-from facilitator.engine.core import COMMANDS, from_plain
 from facilitator.engine.deck import Deck, Measure, Quality
 from facilitator.engine.indicators import IndicatorChanged, ThresholdCrossed, pairs_among
 from facilitator.engine.indicators import holds as condition_holds
 from facilitator.engine.injects import InjectFired
 from facilitator.engine.proposals import AgreementInForce, ProposalDrafted
 from facilitator.engine.signals import answers_in_kind
+from facilitator.schemas import CLIENT_COMMANDS, WireError, load_command
 
 STRATEGIES = ("random", "greedy", "scripted")
 ROUNDS = 3  # turns of every delegation in a phase
@@ -515,55 +518,197 @@ def _answered(state) -> set[int]:
 
 
 class ScriptedPlayer:
-    """The moves a script gives for each phase, in order (see ``load_script``); delegations do nothing else."""
+    """The moves a script gives for each phase, in order (see ``load_script``); delegations do nothing else. A
+    move the rules refuse is recorded (``RunRecord.refusals``) and the script goes on."""
 
     name = "scripted"
 
-    def __init__(self, script: list[dict]):
+    def __init__(self, script: Script):
         self.script = script
 
     def phase(self, game: Game, index: int) -> None:
-        phase = game.deck.phases[index]
-        for entry in self.script:
-            if entry.get("phase") not in (phase.id, index + 1):
+        for step in self.script.moves:
+            if step.phase != index:
                 continue
-            for step in entry.get("moves", ()):
-                game.play(scripted_move(game, step))
+            command = step.command
+            if step.last:  # ``proposal: last``: the latest drafted, as the run stands
+                command = dataclasses.replace(command, proposal=len(game.state.proposals.items))
+            if not game.play(_scripted(game, step, command)):
+                error = game.refusal
+                game.record.refusals.append((step.label, error.code, error.message))
 
     def turn(self, game: Game, me: str) -> None:
         return None
 
 
-def load_script(path: Path) -> list[dict]:
-    """A script file (YAML or JSON): a list of ``{phase: id or number from 1, moves: [...]}``; each move names
-    who makes it (``by``: a delegation id, or ``umpire``) and the command as the protocol writes it (``type``
-    and its fields), e.g. ``{by: russia, type: play_signal, card: ru-port-pause}``. A proposal number may be
-    ``last`` (the latest drafted)."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if Path(path).suffix in (".yaml", ".yml") \
-        else json.loads(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(data, list) or not all(isinstance(e, dict) and "moves" in e for e in data):
-        raise ValueError(f"{path}: a script is a list of {{phase, moves}} entries.")
-    return data
+MOVER = "as"  # the key of a scripted move that names who makes it (``by`` is a command's field: adjust_belief)
+KINDS = {"play_signal": "play", "submit_move": "submit", "withdraw_signal": "withdraw", "draft_proposal": "draft",
+         "amend_proposal": "amend", "sign_proposal": "sign", "post_message": "post"}
 
 
-def scripted_move(game: Game, step: Mapping) -> Move:
+class ScriptError(ValueError):
+    """A script the simulator cannot play; the message names the file (or ``script``), the entry and the move,
+    and what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptedMove:
+    """A move of a script, loaded: the phase it is made in (an index), who makes it, the command as the server
+    would load it, and whether its proposal is ``last`` (resolved when it is played)."""
+
+    phase: int
+    label: str  # where it stands in the script and what it is, for the report
+    by: str
+    type: str
+    command: object
+    last: bool = False
+
+
+@dataclass(frozen=True)
+class Script:
+    """A script loaded against a deck (``parse_script``, ``load_script``): its moves, in the order it gives them."""
+
+    source: str
+    moves: tuple[ScriptedMove, ...]
+
+
+def load_script(path: Path, deck: Deck) -> Script:
+    """A script file (YAML for ``.yaml``/``.yml``, else JSON), loaded against ``deck`` (``parse_script``). Every
+    fault, from an unreadable file to a bad field of a move, is one ``ScriptError`` that names the file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScriptError(f"{path}: cannot read the script ({exc.strerror or exc}).") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or "\x00" in text:
+        raise ScriptError(f"{path}: not a text file (a script is YAML or JSON text, in UTF-8).")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+            raise ScriptError(f"{path}: not valid YAML ({where}{getattr(exc, 'problem', None) or exc}).") from None
+        except RecursionError:
+            raise ScriptError(f"{path}: not valid YAML (nested too deep).") from None
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScriptError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+        except (ValueError, RecursionError) as exc:
+            raise ScriptError(f"{path}: not valid JSON ({exc or 'nested too deep'}).") from None
+    return parse_script(data, deck, str(path))
+
+
+def parse_script(data, deck: Deck, source: str = "script") -> Script:
+    """A script: a list of ``{phase: id or number from 1, moves: [...]}``. Each move names who makes it
+    (``as``: a delegation id, or ``umpire``, the default) and the command as a client sends it (``type`` and
+    its fields), e.g. ``{as: russia, type: play_signal, card: ru-port-pause}``; a move is loaded through the
+    wire schema the server loads commands with, so a field it would refuse is refused here. A ``proposal`` may
+    be ``last`` (the latest drafted when the move is played); ``clauses`` may be clause type ids. Checked
+    against ``deck``: the phases and the movers exist. Raises ``ScriptError``, naming ``source``."""
+    def fault(message: str) -> ScriptError:
+        return ScriptError(f"{source}: {message}")
+
+    shape = "a script is a list of entries {phase: id or number, moves: [...]}"
+    if data is None:
+        raise fault(f"empty: {shape}.")
+    if not isinstance(data, list):
+        raise fault(f"{shape}, not {_a(data)}.")
+    if not data:
+        raise fault(f"{shape}; this one has no entry.")
+    moves = []
+    for e, entry in enumerate(data, 1):
+        if not isinstance(entry, Mapping):
+            raise fault(f"entry {e} is {_a(entry)}: {shape}.")
+        unknown = [str(k) for k in entry if k not in ("phase", "moves")]
+        if unknown:
+            raise fault(f"entry {e}: unknown key(s) {', '.join(map(repr, unknown))}: an entry has 'phase' and "
+                        "'moves' only.")
+        if "phase" not in entry:
+            raise fault(f"entry {e}: no 'phase' (a phase id or number from 1).")
+        index = _phase(deck, entry["phase"], lambda m, e=e: fault(f"entry {e}: {m}"))
+        phase = f"phase {index + 1} '{deck.phases[index].id}'"
+        if "moves" not in entry:
+            raise fault(f"entry {e} ({phase}): no 'moves' (a list of moves).")
+        steps = entry["moves"]
+        if not isinstance(steps, list):
+            raise fault(f"entry {e} ({phase}): 'moves' is a list of moves, not {_a(steps)}.")
+        for j, step in enumerate(steps, 1):
+            where = f"entry {e} ({phase}), move {j}"
+            moves.append(_scripted_move(deck, step, index, where, lambda m, w=where: fault(f"{w}: {m}")))
+    return Script(source, tuple(moves))
+
+
+def _a(value) -> str:
+    """What a value is, in words, for an error message."""
+    if value is None:
+        return "nothing"
+    names = {str: "a string", int: "a number", float: "a number", bool: "true/false", list: "a list",
+             dict: "a mapping"}
+    word = next((w for t, w in names.items() if type(value) is t), type(value).__name__)
+    return f"{word} ({json.dumps(value, default=str)[:60]})" if isinstance(value, (str, int, float)) else word
+
+
+def _phase(deck: Deck, value, fault) -> int:
+    """The index of the phase an entry names (its id, or its number from 1)."""
+    ids = [p.id for p in deck.phases]
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= len(ids):
+        return value - 1
+    if isinstance(value, str) and value in ids:
+        return ids.index(value)
+    known = ", ".join(f"{i} '{p}'" for i, p in enumerate(ids, 1))
+    raise fault(f"no phase {value!r} in deck '{deck.id}': give a phase id or a number from 1 to {len(ids)} "
+                f"({known}).")
+
+
+def _scripted_move(deck: Deck, step, index: int, where: str, fault) -> ScriptedMove:
+    if not isinstance(step, Mapping):
+        raise fault(f"a move is a mapping ({MOVER}: who, type: the command, and its fields), not {_a(step)}.")
     step = dict(step)
-    by = step.pop("by", "umpire")
-    kind = step.pop("type", None)
-    if kind not in COMMANDS:
-        raise ValueError(f"Unknown command type {kind!r} in the script.")
-    if step.get("proposal") == "last":
-        step["proposal"] = len(game.state.proposals.items)
-    if "clauses" in step:
-        step["clauses"] = [c if isinstance(c, dict) else {"clause_type": c} for c in step["clauses"]]
-    command = from_plain(COMMANDS[kind], step)
-    subject = (step["card"],) if "card" in step else tuple(c["clause_type"] for c in step.get("clauses", ()))
-    short = {"play_signal": "play", "submit_move": "submit", "withdraw_signal": "withdraw", "draft_proposal": "draft",
-             "amend_proposal": "amend", "sign_proposal": "sign", "post_message": "post"}.get(kind, kind)
-    if short == "sign":
-        p = game.state.proposals.get(step["proposal"])
+    movers = ["umpire", *deck.delegation_ids()]
+    by = step.pop(MOVER, "umpire")
+    if not isinstance(by, str) or by not in movers:
+        raise fault(f"'{MOVER}: {by}' is neither umpire nor a delegation of deck '{deck.id}': give one of "
+                    f"{', '.join(movers)}.")
+    kind = step.get("type")
+    cls = CLIENT_COMMANDS.get(kind) if isinstance(kind, str) else None
+    if cls is not None and "by" in step and "by" not in {f.name for f in dataclasses.fields(cls)}:
+        example = step["by"] if isinstance(step["by"], str) and step["by"] in movers else movers[1]
+        raise fault(f"'by' is no field of '{kind}': say who makes a move with '{MOVER}' (e.g. {MOVER}: {example}).")
+    envelope = [k for k in ("seq", "command_id") if k in step]
+    if envelope:
+        raise fault(f"{', '.join(map(repr, envelope))}: the simulator plays moves as they come; leave it out.")
+    last = step.get("proposal") == "last"
+    if last:
+        step["proposal"] = 1  # checked as a number; the latest drafted when the move is played
+    if isinstance(step.get("clauses"), list):
+        step["clauses"] = [{"clause_type": c} if isinstance(c, str) else c for c in step["clauses"]]
+    try:
+        command, _ = load_command(step)
+    except WireError as exc:
+        raise fault(exc.message) from None
+    return ScriptedMove(index, f"{where} ({by}: {kind})", by, kind, command, last)
+
+
+def _scripted(game: Game, step: ScriptedMove, command) -> Move:
+    """The move a scripted one makes, as the record counts it (its kind, the card or clause types)."""
+    kind = KINDS.get(step.type, step.type)
+    if kind in ("play", "submit"):
+        subject = (command.card,) if command.card else ()
+    elif kind in ("draft", "amend"):
+        subject = tuple(c.clause_type for c in command.clauses)
+    elif kind == "sign":
+        p = game.state.proposals.get(command.proposal)
         subject = tuple(c.clause_type for c in p.clauses) if p else ()
-    return Move(by, command, short, subject)
+    else:
+        subject = ()
+    return Move(step.by, command, kind, subject)
 
 
 # ---- one run -----------------------------------------------------------------------------------------
@@ -592,6 +737,7 @@ class RunRecord:
     collapsed: int = 0
     tried: int = 0
     refused: int = 0
+    refusals: list = field(default_factory=list)  # scripted moves refused: (move, error code, message)
 
 
 class Game:
@@ -605,6 +751,7 @@ class Game:
         self.actors = {d.id: Actor(DELEGATION, d.id, f"sim-{d.id}", d.name) for d in deck.delegations}
         self.actors["umpire"] = UMPIRE_ACTOR
         self.record = RunRecord(player.name, seed)
+        self.refusal: RuleError | None = None  # why the last move refused was refused
         unscheduled = [i.id for i in deck.injects if i.schedule is None]
         slots = max(1, len(deck.phases) * ROUNDS)
         self.unscheduled = {i: self.rng.randrange(slots) for i in unscheduled if self.rng.random() < UNSCHEDULED}
@@ -615,8 +762,9 @@ class Game:
         rec.tried += 1
         try:
             events, self.state = run(self.state, move.command, self.actors[move.by], self.now)
-        except RuleError:
+        except RuleError as exc:
             rec.refused += 1
+            self.refusal = exc
             return False
         deltas, entered = Counter(), []
         for e in events:
@@ -637,7 +785,7 @@ class Game:
                 rec.incidents[p.rule] += 1
             elif isinstance(p, CeasefireCollapsed):
                 rec.collapsed += 1
-        if move.kind in ("play", "submit"):
+        if move.kind in ("play", "submit") and move.subject:
             card = move.subject[0]
             rec.plays[card] += 1
             rec.played_by[move.by].add(card)
@@ -706,9 +854,9 @@ class Game:
         return rec
 
 
-def play_run(deck: Deck, strategy: str, seed: str, script: list[dict] | None = None) -> RunRecord:
+def play_run(deck: Deck, strategy: str, seed: str, script: Script | None = None) -> RunRecord:
     player = {"random": RandomPlayer, "greedy": GreedyPlayer}.get(strategy)
-    player = ScriptedPlayer(script or []) if strategy == "scripted" else player()
+    player = ScriptedPlayer(script or Script("script", ())) if strategy == "scripted" else player()
     return Game(deck, player, seed).run()
 
 
@@ -802,6 +950,15 @@ class Simulation:
                         "in_force": sum(1 for r in self.runs if r.in_force[k.id]) / n, "times": count,
                         "effects": self._average("clause_effects", k.id, count)})
         return out
+
+    def refusals(self) -> list[dict]:
+        """The scripted moves the rules refused, in the script's order: ``{move, code, message, runs}`` (runs:
+        in how many runs it was refused so)."""
+        counted: dict[tuple, int] = {}
+        for r in self.runs:
+            for key in dict.fromkeys(r.refusals):
+                counted[key] = counted.get(key, 0) + 1
+        return [{"move": m, "code": c, "message": msg, "runs": k} for (m, c, msg), k in counted.items()]
 
     def unreachable(self) -> dict[str, list[str]]:
         """What no run reached (objectives: no greedy run, when there are greedy runs; else no run)."""
@@ -904,6 +1061,12 @@ class Simulation:
         lines += ["", "Clause types (share of runs drafted, in force; average change as it entered into force)"]
         for k in self.clauses():
             lines.append(f"  {k['id']:28} {k['drafted']:4.0%} {k['in_force']:4.0%}  {_effects(k['effects'])}")
+        refused = self.refusals()
+        if self.strategy == "scripted":
+            lines += ["", "Scripted moves refused by the rules (move, error code, message, runs)"]
+            lines += [f"  {r['move']}: {r['code']}: {r['message']} (in {r['runs']} of {n} runs)" for r in refused]
+            if not refused:
+                lines.append("  -")
         lines += ["", "Never reached"]
         for what, items in self.unreachable().items():
             lines.append(f"  {what}: {', '.join(items) if items else '-'}")
@@ -926,12 +1089,18 @@ def _effects(effects: Mapping[str, float]) -> str:
 
 
 def simulate(deck: Deck, strategy: str = "random", runs: int = 300, seed: str = "sim", greedy_runs: int = 10,
-             script: list[dict] | None = None) -> Simulation:
+             script: Script | list | None = None) -> Simulation:
     """Play ``runs`` runs of ``deck`` by ``strategy`` (and ``greedy_runs`` greedy ones besides, for what the
     greedy can reach, unless the strategy is greedy itself). Run ``i`` is seeded ``{seed}:{strategy}:{i}``:
-    the same arguments give the same figures."""
+    the same arguments give the same figures. ``script`` (the scripted strategy's, and only its): a ``Script``,
+    or a script's data, loaded here (``parse_script``; ``ScriptError`` if it is bad)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"Unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}.")
+    if (strategy == "scripted") != (script is not None):
+        raise ValueError("A script is played by the scripted strategy, and the scripted strategy plays a script: "
+                         f"give both or neither (strategy {strategy!r}, {'a' if script is not None else 'no'} script).")
+    if script is not None and not isinstance(script, Script):
+        script = parse_script(script, deck)
     began = perf_counter()
     played = [play_run(deck, strategy, f"{seed}:{strategy}:{i}", script) for i in range(runs)]
     greedy = played if strategy == "greedy" else [play_run(deck, "greedy", f"{seed}:greedy:{i}")

@@ -91,7 +91,9 @@ def move_beliefs(out: Outcome, moves: tuple[BeliefMove, ...], act: bool = False)
 def _adjust(out: Outcome, cmd: AdjustBelief) -> None:
     umpire(out.actor)
     if out.state.deck.belief(cmd.holder, cmd.about) is None:
-        raise RuleError("not_found", "This deck tracks no such belief.", {"holder": "unknown", "about": "unknown"})
+        tracked = ", ".join(belief_id(b.holder, b.about) for b in out.state.deck.beliefs) or "none"
+        raise RuleError("not_found", f"This deck tracks no belief of '{cmd.holder}' about '{cmd.about}' (it tracks: "
+                                     f"{tracked}).", {"holder": "unknown", "about": "unknown"})
     if not cmd.by:
         raise RuleError("invalid", "Give a change other than 0.", {"by": "not 0"})
     before = len(out.events)

@@ -14,6 +14,7 @@ from typing import Mapping
 
 from .audience import Audience
 from .core import Description, Outcome, Ref, command, decides, event, evolves, initial, record, view, replace
+from .deck import EVERYONE
 from .errors import RuleError
 from .guards import umpire
 from .indicators import apply_effects, effects_view, pairs_among
@@ -181,8 +182,8 @@ class RiskOverrideSet:
 class EpilogueDraw:
     rule: str
     title: str
-    probability: float | None  # None: withheld, as a secret card shifts it (told at the debrief's reveal)
-    roll: float
+    probability: float | None  # None: withheld from the room (``withheld_odds``)
+    roll: float | None
     occurred: bool
 
 
@@ -261,16 +262,27 @@ def draw_risks(out: Outcome, act: bool = False) -> None:
             return
 
 
+def withheld_odds(deck) -> frozenset[str]:
+    """The risk rules whose odds (and roll, which bounds them) the room may not see drawn: those driven by an
+    indicator not everyone sees (the odds would tell its value), and those any face of any secret card shifts
+    (whichever card is dealt, so that which rules are withheld tells nothing of the deal)."""
+    shifted = {rule for secret in deck.secrets for card in secret.cards for rule in card.risk}
+    private = {i.id for i in deck.indicators if i.visible_to != EVERYONE}
+    return frozenset(r.id for r in deck.ceasefire_risks
+                     if r.id in shifted or any(d.indicator in private for d in r.driven_by))
+
+
 def run_epilogue(out: Outcome) -> None:
     """The deck's epilogue, as the exercise ends with a cease-fire holding: one draw of every risk rule a
     month for ``months`` months, each month one ``epilogue_drawn`` for everyone, until a rule ends the
     cease-fire. The phases held stay as at the end (``per_phase`` grows no more); what incidents do to the
     indicators moves the driven odds of the months after. Seeded like every draw; no override applies.
-    The room sees each rule's odds, except those a dealt secret card shifts (they would tell the card)."""
+    The room sees each rule's odds and roll, except those ``withheld_odds`` names."""
     epilogue = out.state.deck.epilogue
     if epilogue is None or out.state.ceasefire.current is None:
         return
     held = odds(out.state, out.state.deck.ceasefire_risks[0])[2] if out.state.deck.ceasefire_risks else 0
+    withheld = withheld_odds(out.state.deck)
     for month in range(1, epilogue.months + 1):
         state = out.state
         agreement = state.proposals.get(state.ceasefire.current.agreement)
@@ -278,8 +290,9 @@ def run_epilogue(out: Outcome) -> None:
         for rule in state.deck.ceasefire_risks:
             probability = odds(state, rule, held)[0]
             roll = random.Random(f"{state.seed}:{out.before.seq}:epilogue:{month}:{rule.id}").random()
-            shown = None if secret_odds(state, rule) else round(probability, 4)
-            draws.append(EpilogueDraw(rule.id, rule.title, shown, round(roll, 4), roll < probability))
+            hidden = rule.id in withheld
+            draws.append(EpilogueDraw(rule.id, rule.title, None if hidden else round(probability, 4),
+                                      None if hidden else round(roll, 4), roll < probability))
             if roll < probability:
                 happened.append(rule)
                 if rule.ends_ceasefire:

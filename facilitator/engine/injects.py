@@ -397,11 +397,18 @@ def _row(state, given: InjectRow, number: int, row_id: str, problems: dict, at: 
             problems[f"{at}beliefs.{i}"] = f"no belief of '{move.holder}' about '{move.about}' in this deck"
         elif not move.by or not -100 <= move.by <= 100:
             problems[f"{at}beliefs.{i}"] = "a change of -100 to 100, not 0"
+        elif any((b.holder, b.about) == (move.holder, move.about) for b in given.beliefs[:i]):
+            problems[f"{at}beliefs.{i}"] = f"'{move.holder}>{move.about}' given twice"
     for i, poll in enumerate(given.polls):
-        if deck.indicator(poll.indicator) is None:
+        indicator = deck.indicator(poll.indicator)
+        if indicator is None:
             problems[f"{at}polls.{i}"] = f"unknown indicator '{poll.indicator}'"
+        elif indicator.visible_to == EVERYONE:
+            problems[f"{at}polls.{i}"] = f"everyone already sees '{poll.indicator}'"
         elif not 1 <= poll.margin <= MAX_MARGIN:
             problems[f"{at}polls.{i}"] = f"a margin of 1 to {MAX_MARGIN}"
+        elif any(p.indicator == poll.indicator for p in given.polls[:i]):
+            problems[f"{at}polls.{i}"] = f"'{poll.indicator}' given twice"
     changes = {c.indicator: c.delta for c in given.indicators}
     effects = Effects(changes, given.trust, given.readiness,
                       beliefs=tuple(BeliefMove(b.holder, b.about, b.by) for b in given.beliefs),

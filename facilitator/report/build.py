@@ -84,6 +84,7 @@ class Report:
     bookmarks: list[dict]
     debrief: list[str]
     assessment: list[dict] | None  # None: no assessment for this perspective (or no debrief module)
+    secrets: list[dict] = field(default_factory=list)  # the secret cards dealt that the perspective may see
     counts: dict = field(default_factory=dict)
 
 
@@ -136,7 +137,7 @@ def build_report(replay, exercises, exercise_id: str, viewer: Actor, key: str,
         charts=_charts(timeline, view, gather, deck, played, control),
         agreements=gather.agreements(), signals=gather.signals(), injects=gather.injects(view),
         moves=gather.moves(), ceasefire=gather.ceasefire(), bookmarks=_bookmarks(view, timeline, gather),
-        debrief=list(view.get("debrief") or []), assessment=_assessment(view),
+        debrief=list(view.get("debrief") or []), assessment=_assessment(view), secrets=_secrets(view),
     )
     report.counts = {"events": len(seen), "signals": sum(len(d["plays"]) for d in report.signals),
                      "agreements": sum(1 for a in report.agreements if a["in_force"]),
@@ -431,6 +432,13 @@ def _assessment(view: dict) -> list[dict] | None:
     view shows them once the exercise has ended: exercise control, every delegation's; a delegation, its own;
     anyone, those the umpire revealed to the room. None when there is none to show (or no debrief slice)."""
     return list(view.get("assessment") or []) or None
+
+
+def _secrets(view: dict) -> list[dict]:
+    """The secret cards dealt that the perspective's view shows (``engine.secret_cards``): its own, every one
+    for exercise control, and those whose holder's objectives the debrief revealed to it; each with its holder's
+    name."""
+    return [{**s, "holder_name": _delegation_name(view, s["holder"])} for s in view.get("secrets") or []]
 
 
 # ---- charts ----------------------------------------------------------------------------------------------

@@ -185,20 +185,24 @@ def test_the_umpire_publishes_a_poll_and_delegations_read_it_within_its_margin(l
     expect(polls).to_contain_text("No poll has been published.")
     expect(polls.get_by_label("Margin ±")).to_have_value("5")
 
-    # A poll of an indicator everyone sees would tell nobody anything: only private ones are offered, each
-    # saying who sees it.
+    # A poll of an indicator everyone sees would tell nobody anything: only private ones are offered, grouped by
+    # who sees them; the form says who sees the one chosen.
     offered = polls.get_by_label("Indicator").locator("option").all_inner_texts()
     assert not any("Escalation" in o for o in offered), offered
-    assert any("seen by Ukraine" in o for o in offered), offered
+    groups = polls.get_by_label("Indicator").locator("optgroup")
+    assert "Seen by Ukraine" in [groups.nth(n).get_attribute("label") for n in range(groups.count())]
 
-    # Outside 1 to 30 points, or with no margin, the form sends nothing.
+    # Outside 1 to 50 points (as the server takes it), or with no margin, the form sends nothing.
+    expect(polls.locator("#poll-margin-hint")).to_have_text("Margin: 1 to 50 points.")
+    expect(polls.get_by_label("Margin ±")).to_have_attribute("max", "50")
     polls.get_by_label("Indicator").select_option("ua-outlook")
-    polls.get_by_label("Margin ±").fill("40")
+    expect(polls.locator(".poll-seen")).to_have_text("Seen by Ukraine; everyone else reads only the poll.")
+    polls.get_by_label("Margin ±").fill("51")
     polls.get_by_role("button", name="Publish poll").click()
     assert polls.get_by_label("Margin ±").evaluate("(field) => field.validationMessage")
     polls.get_by_label("Margin ±").fill("")
     polls.get_by_role("button", name="Publish poll").click()
-    expect(polls.locator(".form-error")).to_have_text("Give a margin of 1 to 30 points.")
+    expect(polls.locator(".form-error")).to_have_text("Give a margin of 1 to 50 points.")
     expect(polls).to_contain_text("No poll has been published.")
 
     polls.get_by_label("Margin ±").fill("8")
@@ -215,14 +219,50 @@ def test_the_umpire_publishes_a_poll_and_delegations_read_it_within_its_margin(l
     expect(theirs.locator(".poll-truth")).to_contain_text(str(true))
     expect(polls.locator(".poll[data-poll='ua-outlook'] .poll-value")).to_have_text(str(value))
 
-    # A second reading: the latest on top, the earlier ones as a trend.
+    # A second reading at the widest margin: the latest on top, every reading in the trend with its own margin.
+    polls.get_by_label("Margin ±").fill("50")
     polls.get_by_role("button", name="Publish poll").click()
-    expect(reading.locator(".poll-trend")).to_contain_text(f"{value} → ")
+    expect(reading.locator(".poll-trend")).to_contain_text(f"{value} ±8 → ")
+    expect(reading.locator(".poll-margin")).to_have_text("±50")
     second = int(reading.locator(".poll-value").inner_text())
-    assert abs(second - true) <= 8
-    expect(reading.locator(".poll-trend")).to_have_text(f"trend, oldest first: {value} → {second}")
+    assert abs(second - true) <= 50
+    expect(reading.locator(".poll-trend")).to_have_text(f"trend, oldest first: {value} ±8 → {second} ±50")
     shots(russia, "delegation-polls", reading)
     shots(umpire, "umpire-polls", polls)
+
+    # On a phone the form wraps inside its card: the drop-down, the margin and the button are all in view.
+    size = umpire.viewport_size
+    umpire.set_viewport_size({"width": 390, "height": 844})
+    form = polls.locator(".poll-form")
+    form.scroll_into_view_if_needed()
+    edge = polls.bounding_box()
+    for part in (polls.get_by_label("Indicator"), polls.get_by_label("Margin ±"),
+                 polls.get_by_role("button", name="Publish poll")):
+        box = part.bounding_box()
+        assert edge["x"] <= box["x"] and box["x"] + box["width"] <= edge["x"] + edge["width"], (box, edge)
+    # and the drop-down is wide enough for the name chosen in it.
+    assert polls.get_by_label("Indicator").evaluate(
+        "(select) => { const probe = document.createElement('span'); probe.style.font = getComputedStyle(select).font;"
+        " probe.textContent = select.selectedOptions[0].text; document.body.append(probe);"
+        " const fits = probe.getBoundingClientRect().width + 40 <= select.clientWidth; probe.remove(); return fits; }")
+    assert umpire.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    umpire.set_viewport_size(size)
+
+    # Once the exercise has ended, no poll can be published and no belief moved; each card says why.
+    tab(umpire, "Control")
+    confirm_click(umpire, "end")
+    tab(umpire, "Indicators")
+    expect(polls.get_by_role("button", name="Publish poll")).to_be_disabled()
+    expect(polls.get_by_label("Indicator")).to_be_disabled()
+    expect(polls.get_by_label("Margin ±")).to_be_disabled()
+    expect(polls).to_contain_text("The exercise has ended: no more polls can be published.")
+    beliefs = umpire.get_by_test_id("beliefs-card")
+    expect(beliefs).to_contain_text("The exercise has ended: beliefs can no longer be moved.")
+    for button in beliefs.get_by_role("button").all():
+        expect(button).to_be_disabled()
+    expect(beliefs.get_by_role("button", name="Belief +5: Ukraine about Russia")).to_be_disabled()
+    expect(polls.locator(".poll[data-poll='ua-outlook'] .poll-value")).to_have_text(str(second))
+    shots(umpire, "umpire-polls-ended", beliefs, polls)
 
     # The cards of beliefs, polls and secret cards pass an accessibility audit on both consoles.
     found = audited(umpire, "[data-testid='beliefs-card']", "[data-testid='polls-card']", "[data-testid='secrets-card']")

@@ -105,13 +105,13 @@ export function beliefsView(model) {
   };
 }
 
-/** "51 → 47 → 43": a poll's readings, oldest first. */
+/** "51 ±3 → 47 ±5 → 43 ±5": a poll's readings, oldest first, each with the margin it was published with. */
 function pollTrend(p) {
-  return p.readings.map((r) => String(r.value)).join(' → ');
+  return p.readings.map((r) => `${r.value} ±${r.margin ?? p.margin}`).join(' → ');
 }
 
-/** Published readings of indicators that are hidden from some: the latest with its margin, the earlier ones as a
- *  trend, and the true value beside them where the viewer sees the indicator itself. */
+/** Published readings of indicators that are hidden from some: the latest with its margin, every reading as a
+ *  trend (each with its own margin), and the true value beside them where the viewer sees the indicator itself. */
 export function pollsView(model) {
   const el = h('div', {class: 'polls'});
   return {

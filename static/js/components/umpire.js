@@ -247,18 +247,22 @@ function indicatorAdjust(ind, {conn}) {
 function beliefsCard({model, conn}) {
   const body = h('div', {});
   const error = errorLine();
+  const over = h('p', {class: 'hint ended-hint', hidden: true}, 'The exercise has ended: beliefs can no longer be moved.');
   const el = card('Private beliefs', h('p', {class: 'hint'}, 'What each delegation privately believes of another’s aims (0 to 100). ' +
-    'Each holder sees only its own; a change is told to the holder alone, without a reason.'), body, error);
+    'Each holder sees only its own; a change is told to the holder alone, without a reason.'), over, body, error);
   el.dataset.testid = 'beliefs-card';
   function update() {
     const beliefs = model.state.beliefs || [];
+    const ended = Boolean(model.state.exercise.ended);
     el.hidden = !beliefs.length;
-    renderIfChanged(body, [beliefs, model.state.delegations.map((d) => d.name)], () => h('ul', {class: 'belief-list'},
+    over.hidden = !ended;
+    renderIfChanged(body, [beliefs, ended, model.state.delegations.map((d) => d.name)], () => h('ul', {class: 'belief-list'},
       ...beliefs.map((b) => beliefItem(model, b, {step: (by) => {
         const button = h('button', {type: 'button', class: 'btn btn--small', dataset: {key: `belief-${b.id}-${by}`},
                                     'aria-label': `Belief ${by > 0 ? '+' : '−'}${Math.abs(by)}: ${beliefWho(model, b)}`},
         by > 0 ? `+${by}` : `−${-by}`);
-        button.disabled = by > 0 ? b.value >= 100 : b.value <= 0;  // at its bound the server would refuse it
+        // After the end, or at its bound, the server would refuse it.
+        button.disabled = ended || (by > 0 ? b.value >= 100 : b.value <= 0);
         button.addEventListener('click', () => sendCommand(conn, 'adjust_belief', {holder: b.holder, about: b.about, by},
           {button, errorEl: error}));
         return button;
@@ -269,32 +273,41 @@ function beliefsCard({model, conn}) {
 
 /** Who sees an indicator, where the view says (`visible_to`: "all", "umpire" or delegation ids). */
 function seenBy(model, ind) {
-  if (!ind.visible_to || ind.visible_to === 'all') return '';
-  if (ind.visible_to === 'umpire') return ' (exercise control only)';
-  return ` (seen by ${[].concat(ind.visible_to).map((d) => model.delegationName(d)).join(', ')})`;
+  if (!ind.visible_to || ind.visible_to === 'all') return 'Seen by everyone';
+  if (ind.visible_to === 'umpire') return 'Seen by exercise control only';
+  return `Seen by ${[].concat(ind.visible_to).map((d) => model.delegationName(d)).join(', ')}`;
 }
+
+const MAX_MARGIN = 50;  // a poll's margin: 1 to 50 points, as the server takes it
 
 /** The readings published so far, beside the true values, and a form to publish one. */
 function pollsCard({model, conn}) {
   const polls = pollsView(model);
-  const indicator = h('select', {id: 'poll-indicator'});
-  const margin = h('input', {type: 'number', id: 'poll-margin', min: '1', max: '30', step: '1', value: '5', class: 'input-narrow',
+  const indicator = h('select', {id: 'poll-indicator', 'aria-describedby': 'poll-seen'});
+  const seen = h('span', {class: 'hint poll-seen', id: 'poll-seen'});
+  const margin = h('input', {type: 'number', id: 'poll-margin', min: '1', max: String(MAX_MARGIN), step: '1', value: '5', class: 'input-narrow',
                              'aria-describedby': 'poll-margin-hint'});
   const publish = h('button', {type: 'submit', class: 'btn btn--primary'}, 'Publish poll');
   const error = errorLine();
+  const over = h('p', {class: 'hint ended-hint', hidden: true}, 'The exercise has ended: no more polls can be published.');
   const form = h('form', {class: 'poll-form', 'aria-labelledby': 'poll-form-title'},
     h('h3', {id: 'poll-form-title'}, 'Publish a poll'),
-    h('p', {class: 'hint'}, 'Everyone sees the reading: the indicator’s true value off by a random error of at most the margin.'),
+    h('p', {class: 'hint'}, 'Everyone sees the reading: the indicator’s true value off by a random error of at most the margin.'), over,
     h('div', {class: 'inline-form'},
       h('span', {class: 'poll-field poll-field--indicator'}, h('label', {for: 'poll-indicator'}, 'Indicator'), indicator),
       h('span', {class: 'poll-field'}, h('label', {for: 'poll-margin'}, 'Margin ±'), margin), publish),
-    h('span', {class: 'hint', id: 'poll-margin-hint'}, 'Margin: 1 to 30 points.'), error);
+    seen, h('span', {class: 'hint', id: 'poll-margin-hint'}, `Margin: 1 to ${MAX_MARGIN} points.`), error);
   form.addEventListener('input', () => showError(error, null));  // a refusal says nothing of another choice
+  const sayWhoSees = () => {
+    const ind = model.state.indicators.find((i) => i.id === indicator.value);
+    seen.textContent = ind ? `${seenBy(model, ind)}; everyone else reads only the poll.` : '';
+  };
+  indicator.addEventListener('change', sayWhoSees);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const points = Number(margin.value);
-    if (!Number.isInteger(points) || points < 1 || points > 30) {
-      showError(error, {message: 'Give a margin of 1 to 30 points.'});
+    if (!Number.isInteger(points) || points < 1 || points > MAX_MARGIN) {
+      showError(error, {message: `Give a margin of 1 to ${MAX_MARGIN} points.`});
       margin.focus();
       return;
     }
@@ -308,13 +321,23 @@ function pollsCard({model, conn}) {
   el.dataset.testid = 'polls-card';
   function update() {
     polls.update();
-    // A poll of an indicator everyone sees tells nobody anything: offer the hidden ones, where the view says which.
+    const ended = Boolean(model.state.exercise.ended);
+    over.hidden = !ended;
+    for (const control of form.querySelectorAll('select, input, button')) control.disabled = ended;
+    // A poll of an indicator everyone sees tells nobody anything: offer the hidden ones, where the view says which,
+    // grouped by who sees them (the options stay short enough for a phone).
     const inds = model.state.indicators.filter((i) => i.visible_to !== 'all');
+    const groups = new Map();
+    for (const i of inds) {
+      const who = seenBy(model, i);
+      groups.set(who, [...(groups.get(who) || []), i]);
+    }
     const chosen = indicator.value;
-    if (renderIfChanged(indicator, inds.map((i) => [i.id, i.name, i.visible_to ?? null]), () => inds.map((i) =>
-      h('option', {value: i.id}, `${i.name}${seenBy(model, i)}`))) && inds.some((i) => i.id === chosen)) {
+    if (renderIfChanged(indicator, inds.map((i) => [i.id, i.name, i.visible_to ?? null]), () => [...groups].map(([who, list]) =>
+      h('optgroup', {label: who}, ...list.map((i) => h('option', {value: i.id}, i.name))))) && inds.some((i) => i.id === chosen)) {
       indicator.value = chosen;
     }
+    sayWhoSees();
   }
   return {el, update};
 }
