@@ -301,12 +301,7 @@ def scenarios_simulate(deck: str, runs: int, strategy: str | None, script: Path 
     if script is not None and strategy not in (None, "scripted"):
         raise click.UsageError(f"--strategy {strategy} does not play a script: --script FILE plays its moves "
                                "(--strategy scripted); give one or the other.")
-    scenarios = Path(current_app.config["SCENARIOS_DIR"])
-    path = Path(deck) if deck.endswith((".yaml", ".yml")) else scenarios / f"{deck}.yaml"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in scenarios.glob("*.yaml")))
-        where = f"no such file '{deck}'" if path.name == deck or "/" in deck else f"no deck '{deck}' in {scenarios}"
-        raise click.ClickException(f"{where}: give one of {known}, or a deck file.")
+    path = _deck_file(deck)
     try:
         loaded = load_deck(path, load_notes(Path(current_app.config["SEEDS_DIR"])))
         moves = load_script(script, loaded.deck) if script else None
@@ -318,6 +313,18 @@ def scenarios_simulate(deck: str, runs: int, strategy: str | None, script: Path 
     click.echo(result.report())
     if check and result.check(loaded.deck.quality):
         sys.exit(1)
+
+
+def _deck_file(deck: str) -> Path:
+    """DECK as a file: an id in the scenarios folder, or a path to a .yaml file. Raises ``ClickException``
+    listing the decks when there is none."""
+    scenarios = Path(current_app.config["SCENARIOS_DIR"])
+    path = Path(deck) if deck.endswith((".yaml", ".yml")) else scenarios / f"{deck}.yaml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in scenarios.glob("*.yaml")))
+        where = f"no such file '{deck}'" if path.name == deck or "/" in deck else f"no deck '{deck}' in {scenarios}"
+        raise click.ClickException(f"{where}: give one of {known}, or a deck file.")
+    return path
 
 
 @scenarios_cli.command("print")
@@ -332,12 +339,7 @@ def scenarios_print(deck: str, out: Path, paper: str):
     a folder it cannot write."""
     from .decks import DeckInvalid, load_deck, load_notes
     from .print_pack import PAPERS, write_pack
-    scenarios = Path(current_app.config["SCENARIOS_DIR"])
-    path = Path(deck) if deck.endswith((".yaml", ".yml")) else scenarios / f"{deck}.yaml"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in scenarios.glob("*.yaml")))
-        where = f"no such file '{deck}'" if path.name == deck or "/" in deck else f"no deck '{deck}' in {scenarios}"
-        raise click.ClickException(f"{where}: give one of {known}, or a deck file.")
+    path = _deck_file(deck)
     try:
         notes = load_notes(Path(current_app.config["SEEDS_DIR"]))
         loaded = load_deck(path, notes)

@@ -10,12 +10,12 @@ and cards whose move no note reports.
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 
-from facilitator.decks import deck_from_data, load_deck, load_notes
+from facilitator.decks import deck_from_data
 from facilitator.decks.simulate import simulate
 from facilitator.decks.variants import leave_out
+from .deck_facts import cited_text, fact, loaded, notes
 
 ROOT = Path(__file__).resolve().parent.parent
 DECK_ID = "kyiv-decides"
@@ -23,27 +23,8 @@ SMALL_ID = "kyiv-decides-small"
 INJECT_ID = re.compile(r"\b((?:h|hy|in|c|poll)-[a-z0-9-]+[a-z0-9])\b")
 
 
-@cache
-def notes():
-    return load_notes(ROOT / "seeds")
-
-
-@cache
-def loaded(deck_id: str = DECK_ID):
-    return load_deck(ROOT / "scenarios" / f"{deck_id}.yaml", notes())
-
-
 def deck(deck_id: str = DECK_ID):
     return loaded(deck_id).deck
-
-
-def fact(citation: str) -> str:
-    note_id, _, n = citation.partition("#")
-    return next(f["text"] for f in notes()[note_id]["facts"] if f["n"] == int(n))
-
-
-def cited_text(item) -> str:
-    return " ".join(fact(s) for s in item.sources if "#" in s)
 
 
 # ---- corrections against the notes ------------------------------------------------------------------------
@@ -200,7 +181,7 @@ OPTIONAL = {"china", "turkey", "un"}
 
 def test_the_mediators_are_optional_and_the_deck_stands_without_them():
     assert {d.id for d in deck().delegations if d.optional} == OPTIONAL
-    data = loaded().data
+    data = loaded(DECK_ID).data
     for gone in [[x] for x in sorted(OPTIONAL)] + [sorted(OPTIONAL)]:
         smaller = deck_from_data(leave_out(data, gone), f"{DECK_ID}-without", notes())
         assert [t.id for t in smaller.tables] == [t.id for t in deck().tables], gone

@@ -10,17 +10,17 @@ texts players read.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-from facilitator.decks import deck_from_data, load_deck, load_notes
+from facilitator.decks import deck_from_data
 from facilitator.decks.simulate import simulate
 from facilitator.decks.variants import leave_out
 from facilitator.engine import FireInject, view_state
 
 from tests.test_scenario_decks import Exercise
+from .deck_facts import cited_text, fact, loaded, notes
 
 ROOT = Path(__file__).resolve().parent.parent
 DECK_ID = "talking-about-talking"
@@ -28,27 +28,8 @@ SHORT_ID = "talking-about-talking-50"
 INJECT_ID = re.compile(r"\b((?:h|hy|in|c)-[a-z0-9-]+[a-z0-9])\b")
 
 
-@lru_cache(maxsize=None)
-def notes():
-    return load_notes(ROOT / "seeds")
-
-
-@lru_cache(maxsize=None)
-def loaded(deck_id: str = DECK_ID):
-    return load_deck(ROOT / "scenarios" / f"{deck_id}.yaml", notes())
-
-
 def deck(deck_id: str = DECK_ID):
     return loaded(deck_id).deck
-
-
-def fact(citation: str) -> str:
-    note_id, _, n = citation.partition("#")
-    return next(f["text"] for f in notes()[note_id]["facts"] if f["n"] == int(n))
-
-
-def cited_text(item) -> str:
-    return " ".join(fact(s) for s in item.sources if "#" in s)
 
 
 def belief(ex: Exercise, holder: str, about: str) -> int:
@@ -214,7 +195,7 @@ def test_reality_check_cites_the_notes_it_retells():
 def test_turkey_is_optional_and_the_deck_stands_without_it():
     d = deck()
     assert {x.id for x in d.delegations if x.optional} == {"turkey"}
-    smaller = deck_from_data(leave_out(loaded().data, ["turkey"]), f"{DECK_ID}-without-turkey", notes())
+    smaller = deck_from_data(leave_out(loaded(DECK_ID).data, ["turkey"]), f"{DECK_ID}-without-turkey", notes())
     assert [t.id for t in smaller.tables] == [t.id for t in d.tables]
     assert smaller.table("contact").mediators == ()
     assert {k.id for k in smaller.clause_types} == {k.id for k in d.clause_types}
@@ -225,7 +206,7 @@ def test_turkey_is_optional_and_the_deck_stands_without_it():
 
 
 def test_nato_is_not_optional_since_the_allied_principles_need_its_signature():
-    smaller = deck_from_data(leave_out(loaded().data, ["nato"]), f"{DECK_ID}-without-nato", notes())
+    smaller = deck_from_data(leave_out(loaded(DECK_ID).data, ["nato"]), f"{DECK_ID}-without-nato", notes())
     assert smaller.clause_type("allied-principles") is None
     assert not deck().delegation("nato").optional
 

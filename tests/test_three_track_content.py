@@ -9,44 +9,25 @@ and docs/scenarios.md's account of the deck's rules.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-from facilitator.decks import deck_from_data, load_deck, load_notes
+from facilitator.decks import deck_from_data
 from facilitator.decks.simulate import simulate
 from facilitator.decks.variants import leave_out
 from facilitator.engine import FireInject, WithdrawSignal
 
 from tests.test_scenario_decks import Exercise
+from .deck_facts import cited_text, fact, loaded, notes
 
 ROOT = Path(__file__).resolve().parent.parent
 DECK_ID = "three-track-talks"
 WORKSHOP_ID = "three-track-talks-workshop"
 
 
-@lru_cache(maxsize=None)
-def notes():
-    return load_notes(ROOT / "seeds")
-
-
-@lru_cache(maxsize=None)
-def loaded(deck_id: str = DECK_ID):
-    return load_deck(ROOT / "scenarios" / f"{deck_id}.yaml", notes())
-
-
 def deck(deck_id: str = DECK_ID):
     return loaded(deck_id).deck
-
-
-def fact(citation: str) -> str:
-    note_id, _, n = citation.partition("#")
-    return next(f["text"] for f in notes()[note_id]["facts"] if f["n"] == int(n))
-
-
-def cited_text(item) -> str:
-    return " ".join(fact(s) for s in item.sources if "#" in s)
 
 
 # ---- corrections against the notes ------------------------------------------------------------------------
@@ -237,7 +218,7 @@ OPTIONAL = {"nato", "un", "turkey"}
 
 def test_the_brokers_and_nato_are_optional_and_the_tracks_stand_without_them():
     assert {d.id for d in deck().delegations if d.optional} == OPTIONAL
-    data = loaded().data
+    data = loaded(DECK_ID).data
     for gone in ([x] for x in sorted(OPTIONAL)):
         smaller = deck_from_data(leave_out(data, gone), f"{DECK_ID}-without", notes())
         assert [t.id for t in smaller.tables] == [t.id for t in deck().tables], gone
