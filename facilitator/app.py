@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from . import api, broadcast, cli, pages, print_views, realtime
+from . import api, broadcast, cli, pages, print_views, realtime, scaleout
 from .decks.catalog import DeckCatalog
 from .engine.clock import PAUSE_AFTER
 from .extensions import Services
@@ -66,8 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db = Database(app.config["DATABASE_URL"])
     _keep_private(app, instance, db)
     catalog = DeckCatalog(Path(app.config["SCENARIOS_DIR"]), Path(app.config["SEEDS_DIR"]))
-    exercises = ExerciseService(db, catalog, publish_others=not app.config["SOCKETIO_MESSAGE_QUEUE"],
-                                code_key=code_key(app.config["SECRET_KEY"]))
+    exercises = ExerciseService(db, catalog, code_key=code_key(app.config["SECRET_KEY"]))
     schedule = Schedule(exercises, pause_after=app.config["CLOCK_PAUSE_AFTER_DOWN"])
     app.extensions["facilitator"] = Services(db, catalog, exercises, schedule, ReplayService(db),
                                                 Limits(app.config))
@@ -77,6 +76,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     print_views.init_app(app)
     realtime.init_app(app)
     broadcast.init_app(app)
+    scaleout.init_app(app)
     cli.init_app(app)
     return app
 

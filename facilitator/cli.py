@@ -659,8 +659,12 @@ def demo(host: str, port: int, public_url: str | None):
               help="Address to listen on: 0.0.0.0 (or ::) for every interface, so other devices can connect.")
 @click.option("--port", default=5000, show_default=True)
 @public_url_option
-def serve(host: str, port: int, public_url: str | None):
-    """Run the server (Socket.IO in threading mode on Werkzeug: one process, for a class or a workshop)."""
+@click.option("--production", is_flag=True,
+              help="Serve with gunicorn and gevent (a conference, or one of several processes: docs/deploy.md) "
+                   "instead of Werkzeug's threads (a class).")
+def serve(host: str, port: int, public_url: str | None, production: bool):
+    """Run the server: by default on Werkzeug, one thread per connection (a class or a workshop); with
+    --production, on gunicorn with one gevent worker (docs/deploy.md)."""
     os.environ.pop("FLASK_RUN_FROM_CLI", None)  # Flask refuses app.run() inside its CLI otherwise
     if public_url:
         current_app.config["PUBLIC_URL"] = public_url
@@ -682,13 +686,13 @@ def serve(host: str, port: int, public_url: str | None):
     if migrate.current_revision(db) != migrate.head_revision(db):
         raise click.ClickException("the database is not set up for this version: run `facilitator db upgrade` "
                                    "first (make run does)")
-    services().exercises.clear_presence()  # connections do not outlive the process (one server process)
-    # Notes how long the server was down in every exercise whose clock ran (pausing it past
-    # CLOCK_PAUSE_AFTER_DOWN seconds), then beats and fires the event lists' due rows (catching up on what fell
-    # due while down, by the clocks as they now stand).
-    services().schedule.start()
+    if current_app.config.get("SOCKETIO_MESSAGE_QUEUE") and db.is_sqlite:
+        raise click.ClickException("several server processes need PostgreSQL: SOCKETIO_MESSAGE_QUEUE is set "
+                                   "but DATABASE_URL is SQLite, which one process serves (docs/deploy.md)")
     where = f"every interface, port {port}" if every else f"{http_base(host, port)}/"
-    click.echo(f"Serving on {where}; links use {public}/ (--public-url to choose another)  (Ctrl+C to stop)")
+    how = "gunicorn, one gevent worker" if production else "Werkzeug, threads"
+    click.echo(f"Serving ({how}) on {where}; links use {public}/ (--public-url to choose another)  "
+               "(Ctrl+C to stop)")
     click.echo(f"Home page (new exercises; each console links its replay, report and exports): {public}/")
     if current_app.config.get("INSTRUCTOR_KEY"):
         click.echo(f"Instructor key (the home page asks for it to create an exercise; keep it from students): "
@@ -696,12 +700,15 @@ def serve(host: str, port: int, public_url: str | None):
     if loopback and not explicit:
         click.echo("These links work on this computer only. For students' devices on the room's network: "
                    "make run HOST=0.0.0.0 (or facilitator serve --host 0.0.0.0).")
-    try:
-        from .serving import serve as serve_http  # Werkzeug with timeouts and caps (serving.py)
-        with backup.serving(db):  # `db restore` refuses while a server holds this
-            serve_http(current_app._get_current_object(), host, port)
-    finally:
-        services().schedule.stop()  # a last heartbeat: the next start knows when this one stopped
+    if production:
+        from .production import serve as serve_production
+
+        db.dispose()
+        serve_production(host, port, {key: current_app.config[key] for key in ("PUBLIC_URL", "INSTRUCTOR_KEY")})
+        return
+    from .serving import running, serve as serve_http  # Werkzeug with timeouts and caps (serving.py)
+    with running(current_app._get_current_object()):
+        serve_http(current_app._get_current_object(), host, port)
 
 
 def main() -> None:

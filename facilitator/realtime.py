@@ -63,14 +63,16 @@ def check_size(payload) -> None:
 
 
 class _CappedWebSocket(SimpleWebSocketWSGI):
-    """The threading WebSocket, refusing a message as soon as it grows past the cap, instead of reading all of
+    """The WebSocket (simple-websocket, on threads or on gevent's greenlets), refusing a message as soon as it grows past the cap, instead of reading all of
     it first; and without compression (permessage-deflate), which it declines: a compressed frame inflates
     up to about a thousand times its size in one step, before any cap can look at it, and a client that
     sends one anyway breaks the protocol and is closed. Messages here are small; the room's network is not
     what limits a class."""
 
+    concurrency: dict = {}  # simple-websocket's thread, event and selector classes (gevent's, in gevent mode)
+
     def __init__(self, handler, server, **kwargs):
-        super().__init__(handler, server, max_message_size=TRANSPORT_CAP, **kwargs)
+        super().__init__(handler, server, max_message_size=TRANSPORT_CAP, **self.concurrency, **kwargs)
 
     def __call__(self, environ, start_response):
         environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)  # no extension offered: none is agreed
@@ -251,11 +253,35 @@ class _MalformedPackets(logging.Filter):
 _MALFORMED = _MalformedPackets()
 
 
+def async_mode() -> str:
+    """``gevent`` in a process gevent has patched (the production server's worker: see production.py), else
+    ``threading`` (``facilitator serve`` on Werkzeug, the tests). Chosen explicitly: Socket.IO's own guess
+    prefers eventlet when it is installed."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
+
+
+def _capped_websocket(mode: str) -> type:
+    if mode != "gevent":
+        return _CappedWebSocket
+    import gevent.event
+    import gevent.selectors
+    from engineio.async_drivers.gevent import Thread
+    return type("_CappedGeventWebSocket", (_CappedWebSocket,), {"concurrency": {
+        "thread_class": Thread, "event_class": gevent.event.Event, "selector_class": gevent.selectors.DefaultSelector}})
+
+
 def init_app(app: Flask) -> None:
     logging.getLogger("engineio.server").addFilter(_MALFORMED)  # once per process: adding it again does nothing
-    socketio = SocketIO(app, async_mode="threading", async_handlers=False, json=_WireJSON,
-                        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], max_http_buffer_size=TRANSPORT_CAP)
-    socketio.server.eio._async = {**socketio.server.eio._async, "websocket": _CappedWebSocket}
+    mode = async_mode()
+    # Several processes: each publishes to its own connections from the log (services/exercises.py), told of
+    # the others' commits through Redis (scaleout.py), so Socket.IO's own message queue is not used.
+    socketio = SocketIO(app, async_mode=mode, async_handlers=False, json=_WireJSON,
+                        max_http_buffer_size=TRANSPORT_CAP)
+    socketio.server.eio._async = {**socketio.server.eio._async, "websocket": _capped_websocket(mode)}
     limits = app.extensions["facilitator"].limits
     gate = ConnectionGate(_closer(socketio.server.eio), limits.connections_per_address,
                           limits.unauthenticated_seconds)

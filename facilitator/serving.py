@@ -1,5 +1,7 @@
-"""The HTTP server ``facilitator serve`` runs the app on (Werkzeug, one thread per connection), with what a
-server facing a room needs and Werkzeug's development server lacks:
+"""Serving the app: what a server process does while it serves (``running``), and the HTTP server
+``facilitator serve`` runs the app on by default (Werkzeug, one thread per connection; ``--production``
+serves with gunicorn and gevent instead: production.py), with what a server facing a room needs and
+Werkzeug's development server lacks:
 
 - a socket timeout (``SOCKET_TIMEOUT``): a client that stops sending, in the middle of a request or on an
   open WebSocket, frees its thread. A live WebSocket is never idle that long: Engine.IO pings every 25 s
@@ -15,6 +17,8 @@ from __future__ import annotations
 import socket
 import threading
 from collections import Counter
+from contextlib import contextmanager
+from typing import Iterator
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -130,3 +134,36 @@ def server(app, host: str, port: int) -> BaseWSGIServer:
 def serve(app, host: str, port: int) -> None:
     """Serve ``app`` until interrupted (``facilitator serve``)."""
     server(app, host, port).serve_forever()
+
+
+@contextmanager
+def running(app) -> Iterator[None]:
+    """What one server process does around serving ``app`` (inside its app context), whatever serves it.
+
+    Starting: connections do not outlive a process, so on SQLite (served by one process) everyone is marked
+    disconnected, and on PostgreSQL only the connections of processes that stopped beating are taken away
+    (services/presence.py); the schedule then notes how long the server was down in every exercise whose clock
+    ran (pausing it past ``CLOCK_PAUSE_AFTER_DOWN`` seconds), beats, and fires the event lists' due rows; with
+    Redis, the process listens for the others' commits (scaleout.py). A SQLite database is held against
+    ``db restore`` meanwhile. Stopping: a last heartbeat, and this process's connections taken away."""
+    from .persistence import backup
+    from .services import presence
+
+    facilitator = app.extensions["facilitator"]
+    exercises, db = facilitator.exercises, facilitator.db
+    with backup.serving(db):  # `db restore` refuses while a server holds this
+        if db.is_sqlite:
+            presence.clear_all(exercises)
+        else:
+            for stopped in presence.stopped(db, presence.now()):
+                presence.take_away(exercises, stopped)
+        facilitator.schedule.start()
+        bell = app.extensions.get("facilitator_bell")
+        if bell is not None:
+            bell.start()
+        try:
+            yield
+        finally:
+            if bell is not None:
+                bell.stop()
+            facilitator.schedule.stop()

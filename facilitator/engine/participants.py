@@ -113,7 +113,11 @@ class MarkPresence:
 
 @command("clear_presence", client=False, after_end=True, after_archive=True)
 class ClearPresence:
-    """The server (re)started: no connection survived (made by the server)."""
+    """Connections that ended with a server process, not by their clients (made by the server). ``lost``:
+    participant -> how many of their connections that process held (another process's stay open); None:
+    all of them (the only server process restarted)."""
+
+    lost: Mapping[str, int] | None = None
 
 
 # ---- events ------------------------------------------------------------------------------------------
@@ -235,8 +239,19 @@ def _mark_presence(out: Outcome, cmd: MarkPresence) -> None:
 def _clear_presence(out: Outcome, cmd: ClearPresence) -> None:
     umpire(out.actor)
     for p in out.state.participants.members.values():
-        if out.state.presence.of(p.id):
+        connections = out.state.presence.of(p.id)
+        if not connections:
+            continue
+        if cmd.lost is None:
             out.act(ParticipantDisconnected(p.id, p.name, p.delegation, 0, "server restarted"), PRESENCE)
+            continue
+        left = connections - min(connections, max(0, int(cmd.lost.get(p.id, 0))))
+        if left == connections:
+            continue
+        if left:
+            out.act(ParticipantConnectionClosed(p.id, p.name, p.delegation, left), PRESENCE)
+        else:
+            out.act(ParticipantDisconnected(p.id, p.name, p.delegation, 0, "server process stopped"), PRESENCE)
 
 
 @evolves(ParticipantSeated)

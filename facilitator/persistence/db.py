@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from contextlib import contextmanager
+import threading
+import weakref
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -140,6 +142,13 @@ class Database:
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
+        # A handle dropped without ``dispose`` closes its pooled connections when collected (a server's
+        # connections otherwise stay open until the process ends, and psycopg warns about each).
+        weakref.finalize(self, self.engine.dispose)
+        # SQLite: this process's writers take turns here before ``BEGIN IMMEDIATE``. Under gevent, sqlite3
+        # waits for a busy database inside C, blocking every greenlet, including the one holding the write
+        # lock: waiting on this lock instead yields. With threads it is fairer than SQLite's busy retries.
+        self._writers = threading.RLock() if self.is_sqlite else nullcontext()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -152,7 +161,7 @@ class Database:
         full raises ``StorageFull``: a refusal with a clear reason, where it was once an ``internal`` failure
         of every command."""
         try:
-            with self._write() as session, session.begin():
+            with self._writers, self._write() as session, session.begin():
                 yield session
         except OperationalError as exc:
             if _is_full(exc):

@@ -150,3 +150,16 @@ class HeartbeatRow(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)  # "server"
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PresenceRow(Base):
+    """Open connections of one participant held by one server process (its heartbeat row's name): when a
+    process stops without closing them, another takes exactly these away (``services/presence.py``). The log
+    holds each participant's total over every process."""
+
+    __tablename__ = "presence"
+
+    server: Mapped[str] = mapped_column(String(32), primary_key=True)
+    exercise_id: Mapped[str] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    connections: Mapped[int] = mapped_column(Integer)

@@ -36,6 +36,13 @@ class StaleSequence(RuleError):
 class EventStore:
     """Reads and appends events inside the caller's transaction."""
 
+    def lock(self, session: Session, exercise_id: str) -> None:
+        """Hold the exercise's row until the transaction ends, so that writers to one exercise in several
+        processes take turns (``FOR UPDATE``; on SQLite, ``BEGIN IMMEDIATE`` already holds the write lock).
+        Raises ``RuleError`` (``not_found``)."""
+        if session.get(ExerciseRow, exercise_id, with_for_update=True, populate_existing=True) is None:
+            raise RuleError("not_found", f"There is no exercise '{exercise_id}'.", {"exercise": "unknown"})
+
     def append(self, session: Session, exercise_id: str, events: Iterable[Event], after: int) -> None:
         """Append ``events`` (numbered by the engine from ``after + 1``) to the exercise's log.
 

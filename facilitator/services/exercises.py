@@ -33,7 +33,7 @@ from facilitator.engine.room import MoveParticipant, RemoveParticipant
 from facilitator.persistence import Database, EventStore
 from facilitator.persistence.models import DeletionRow, EventRow, ExerciseRow, ParticipantRow, SeatRow, StaffRow
 
-from . import tokens
+from . import presence, tokens
 from .feed import Feed
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,6 @@ class Applied:
 class _Publication:
     events: list[Event]
     state: ExerciseState
-    emit: bool = True  # False for events another server process committed (and published)
 
 
 @dataclass
@@ -110,16 +109,19 @@ def _seat_row(session, model, exercise_id: str, row_id: str | None):
 
 
 class ExerciseService:
-    def __init__(self, db: Database, catalog: DeckCatalog, publish_others: bool = True, code_key: bytes = b""):
-        """``code_key``: the key join and observer codes are hashed with (``tokens.code_key``). ``publish_others``: publish what other processes append, when this process finds it (true when no
-        message queue joins the server processes: then the others are command-line runs, which reach no
-        client; with a queue, every server process publishes its own commits to all)."""
+    def __init__(self, db: Database, catalog: DeckCatalog, code_key: bytes = b""):
+        """``code_key``: the key join and observer codes are hashed with (``tokens.code_key``).
+
+        Each server process publishes to its own connections whatever the log holds, in seq order, its own
+        commits and those of other processes (found when it catches up: at once when told of them, see
+        ``follow``, else within the schedule's tick)."""
         self.db = db
         self.catalog = catalog
         self.code_key = code_key
-        self.publish_others = publish_others
+        self.server = tokens.new_id()  # this process, in the presence table (services/presence.py)
         self.store = EventStore()
         self._listeners: list[Listener] = []
+        self._committed: list[Callable[[str, int], None]] = []
         self._live: dict[str, _Live] = {}
         self._live_lock = threading.Lock()
 
@@ -127,6 +129,10 @@ class ExerciseService:
         """``listener(exercise_id, payloads)`` is called after each commit, in seq order per exercise, with
         one payload per perspective that has something new (see ``Feed.advance``)."""
         self._listeners.append(listener)
+
+    def on_commit(self, hook: Callable[[str, int], None]) -> None:
+        """``hook(exercise_id, seq)`` is called after this process commits events (to tell other processes)."""
+        self._committed.append(hook)
 
     # ---- creating and admitting -------------------------------------------
 
@@ -341,9 +347,16 @@ class ExerciseService:
         live = self._get(exercise_id)
         try:
             with live.lock:
-                return self._apply(live, command, actor, expected_seq, command_id, issuer or actor.role, also, at)
+                applied = self._apply(live, command, actor, expected_seq, command_id, issuer or actor.role, also, at)
         finally:
             self._publish(live)  # never under the writers' lock: an emit may run a disconnect, which writes
+        if applied.events:
+            for hook in self._committed:
+                try:
+                    hook(exercise_id, applied.seq)
+                except Exception:  # the others still find it within a tick
+                    log.exception("telling other processes of seq %s of exercise %s failed", applied.seq, exercise_id)
+        return applied
 
     def _apply(self, live: _Live, command, actor: Actor, expected_seq, command_id, issuer, also, at) -> Applied:
         """The write transaction of ``execute`` (the caller holds ``live.lock``).
@@ -351,6 +364,7 @@ class ExerciseService:
         Without ``at``, events are dated now, but never before the log's last event: the log's times never go
         back (a clock stepped back, another process's clock a little ahead), which an import checks."""
         with self.db.write() as session:
+            self.store.lock(session, live.state.exercise_id)  # writers in other processes wait here
             state = self._catch_up(session, live)
             if at is None:
                 at = now()
@@ -390,8 +404,13 @@ class ExerciseService:
         return sum(len(self.execute(exercise_id, ClearPresence(), UMPIRE_ACTOR).events) for exercise_id in touched)
 
     def mark_presence(self, identity: Identity, connected: bool) -> None:
-        if identity.actor.role == DELEGATION and identity.actor.participant:
-            self.execute(identity.exercise_id, MarkPresence(identity.actor.participant, connected), identity.actor)
+        """One of a participant's connections to this process opened or closed: in the log (the total over
+        every process) and in this process's own count (services/presence.py)."""
+        actor = identity.actor
+        if actor.role == DELEGATION and actor.participant:
+            def count(session):
+                presence.count(session, self.server, identity.exercise_id, actor.participant, 1 if connected else -1)
+            self.execute(identity.exercise_id, MarkPresence(actor.participant, connected), actor, also=count)
 
     # ---- publishing ---------------------------------------------------------------------------------
 
@@ -411,7 +430,7 @@ class ExerciseService:
             publication = live.outbox.popleft()
             try:
                 payloads = live.feed.advance(publication.events, publication.state)
-                if publication.emit and payloads:
+                if payloads:
                     for listener in self._listeners:
                         listener(publication.state.exercise_id, payloads)
             except Exception:  # committed is committed: a failed publication must not fail the command
@@ -472,6 +491,17 @@ class ExerciseService:
             state = self._catch_up(session, live)
         self._publish(live)
         return state
+
+    def follow(self, exercise_id: str, seq: int) -> None:
+        """Another process committed to ``exercise_id`` up to ``seq``: if this process holds the exercise and
+        is behind, catch up and publish now."""
+        with self._live_lock:
+            live = self._live.get(exercise_id)
+        if live is not None and live.state.seq < seq:
+            try:
+                self.state(exercise_id)
+            except RuleError:  # deleted meanwhile
+                pass
 
     def loaded(self) -> set[str]:
         """The exercises this process holds in memory (those it served since it started)."""
@@ -566,5 +596,5 @@ class ExerciseService:
             for event in found:
                 state = evolve(state, event)
             live.state, live.last_at = state, found[-1].at
-            live.outbox.append(_Publication(found, state, emit=self.publish_others))
+            live.outbox.append(_Publication(found, state))
         return live.state

@@ -9,7 +9,8 @@ fired once however many server processes tick (each sees what the others appende
 stale append), and a server restarted after a row's time fires it on its first tick, marked late.
 
 It is also the running server's pulse: a heartbeat in the database every ``HEARTBEAT`` seconds (and once more
-on a clean stop). On ``start``, before its first tick, the schedule reads the last one and has every exercise
+on a clean stop), for the server and for this process; at each beat it looks for processes that stopped
+beating and takes their connections away (services/presence.py), and on a clean stop its own. On ``start``, before its first tick, the schedule reads the last one and has every exercise
 whose phase clock ran meanwhile note how long the server was down (``engine.clock.NoteRestart``): down
 longer than ``pause_after`` seconds, the clock is paused as of the last heartbeat; for less, exercise control
 is offered the time back. The time down is not played time, so nothing timed by the phase clock fires early
@@ -31,6 +32,7 @@ from facilitator.engine.clock import PAUSE_AFTER, NoteRestart
 from facilitator.persistence import Database
 from facilitator.persistence.models import EventRow, HeartbeatRow
 
+from . import presence
 from .exercises import ExerciseService, now as wall_clock
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 TICK = 1.0  # seconds between looks at the clock
 RESCAN = 30.0  # seconds between looks at the database for exercises another process started
 HEARTBEAT = 2.0  # seconds between heartbeats: a crash is dated to within this
-SERVER = "server"  # the heartbeat's row: one for the server, whichever process beats
+SERVER = presence.SERVER  # the heartbeat's row: one for the server, whichever process beats
 
 
 def last_heartbeat(db: Database) -> datetime | None:
@@ -50,13 +52,7 @@ def last_heartbeat(db: Database) -> datetime | None:
 
 def heartbeat(db: Database, at: datetime | None = None) -> None:
     """Record that the server is up at ``at`` (default: now)."""
-    at = at or wall_clock()
-    with db.write() as session:
-        row = session.get(HeartbeatRow, SERVER)
-        if row is None:
-            session.add(HeartbeatRow(name=SERVER, at=at))
-        else:
-            row.at = at
+    presence.beat(db, SERVER, at or wall_clock())
 
 
 class Schedule:
@@ -90,6 +86,10 @@ class Schedule:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._beat()  # a clean stop: the next start measures from now
+            try:  # this process's connections end with it
+                presence.take_away(self.exercises, self.exercises.server)
+            except Exception:
+                log.exception("taking this process's connections away failed")
 
     def recover(self, at: datetime | None = None) -> int:
         """Have every running exercise note the time since the last heartbeat, as of ``at`` (default: now), on
@@ -97,6 +97,9 @@ class Schedule:
         tick, so the clocks stand as they should before anything due is fired."""
         since = last_heartbeat(self.exercises.db)
         if since is None:  # a new database: no server ran on it
+            return 0
+        others = [s for s in presence.alive(self.exercises.db, at or wall_clock()) if s != self.exercises.server]
+        if others:  # another server process is up: the server was not down
             return 0
         made = 0
         for exercise_id in sorted(self._running_exercises()):
@@ -114,10 +117,20 @@ class Schedule:
 
     def _beat(self) -> None:
         try:
-            heartbeat(self.exercises.db)
+            at = wall_clock()
+            heartbeat(self.exercises.db, at)
+            presence.beat(self.exercises.db, self.exercises.server, at)
             self._beaten_at = time.monotonic()
         except Exception:  # a missed beat dates an outage a little early; it must not stop the schedule
             log.exception("heartbeat failed")
+            return
+        try:
+            for server in presence.stopped(self.exercises.db, at):
+                if server != self.exercises.server:
+                    log.warning("server process %s stopped beating: its connections are taken away", server)
+                    presence.take_away(self.exercises, server)
+        except Exception:
+            log.exception("looking for stopped server processes failed")
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -1,0 +1,96 @@
+"""``facilitator serve --production``: gunicorn with one gevent worker.
+
+Why gevent: one process then holds a conference's connections on two OS threads (threading mode holds four
+threads per connection and a new one per message), and a delivered message costs about a fifth of the CPU
+(docs/benchmarks.md). Why one worker: gunicorn does not route a client's requests to the worker that holds
+its Socket.IO session, so more processes are run as separate servers on their own ports behind a reverse
+proxy that keeps each client on one (docs/deploy.md).
+
+SQLite under gevent: sqlite3 runs in C without yielding, so the process's writers take turns on a lock that
+yields (``persistence.db.Database.write``) and never wait inside SQLite; commits come before any emit. Several
+processes need PostgreSQL (``DATABASE_URL``) and Redis (``SOCKETIO_MESSAGE_QUEUE``).
+"""
+
+from __future__ import annotations
+
+if __name__ == "__main__":  # the server's own process (``serve``): patched before anything is imported
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+from contextlib import ExitStack  # noqa: E402
+
+from gunicorn.app.base import BaseApplication  # noqa: E402
+
+WORKER_CONNECTIONS = 10_000  # open connections one worker accepts (gunicorn's default, 1,000, is a big class)
+GRACEFUL_SECONDS = 10  # on SIGTERM, seconds for connections to close before the worker is stopped
+
+
+class ProductionServer(BaseApplication):
+    """gunicorn, configured here rather than by a file; the app is made in the worker, after gevent has
+    patched it (a lock made before would block the event loop)."""
+
+    def __init__(self, host: str, port: int, overrides: dict):
+        self.host, self.port, self.overrides = host, port, overrides
+        super().__init__()
+
+    def load_config(self) -> None:
+        bind = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        settings = {
+            "bind": [bind],
+            "workers": 1,
+            "worker_class": "gevent",
+            "worker_connections": WORKER_CONNECTIONS,
+            "graceful_timeout": GRACEFUL_SECONDS,
+            "timeout": 30,  # seconds the master waits for a worker that stopped answering before restarting it
+            "accesslog": None,  # requests are not logged one by one (a class makes many)
+            "errorlog": "-",
+            "loglevel": "info",
+            "proc_name": "facilitator",
+            "control_socket_disable": True,  # one server per port, none left behind in a home folder
+            "post_worker_init": _started,
+            "worker_exit": _stopping,
+        }
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from .app import create_app
+
+        app = create_app(self.overrides)
+        app.extensions["facilitator_serving"] = ExitStack()
+        return app
+
+
+def _started(worker) -> None:
+    """In the worker, once the app is loaded: what a serving process does (``serving.running``)."""
+    from .serving import running
+
+    app = worker.wsgi
+    stack: ExitStack = app.extensions["facilitator_serving"]
+    stack.enter_context(app.app_context())
+    stack.enter_context(running(app))
+
+
+def _stopping(_server, worker) -> None:
+    app = getattr(worker, "wsgi", None)
+    if app is not None and "facilitator_serving" in getattr(app, "extensions", {}):
+        app.extensions["facilitator_serving"].close()
+
+
+def serve(host: str, port: int, config: dict) -> None:
+    """Serve until stopped (SIGINT or SIGTERM), with gunicorn's master restarting a worker that dies. Replaces
+    this process with a fresh one, which gevent patches before anything is imported; ``config``: settings
+    the command line decided (``PUBLIC_URL``, ``INSTRUCTOR_KEY``), passed as ``FACILITATOR_*`` variables."""
+    env = dict(os.environ)
+    env.update({f"FACILITATOR_{key}": json.dumps(value) for key, value in config.items() if value is not None})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "facilitator.production", host, str(port)], env)
+
+
+if __name__ == "__main__":
+    ProductionServer(sys.argv[1], int(sys.argv[2]), {}).run()

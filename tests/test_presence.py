@@ -1,0 +1,101 @@
+"""Who is connected when several server processes serve one database: each process counts its own
+connections, and one that stops (cleanly or not) takes away only its own, never another's.
+
+Two apps on one database stand for two processes (``services/presence.py``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from facilitator import create_app
+from facilitator.engine.audience import UMPIRE_ACTOR
+from facilitator.services import presence
+from facilitator.services.exercises import now
+
+
+@pytest.fixture
+def second(app):
+    """Another process on the app's database."""
+    other = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"]})
+    yield other.extensions["facilitator"]
+    other.extensions["facilitator"].db.dispose()
+
+
+def _presence(exercises, exercise_id, participant):
+    return exercises.state(exercise_id).presence.of(participant)
+
+
+def _seat(exercises):
+    created = exercises.create("demo")
+    identity, _ = exercises.join(created.join_codes["ukraine"], "Olena")
+    return created.id, identity
+
+
+def test_a_process_that_stops_beating_loses_only_its_own_connections(exercises, second):
+    exercise_id, olena = _seat(exercises)
+    exercises.mark_presence(olena, True)  # her laptop, on this process
+    second.exercises.mark_presence(olena, True)  # her phone, on the other
+    second.exercises.mark_presence(olena, True)  # and a second tab there
+    assert _presence(exercises, exercise_id, olena.actor.participant) == 3
+
+    at = now()
+    presence.beat(exercises.db, exercises.server, at)
+    presence.beat(exercises.db, second.exercises.server, at - timedelta(seconds=presence.DEAD_AFTER + 1))
+    assert presence.stopped(exercises.db, at) == [second.exercises.server]
+    assert presence.take_away(exercises, second.exercises.server) == 1
+
+    assert _presence(exercises, exercise_id, olena.actor.participant) == 1  # the laptop is still there
+    [closed] = [e for e in exercises.events(exercise_id, UMPIRE_ACTOR) if e.type.startswith("participant_conn")][-1:]
+    assert closed.type == "participant_connection_closed" and closed.data["connections"] == 1
+    assert presence.stopped(exercises.db, at) == []
+    exercises.mark_presence(olena, False)  # the laptop closes
+    assert _presence(exercises, exercise_id, olena.actor.participant) == 0
+
+
+def test_a_live_process_is_never_taken_for_stopped(exercises, second):
+    exercise_id, olena = _seat(exercises)
+    second.exercises.mark_presence(olena, True)
+    at = now()
+    presence.beat(exercises.db, second.exercises.server, at - timedelta(seconds=presence.DEAD_AFTER - 3))
+    assert presence.stopped(exercises.db, at) == []
+    assert second.exercises.server in presence.alive(exercises.db, at)
+
+
+def test_two_processes_taking_a_stopped_one_away_at_once_take_it_away_once(exercises, second, app):
+    exercise_id, olena = _seat(exercises)
+    third = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"]}).extensions["facilitator"]
+    try:
+        third.exercises.mark_presence(olena, True)
+        exercises.mark_presence(olena, True)
+        before = len(exercises.events(exercise_id, UMPIRE_ACTOR))
+        made = presence.take_away(exercises, third.exercises.server) + \
+            presence.take_away(second.exercises, third.exercises.server)
+        assert made == 1
+        assert len(exercises.events(exercise_id, UMPIRE_ACTOR)) == before + 1
+        assert _presence(second.exercises, exercise_id, olena.actor.participant) == 1
+    finally:
+        third.db.dispose()
+
+
+def test_a_clean_stop_takes_away_the_connections_of_that_process_only(app, exercises, second):
+    exercise_id, olena = _seat(exercises)
+    exercises.mark_presence(olena, True)
+    presence.beat(exercises.db, exercises.server, now())  # this process is up
+    second.exercises.mark_presence(olena, True)
+    second.schedule.start()
+    second.schedule.stop()  # a clean stop of the other process
+    assert _presence(exercises, exercise_id, olena.actor.participant) == 1
+
+
+def test_a_sqlite_server_starting_clears_everyone_a_postgresql_one_only_the_stopped(app, exercises, second):
+    exercise_id, olena = _seat(exercises)
+    second.exercises.mark_presence(olena, True)
+    presence.beat(exercises.db, second.exercises.server, now())  # the other process beats
+    from facilitator.serving import running
+
+    with app.app_context(), running(app):
+        if exercises.db.is_sqlite:  # served by one process: nothing survived the last one
+            assert _presence(exercises, exercise_id, olena.actor.participant) == 0
+        else:  # the other process is alive: its participant stays connected
+            assert _presence(exercises, exercise_id, olena.actor.participant) == 1
