@@ -80,13 +80,18 @@ class Broadcaster:
             for sid, _ in list(server.manager.get_participants(NAMESPACE, name)):
                 server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
 
-    def attach(self, sid: str, exercise_id: str, viewer: Actor, sync: dict, history: list[list[dict]]) -> None:
-        """Send one connection its ``sync``, then what it missed (``update``s marked ``history``), then put it
-        in its perspective's room: later updates reach it in order, after these."""
-        self.socketio.emit("sync", sync, to=sid, namespace=NAMESPACE)
-        for batch in history:
+    def history(self, sid: str, batch: list[dict]) -> None:
+        """Send one connection events it missed, as an ``update`` marked ``history``."""
+        if batch:
             self.socketio.emit("update", {"seq": batch[-1]["seq"], "events": batch, "history": True}, to=sid,
                                namespace=NAMESPACE)
+
+    def attach(self, sid: str, exercise_id: str, viewer: Actor, sync: dict, history: list[list[dict]]) -> None:
+        """Send one connection its ``sync``, then the rest of what it missed (``update``s marked ``history``),
+        then put it in its perspective's room: later updates reach it in order, after these."""
+        self.socketio.emit("sync", sync, to=sid, namespace=NAMESPACE)
+        for batch in history:
+            self.history(sid, batch)
         join_room(room_of(exercise_id, viewer), sid=sid, namespace=NAMESPACE)
         join_room(seat_room(exercise_id, credential(viewer)), sid=sid, namespace=NAMESPACE)
 

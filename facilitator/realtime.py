@@ -374,7 +374,7 @@ class ExerciseNamespace(Namespace):
         emitter = broadcaster()
         try:
             seq = exercises.attach(identity, last_seq, lambda sync, history: emitter.attach(
-                sid, identity.exercise_id, identity.actor, sync, history))
+                sid, identity.exercise_id, identity.actor, sync, history), lambda batch: emitter.history(sid, batch))
         except RuleError as exc:  # e.g. the exercise was deleted
             return {"ok": False, "error": exc.to_dict()}
         with connection.lock:

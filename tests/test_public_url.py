@@ -224,7 +224,9 @@ def serve_and_create(tmp_path, *args, headers: dict | None = None) -> tuple[dict
 def test_serve_with_a_public_url_makes_links_on_it(tmp_path):
     body, output = serve_and_create(tmp_path, "--host", "127.0.0.1", "--public-url", PUBLIC)
     assert all(link.startswith(PUBLIC + "/") for link in all_links(body))
-    assert f"Serving on http://127.0.0.1:PORT/; links use {PUBLIC}/" in output
+    assert f"Serving (Werkzeug, threads) on http://127.0.0.1:PORT/; links use {PUBLIC}/" in output
+    # Others reach it (through a reverse proxy): creating exercises and the private print sheets need the key.
+    assert "Instructor key" in output and (tmp_path / "inst" / "instructor_key").exists()
 
 
 def test_serving_the_room_makes_links_on_the_network_address_even_from_a_page_opened_locally(tmp_path):

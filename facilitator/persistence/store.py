@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import String, insert, select, type_coerce
+from sqlalchemy import String, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from facilitator.engine import Actor, Audience, Event, load_event
@@ -36,25 +36,25 @@ class StaleSequence(RuleError):
 class EventStore:
     """Reads and appends events inside the caller's transaction."""
 
-    def lock(self, session: Session, exercise_id: str) -> None:
+    def lock(self, session: Session, exercise_id: str) -> int:
         """Hold the exercise's row until the transaction ends, so that writers to one exercise in several
-        processes take turns (``FOR UPDATE``; on SQLite, ``BEGIN IMMEDIATE`` already holds the write lock).
-        Raises ``RuleError`` (``not_found``)."""
-        if session.get(ExerciseRow, exercise_id, with_for_update=True, populate_existing=True) is None:
+        processes take turns (``FOR UPDATE``; on SQLite, ``BEGIN IMMEDIATE`` already holds the write lock);
+        returns the log's last seq. Only that column is read (not the deck the row holds). Raises
+        ``RuleError`` (``not_found``)."""
+        last = session.scalar(select(ExerciseRow.last_seq).where(ExerciseRow.id == exercise_id).with_for_update())
+        if last is None:
             raise RuleError("not_found", f"There is no exercise '{exercise_id}'.", {"exercise": "unknown"})
+        return last
 
     def append(self, session: Session, exercise_id: str, events: Iterable[Event], after: int) -> None:
         """Append ``events`` (numbered by the engine from ``after + 1``) to the exercise's log.
 
         Raises ``StaleSequence`` if the log has moved past ``after`` meanwhile. The exercise row is
-        locked (``FOR UPDATE`` where the database has it; SQLite's ``BEGIN IMMEDIATE`` already holds
-        the write lock) and the unique key on (exercise, seq) refuses any duplicate that slipped by.
+        locked (``lock``) and the unique key on (exercise, seq) refuses any duplicate that slipped by.
         """
-        exercise = session.get(ExerciseRow, exercise_id, with_for_update=True, populate_existing=True)
-        if exercise is None:
-            raise RuleError("not_found", f"There is no exercise '{exercise_id}'.")
-        if exercise.last_seq != after:
-            raise StaleSequence(after, exercise.last_seq)
+        last = self.lock(session, exercise_id)
+        if last != after:
+            raise StaleSequence(after, last)
         rows = [{"exercise_id": exercise_id, "seq": e.seq, "type": e.type, "version": e.version,
                  "actor": e.actor.to_dict() if e.actor else None, "audience": e.audience.to_dict(), "data": e.data,
                  "at": e.at} for e in events]
@@ -68,8 +68,8 @@ class EventStore:
             r["hash"] = previous = event_hash(previous, r["seq"], r["type"], r["version"], r["actor"], r["audience"],
                                               r["data"], r["at"])
         session.execute(insert(EventRow), rows)
-        exercise.last_seq = rows[-1]["seq"]
-        session.flush()
+        session.execute(update(ExerciseRow).where(ExerciseRow.id == exercise_id).values(last_seq=rows[-1]["seq"])
+                        .execution_options(synchronize_session=False))
 
     def load(self, session: Session, exercise_id: str, after: int = 0, upto: int | None = None,
              channel: str | None = None, newest_first: bool = False, limit: int | None = None) -> list[Event]:

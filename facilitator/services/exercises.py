@@ -30,7 +30,7 @@ from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE_ACTOR
 from facilitator.engine.control import ArchiveExercise, ReissueLink, SeatStaff, acting_for, staff_actor
 from facilitator.engine.guards import chief, clean_name, clean_text
 from facilitator.engine.room import MoveParticipant, RemoveParticipant
-from facilitator.persistence import Database, EventStore
+from facilitator.persistence import Database, EventStore, snapshots
 from facilitator.persistence.models import DeletionRow, EventRow, ExerciseRow, ParticipantRow, SeatRow, StaffRow
 
 from . import presence, tokens
@@ -91,6 +91,7 @@ class _Live:
     publishing: threading.Lock = field(default_factory=threading.Lock)  # publication, and attaching readers
     feed: Feed = None  # what each perspective was last sent; moved on by publication only
     last_at: datetime | None = None  # when the last event folded into ``state`` happened
+    snapshot_seq: int = 0  # the seq of the exercise's last snapshot (persistence/snapshots.py)
 
     def __post_init__(self):
         self.feed = Feed(self.state)
@@ -382,6 +383,11 @@ class ExerciseService:
             self.store.append(session, state.exercise_id, events, state.seq)
             if command_id is not None:
                 self.store.remember(session, state.exercise_id, issuer, command_id, command.TYPE, after.seq, at)
+            snapshot = after.seq - live.snapshot_seq >= snapshots.EVERY
+            if snapshot:  # in the same transaction: a snapshot never runs ahead of the log
+                snapshots.save(session, after, events[-1].at)
+        if snapshot:
+            live.snapshot_seq = after.seq
         live.state = after
         if events:
             live.last_at = events[-1].at
@@ -448,38 +454,40 @@ class ExerciseService:
             live.publishing.release()
         self._publish(live)
 
-    def attach(self, identity: Identity, last_seq: int | None, deliver: Callable[[dict, list[list[dict]]], None]) \
-            -> int:
+    def attach(self, identity: Identity, last_seq: int | None, deliver: Callable[[dict, list[list[dict]]], None],
+               send_history: Callable[[list[dict]], None]) -> int:
         """Bring one connection up to date and into the live stream, with nothing lost or repeated.
 
-        While publication is held still, calls ``deliver(sync, history)`` once: ``sync`` is the connection's
-        ``sync`` payload (its perspective's view as last published, at seq S), ``history`` the events it may
-        see with ``last_seq < seq <= S``, in batches (none if ``last_seq`` is None, or S or more: a client
-        that saw more than the log holds is given the log's end). ``deliver`` must send both and join the
-        perspective's room before returning: every later publication reaches it. Returns S.
-
-        History from far back is read and prepared first, in pages, holding nothing: the log up to what was
-        published never changes. Publication is held still only to add the few events published meanwhile.
+        History from far back (the events the connection may see with ``last_seq < seq <= P``, P the seq
+        published when it asked) is read and sent first, in batches of ``HISTORY_BATCH``
+        (``send_history(batch)``), holding nothing: the log up to what was published never changes, and the
+        exercise's other connections get their updates meanwhile. Then, with publication held still, calls
+        ``deliver(sync, history)`` once: ``sync`` is the connection's ``sync`` payload (its perspective's view
+        as last published, at seq S), ``history`` the few events it may see with ``P < seq <= S``, in batches
+        (no history at all if ``last_seq`` is None; a client that saw more than the log holds is given the
+        log's end). ``deliver`` must send both and join the perspective's room before returning: every later
+        publication reaches it. Returns S.
         """
         live = self._get(identity.exercise_id)
         with live.lock, self.db.read() as session:
             self._catch_up(session, live)  # a fresh process, or another one's commits: the feed follows
         self._publish(live)
         deck, read = live.state.deck, last_seq
-        prepared: list[dict] = []
         if last_seq is not None:
             published = live.feed.seq  # only grows; everything up to it is committed for good
             while read < published:
                 upto = min(read + _PAGE_BATCH, published)
-                prepared += (e.to_dict(deck) for e in self.events(identity.exercise_id, identity.actor, read, upto))
+                page = [e.to_dict(deck) for e in self.events(identity.exercise_id, identity.actor, read, upto)]
+                for i in range(0, len(page), HISTORY_BATCH):
+                    send_history(page[i:i + HISTORY_BATCH])
                 read = upto
         with self._attaching(live):
             sync = live.feed.sync(identity.actor, now())
             seq = live.feed.seq
+            rest = []
             if last_seq is not None and read < seq:
-                prepared += (e.to_dict(deck) for e in self.events(identity.exercise_id, identity.actor, read, seq))
-            history = [prepared[i:i + HISTORY_BATCH] for i in range(0, len(prepared), HISTORY_BATCH)]
-            deliver(sync, history)
+                rest = [e.to_dict(deck) for e in self.events(identity.exercise_id, identity.actor, read, seq)]
+            deliver(sync, [rest[i:i + HISTORY_BATCH] for i in range(0, len(rest), HISTORY_BATCH)])
         return seq
 
     # ---- reading ------------------------------------------------------------------------------------
@@ -580,11 +588,17 @@ class ExerciseService:
             live = self._live.get(exercise_id)
         if live is not None:
             return live
+        last_at, snapshot_seq = None, 0
         with self.db.read() as session:
             row = self._row(session, exercise_id)
-            state = initial_state(deck_from_data(row.deck, f"exercise {exercise_id}"), row.seed, row.id, row.title)
+            deck = deck_from_data(row.deck, f"exercise {exercise_id}")
+            state = initial_state(deck, row.seed, row.id, row.title)
+            found = snapshots.latest(session, exercise_id, deck, row.last_seq)
+            if found is not None:  # fold only what came after it
+                state, last_at = found
+                snapshot_seq = state.seq
         with self._live_lock:
-            return self._live.setdefault(exercise_id, _Live(state))
+            return self._live.setdefault(exercise_id, _Live(state, last_at=last_at, snapshot_seq=snapshot_seq))
 
     def _catch_up(self, session, live: _Live) -> ExerciseState:
         """Fold what was appended since ``live.state`` (by another process); queued so feeds stay in step.

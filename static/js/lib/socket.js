@@ -2,9 +2,10 @@
 // come, reconnect by itself, and say what it is doing (status) so the page can show it.
 //
 // Protocol (docs/protocol.md): after `connect` the client emits `resume` {last_seq}; the server answers
-// with one `sync` {state, last_seq, server_time}, then the events it missed (`update`s marked `history`,
-// already reflected in the state), then live `update`s {seq, events, state: patch}, each carrying what
-// changed in this viewer's state. Nothing is ever requested because an update arrived.
+// with one `sync` {state, last_seq, server_time} and the events it missed (`update`s marked `history`,
+// already reflected in the state; after a long gap most of them come before the sync), then live
+// `update`s {seq, events, state: patch}, each carrying what changed in this viewer's state. Nothing is
+// ever requested because an update arrived.
 
 import {io} from '/static/vendor/socket.io.esm.min.js';
 import {storage} from './store.js';
@@ -42,7 +43,7 @@ export class Connection {
     this.synced = false;
     this.everConnected = false;
     this.reconnecting = false;
-    this.missed = 0;          // history events received since the latest sync
+    this.missed = 0;          // history events received since the latest resume
     this.status = STATUS.CONNECTING;
     this.attempt = 0;
     this.held = [];           // commands waiting their turn after a `rate_limited`, in the order they were sent
@@ -103,6 +104,7 @@ export class Connection {
   /** On every (re)connection: send the last seq held; the server answers with a sync and what was missed. */
   resume({reconnected = false} = {}) {
     this.reconnecting = reconnected;
+    this.missed = 0;  // history may come before the sync (a long gap) as well as after it
     this.socket.timeout(COMMAND_TIMEOUT_MS).emit('resume', {last_seq: this.lastSeq}, (err, ack) => {
       if (err || !ack?.ok) {
         // No answer (or refused): try again shortly while connected (after `retry_after` if rate limited).
@@ -125,11 +127,11 @@ export class Connection {
     const first = !this.synced;
     this.synced = true;
     this.lastSeq = msg.last_seq;
-    this.missed = 0;
     this.onSync(msg, {first});
   }
 
-  /** An update: live ({seq, events, state}) or history after a sync ({seq, events, history: true}). */
+  /** An update: live ({seq, events, state}) or history ({seq, events, history: true}), which a resume sends
+   *  from far back before its sync, and the rest after it. */
   handleUpdate(msg) {
     if (!msg || typeof msg.seq !== 'number' || !this.synced) return;
     const history = Boolean(msg.history);
