@@ -46,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         INSTRUCTOR_KEY=None,  # needed to create exercises when set (`facilitator serve` sets one beyond loopback)
         PUBLIC_URL=None,  # the origin links are built on (FACILITATOR_PUBLIC_URL); None: the request's host
         CLOCK_PAUSE_AFTER_DOWN=PAUSE_AFTER,  # seconds the server may be down before running clocks pause
+        PROXY_HOPS=0,  # reverse proxies in front whose X-Forwarded-* headers are trusted (docs/deploy.md)
         **LIMIT_DEFAULTS,
     )
     for name in ("DATABASE_URL", "SECRET_KEY", "SOCKETIO_MESSAGE_QUEUE"):
@@ -78,7 +79,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     broadcast.init_app(app)
     scaleout.init_app(app)
     cli.init_app(app)
+    _behind_proxies(app)
     return app
+
+
+def _behind_proxies(app: Flask) -> None:
+    """Behind ``PROXY_HOPS`` reverse proxies, the client's address (which every limit per address counts) and
+    scheme are read from the ``X-Forwarded-For`` and ``-Proto`` headers the last that many proxies set,
+    never from a header a client sent itself. Wraps everything, Socket.IO included. Raises ``ValueError``
+    naming the setting for a value that is not a whole number from 0 to 5."""
+    hops = app.config["PROXY_HOPS"]
+    if isinstance(hops, bool) or not isinstance(hops, int) or not 0 <= hops <= 5:
+        raise ValueError(f"PROXY_HOPS (FACILITATOR_PROXY_HOPS) must be a whole number from 0 to 5, not {hops!r}")
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _refuse_flask_run() -> None:

@@ -126,7 +126,10 @@ def server(app, host: str, port: int) -> BaseWSGIServer:
     """A threaded server for ``app`` on ``host:port`` (bound, not yet serving: call ``serve_forever``)."""
     made = make_server(host, port, _EndWebSockets(app), threaded=True, request_handler=RequestHandler)
     limits = app.extensions["facilitator"].limits
-    made.connections = ConnectionCounter(TCP_PER_ADDRESS * limits.connections_per_address)
+    # Behind a reverse proxy every TCP connection is the proxy's: connections are then counted per client
+    # by Socket.IO's gate, on the address the proxy forwards (app.py, ``PROXY_HOPS``).
+    proxied = bool(app.config.get("PROXY_HOPS"))
+    made.connections = None if proxied else ConnectionCounter(TCP_PER_ADDRESS * limits.connections_per_address)
     made.daemon_threads = True
     return made
 

@@ -300,3 +300,35 @@ def test_wrong_guesses_made_at_once_cannot_overshoot_the_limit(tight):
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(guess, range(120)))
     assert answers.count(404) <= 5 + 1 and answers.count(429) >= 114, answers  # the burst (5), not a few more
+
+
+def test_behind_a_trusted_proxy_each_student_has_their_own_guesses(tmp_path, monkeypatch):
+    """Behind a reverse proxy every request comes from its address: with ``PROXY_HOPS`` the limits count the
+    address the proxy forwards, so one guesser behind it does not lock the class out; a header a client sets
+    itself in front of the proxy's changes nothing."""
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "DATABASE_URL": migrated_url(tmp_path / "p.sqlite3"), "PROXY_HOPS": 1,
+                      "LIMIT_GUESSES": Rate(burst=3, per_second=1 / 60)})
+    try:
+        client = app.test_client()
+        created = app.extensions["facilitator"].exercises.create("demo")
+        proxy = "127.0.0.1"
+
+        def join(student: str, code: str, spoofed: str = ""):
+            forwarded = f"{spoofed}, {student}" if spoofed else student
+            return client.post("/api/join", json={"code": code, "name": f"S{student[-3:]}{len(spoofed)}"},
+                               environ_base={"REMOTE_ADDR": proxy}, headers={"X-Forwarded-For": forwarded})
+
+        assert [join("10.0.0.66", "AAAA-AAAA").status_code for _ in range(4)] == [404, 404, 404, 429]
+        # the guesser's spoofed address in front of the proxy's is not believed
+        assert join("10.0.0.66", "AAAA-AAAA", spoofed="10.9.9.9").status_code == 429
+        assert join("10.0.0.7", created.join_codes["ukraine"]).status_code == 201  # the class still joins
+    finally:
+        app.extensions["facilitator"].db.dispose()
+
+
+@pytest.mark.parametrize("hops", [-1, 9, "two", True])
+def test_a_bad_proxy_setting_is_named(tmp_path, monkeypatch, hops):
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    with pytest.raises(ValueError, match="PROXY_HOPS"):
+        create_app({"TESTING": True, "DATABASE_URL": migrated_url(tmp_path / "p.sqlite3"), "PROXY_HOPS": hops})
