@@ -24,6 +24,7 @@ import sys  # noqa: E402
 from contextlib import ExitStack  # noqa: E402
 
 from gunicorn.app.base import BaseApplication  # noqa: E402
+from gunicorn.workers.ggevent import GeventWorker  # noqa: E402
 
 WORKER_CONNECTIONS = 10_000  # open connections one worker accepts (gunicorn's default, 1,000, is a big class)
 GRACEFUL_SECONDS = 10  # on SIGTERM, seconds for connections to close before the worker is stopped
@@ -42,7 +43,7 @@ class ProductionServer(BaseApplication):
         settings = {
             "bind": [bind],
             "workers": 1,
-            "worker_class": "gevent",
+            "worker_class": "facilitator.production.Worker",
             "worker_connections": WORKER_CONNECTIONS,
             "graceful_timeout": GRACEFUL_SECONDS,
             "timeout": 30,  # seconds the master waits for a worker that stopped answering before restarting it
@@ -52,7 +53,8 @@ class ProductionServer(BaseApplication):
             "proc_name": "facilitator",
             "control_socket_disable": True,  # one server per port, none left behind in a home folder
             "post_worker_init": _started,
-            "worker_exit": _stopping,
+            "worker_int": _stopping,  # Ctrl+C (SIGINT) or SIGQUIT: the worker exits at once after this
+            "worker_exit": _exiting,
         }
         for key, value in settings.items():
             self.cfg.set(key, value)
@@ -71,14 +73,39 @@ def _started(worker) -> None:
 
     app = worker.wsgi
     stack: ExitStack = app.extensions["facilitator_serving"]
-    stack.enter_context(app.app_context())
     stack.enter_context(running(app))
 
 
-def _stopping(_server, worker) -> None:
+def _exiting(_server, worker) -> None:
+    _stopping(worker)
+
+
+def _stopping(worker) -> None:
+    """What a serving process does as it stops (``serving.running``), once, however it is told to."""
     app = getattr(worker, "wsgi", None)
     if app is not None and "facilitator_serving" in getattr(app, "extensions", {}):
         app.extensions["facilitator_serving"].close()
+
+
+class Worker(GeventWorker):
+    """gunicorn's gevent worker, which on SIGTERM (``systemctl stop``, gunicorn's master stopping) first does
+    what a serving process does as it stops, then closes its Socket.IO connections: the clients reconnect
+    elsewhere at once, and the worker need not wait out the graceful timeout on connections that never end."""
+
+    def handle_exit(self, sig, frame):
+        super().handle_exit(sig, frame)
+        import gevent
+
+        gevent.spawn(self._leave)
+
+    def _leave(self) -> None:
+        _stopping(self)
+        socketio = getattr(self, "wsgi", None) and self.wsgi.extensions.get("socketio")
+        if socketio is not None:
+            for sid in list(socketio.server.eio.sockets):
+                socket = socketio.server.eio.sockets.get(sid)
+                if socket is not None:
+                    socket.close(wait=False, abort=True)
 
 
 def serve(host: str, port: int, config: dict) -> None:

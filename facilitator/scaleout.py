@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "facilitator:commits"
 RETRY = (0.5, 1.0, 2.0, 5.0)  # seconds between attempts to reach Redis again after losing it
+QUIET = 5.0  # seconds without ringing after a ring failed
 
 
 class CommitBell:
@@ -36,15 +37,20 @@ class CommitBell:
         self._redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self._listening: threading.Thread | None = None
         self._stop = threading.Event()
+        self._quiet_until = 0.0
         self.heard = 0  # rings from other processes acted on (the tests and the benchmarks read it)
 
     def ring(self, exercise_id: str, seq: int) -> None:
-        """Tell the other processes that ``exercise_id`` now stands at ``seq``."""
+        """Tell the other processes that ``exercise_id`` now stands at ``seq``. After a failure, no ring is
+        tried for ``QUIET`` seconds: a Redis that does not answer must not slow every command down."""
+        if time.monotonic() < self._quiet_until:
+            return
         try:
             self._redis.publish(CHANNEL, f"{self.exercises.server} {exercise_id} {seq}")
         except Exception as exc:  # they still find it at their next tick
+            self._quiet_until = time.monotonic() + QUIET
             log.warning("could not tell the other server processes through Redis (%s): they catch up within "
-                        "a second", exc)
+                        "a second; trying again in %g s", exc, QUIET)
 
     def start(self) -> None:
         """Listen in a daemon thread (a greenlet under gevent) until ``stop``."""

@@ -141,7 +141,7 @@ def serve(app, host: str, port: int) -> None:
 
 @contextmanager
 def running(app) -> Iterator[None]:
-    """What one server process does around serving ``app`` (inside its app context), whatever serves it.
+    """What one server process does around serving ``app``, whatever serves it (no app context needed).
 
     Starting: connections do not outlive a process, so on SQLite (served by one process) everyone is marked
     disconnected, and on PostgreSQL only the connections of processes that stopped beating are taken away

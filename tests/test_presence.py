@@ -99,3 +99,15 @@ def test_a_sqlite_server_starting_clears_everyone_a_postgresql_one_only_the_stop
             assert _presence(exercises, exercise_id, olena.actor.participant) == 0
         else:  # the other process is alive: its participant stays connected
             assert _presence(exercises, exercise_id, olena.actor.participant) == 1
+
+
+def test_a_connection_closing_after_its_process_was_taken_away_is_not_counted_out_twice(exercises, second):
+    """A process taken for stopped (or stopping) whose connections then close one by one: the log counted
+    them out already, and the participant's connections on other processes stay counted."""
+    exercise_id, olena = _seat(exercises)
+    second.exercises.mark_presence(olena, True)  # the laptop, on the process that stops
+    exercises.mark_presence(olena, True)  # the phone
+    presence.take_away(exercises, second.exercises.server)
+    assert _presence(exercises, exercise_id, olena.actor.participant) == 1
+    second.exercises.mark_presence(olena, False)  # the laptop's connection closes late
+    assert _presence(exercises, exercise_id, olena.actor.participant) == 1  # the phone is still counted

@@ -416,7 +416,10 @@ class ExerciseService:
         if actor.role == DELEGATION and actor.participant:
             def count(session):
                 presence.count(session, self.server, identity.exercise_id, actor.participant, 1 if connected else -1)
-            self.execute(identity.exercise_id, MarkPresence(actor.participant, connected), actor, also=count)
+            try:
+                self.execute(identity.exercise_id, MarkPresence(actor.participant, connected), actor, also=count)
+            except presence.NotHeld:  # taken away already, with the rest of this process's connections
+                pass
 
     # ---- publishing ---------------------------------------------------------------------------------
 

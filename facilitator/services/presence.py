@@ -31,14 +31,21 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class NotHeld(Exception):
+    """A connection closed that ``server`` no longer counts: its connections were taken away already (it
+    stopped, or was taken for stopped), so the log must not count this one out a second time."""
+
+
 def count(session, server: str, exercise_id: str, participant: str, delta: int) -> None:
     """Add ``delta`` (+1 or -1) to the connections ``server`` holds for ``participant`` (in the caller's
-    transaction, which holds the exercise's row lock: see ``EventStore.lock``)."""
+    transaction, which holds the exercise's row lock: see ``EventStore.lock``). Raises ``NotHeld`` for a -1
+    that ``server`` does not hold (the caller's transaction is then rolled back)."""
     row = session.get(PresenceRow, (server, exercise_id, participant))
     if row is None:
-        if delta > 0:
-            session.add(PresenceRow(server=server, exercise_id=exercise_id, participant_id=participant,
-                                    connections=delta))
+        if delta < 0:
+            raise NotHeld()
+        session.add(PresenceRow(server=server, exercise_id=exercise_id, participant_id=participant,
+                                connections=delta))
         return
     row.connections += delta
     if row.connections <= 0:
