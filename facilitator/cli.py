@@ -14,6 +14,7 @@ import stat
 import sys
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import BinaryIO, Iterator
 
 import click
@@ -259,8 +260,9 @@ def scenarios_validate(paths: tuple[Path, ...]):
     missing = [p for p in paths if not p.exists()]
     for path in missing:
         click.echo(f"{path}: no such file or folder", err=True)
-    seeds = Path(current_app.config["SEEDS_DIR"])
-    found = validate_files([p for p in paths if p.exists()], seeds, warnings=True) + check_reference_texts(seeds)
+    seeds, maps = Path(current_app.config["SEEDS_DIR"]), Path(current_app.static_folder) / "maps"
+    found = validate_files([p for p in paths if p.exists()], seeds, warnings=True, maps_dir=maps) + \
+        check_reference_texts(seeds)
     for problem in found:
         click.echo(str(problem), err=True)
     problems = [p for p in found if not p.warning]  # a warning is shown, and does not fail the check
@@ -272,10 +274,13 @@ def scenarios_validate(paths: tuple[Path, ...]):
 
 @scenarios_cli.command("list")
 def scenarios_list():
+    """List the decks on this server: id, title, minutes of play (the phases, without the debrief) and
+    delegations; each variant after the deck it adapts."""
     for loaded in services().catalog.list():
         deck = loaded.deck
-        click.echo(f"{deck.id:24} {deck.title} ({sum(p.minutes for p in deck.phases)} min, "
-                   f"{len(deck.delegations)} delegations)")
+        variant = f", a variant of {deck.variant_of}" if deck.variant_of else ""
+        click.echo(f"{deck.id:28} {deck.title} ({sum(p.minutes for p in deck.phases)} min of play, "
+                   f"{len(deck.delegations)} delegations{variant})")
 
 
 @scenarios_cli.command("simulate")
@@ -316,35 +321,70 @@ def scenarios_simulate(deck: str, runs: int, strategy: str | None, script: Path 
 
 
 def _deck_file(deck: str) -> Path:
-    """DECK as a file: an id in the scenarios folder, or a path to a .yaml file. Raises ``ClickException``
-    listing the decks when there is none."""
+    """DECK as a file: an id in the scenarios folder, or a path to a deck file (a file named otherwise than
+    ``.yaml`` is read too, and refused by ``_load`` if it is no deck). Raises ``ClickException`` listing the
+    decks when there is none."""
     scenarios = Path(current_app.config["SCENARIOS_DIR"])
-    path = Path(deck) if deck.endswith((".yaml", ".yml")) else scenarios / f"{deck}.yaml"
+    given = Path(deck)
+    if "/" in deck or deck.endswith((".yaml", ".yml")) or given.exists():
+        if given.is_dir():
+            raise click.ClickException(f"'{deck}' is a folder, not a deck file: give a deck's id or its .yaml file.")
+        path = given
+    else:
+        path = scenarios / f"{deck}.yaml"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in scenarios.glob("*.yaml")))
-        where = f"no such file '{deck}'" if path.name == deck or "/" in deck else f"no deck '{deck}' in {scenarios}"
+        where = f"no such file '{deck}'" if path is given else f"no deck '{deck}' in {scenarios}"
         raise click.ClickException(f"{where}: give one of {known}, or a deck file.")
     return path
 
 
+def _load(path: Path, notes):
+    """The deck in file ``path``; a file that is not one (not YAML, no deck in it) is refused saying so."""
+    from .decks import DeckInvalid, load_deck
+    try:
+        return load_deck(path, notes)
+    except DeckInvalid as exc:
+        if path.suffix not in (".yaml", ".yml") and not _looks_like_a_deck(path):
+            raise click.ClickException(f"{path} is not a deck file (a deck is a YAML file with an id, a title, "
+                                       f"delegations …; deck files end in .yaml):\n{exc}") from None
+        raise click.ClickException(str(exc)) from None
+
+
+def _looks_like_a_deck(path: Path) -> bool:
+    """Whether ``path`` holds YAML with a deck's ``id`` and ``title`` (a deck with mistakes, then, not some
+    other file)."""
+    from .decks import DeckInvalid
+    from .decks.loader import read_yaml
+    try:
+        data = read_yaml(path)
+    except DeckInvalid:
+        return False
+    return "id" in data and ("title" in data or "variant_of" in data)
+
+
 @scenarios_cli.command("print")
 @click.argument("deck")
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", required=True, type=click.Path(file_okay=False),
               help="The folder to write the sheets into (made if missing; sheets already there are replaced).")
 @click.option("--paper", type=click.Choice(["a4", "letter"], case_sensitive=False), default="a4", show_default=True,
               help="The paper the sheets are laid out for.")
-def scenarios_print(deck: str, out: Path, paper: str):
+def scenarios_print(deck: str, out: str, paper: str):
     """Write DECK's print pack (an id in the scenarios folder, or a file) into a folder: index.html, the student
     handout, the umpire's packet, every role sheet (docs/teaching.md). Exits 1 for an unknown or broken deck, or
     a folder it cannot write."""
-    from .decks import DeckInvalid, load_deck, load_notes
+    from .decks import DeckInvalid, load_notes
     from .print_pack import PAPERS, write_pack
+    if not out.strip():  # Path("") is the current folder: private sheets must go where they were meant to
+        raise click.BadParameter("give the folder to write the sheets into (it is empty); for the current "
+                                 "folder, say so: --out .", param_hint="'--out'")
+    out = Path(out)
     path = _deck_file(deck)
     try:
         notes = load_notes(Path(current_app.config["SEEDS_DIR"]))
-        loaded = load_deck(path, notes)
     except DeckInvalid as exc:
         raise click.ClickException(str(exc)) from None
+    loaded = _load(path, notes)
     try:
         written = write_pack(loaded.deck, out, notes, paper.lower(), Path(current_app.static_folder) / "maps")
     except OSError as exc:
@@ -679,8 +719,10 @@ def serve(host: str, port: int, public_url: str | None, production: bool):
         current_app.config["PUBLIC_URL"] = http_base(host, port)
     public = current_app.config.get("PUBLIC_URL")
     loopback = host.strip() in LOOPBACK
-    if not loopback and not current_app.config.get("INSTRUCTOR_KEY"):
-        # Reachable from the room: creating exercises needs the instructor's key (kept in the instance folder).
+    proxied = urlsplit(public).hostname not in {h.strip("[]") for h in LOOPBACK}  # others reach it through a proxy
+    if (not loopback or proxied) and not current_app.config.get("INSTRUCTOR_KEY"):
+        # Reachable from the room: creating exercises, and the print packs' private sheets, need the
+        # instructor's key (kept in the instance folder).
         current_app.config["INSTRUCTOR_KEY"] = instructor_key(Path(current_app.instance_path))
     db = services().db
     if migrate.current_revision(db) != migrate.head_revision(db):

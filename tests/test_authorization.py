@@ -268,8 +268,8 @@ REST = {
 PUBLIC = {("api.list_scenarios", "GET"), ("api.server_info", "GET"), ("api.create_exercise", "POST"),
           ("api.exercise_summary", "GET"), ("api.join", "POST"), ("api.qr_code", "GET"), ("pages.page", "GET"),
           ("api.glossary", "GET"), ("static", "GET")}  # no token: public by design
-PUBLIC |= {("print_pack.show_sheet", "GET")}  # a deck's print pack: its private sheets need the instructor key when the
-# server has one (tests/test_print_pack.py)
+PUBLIC |= {("print_pack.show_sheet", "GET"), ("print_pack.show_sheet", "POST")}  # a deck's print pack: its private
+# sheets need the instructor key (posted, or a pass) when the server has one (tests/test_print_pack.py)
 WHO_AM_I = {"umpire": "umpire", "assistant": "assistant", "member": "delegation", "observer": "observer",
             "bad_token": (401, "bad_token"), "elsewhere": "umpire", "none": (401, "bad_token")}
 

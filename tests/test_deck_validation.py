@@ -444,3 +444,118 @@ def test_broken_source_notes_are_reported_with_their_file(tmp_path):
         (str(misnamed_path), "id", "The note id 'kyiv-decides' must match the file name."),
         (str(path), "facts", "Number the facts 1, 2, 3 … in order, without gaps."),
     ]
+
+
+# ---- the teaching section: what the run sheet names, roles, the class size; the map's file ----------------------
+
+
+def taught(data: dict, do: str) -> dict:
+    """``data`` with two injects and two cards of one family each, and a run sheet whose step says ``do``."""
+    data["injects"] += [{"id": "c-late", "title": "Contingency: late", "text": "Late.", "kind": "contingency",
+                         "sources": ["kyiv-decides#1"]},
+                        {"id": "c-early", "title": "Contingency: early", "text": "Early.", "kind": "contingency",
+                         "sources": ["kyiv-decides#1"]}]
+    data["teaching"] = {"players": [6, 12], "minutes": 60,
+                        "run_sheet": {"steps": [{"minute": 0, "title": "Start (opening)", "say": "Welcome.",
+                                                 "do": do}],
+                                      "running_late": ["Skip c-early."]}}
+    return data
+
+
+def test_a_run_sheet_naming_an_inject_the_deck_lacks_is_refused(tmp_path, notes):
+    path = write(tmp_path, taught(valid_deck(), "Fire c-lates when it is due, or c-late."))
+    assert problems(path, notes) == [
+        (str(path), "teaching.run_sheet.steps[0].do",
+         "'c-lates' looks like the id of an inject or a signal card, but the deck has none such: name one of its "
+         "injects (event list) or cards.")]
+    # The ids it does name, and words that only look alike (other prefixes), pass.
+    loaded = load_deck(write(tmp_path, taught(valid_deck(), "Fire c-late; a cease-fire, the hot-wash.")), notes)
+    assert loaded.deck.teaching.run_sheet.steps[0].do.startswith("Fire c-late")
+
+
+def test_a_run_sheet_naming_a_card_the_deck_lacks_is_refused(tmp_path, notes):
+    data = taught(valid_deck(), "If Alpha plays al-olive, fire c-late.")
+    data["signals"] += [{"id": "al-olive-branch", "title": "Olive", "text": "A gesture.", "effects": {"trust": 1},
+                         "sources": ["kyiv-decides#1"]},
+                        {"id": "al-thorn", "title": "Thorn", "text": "A threat.", "effects": {"trust": -1},
+                         "sources": ["kyiv-decides#1"]}]
+    data["delegations"][0]["hand"] += ["al-olive-branch", "al-thorn"]
+    path = write(tmp_path, data)
+    assert [(p, m.split(" looks like")[0]) for _, p, m in problems(path, notes)] == [
+        ("teaching.run_sheet.steps[0].do", "'al-olive'")]
+
+
+def test_the_run_sheet_is_checked_in_deck_files_not_in_stored_exercises(notes):
+    """An exercise stores its deck; leaving a delegation out may drop an inject the run sheet names."""
+    deck = deck_from_data(taught(valid_deck(), "Fire c-lates."), "mini.yaml", notes)
+    assert deck.teaching.run_sheet.steps[0].do == "Fire c-lates."
+
+
+def test_a_missing_map_file_is_a_problem_when_the_maps_folder_is_given(tmp_path, notes):
+    data = valid_deck()
+    data["map"] = {"file": "atlantis.svg", "caption": "Atlantis", "licence": "CC0"}
+    path = write(tmp_path, data)
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    found = validate_files([path], SEEDS, maps_dir=maps)
+    assert [(p.path, p.message) for p in found] == [
+        ("map.file", f"No map file 'atlantis.svg' in {maps}: add it, or name a map that is there.")]
+    (maps / "atlantis.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    assert validate_files([path], SEEDS, maps_dir=maps) == []
+
+
+def test_scenarios_validate_refuses_a_deck_whose_map_is_missing(runner, tmp_path):
+    data = valid_deck()
+    data["map"] = {"file": "atlantis.svg", "caption": "Atlantis", "licence": "CC0"}
+    path = write(tmp_path, data)
+    result = runner.invoke(args=["scenarios", "validate", str(path)])
+    assert result.exit_code == 1
+    assert "map.file: No map file 'atlantis.svg'" in result.output
+    assert runner.invoke(args=["scenarios", "validate"]).exit_code == 0  # the shipped decks' maps are there
+
+
+def roles(*entries) -> dict:
+    data = valid_deck()
+    data["teaching"] = {"players": [6, 12], "minutes": 60, "roles": list(entries)}
+    return data
+
+
+def test_a_team_role_names_known_tables_and_delegations(tmp_path, notes):
+    path = write(tmp_path, roles({"name": "Head", "does": "Leads."},
+                                 {"name": "Table team", "does": "Sits.", "tables": ["atlantis"]},
+                                 {"name": "Keeper", "does": "Keeps.", "delegations": ["a", "zz"]}))
+    assert problems(path, notes) == [
+        (str(path), "teaching.roles[1].tables[0]", "Unknown table 'atlantis'."),
+        (str(path), "teaching.roles[2].delegations[1]", "Unknown delegation 'zz'."),
+    ]
+
+
+def test_a_team_role_applies_to_the_delegations_at_its_tables_or_named(tmp_path, notes):
+    deck = load_deck(write(tmp_path, roles({"name": "Head", "does": "Leads."},
+                                           {"name": "Table team", "does": "Sits.", "tables": ["main"]},
+                                           {"name": "Keeper", "does": "Keeps.", "delegations": ["b"]})), notes).deck
+    head, team, keeper = deck.teaching.roles
+    assert [d for d in ("a", "b", "m") if head.applies_to(deck, d)] == ["a", "b", "m"]
+    assert [d for d in ("a", "b", "m") if team.applies_to(deck, d)] == ["a", "b", "m"]  # the mediator sits there
+    assert [d for d in ("a", "b", "m") if keeper.applies_to(deck, d)] == ["b"]
+
+
+def test_a_class_size_in_the_description_must_be_the_teaching_sections(notes):
+    from facilitator.decks.references import check_warnings, class_sizes
+    assert class_sizes("A class of 8 to 20, in four delegations.") == [(8, 20)]
+    assert class_sizes("for 12 to 24\n  participants in seven delegations (3 to 4 each)") == [(12, 24)]
+    data = valid_deck()
+    data["audience"] = "A class of 8 to 20, in three delegations."
+    data["teaching"] = {"players": [4, 20], "minutes": 60}
+    found = [w for w in check_warnings(deck_from_data(data, "mini.yaml", notes)) if w[0] == "audience"]
+    assert found == [("audience", "It speaks of a class of 8 to 20, but teaching.players is [4, 20]: make them "
+                                  "agree.")]
+    data["teaching"]["players"] = [8, 20]
+    assert not [w for w in check_warnings(deck_from_data(data, "mini.yaml", notes)) if w[0] == "audience"]
+
+
+def test_no_shipped_deck_states_a_class_size_its_teaching_section_does_not():
+    found = [p for p in validate_files([ROOT / "scenarios"], SEEDS, warnings=True, maps_dir=ROOT / "static" / "maps")]
+    assert found == []
+    demo = load_deck(ROOT / "scenarios" / "demo.yaml", load_notes(SEEDS)).deck
+    assert "6 to 20" in demo.audience and (demo.teaching.players_min, demo.teaching.players_max) == (6, 20)

@@ -28,7 +28,14 @@ class DeckCatalog:
         return self._all().get(deck_id)
 
     def list(self) -> list[LoadedDeck]:
-        return sorted(self._all().values(), key=lambda d: (d.deck.id != "demo", d.deck.title))
+        """The decks, the demo first, then by title, each variant right after the deck it adapts."""
+        decks = self._all()
+
+        def order(loaded: LoadedDeck) -> tuple:
+            base = decks.get(loaded.deck.variant_of) if loaded.deck.variant_of else None
+            head = (base or loaded).deck
+            return head.id != "demo", head.title, head.id, base is not None, loaded.deck.title
+        return sorted(decks.values(), key=order)
 
     def reference_texts(self) -> ReferenceTexts:
         """The glossary and the timeline in the seeds folder (empty parts for absent files). Raises

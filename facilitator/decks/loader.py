@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from facilitator.decks.variants import VariantError, resolve
 from facilitator.engine.deck import Deck
 
-from .references import check_references, check_warnings
+from .references import check_mentions, check_references, check_warnings
 from .schemas import DeckSchema, SourceNoteSchema
 
 
@@ -59,7 +59,9 @@ def read_yaml(path: Path) -> dict:
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise DeckInvalid([Problem(file, "", "Not YAML: the file is not text in UTF-8.")]) from None
+    except OSError as exc:
         raise DeckInvalid([Problem(file, "", f"Cannot read the file: {exc}")]) from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)
@@ -105,9 +107,11 @@ def deck_from_data(data: dict, file: str = "<deck>", notes: Mapping[str, dict] |
     return deck
 
 
-def load_deck(path: Path, notes: Mapping[str, dict] | None = None) -> LoadedDeck:
+def load_deck(path: Path, notes: Mapping[str, dict] | None = None, maps_dir: Path | None = None) -> LoadedDeck:
     """The deck in ``path``; a variant (``variant_of``) is read with its base from the same folder, and its
-    ``data`` is the whole deck it makes. Raises ``DeckInvalid`` naming every problem."""
+    ``data`` is the whole deck it makes. Raises ``DeckInvalid`` naming every problem: besides a deck's own
+    rules, a deck file must name only injects and cards its run sheet has (``check_mentions``) and, with
+    ``maps_dir``, a map file that is there."""
     path = Path(path)
     data = read_yaml(path)
     if isinstance(data, dict) and data.get("variant_of"):
@@ -124,6 +128,14 @@ def load_deck(path: Path, notes: Mapping[str, dict] | None = None) -> LoadedDeck
     if deck.id != path.stem:
         raise DeckInvalid([Problem(str(path), "id", f"The deck id '{deck.id}' must match the file name "
                                                     f"'{path.stem}'.")])
+    # Checked on deck files only, not in deck_from_data: an exercise stores its deck, and leaving a delegation
+    # out when creating one may remove an inject the run sheet names (the run sheet is printed from the file).
+    problems = [Problem(str(path), where, message) for where, message in check_mentions(deck)]
+    if maps_dir is not None and deck.map is not None and not Path(maps_dir, deck.map.file).is_file():
+        problems.append(Problem(str(path), "map.file", f"No map file '{deck.map.file}' in {maps_dir}: add it, "
+                                                       "or name a map that is there."))
+    if problems:
+        raise DeckInvalid(problems)
     return LoadedDeck(deck, data, path)
 
 
@@ -162,9 +174,11 @@ def deck_warnings(loaded: LoadedDeck) -> list[Problem]:
     return [Problem(str(loaded.path), path, msg, warning=True) for path, msg in check_warnings(loaded.deck)]
 
 
-def validate_files(paths: Iterable[Path], seeds_dir: Path, warnings: bool = False) -> list[Problem]:
+def validate_files(paths: Iterable[Path], seeds_dir: Path, warnings: bool = False,
+                   maps_dir: Path | None = None) -> list[Problem]:
     """Every problem in the given deck files (folders are searched for ``*.yaml``); with ``warnings``, also
-    each valid deck's warnings (``Problem.warning``: they do not make a deck invalid)."""
+    each valid deck's warnings (``Problem.warning``: they do not make a deck invalid); with ``maps_dir``, a
+    map a deck names that is not there."""
     try:
         notes = load_notes(seeds_dir)
     except DeckInvalid as exc:
@@ -172,7 +186,7 @@ def validate_files(paths: Iterable[Path], seeds_dir: Path, warnings: bool = Fals
     problems = []
     for path in find_deck_files(paths):
         try:
-            loaded = load_deck(path, notes)
+            loaded = load_deck(path, notes, maps_dir)
         except DeckInvalid as exc:
             problems += exc.problems
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Iterator, Mapping
 
@@ -39,6 +40,58 @@ def _teaching(deck: Deck) -> Found:
                 yield f"{path}.debrief[{j}]", f"The deck has {len(deck.debrief)} debrief questions, not {n}."
         if not (goal.signals or goal.clause_types or goal.injects or goal.debrief):
             yield path, "Tie the objective to what teaches it: signals, clause_types, injects or debrief questions."
+    tables, delegations = {x.id for x in deck.tables}, set(deck.delegation_ids())
+    for i, role in enumerate(t.roles):
+        path = f"teaching.roles[{i}]"
+        bad = [(f"{path}.tables[{j}]", f"Unknown table '{x}'.") for j, x in enumerate(role.tables) if x not in tables]
+        bad += [(f"{path}.delegations[{j}]", f"Unknown delegation '{x}'.") for j, x in enumerate(role.delegations)
+                if x not in delegations]
+        yield from bad
+        if not bad and not any(role.applies_to(deck, d) for d in delegations):
+            yield path, "No delegation sits at these tables: the role would be on no role sheet."
+
+
+# An id written in the instructor's texts (run sheet, learning objectives' mechanics): "fire c-kyiv-waits".
+ID_WORD = re.compile(r"(?<![\w-])([a-z0-9]+(?:-[a-z0-9]+)+)(?![\w-])")
+
+
+def mentioned(deck: Deck) -> dict[str, tuple[str, object]]:
+    """What the instructor's texts may name by id, by id: ``{id: ("inject" | "signal", record)}``."""
+    return {**{c.id: ("signal", c) for c in deck.signals}, **{i.id: ("inject", i) for i in deck.injects}}
+
+
+def teaching_texts(deck: Deck) -> Iterator[tuple[str, str]]:
+    """The teaching section's texts that may name injects and cards by id: ``(path, text)``."""
+    t = deck.teaching
+    if t is None:
+        return
+    rs = t.run_sheet
+    for part in ("before", "running_late", "hot_wash", "model_limits"):
+        yield from ((f"teaching.run_sheet.{part}[{i}]", text) for i, text in enumerate(getattr(rs, part)))
+    for i, step in enumerate(rs.steps):
+        yield from ((f"teaching.run_sheet.steps[{i}].{k}", getattr(step, k)) for k in ("title", "say", "do"))
+    yield "teaching.run_sheet.reality_check", rs.reality_check
+    for i, goal in enumerate(t.learning_objectives):
+        yield f"teaching.learning_objectives[{i}].mechanics", goal.mechanics
+
+
+def check_mentions(deck: Deck) -> list[tuple[str, str]]:
+    """Ids the run sheet (and the objectives' mechanics) name that the deck does not have: a word shaped like
+    the deck's inject or card ids (``c-…``, ``hy-…``, ``ru-…``: a prefix two or more of them share) that is
+    none of them. The print pack shows each id named as the umpire sees it (``#26 Contingency: …``), so a
+    word it cannot show must not reach the umpire."""
+    known = mentioned(deck)
+    prefixes = Counter(x.split("-", 1)[0] for x in known)
+    families = {p for p, n in prefixes.items() if n >= 2}
+    other_ids = {x.id for part in ("delegations", "tables", "indicators", "clause_types", "phases")
+                 for x in getattr(deck, part)}
+    found = []
+    for path, text in teaching_texts(deck):
+        for word in ID_WORD.findall(text):
+            if word not in known and word not in other_ids and word.split("-", 1)[0] in families:
+                found.append((path, f"'{word}' looks like the id of an inject or a signal card, but the deck has "
+                                    "none such: name one of its injects (event list) or cards."))
+    return found
 
 
 def _quality(deck: Deck) -> Found:
@@ -61,7 +114,31 @@ def _quality(deck: Deck) -> Found:
 
 def check_warnings(deck: Deck) -> list[tuple[str, str]]:
     """What a valid deck probably does not mean: the deck loads and plays, but its author should look."""
-    return list(_deals_without_the_other_side(deck)) + check_signals(deck)
+    return list(_deals_without_the_other_side(deck)) + check_signals(deck) + list(_class_size(deck))
+
+
+# A class size in words: "A class of 8 to 20", "for 12 to 24 participants", "25 to 45 people".
+CLASS_SIZE = re.compile(r"\bclass of (\d+) to (\d+)\b|\b(\d+) to (\d+) (?:participants|people|students|players)\b")
+
+
+def class_sizes(text: str) -> list[tuple[int, int]]:
+    """Every class size ``text`` states, in order: ``[(fewest, most)]``."""
+    return [(int(m[0] or m[2]), int(m[1] or m[3])) for m in CLASS_SIZE.findall(" ".join(text.split()))]
+
+
+def _class_size(deck: Deck) -> Found:
+    """The class size the deck's description states first (its audience, else its summary) is the one its
+    teaching section gives (``players``), which the home page and the print pack show."""
+    t = deck.teaching
+    if t is None:
+        return
+    for part in ("audience", "summary"):
+        sizes = class_sizes(getattr(deck, part) or "")
+        if sizes:
+            if sizes[0] != (t.players_min, t.players_max):
+                yield part, (f"It speaks of a class of {sizes[0][0]} to {sizes[0][1]}, but teaching.players is "
+                             f"[{t.players_min}, {t.players_max}]: make them agree.")
+            return
 
 
 def _touched(deck: Deck, e: Effects) -> set[str]:

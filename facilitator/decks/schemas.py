@@ -518,6 +518,8 @@ class TeamRoleSchema(Record):
     record = d.TeamRole
     name = Text()
     does = Text()
+    tables = Ids()
+    delegations = Ids()
 
 
 class RunStepSchema(Record):

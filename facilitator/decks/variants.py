@@ -8,7 +8,8 @@ The result is plain deck data, checked as any deck is: a variant cannot break a 
 Leaving a delegation out (a variant's ``leave_out``, or the umpire's choice at creation among those the
 deck marks ``optional``) removes it and what cannot stand without it: its cards (those no one else holds), the relations, beliefs and
 secrets it is part of, the tables left with fewer than two parties, the clause types it must sign or offer
-alone, the injects sent only to it, the goals measured on a pair with it; and takes it out of every list
+alone, the injects sent only to it, the goals measured on a pair with it, the team roles only for it or
+for its tables (``teaching.roles``); and takes it out of every list
 that names it (tables, audiences, ``toward``, sign conditions, effects' pairs). Work on data, not on the
 engine's records, so that the exercise stores the deck it plays.
 """
@@ -172,6 +173,17 @@ def _tidy(data: dict, gone: set[str] = frozenset()) -> None:
     if quality.get("allow_unplayed"):
         quality["allow_unplayed"] = [c for c in quality["allow_unplayed"] if c in signals]
     teaching = data.get("teaching") or {}
+    kept_roles = []
+    for role in teaching.get("roles", []):
+        named = bool(role.get("tables") or role.get("delegations"))
+        if role.get("tables"):
+            role["tables"] = [t for t in role["tables"] if t in tables]
+        if role.get("delegations"):
+            role["delegations"] = [d for d in role["delegations"] if d not in gone]
+        if not named or role.get("tables") or role.get("delegations"):  # a role for teams no longer there goes
+            kept_roles.append(role)
+    if "roles" in teaching:
+        teaching["roles"] = kept_roles
     for goal in teaching.get("learning_objectives", []):
         goal["signals"] = [c for c in goal.get("signals", []) if c in signals]
         goal["clause_types"] = [c for c in goal.get("clause_types", []) if c in clauses]

@@ -422,10 +422,21 @@ class LearningObjective:
 
 @dataclass(frozen=True, slots=True)
 class TeamRole:
-    """A role suggested inside each delegation's team (head of delegation, negotiator, note-taker …)."""
+    """A role suggested inside each delegation's team (head of delegation, negotiator, note-taker …). It is
+    suggested to every delegation, unless it names ``tables`` (then to the delegations seated at any of them)
+    or ``delegations`` (then to those), or both (then to either)."""
 
     name: str
     does: str
+    tables: tuple[str, ...] = ()
+    delegations: tuple[str, ...] = ()
+
+    def applies_to(self, deck: Deck, delegation_id: str) -> bool:
+        """Whether this role is one for delegation ``delegation_id``'s team."""
+        if not self.tables and not self.delegations:
+            return True
+        return delegation_id in self.delegations or any(
+            t.id in self.tables and delegation_id in t.seated for t in deck.tables)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 from typing import Iterable, Mapping
 
+from facilitator.decks.references import ID_WORD, mentioned
 from facilitator.engine.core import names, signed
 from facilitator.engine.debrief import describe_measure
 from facilitator.engine.deck import EVERYONE, PRIVATE, PUBLIC, UMPIRE_ONLY, Condition, Deck, Delegation, Effects, \
@@ -70,7 +71,7 @@ def effects_words(deck: Deck, e: Effects | None, whom: str = "", beliefs: bool =
         parts.append(f"a poll of {indicator.name if indicator else poll.indicator} published (±{poll.margin})")
     if beliefs:
         for move in e.beliefs:
-            parts.append(f"{_name(deck, move.holder)}'s belief about {_name(deck, move.about)} {signed(move.by)}")
+            parts.append(f"belief of {_name(deck, move.holder)} about {_name(deck, move.about)} {signed(move.by)}")
     return "; ".join(parts)
 
 
@@ -249,15 +250,16 @@ def role_sheet(deck: Deck, delegation_id: str, notes: Mapping[str, dict]) -> dic
                        "open_in": "every phase" if len(open_in) == len(deck.phases) else
                        (", ".join(open_in) or "no phase (the umpire opens it)")})
     teaching = deck.teaching
-    roles = [{"name": r.name, "does": r.does} for r in teaching.roles] if teaching and teaching.roles \
-        else default_roles(deck, d)
+    # The deck's roles for this delegation's team: those for every team, and those for its tables or for it.
+    own = [{"name": r.name, "does": r.does} for r in (teaching.roles if teaching else ()) if r.applies_to(deck, d.id)]
+    roles = own or default_roles(deck, d)
     citations = list(d.sources) + [s for card_id in d.hand if deck.signal(card_id)
                                    for s in deck.signal(card_id).sources]
     return {"id": d.id, "name": d.name, "kind": d.kind, "optional": d.optional,
             "public_brief": d.public_brief, "private_brief": d.private_brief,
             "objectives": [_goal(deck, g) for g in d.objectives], "red_lines": [_goal(deck, g) for g in d.red_lines],
             "hand": [card(deck, c, notes) for c in d.hand if deck.signal(c)], "tables": tables, "roles": roles,
-            "roles_from_deck": bool(teaching and teaching.roles),
+            "roles_from_deck": bool(own),
             "secrets": [s.title for s in deck.secrets if s.holder == d.id],
             "readings": reading_list(notes, citations)}
 
@@ -284,8 +286,44 @@ def _focus(deck: Deck, focus) -> str:
 
 
 def _inject_number(deck: Deck, inject_id: str) -> int:
-    """An inject's row number in the event list (from 1)."""
+    """An inject's row number in the event list (from 1): the number the umpire console gives its row (the
+    deck's injects are numbered in order when an exercise is created, engine/injects.py)."""
     return next(i for i, row in enumerate(deck.injects, 1) if row.id == inject_id)
+
+
+def inject_label(deck: Deck, inject_id: str) -> str:
+    """An inject as the umpire sees it in the event list, on paper and on the console: "#26 Contingency: …"."""
+    return f"#{_inject_number(deck, inject_id)} {deck.inject(inject_id).title}"
+
+
+def rich(deck: Deck, text: str) -> list[dict]:
+    """``text`` as parts, with each inject or signal card it names by id (``fire c-kyiv-waits``) shown as the
+    umpire sees it: ``[{text}, {inject: id, n, title, label: "#26 Contingency: …"}, {signal: id, title,
+    label: "“Title”"}]``.
+    An id is never shown as such: the umpire sees numbers and titles, not ids (the deck validator refuses a
+    run sheet naming an id the deck does not have, decks.references.check_mentions)."""
+    known = mentioned(deck)
+    parts: list[dict] = []
+    at = 0
+    for match in ID_WORD.finditer(text):
+        kind = known.get(match.group(1), (None,))[0]
+        if kind is None:
+            continue
+        if match.start() > at:
+            parts.append({"text": text[at:match.start()]})
+        word = match.group(1)
+        parts.append({"inject": word, "n": _inject_number(deck, word), "title": deck.inject(word).title,
+                      "label": inject_label(deck, word)} if kind == "inject" else
+                     {"signal": word, "title": deck.signal(word).title, "label": f"“{deck.signal(word).title}”"})
+        at = match.end()
+    if at < len(text) or not parts:
+        parts.append({"text": text[at:]})
+    return parts
+
+
+def plain(parts: list[dict]) -> str:
+    """Parts made by ``rich`` as one text, as the page shows it."""
+    return "".join(p.get("label", p.get("text", "")) for p in parts)
 
 
 def event_list(deck: Deck, notes: Mapping[str, dict]) -> list[dict]:
@@ -377,33 +415,39 @@ def _learning_objectives(deck: Deck) -> list[dict]:
         return []
     out = []
     for goal in teaching.learning_objectives:
-        out.append({"text": goal.text, "mechanics": goal.mechanics,
+        out.append({"text": goal.text, "mechanics": rich(deck, goal.mechanics) if goal.mechanics else [],
                     "signals": [deck.signal(s).title for s in goal.signals if deck.signal(s)],
                     "clause_types": [deck.clause_type(k).title for k in goal.clause_types if deck.clause_type(k)],
-                    "injects": [f"{_inject_number(deck, i)}. {deck.inject(i).title}" for i in goal.injects
-                                if deck.inject(i)],
+                    "injects": [inject_label(deck, i) for i in goal.injects if deck.inject(i)],
                     "debrief": [_question(deck, n) for n in goal.debrief if 0 < n <= len(deck.debrief)]})
     return out
 
 
 def _run_sheet(deck: Deck, notes: Mapping[str, dict]) -> dict | None:
     """The run sheet: ``{before, steps: [{minute, title, say, do}], running_late, hot_wash, reality_check,
-    reality_sources (``reading_list``), model_limits}``; None without a teaching section."""
+    reality_sources (``reading_list``), model_limits}``, every text as parts (``rich``: the injects it names
+    shown by number and title, as the event list shows them); None without a teaching section."""
     teaching = deck.teaching
     if teaching is None:
         return None
     rs = teaching.run_sheet
-    return {"before": list(rs.before),
-            "steps": [{"minute": s.minute, "title": s.title, "say": s.say, "do": s.do} for s in rs.steps],
-            "running_late": list(rs.running_late), "hot_wash": list(rs.hot_wash),
-            "reality_check": rs.reality_check, "reality_sources": reading_list(notes, rs.reality_sources),
-            "model_limits": list(rs.model_limits)}
+
+    def texts(items) -> list[list[dict]]:
+        return [rich(deck, item) for item in items]
+
+    return {"before": texts(rs.before),
+            "steps": [{"minute": s.minute, "title": rich(deck, s.title), "say": rich(deck, s.say) if s.say else [],
+                       "do": rich(deck, s.do) if s.do else []} for s in rs.steps],
+            "running_late": texts(rs.running_late), "hot_wash": texts(rs.hot_wash),
+            "reality_check": rich(deck, rs.reality_check) if rs.reality_check else [],
+            "reality_sources": reading_list(notes, rs.reality_sources), "model_limits": texts(rs.model_limits)}
 
 
 def umpire_packet(deck: Deck, notes: Mapping[str, dict]) -> dict:
     """The umpire's packet for ``deck``: ``{teaching: {players_min, players_max, minutes} | None, play_minutes,
     phases, delegations, run_sheet | None, questions, learning_objectives, event_list, risks, indicators,
-    relations, clause_types, beliefs, secrets, sources}``: everything exercise control needs on paper.
+    relations, roles, clause_types, beliefs, secrets, sources}``: everything exercise control needs on paper
+    (``roles``: the deck's roles in the teams, ``[{name, does, for}]``, ``for`` naming the delegations).
     ``run_sheet`` and ``teaching`` are None when the deck has no ``teaching`` section."""
     teaching = deck.teaching
     phases = [{"name": p.name, "minutes": p.minutes, "brief": p.brief,
@@ -424,12 +468,16 @@ def umpire_packet(deck: Deck, notes: Mapping[str, dict]) -> dict:
                            "risk": ", ".join(f"{next((r.title for r in deck.ceasefire_risks if r.id == k), k)} "
                                              f"{_points(v)}" for k, v in c.risk.items()),
                            "objectives": [g.text for g in c.objectives]} for c in s.cards]} for s in deck.secrets]
+    roles = [{"name": r.name, "does": r.does,
+              "for": "every delegation" if not (r.tables or r.delegations) else
+              names(deck, [d.id for d in deck.delegations if r.applies_to(deck, d.id)])}
+             for r in (teaching.roles if teaching else ())]
     return {"teaching": None if teaching is None else
             {"players_min": teaching.players_min, "players_max": teaching.players_max,
              "minutes": teaching.minutes, "length": _minutes(teaching.minutes)},
             "play_minutes": sum(p.minutes for p in deck.phases),
             "play_length": _minutes(sum(p.minutes for p in deck.phases)),
-            "phases": phases, "delegations": delegations, "run_sheet": _run_sheet(deck, notes),
+            "phases": phases, "delegations": delegations, "roles": roles, "run_sheet": _run_sheet(deck, notes),
             "questions": [_question(deck, n) for n in range(1, len(deck.debrief) + 1)],
             "learning_objectives": _learning_objectives(deck), "event_list": event_list(deck, notes),
             "risks": _risks(deck), "indicators": _indicators(deck), "relations": relations,
@@ -459,5 +507,5 @@ def overview(deck: Deck) -> dict:
             "delegations": [{"id": d.id, "name": d.name} for d in deck.delegations]}
 
 
-__all__ = ["CONSOLE_TABS", "card", "default_roles", "effects_words", "event_list", "handout", "overview",
-           "reading_list", "role_sheet", "umpire_packet"]
+__all__ = ["CONSOLE_TABS", "card", "default_roles", "effects_words", "event_list", "handout", "inject_label",
+           "overview", "plain", "reading_list", "rich", "role_sheet", "umpire_packet"]

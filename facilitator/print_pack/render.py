@@ -64,7 +64,7 @@ def sheets(deck: Deck) -> list[dict]:
            {"name": "umpire", "title": "Umpire's packet", "for": "exercise control only", "private": True},
            {"name": "roles", "title": "All role sheets", "for": "every delegation's sheet, one after the other",
             "private": True}]
-    out += [{"name": f"role-{d.id}", "title": f"Role sheet: {d.name}", "for": f"{d.name}'s members only",
+    out += [{"name": f"role-{d.id}", "title": f"Role sheet: {d.name}", "for": f"for the members of {d.name} only",
              "private": True} for d in deck.delegations]
     return out
 

@@ -103,10 +103,14 @@ def test_the_umpire_packet_and_a_role_sheet_print_without_split_rows(deck_id, ap
     assert len(pages) >= 1 and not split, "split across pages:\n" + "\n".join(split)
     assert re.sub(r"\s+", "", first.name) in pages[0]
 
-    page.goto(f"{live_server.url}/decks/{deck_id}/print/handout{query}")
-    expect(page.locator("svg.qr")).to_be_visible()
-    page.emulate_media(media="print")
-    assert len(pdf_pages(page.pdf(prefer_css_page_size=True), f"{deck_id}-handout")) == 1  # one page
+    for handout_query, name in ((query, f"{deck_id}-handout"), ("?paper=a4" if query else "?paper=letter",
+                                                               f"{deck_id}-handout-other-paper")):
+        page.emulate_media(media="screen")
+        page.goto(f"{live_server.url}/decks/{deck_id}/print/handout{handout_query}")
+        expect(page.locator("svg.qr")).to_be_visible()
+        expect(page.locator("dt", has_text="Glossary")).to_be_visible()
+        page.emulate_media(media="print")
+        assert len(pdf_pages(page.pdf(prefer_css_page_size=True), name)) == 1  # one page, on A4 and on Letter
 
 
 def test_the_home_page_links_to_each_decks_print_pack(live_server, watched):
@@ -131,6 +135,89 @@ def test_the_index_asks_for_the_instructor_key_when_the_server_has_one(app, live
     expect(page.get_by_role("link", name="Umpire's packet")).to_have_count(0)
     page.get_by_label("Instructor key").fill("abcd-efgh-jkmn")
     page.get_by_role("button", name="Show the sheets").click()
+    expect(page.get_by_role("link", name="Umpire's packet")).to_be_visible()
+    assert "key" not in page.url  # posted, traded for a pass: in no address
     page.get_by_role("link", name="Umpire's packet").click()
     expect(page.get_by_role("heading", name="Event list (MSEL)")).to_be_visible()
-    assert Path(page.url).name.startswith("umpire?")  # the key rode along
+    assert Path(page.url).name == "umpire"  # the pass, not the key, opens it
+
+
+def test_a_key_typed_on_the_home_page_opens_the_print_pack_without_entering_an_address(app, live_server, watched):
+    app.config["INSTRUCTOR_KEY"] = "ABCD-EFGH-JKMN"
+    page = watched.page(label="home")
+    requested = []
+    page.context.on("request", lambda request: requested.append(request.url))
+    page.goto(live_server.url + "/")
+    page.get_by_test_id("instructor-key").fill("ABCD-EFGH-JKMN")
+    with page.context.expect_page() as opened:
+        page.get_by_test_id("print-pack-kyiv-decides").click()
+    index = opened.value
+    watched.watch(index, "index")
+    index.on("request", lambda request: requested.append(request.url))
+    expect(index.get_by_role("heading", name=DECKS["kyiv-decides"].title)).to_be_visible()
+    expect(index.get_by_label("Instructor key")).to_have_count(0)  # unlocked: the sheets are links
+    index.get_by_role("link", name="Umpire's packet").click()
+    expect(index.get_by_role("heading", name="Event list (MSEL)")).to_be_visible()
+    assert not [url for url in requested if "ABCD" in url.upper() or "key=" in url], requested
+
+
+def test_the_home_page_lists_each_base_deck_then_its_variants(live_server, watched):
+    page = watched.page(label="home")
+    page.goto(live_server.url + "/")
+    expect(page.locator(".scenario").first).to_be_visible()
+    order = page.eval_on_selector_all(".scenario", "cards => cards.map((c) => c.dataset.deck)")
+    assert sorted(order) == sorted(DECKS)
+    for deck_id in order:
+        base = DECKS[deck_id].variant_of
+        if base:
+            between = order[order.index(base) + 1:order.index(deck_id)]
+            assert all(DECKS[x].variant_of == base for x in between), order
+
+
+def test_a_sheet_reads_on_a_phone_and_prints_as_tables(live_server, watched):
+    from flows import PHONE
+    page = watched.page(viewport=PHONE, label="phone")
+    for url in ("/decks/kyiv-decides/print/umpire", "/decks/three-track-talks-workshop/print/role-ukraine"):
+        page.goto(live_server.url + url)
+        expect(page.locator("main h1")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], url
+        # Every cell, the event list's Effects included, lies within the screen.
+        widest = page.evaluate("Math.max(...[...document.querySelectorAll('td, th, dd, p')].map((e) => "
+                               "e.getBoundingClientRect().right))")
+        assert widest <= PHONE["width"], (url, widest)
+    effects = page.locator("td[data-label='Effects']")
+    page.goto(live_server.url + "/decks/kyiv-decides/print/umpire")
+    expect(effects.first).to_be_visible()
+    assert page.eval_on_selector("td[data-label='Effects']", "e => getComputedStyle(e, '::before').content") \
+        == '"Effects"'
+    page.emulate_media(media="print")  # paper keeps its tables
+    assert page.eval_on_selector("table.msel", "e => getComputedStyle(e).display") == "table"
+    assert page.eval_on_selector("table.msel thead", "e => getComputedStyle(e).display") == "table-header-group"
+
+
+def test_the_map_prints_under_its_heading_on_a_role_sheet(live_server, watched):
+    page = watched.page(label="print")
+    pages, _, split = print_sheet(page, f"{live_server.url}/decks/kyiv-decides/print/role-ukraine",
+                                  "kyiv-decides-role-ukraine-map", "a4")
+    assert not split, split
+    caption = re.sub(r"\s+", "", DECKS["kyiv-decides"].map.caption)[:40]
+    [at] = [i for i, text in enumerate(pages) if caption in text]
+    assert "Map" in pages[at].split(caption)[0], "the map's heading is not on the map's page"
+
+
+def test_the_console_numbers_rows_as_the_packet_does_and_links_to_it(live_server, exercises, watched):
+    from flows import event_row, open_console
+    created = exercises.create("kyiv-decides")
+    umpire = watched.page(label="umpire")
+    open_console(umpire, f"{live_server.url}/umpire#token={created.umpire_token}")
+    deck = DECKS["kyiv-decides"]
+    expect(event_row(umpire, 26)).to_contain_text("#26")
+    expect(event_row(umpire, 26)).to_contain_text(deck.inject("c-kyiv-waits").title)
+    link = umpire.get_by_test_id("learning-objectives").get_by_test_id("print-pack-link")
+    expect(link).to_have_attribute("href", "/decks/kyiv-decides/print/umpire")
+    with umpire.context.expect_page() as opened:
+        link.click()
+    packet = opened.value
+    watched.watch(packet, "packet")
+    expect(packet.get_by_role("heading", name="Run sheet")).to_be_visible()
+    expect(packet.locator("#run-sheet")).to_contain_text("fire #26 Contingency: Kyiv is told to hurry")

@@ -473,14 +473,19 @@ export function controlPanel({model, conn}) {
 /** The deck's learning objectives, for the umpire to steer play and the debrief toward them. */
 function learningObjectivesCard(model) {
   const list = h('ol', {class: 'learning-objectives'});
-  const el = card('Learning objectives', h('p', {class: 'hint'}, 'What this deck is built to teach; the print pack ' +
-    'says which cards, injects and debrief questions serve each.'), list);
+  // The deck's print pack (docs/teaching.md): its umpire's packet has the run sheet, and ties each objective
+  // to the cards, injects and debrief questions that serve it.
+  const pack = h('a', {target: '_blank', rel: 'noopener', 'data-testid': 'print-pack-link'}, 'print pack');
+  const el = card('Learning objectives', h('p', {class: 'hint'}, 'What this deck is built to teach; the deck’s ',
+    pack, ' (umpire’s packet) says which cards, injects and debrief questions serve each.'), list);
   el.dataset.testid = 'learning-objectives';
   return {
     el,
     update() {
-      const goals = model.state.exercise.learning_objectives || [];
+      const ex = model.state.exercise;
+      const goals = ex.learning_objectives || [];
       el.hidden = !goals.length;
+      pack.href = `/decks/${encodeURIComponent(ex.deck)}/print/umpire`;
       renderIfChanged(list, goals, () => goals.map((g) => h('li', {}, g.text)));
     },
   };

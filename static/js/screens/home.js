@@ -74,7 +74,30 @@ export function createdView(created, {onClose, kept = true} = {}) {
   return {el, heading};
 }
 
-function scenarioCard(deck, onCreate) {
+/** Open a deck's print pack in a new tab, the instructor key typed on this page carried along: posted (the
+ *  print pack answers with a pass and sends the tab on to the index), so the key is in no address, no server
+ *  log and no history (facilitator/print_views.py, docs/teaching.md). */
+function openPrintPack(href, key) {
+  const form = h('form', {method: 'post', action: href, target: '_blank', rel: 'noopener', hidden: true},
+    h('input', {type: 'hidden', name: 'key', value: key}));
+  document.body.append(form);
+  form.submit();
+  form.remove();
+}
+
+function printPackLink(deck, instructorKey) {
+  const href = `/decks/${encodeURIComponent(deck.id)}/print`;
+  const link = h('a', {href, target: '_blank', rel: 'noopener', 'data-testid': `print-pack-${deck.id}`}, 'Print pack');
+  link.addEventListener('click', (e) => {
+    const key = instructorKey();
+    if (!key || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;  // no key: the index asks for it
+    e.preventDefault();
+    openPrintPack(href, key);
+  });
+  return link;
+}
+
+function scenarioCard(deck, onCreate, instructorKey = () => '') {
   const titleInput = h('input', {type: 'text', id: uid('title'), 'data-limit': '200', placeholder: deck.title,
                                  'aria-describedby': null});
   const button = h('button', {type: 'submit', class: 'btn btn--primary', 'aria-label': `Create exercise from “${deck.title}”`},
@@ -126,8 +149,7 @@ function scenarioCard(deck, onCreate) {
       h('ul', {}, ...deck.tables.map((t) => h('li', {}, t.name))),
       h('h4', {}, 'Phases'),
       h('ol', {}, ...deck.phases.map((p) => h('li', {}, `${p.name} — ${p.minutes} min`)))),
-    h('p', {}, h('a', {href: `/decks/${encodeURIComponent(deck.id)}/print`, target: '_blank', rel: 'noopener',
-                       'data-testid': `print-pack-${deck.id}`}, 'Print pack'),
+    h('p', {}, printPackLink(deck, instructorKey),
       h('span', {class: 'muted'}, ': role sheets, umpire’s packet, student handout')),
     form);
 }
@@ -250,7 +272,7 @@ export async function mount(root) {
   try {
     const decks = await listScenarios();
     scenarios.removeAttribute('aria-busy');
-    replace(scenarios, ...(decks.length ? decks.map((d) => scenarioCard(d, onCreate)) : [h('p', {}, 'No scenario decks are installed.')]));
+    replace(scenarios, ...(decks.length ? decks.map((d) => scenarioCard(d, onCreate, () => options.key())) : [h('p', {}, 'No scenario decks are installed.')]));
   } catch (err) {
     const error = errorLine();
     showError(error, err);
