@@ -1,25 +1,102 @@
-"""Shared fixtures: an app on a fresh, migrated SQLite file, its CLI runner, and a real live server."""
+"""Shared fixtures: an app on a fresh, migrated SQLite file, its CLI runner, and a real live server.
+
+With ``FACILITATOR_TEST_DATABASE=postgresql`` every app (``migrated_url``, ``unlimited_app``, ``app``,
+``LiveServer``) gets a fresh database of its own on a throwaway PostgreSQL instead (tests/throwaway_servers.py),
+dropped after the test; tests of what only SQLite has are skipped (``sqlite_only``).
+"""
 
 from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import NullPool, create_engine, inspect, text
 from facilitator import create_app, serving
 from facilitator.extensions import services
 from facilitator.limits import Limiter, Rate
 from facilitator.persistence import Database
 from facilitator.persistence.migrate import upgrade
 
+from .throwaway_servers import (empty_postgres_url, postgres, postgres_url, redis_server,  # noqa: F401 (fixtures)
+                                redis_url, running_postgres)
+
 ROOT = Path(__file__).resolve().parent.parent
 UNLIMITED = Rate(burst=10 ** 9, per_second=10 ** 9)  # far above anything a test sends
 
+DATABASES = ("sqlite", "postgresql")
+DATABASE = os.environ.get("FACILITATOR_TEST_DATABASE", "").strip().lower() or "sqlite"
+if DATABASE not in DATABASES:
+    raise ValueError(f"FACILITATOR_TEST_DATABASE={DATABASE!r}: expected one of {', '.join(DATABASES)}")
+ON_POSTGRESQL = DATABASE == "postgresql"
+
+
+def pytest_configure(config):
+    if ON_POSTGRESQL:
+        # A live server's thread may still be finishing a finished test's request when its app disposes of the
+        # pool: the connection it holds then goes back to the old pool, which nothing references any more, and
+        # is closed when collected. psycopg warns about that; SQLite's driver does not.
+        config.addinivalue_line("filterwarnings", "ignore:.*was deleted while still open:ResourceWarning:psycopg")
+
+
+def sqlite_only(reason: str):
+    """Skip a test on PostgreSQL: what it checks exists only for a SQLite file (``reason`` says what)."""
+    return pytest.mark.skipif(ON_POSTGRESQL, reason=f"SQLite only: {reason}")
+
+
+@contextmanager
+def writes_held(app):
+    """Another writer holding the app's database until the block ends: reads go on, every write waits (SQLite:
+    a ``BEGIN IMMEDIATE`` on the file; PostgreSQL: the exercises table locked against writers, which every
+    command's transaction locks a row of)."""
+    db = app.extensions["facilitator"].db
+    if db.is_sqlite:
+        blocker = sqlite3.connect(db.path, timeout=10, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+        return
+    engine = create_engine(db.url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("LOCK TABLE exercises IN EXCLUSIVE MODE"))
+            yield
+    finally:
+        engine.dispose()
+
+
+def database_text(app) -> str:
+    """Everything the app's database stores, as text: SQLite's SQL dump of the file, or on PostgreSQL every row
+    of every table (``row::text``)."""
+    db = app.extensions["facilitator"].db
+    if db.is_sqlite:
+        connection = sqlite3.connect(db.path)
+        try:
+            return "\n".join(connection.iterdump())
+        finally:
+            connection.close()
+    engine = create_engine(db.url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return "\n".join(row for table in inspect(connection).get_table_names()
+                             for row in connection.scalars(text(f'SELECT t::text FROM "{table}" AS t')))
+    finally:
+        engine.dispose()
+
 
 def migrated_url(path: Path) -> str:
+    """A fresh database migrated to head: the SQLite file ``path``, or on PostgreSQL a new database (``path``
+    unused), dropped once the test that made it is over."""
+    if ON_POSTGRESQL:
+        return running_postgres().database()
     url = f"sqlite:///{path}"
     db = Database(url)
     upgrade(db)
@@ -34,6 +111,24 @@ def unlimited_app(folder: Path):
     return create_app({"TESTING": True, "DATABASE_URL": migrated_url(folder / "test.sqlite3"),
                        "LIMIT_COMMANDS": UNLIMITED, "LIMIT_RESUMES": UNLIMITED, "LIMIT_GUESSES": UNLIMITED,
                        "LIMIT_CREATIONS": UNLIMITED})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_database_server(request):
+    """The throwaway PostgreSQL every ``migrated_url`` uses when the suite runs on it (else None): started
+    before the first test and stopped after the last, so it fails at once, loudly, when PostgreSQL is missing."""
+    return request.getfixturevalue("postgres") if ON_POSTGRESQL else None
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases(test_database_server):
+    """On PostgreSQL, the databases a test made are dropped once it is over (those of module-wide apps stay)."""
+    if test_database_server is None:
+        yield
+        return
+    before = len(test_database_server.created)
+    yield
+    test_database_server.release_created_since(before)
 
 
 @pytest.fixture

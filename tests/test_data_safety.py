@@ -19,7 +19,9 @@ from facilitator.extensions import services
 from facilitator.persistence.db import sqlite_path
 from facilitator.persistence.migrate import current_revision, head_revision
 
-from .conftest import migrated_url
+from .conftest import migrated_url, sqlite_only
+
+FILE_COPY = sqlite_only("db backup and db restore copy the SQLite file (on PostgreSQL they point to its own tools)")
 
 
 def mode(path: Path) -> int:
@@ -76,6 +78,7 @@ def test_a_new_database_its_wal_and_shm_and_the_instance_folder_are_private(tmp_
     app.extensions["facilitator"].db.dispose()
 
 
+@sqlite_only("the permissions of the database file and its -wal")
 def test_a_database_others_could_read_is_made_private_on_start_and_logged(tmp_path, monkeypatch, caplog):
     instance = tmp_path / "instance"
     monkeypatch.setenv("FACILITATOR_INSTANCE", str(instance))
@@ -109,6 +112,7 @@ def test_a_database_others_could_read_is_made_private_on_start_and_logged(tmp_pa
     app.extensions["facilitator"].db.dispose()
 
 
+@sqlite_only("its journal mode and PRAGMA synchronous (PostgreSQL syncs each commit by default)")
 def test_a_commit_is_synced_to_disk_before_the_command_is_acknowledged(exercises):
     with exercises.db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -123,6 +127,7 @@ def test_only_a_sqlite_file_has_files_to_protect():
 
 # ---- backup and restore -------------------------------------------------------------------------------
 
+@FILE_COPY
 def test_a_backup_taken_while_commands_run_is_a_whole_prefix_of_the_log_and_restores_elsewhere(
         app, runner, client, exercises, tmp_path, monkeypatch):
     exercise_id, token, member = _exercise(exercises)
@@ -168,6 +173,7 @@ def test_a_backup_taken_while_commands_run_is_a_whole_prefix_of_the_log_and_rest
     fresh.extensions["facilitator"].db.dispose()
 
 
+@FILE_COPY
 def test_a_backup_does_not_replace_a_file_unless_forced(runner, exercises, tmp_path):
     _exercise(exercises)
     target = tmp_path / "copy.sqlite3"
@@ -181,6 +187,7 @@ def test_a_backup_does_not_replace_a_file_unless_forced(runner, exercises, tmp_p
         assert copied.execute("SELECT count(*) FROM exercises").fetchone() == (1,)
 
 
+@FILE_COPY
 def test_a_backup_never_replaces_a_device_or_anything_but_a_file(runner, exercises, tmp_path):
     """Once `db backup /dev/null --force`, run as root, replaced the device with a file."""
     _exercise(exercises)
@@ -192,6 +199,7 @@ def test_a_backup_never_replaces_a_device_or_anything_but_a_file(runner, exercis
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and stat.S_ISFIFO(os.stat(pipe).st_mode)
 
 
+@FILE_COPY
 def test_restore_refuses_while_a_server_runs_on_the_database_and_the_database_onto_itself(runner, exercises,
                                                                                            tmp_path):
     from facilitator.persistence.backup import serving
@@ -226,6 +234,7 @@ def _unchanged(runner, tmp_path, before: str, folder: Path) -> None:
     assert not list(folder.glob("*before-restore*"))
 
 
+@FILE_COPY
 def test_restore_refuses_without_yes_and_changes_nothing(runner, exercises, tmp_path):
     _exercise(exercises)
     copy = tmp_path / "copy.sqlite3"
@@ -239,6 +248,7 @@ def test_restore_refuses_without_yes_and_changes_nothing(runner, exercises, tmp_
     assert "Made after the copy" in before
 
 
+@FILE_COPY
 @pytest.mark.parametrize("kind", ["text", "other sqlite", "newer schema"])
 def test_restore_refuses_a_file_that_is_not_a_facilitator_database_of_this_version(runner, exercises, tmp_path,
                                                                                    kind):
@@ -264,7 +274,7 @@ def test_restore_refuses_a_file_that_is_not_a_facilitator_database_of_this_versi
 
 
 def test_backup_and_restore_of_another_database_point_to_its_own_tools(app, runner, tmp_path, monkeypatch):
-    # No PostgreSQL driver is installed here; a database that is not a SQLite file is what the commands see.
+    # A database that is not a SQLite file is what the commands see (on PostgreSQL, it is one).
     monkeypatch.setattr(app.extensions["facilitator"].db, "path", None)
     for args in (["db", "backup", str(tmp_path / "copy")], ["db", "restore", str(tmp_path / "copy"), "--yes"]):
         result = runner.invoke(args=args)
@@ -298,6 +308,7 @@ def test_a_downgrade_of_an_empty_database_needs_no_flag(runner, exercises):
     assert result.exit_code == 0 and current_revision(exercises.db) is None
 
 
+@sqlite_only("its page limit stands in for a full disk")
 def test_a_full_disk_refuses_commands_clearly_keeps_what_was_saved_and_recovers(app, client, exercises):
     """Once a full disk turned every command into `internal`. SQLite's page limit stands in for the disk."""
     from sqlalchemy import event
@@ -351,6 +362,7 @@ def test_exports_never_replace_a_pipe_or_a_device(runner, exercises, tmp_path):
     assert stat.S_ISFIFO(os.stat(pipe).st_mode)
 
 
+@FILE_COPY
 def test_a_restore_finds_the_running_server_through_another_name_for_the_database(runner, exercises, tmp_path):
     from facilitator.persistence.backup import serving
     from facilitator.persistence.db import Database

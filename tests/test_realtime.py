@@ -10,7 +10,6 @@ read each channel.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from datetime import datetime
 
@@ -20,6 +19,7 @@ from sqlalchemy import create_engine, text
 
 from facilitator.engine.audience import UMPIRE_ACTOR
 
+from .conftest import database_text
 from .realtime_helpers import TIMEOUT, Player, Table, comparable, create_exercise, http, join, table  # noqa: F401
 
 SEATED = {"corridor": {"ukraine", "russia", "turkey", "un"}, "brokers": {"turkey", "un"}}
@@ -636,10 +636,7 @@ def test_the_umpire_token_is_shown_once_and_never_again(table, live_server, app)
         if player.role == "delegation":
             assert player.token not in blob, "a participant's token leaked"
     # nor is it kept in clear in the database
-    path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(path) as connection:
-        dump = "\n".join(connection.iterdump())
-    connection.close()
+    dump = database_text(app)
     assert token not in dump and table["ukraine"].token not in dump
 
 

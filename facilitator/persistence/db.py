@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -133,6 +133,21 @@ def _is_full(exc: OperationalError) -> bool:
         or getattr(orig, "sqlstate", None) == "53100"
 
 
+class NulInText(RuleError):
+    """A text with a NUL character (U+0000) reached the database: PostgreSQL holds none in its texts, so none
+    is stored and nothing can match it. The stored texts were cleaned of control characters, so it came as a
+    name to look up (an id in a path) or a field that is not cleaned."""
+
+    def __init__(self):
+        super().__init__("invalid", "A text with a NUL character (U+0000) was given: nothing holds one here.",
+                         {"text": "nul"})
+
+
+def _is_nul(exc: DataError) -> bool:
+    """psycopg's refusal of a string with a NUL character as a parameter."""
+    return "NUL (0x00)" in str(exc.orig)
+
+
 class Database:
     def __init__(self, url: str, **engine_kwargs):
         self.url = url
@@ -152,14 +167,21 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session:
-            yield session
+        """A read transaction. On PostgreSQL, a text with a NUL character raises ``NulInText`` (see ``write``)."""
+        try:
+            with self._read() as session:
+                yield session
+        except DataError as exc:
+            if _is_nul(exc):
+                raise NulInText() from None
+            raise
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction, committed on success and rolled back on error. A disk (or database) that is
         full raises ``StorageFull``: a refusal with a clear reason, where it was once an ``internal`` failure
-        of every command."""
+        of every command. On PostgreSQL, a text with a NUL character (which it refuses to hold) raises
+        ``NulInText``: an ``invalid`` refusal, not an ``internal`` failure."""
         try:
             with self._writers, self._write() as session, session.begin():
                 yield session
@@ -167,6 +189,10 @@ class Database:
             if _is_full(exc):
                 log.error("The database could not be written: %s", exc.orig)
                 raise StorageFull() from None
+            raise
+        except DataError as exc:
+            if _is_nul(exc):
+                raise NulInText() from None
             raise
 
     def dispose(self) -> None:

@@ -19,20 +19,24 @@ NAMING = {
 
 
 class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+    """Timezone-aware UTC datetimes on every backend. SQLite keeps no zone: a time is stored as UTC and read back
+    as UTC. PostgreSQL returns a ``timestamptz`` in the connection's time zone (the server's ``TimeZone``): it is
+    read back in UTC too, so that a time reads as it was written (``isoformat``, and the log's hashes on it)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return value
+        if value.tzinfo is None:
             raise ValueError("naive datetime")
-        return value
+        return value.astimezone(timezone.utc)
 
     def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
+        if value is None:
+            return value
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):

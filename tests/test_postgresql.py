@@ -1,0 +1,157 @@
+"""The schema on a real PostgreSQL: the migrations from an empty database to head (through `facilitator db
+upgrade` too), the models agreeing with them, down and up again with a log stored, and the types read back.
+
+The service and realtime suites run again on PostgreSQL with ``FACILITATOR_TEST_DATABASE=postgresql``
+(``make test-scale``); these are the checks of the schema itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from facilitator import create_app
+from facilitator.engine import PostMessage
+from facilitator.engine.audience import UMPIRE_ACTOR
+from facilitator.persistence import Database
+from facilitator.persistence.migrate import current_revision, downgrade, drift, head_revision, upgrade
+from facilitator.persistence.models import Base, EventRow, ExerciseRow
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.scale
+
+TABLES = {"exercises", "seats", "participants", "events", "commands", "staff", "deletions", "heartbeats"}
+
+
+@pytest.fixture
+def empty_db(empty_postgres_url):
+    db = Database(empty_postgres_url)
+    yield db
+    db.dispose()
+
+
+def test_upgrade_creates_the_schema_on_an_empty_database_and_a_second_run_does_nothing(empty_db):
+    assert empty_db.engine.dialect.name == "postgresql"
+    assert current_revision(empty_db) is None
+    upgrade(empty_db)
+    assert current_revision(empty_db) == head_revision(empty_db)
+    tables = set(inspect(empty_db.engine).get_table_names())
+    assert TABLES | {"alembic_version"} <= tables
+    assert set(Base.metadata.tables) <= tables  # every model has its table, whatever migrations came later
+    upgrade(empty_db)
+    assert current_revision(empty_db) == head_revision(empty_db)
+
+
+def test_models_and_migrations_do_not_drift_on_postgresql(empty_db):
+    upgrade(empty_db)
+    assert drift(empty_db) == []
+
+
+def test_times_are_stored_with_their_zone_and_the_log_has_its_unique_key(empty_db):
+    upgrade(empty_db)
+    columns = {c["name"]: c for c in inspect(empty_db.engine).get_columns("events")}
+    assert columns["at"]["type"].timezone is True
+    uniques = inspect(empty_db.engine).get_unique_constraints("events")
+    assert any(set(u["column_names"]) == {"exercise_id", "seq"} for u in uniques)
+
+
+def test_times_read_back_in_utc_whatever_the_servers_time_zone(postgres_url, tmp_path, monkeypatch):
+    """PostgreSQL returns a ``timestamptz`` in the server's zone (here +13:45): read back in UTC, a time is as
+    it was written, and so is each event's hash over it."""
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "DATABASE_URL": postgres_url})
+    services = app.extensions["facilitator"]
+    try:
+        with services.db.read() as session:
+            assert session.scalar(text("SHOW TimeZone")) == "Pacific/Chatham"
+        created = services.exercises.create("demo")
+        [written] = services.exercises.execute(created.id, PostMessage("plenary", "hello"), UMPIRE_ACTOR).events
+        [read] = services.exercises.events(created.id, UMPIRE_ACTOR)
+        assert read.at == written.at and read.at.tzinfo is timezone.utc
+        assert read.to_dict()["at"] == written.to_dict()["at"] and read.to_dict()["at"].endswith("+00:00")
+        with services.db.read() as session:
+            assert services.exercises.store.verify(session, created.id).ok
+    finally:
+        services.db.dispose()
+
+
+def test_a_nul_character_looked_up_is_refused_as_invalid_not_a_server_error(postgres_url, tmp_path, monkeypatch):
+    """PostgreSQL holds no NUL (U+0000) in a text and refuses one as a parameter: an id with one in a path is
+    ``invalid`` (found by tests/test_fuzz.py), where SQLite found nothing."""
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "DATABASE_URL": postgres_url})
+    try:
+        answer = app.test_client().get("/api/exercises/a%00b")
+        assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "invalid"
+        assert "NUL" in answer.get_json()["error"]["message"]
+    finally:
+        app.extensions["facilitator"].db.dispose()
+
+
+def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("facilitator")
+    command = [str(script)] if script.exists() else [sys.executable, "-c", "from facilitator.cli import main; main()"]
+    return subprocess.run([*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_facilitator_db_upgrade_migrates_an_empty_postgresql_database(empty_postgres_url, tmp_path):
+    env = {**os.environ, "DATABASE_URL": empty_postgres_url, "FACILITATOR_INSTANCE": str(tmp_path / "instance")}
+    first = _cli("db", "upgrade", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    db = Database(empty_postgres_url)
+    try:
+        assert f"Database at revision {head_revision(db)}." in first.stdout
+        assert current_revision(db) == head_revision(db)
+        assert TABLES <= set(inspect(db.engine).get_table_names())
+    finally:
+        db.dispose()
+    second = _cli("db", "upgrade", env=env)
+    assert second.returncode == 0 and "already up to date" in second.stdout, second.stdout + second.stderr
+    current = _cli("db", "current", env=env)
+    assert current.returncode == 0 and current.stdout.strip() == head_revision(Database(empty_postgres_url))
+
+
+def test_down_to_base_and_up_again_on_postgresql(empty_db):
+    upgrade(empty_db)
+    downgrade(empty_db, "base")
+    assert inspect(empty_db.engine).get_table_names() == ["alembic_version"]
+    upgrade(empty_db)
+    assert TABLES <= set(inspect(empty_db.engine).get_table_names())
+
+
+def test_a_log_stored_on_postgresql_reads_back_whole_and_survives_the_data_migrations(postgres_url, tmp_path,
+                                                                                     monkeypatch):
+    """Down to 0003 and up again with an exercise stored: 0004 chains the stored log (JSON and times read
+    back from PostgreSQL) and 0005 rewrites its stored codes (test_secrets.py checks they work again); the
+    log then verifies and reads as it was written."""
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    app = create_app({"TESTING": True, "DATABASE_URL": postgres_url})
+    services = app.extensions["facilitator"]
+    exercises = services.exercises
+    try:
+        created = exercises.create("demo")
+        written = [exercises.execute(created.id, PostMessage("plenary", text), UMPIRE_ACTOR).events[0]
+                   for text in ("один", "two \U0001F54A", 'three "quoted" \\ back')]
+        with services.db.read() as session:
+            stored_at = session.scalar(select(EventRow.at).where(EventRow.exercise_id == created.id).limit(1))
+            created_at = session.scalar(select(ExerciseRow.created_at).where(ExerciseRow.id == created.id))
+        assert stored_at.tzinfo is timezone.utc and created_at.tzinfo is timezone.utc
+        services.db.dispose()
+        downgrade(services.db, "0003", code_key=exercises.code_key)
+        upgrade(services.db, code_key=exercises.code_key)
+        with services.db.read() as session:
+            assert exercises.store.verify(session, created.id).ok
+        loaded = exercises.events(created.id, UMPIRE_ACTOR)
+        assert [e.to_dict() for e in loaded] == [e.to_dict() for e in written]
+        assert [e.data["text"] for e in exercises.events(created.id, UMPIRE_ACTOR)] == \
+            ["один", "two \U0001F54A", 'three "quoted" \\ back']
+        assert all(e.at <= datetime.now(timezone.utc) for e in loaded)
+    finally:
+        services.db.dispose()
