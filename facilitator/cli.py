@@ -749,7 +749,7 @@ def serve(host: str, port: int, public_url: str | None, production: bool):
         serve_production(host, port, {key: current_app.config[key] for key in ("PUBLIC_URL", "INSTRUCTOR_KEY")})
         return
     from .serving import running, serve as serve_http  # Werkzeug with timeouts and caps (serving.py)
-    with running(current_app._get_current_object()):
+    with running(current_app._get_current_object(), f"{host}:{port}"):
         serve_http(current_app._get_current_object(), host, port)
 
 

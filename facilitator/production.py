@@ -73,7 +73,7 @@ def _started(worker) -> None:
 
     app = worker.wsgi
     stack: ExitStack = app.extensions["facilitator_serving"]
-    stack.enter_context(running(app))
+    stack.enter_context(running(app, ",".join(worker.cfg.bind)))
 
 
 def _exiting(_server, worker) -> None:

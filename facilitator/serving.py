@@ -140,12 +140,13 @@ def serve(app, host: str, port: int) -> None:
 
 
 @contextmanager
-def running(app) -> Iterator[None]:
-    """What one server process does around serving ``app``, whatever serves it (no app context needed).
+def running(app, address: str) -> Iterator[None]:
+    """What one server process does around serving ``app`` on ``address`` (``host:port``), whatever serves
+    it (no app context needed).
 
     Starting: connections do not outlive a process, so on SQLite (served by one process) everyone is marked
-    disconnected, and on PostgreSQL only the connections of processes that stopped beating are taken away
-    (services/presence.py); the schedule then notes how long the server was down in every exercise whose clock
+    disconnected, and on PostgreSQL only the connections of processes that stopped beating are taken away,
+    with those this process's predecessor on the same address left (services/presence.py); the schedule then notes how long the server was down in every exercise whose clock
     ran (pausing it past ``CLOCK_PAUSE_AFTER_DOWN`` seconds), beats, and fires the event lists' due rows; with
     Redis, the process listens for the others' commits (scaleout.py). A SQLite database is held against
     ``db restore`` meanwhile. Stopping: a last heartbeat, and this process's connections taken away."""
@@ -154,11 +155,12 @@ def running(app) -> Iterator[None]:
 
     facilitator = app.extensions["facilitator"]
     exercises, db = facilitator.exercises, facilitator.db
+    exercises.server = presence.server_id(address)
     with backup.serving(db):  # `db restore` refuses while a server holds this
         if db.is_sqlite:
             presence.clear_all(exercises)
         else:
-            for stopped in presence.stopped(db, presence.now()):
+            for stopped in sorted(set(presence.stopped(db, presence.now())) | {exercises.server}):
                 presence.take_away(exercises, stopped)
         facilitator.schedule.start()
         bell = app.extensions.get("facilitator_bell")

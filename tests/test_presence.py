@@ -94,7 +94,7 @@ def test_a_sqlite_server_starting_clears_everyone_a_postgresql_one_only_the_stop
     presence.beat(exercises.db, second.exercises.server, now())  # the other process beats
     from facilitator.serving import running
 
-    with app.app_context(), running(app):
+    with running(app, "127.0.0.1:5000"):
         if exercises.db.is_sqlite:  # served by one process: nothing survived the last one
             assert _presence(exercises, exercise_id, olena.actor.participant) == 0
         else:  # the other process is alive: its participant stays connected
@@ -111,3 +111,18 @@ def test_a_connection_closing_after_its_process_was_taken_away_is_not_counted_ou
     assert _presence(exercises, exercise_id, olena.actor.participant) == 1
     second.exercises.mark_presence(olena, False)  # the laptop's connection closes late
     assert _presence(exercises, exercise_id, olena.actor.participant) == 1  # the phone is still counted
+
+
+def test_a_process_restarted_on_its_address_takes_its_predecessors_connections_away_at_once(app, exercises, second):
+    """A process that died and was started again at once (within the 15 s a dead process still looks alive)
+    knows what its predecessor on the same address left as its own: its participants are not shown connected."""
+    from facilitator.serving import running
+
+    exercise_id, olena = _seat(exercises)
+    second.exercises.server = presence.server_id("127.0.0.1:5000")
+    second.exercises.mark_presence(olena, True)  # then it is killed: nothing taken away
+    presence.beat(exercises.db, second.exercises.server, now())
+    with running(app, "127.0.0.1:5000"):
+        assert exercises.server == second.exercises.server
+        assert _presence(exercises, exercise_id, olena.actor.participant) == 0
+    assert presence.server_id("127.0.0.1:5000") != presence.server_id("127.0.0.1:5001")

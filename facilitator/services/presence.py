@@ -11,7 +11,9 @@ disconnected. A database that only one process serves (SQLite) is cleared whole 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import socket
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select
@@ -25,6 +27,13 @@ log = logging.getLogger(__name__)
 
 DEAD_AFTER = 15.0  # seconds without a heartbeat before a process is taken for dead (it beats every 2 s)
 SERVER = "server"  # the heartbeats row any running process beats (how long no server ran: services/schedule.py)
+
+
+def server_id(address: str) -> str:
+    """The id of the server process that serves ``address`` (``host:port``) on this machine: the same after a
+    restart, so a process that replaces one that died knows the connections and heartbeat it left as its own
+    (not another process's, alive or dead)."""
+    return hashlib.sha256(f"{socket.gethostname()} {address}".encode()).hexdigest()[:16]
 
 
 def now() -> datetime:
