@@ -81,20 +81,33 @@ class Limiter:
 
 
 @contextmanager
-def guessing(limiter: Limiter, key: str) -> Iterator[Callable[[], None]]:
+def guessing(limiter: Limiter, key: str, secret: object = None) -> Iterator[Callable[[], None]]:
     """A check of a secret (a code, a token, the instructor key) made from ``key`` (an address). Refused with
     ``rate_limited`` before the block when the wrong guesses ``limiter`` allows are used up. The block calls the
     function it is given when the secret was wrong: that guess stays spent; any other outcome gives it back.
-    Taken before the check, so guesses made at once cannot overshoot."""
+
+    A guess that could be a code or a key is taken before the check, so guesses made at once cannot overshoot.
+    One shaped like a personal token (``secret`` of ``TOKEN_LENGTH`` characters or more: 144 random bits,
+    which no rate of guessing finds) is only checked against the limit before, and spent after if wrong: a
+    class behind one address connecting all at once, every token valid, is never refused for the guesses its
+    own connections hold in flight (a burst of wrong ones may then pass the limit by the few in flight)."""
+    reserve = not (isinstance(secret, str) and len(secret) >= TOKEN_LENGTH)
     wait = limiter.take(key)
     if wait:
         raise rate_limited("wrong codes, keys or tokens from this address", wait)
+    if not reserve:
+        limiter.refund(key)
     wrong: list[bool] = []
     try:
         yield lambda: wrong.append(True)
     finally:
-        if not wrong:
+        if reserve and not wrong:
             limiter.refund(key)
+        elif not reserve and wrong:
+            limiter.take(key)
+
+
+TOKEN_LENGTH = 32  # characters of a personal token (services/tokens.py: 24 random bytes, URL-safe base64)
 
 
 def rate_limited(what: str, wait: float) -> RuleError:

@@ -319,7 +319,7 @@ class ExerciseNamespace(Namespace):
         view, its commands, attributed to the umpire; see ``engine.control.acting_for``)."""
         token = auth.get("token") if isinstance(auth, dict) else None
         try:  # unknown tokens (and observer codes) are guesses, as over REST
-            with guessing(services().limits.guesses, request.remote_addr or "?") as wrong:
+            with guessing(services().limits.guesses, request.remote_addr or "?", token) as wrong:
                 identity = services().exercises.identify(token) if token else None
                 if identity is None:
                     wrong()

@@ -332,3 +332,33 @@ def test_a_bad_proxy_setting_is_named(tmp_path, monkeypatch, hops):
     monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
     with pytest.raises(ValueError, match="PROXY_HOPS"):
         create_app({"TESTING": True, "DATABASE_URL": migrated_url(tmp_path / "p.sqlite3"), "PROXY_HOPS": hops})
+
+
+def test_a_class_connecting_at_once_with_valid_tokens_spends_no_guesses():
+    """25 students behind one address connect at the same moment: each token is checked while the others are
+    in flight. A personal token is only checked against the limit (its guesses are spent if wrong); a short
+    code still holds its guess while it is checked, so codes guessed at once cannot overshoot."""
+    from contextlib import ExitStack
+
+    from facilitator.engine import RuleError
+    from facilitator.limits import Limiter, guessing
+    from facilitator.services.tokens import new_code, new_token
+
+    limiter = Limiter(Rate(burst=20, per_second=1 / 60))
+    with ExitStack() as in_flight:
+        for _ in range(25):
+            in_flight.enter_context(guessing(limiter, "10.0.0.1", new_token()))
+    wrong = 0
+    for _ in range(25):
+        try:
+            with guessing(limiter, "10.0.0.1", new_token()) as spent:
+                spent()
+        except RuleError as refused:
+            assert refused.code == "rate_limited"
+            break
+        wrong += 1
+    assert wrong == 20  # wrong tokens are spent all the same
+    codes = Limiter(Rate(burst=20, per_second=1 / 60))
+    with pytest.raises(RuleError), ExitStack() as in_flight:
+        for _ in range(25):
+            in_flight.enter_context(guessing(codes, "10.0.0.1", new_code()))

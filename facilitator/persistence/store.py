@@ -46,23 +46,28 @@ class EventStore:
             raise RuleError("not_found", f"There is no exercise '{exercise_id}'.", {"exercise": "unknown"})
         return last
 
-    def append(self, session: Session, exercise_id: str, events: Iterable[Event], after: int) -> None:
-        """Append ``events`` (numbered by the engine from ``after + 1``) to the exercise's log.
+    def append(self, session: Session, exercise_id: str, events: Iterable[Event], after: int, locked: bool = False,
+               previous_hash: str | None = None) -> str | None:
+        """Append ``events`` (numbered by the engine from ``after + 1``) to the exercise's log; returns the
+        last event's hash (None when there were no events).
 
         Raises ``StaleSequence`` if the log has moved past ``after`` meanwhile. The exercise row is
-        locked (``lock``) and the unique key on (exercise, seq) refuses any duplicate that slipped by.
+        locked (``lock``; ``locked``: the caller did, in this transaction, and found ``after``) and the
+        unique key on (exercise, seq) refuses any duplicate that slipped by. ``previous_hash``: the hash of
+        event ``after``, when the caller knows it (else it is read).
         """
-        last = self.lock(session, exercise_id)
-        if last != after:
-            raise StaleSequence(after, last)
+        if not locked:
+            last = self.lock(session, exercise_id)
+            if last != after:
+                raise StaleSequence(after, last)
         rows = [{"exercise_id": exercise_id, "seq": e.seq, "type": e.type, "version": e.version,
                  "actor": e.actor.to_dict() if e.actor else None, "audience": e.audience.to_dict(), "data": e.data,
                  "at": e.at} for e in events]
         if not rows:
-            return
+            return None
         if [r["seq"] for r in rows] != list(range(after + 1, after + 1 + len(rows))):
             raise ValueError("events must be numbered from the log's last seq on, without gaps")
-        previous = GENESIS if after == 0 else session.scalar(
+        previous = GENESIS if after == 0 else previous_hash or session.scalar(
             select(EventRow.hash).where(EventRow.exercise_id == exercise_id, EventRow.seq == after)) or GENESIS
         for r in rows:
             r["hash"] = previous = event_hash(previous, r["seq"], r["type"], r["version"], r["actor"], r["audience"],
@@ -70,6 +75,7 @@ class EventStore:
         session.execute(insert(EventRow), rows)
         session.execute(update(ExerciseRow).where(ExerciseRow.id == exercise_id).values(last_seq=rows[-1]["seq"])
                         .execution_options(synchronize_session=False))
+        return previous
 
     def load(self, session: Session, exercise_id: str, after: int = 0, upto: int | None = None,
              channel: str | None = None, newest_first: bool = False, limit: int | None = None) -> list[Event]:

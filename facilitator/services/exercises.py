@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 Listener = Callable[[str, dict[str, dict]], None]  # (exercise id, {perspective key: payload})
 _PAGE_BATCH = 1000
 HISTORY_BATCH = 500  # events per message when a client catches up
+_RESUME_PAGE = 250  # events of the log read at a time for a resume, between which others' commands run
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class _Live:
     feed: Feed = None  # what each perspective was last sent; moved on by publication only
     last_at: datetime | None = None  # when the last event folded into ``state`` happened
     snapshot_seq: int = 0  # the seq of the exercise's last snapshot (persistence/snapshots.py)
+    last_hash: str | None = None  # the hash of the event at ``state.seq``, when this process wrote it
 
     def __post_init__(self):
         self.feed = Feed(self.state)
@@ -365,8 +368,8 @@ class ExerciseService:
         Without ``at``, events are dated now, but never before the log's last event: the log's times never go
         back (a clock stepped back, another process's clock a little ahead), which an import checks."""
         with self.db.write() as session:
-            self.store.lock(session, live.state.exercise_id)  # writers in other processes wait here
-            state = self._catch_up(session, live)
+            last = self.store.lock(session, live.state.exercise_id)  # writers in other processes wait here
+            state = live.state if last == live.state.seq else self._catch_up(session, live)
             if at is None:
                 at = now()
                 if live.last_at is not None and live.last_at > at:
@@ -380,7 +383,8 @@ class ExerciseService:
             events, after = run(state, command, actor, at)
             if also is not None:
                 also(session)
-            self.store.append(session, state.exercise_id, events, state.seq)
+            last_hash = self.store.append(session, state.exercise_id, events, state.seq, locked=True,
+                                          previous_hash=live.last_hash)
             if command_id is not None:
                 self.store.remember(session, state.exercise_id, issuer, command_id, command.TYPE, after.seq, at)
             snapshot = after.seq - live.snapshot_seq >= snapshots.EVERY
@@ -388,6 +392,8 @@ class ExerciseService:
                 snapshots.save(session, after, events[-1].at)
         if snapshot:
             live.snapshot_seq = after.seq
+        if events:
+            live.last_hash = last_hash
         live.state = after
         if events:
             live.last_at = events[-1].at
@@ -479,11 +485,14 @@ class ExerciseService:
         if last_seq is not None:
             published = live.feed.seq  # only grows; everything up to it is committed for good
             while read < published:
-                upto = min(read + _PAGE_BATCH, published)
+                began = time.monotonic()
+                upto = min(read + _RESUME_PAGE, published)
                 page = [e.to_dict(deck) for e in self.events(identity.exercise_id, identity.actor, read, upto)]
                 for i in range(0, len(page), HISTORY_BATCH):
                     send_history(page[i:i + HISTORY_BATCH])
                 read = upto
+                if read < published:  # a long history gives way: others' commands run between its pages
+                    time.sleep(time.monotonic() - began)
         with self._attaching(live):
             sync = live.feed.sync(identity.actor, now())
             seq = live.feed.seq
@@ -612,6 +621,6 @@ class ExerciseService:
             state = live.state
             for event in found:
                 state = evolve(state, event)
-            live.state, live.last_at = state, found[-1].at
+            live.state, live.last_at, live.last_hash = state, found[-1].at, None
             live.outbox.append(_Publication(found, state))
         return live.state

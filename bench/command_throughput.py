@@ -1,0 +1,407 @@
+"""Command throughput: accepted commands a second, with persistence, when 100 participants send as fast as
+their acks come back.
+
+Each client behaves like the page: it sends one command, waits for its ack, then sends the next (one
+command in flight per client), with a fresh ``command_id`` each (socket.js), and reads every update the
+server pushes. The commands: chat messages, alternately to the client's delegation channel
+(``delegation:<id>``) and to ``plenary``, about 80 characters each; and the signals the demo deck allows:
+every card of each delegation's hand is played once by one of its members (a private-only card to the
+delegations it is aimed at), and each reversible one is withdrawn again once its play is seen (one signal
+action in place of every tenth message while a client has one left; 11 per exercise). The participants
+sit in demo exercises of --exercise-size (25: a class; 100 for one exercise of everyone), seated over the
+delegations in turn, each exercise's umpire connected (it opens the first phase, then only listens).
+
+The baseline in the same run: bare Flask-SocketIO in the same async mode (bench/servers.py ``baseline``,
+``async_handlers=False`` as the facilitator: each connection's events in order) whose ``command`` handler
+acks and re-broadcasts a ~320-byte event to the rooms the same command would reach: the exercise's room
+for a plenary message or a signal, the delegation's room and the umpire's for a delegation message.
+
+Modes: ``gevent`` (default): the baseline under ``gunicorn -k gevent -w 1``, the facilitator as ``facilitator
+serve --production``; ``threading``: ``facilitator serve`` (Werkzeug, threads, ``TCP_NODELAY``) against the
+baseline on Werkzeug with ``TCP_NODELAY`` on its accepted sockets too. Databases: SQLite (a file, WAL,
+``synchronous=FULL``) and PostgreSQL 15 (throwaway, on this machine, commits synced: ``fsync`` and
+``synchronous_commit`` on).
+
+The facilitator's limit on commands per person (10 a second, burst 30: facilitator/limits.py) is raised
+through the environment (``FACILITATOR_LIMIT_COMMANDS``; --keep-limits keeps it): the benchmark asks what the
+server can take, and 100 people typing cannot reach it (5 commands a second each would be 500 a second).
+
+Printed per server and database: commands accepted a second over --duration seconds (after --warmup), the
+commands refused (by error code) and unanswered within 10 s, ack latency p50/p95/p99/max (ms, send to ack),
+the server process's CPU (% of one core, and ms per accepted command), its RSS, the updates the clients
+received a second, and this process's CPU (% of one core) with the p99 delay of a 5 ms timer in its loop
+(when the clients' loop saturates, the figures are the clients'). Then facilitator/baseline ratios and the
+targets: >= 0.7x the bare server's throughput, >= 500 commands/s on SQLite, ack p99 < 100 ms.
+
+    .venv/bin/python -m bench.command_throughput [--mode gevent] [--database sqlite postgresql] [--clients 100]
+        [--duration 20] [--exercise-size 25] [--profile DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import tempfile
+import time
+import uuid
+from collections import Counter
+from importlib.metadata import version
+from pathlib import Path
+
+import aiohttp
+
+from bench.inject_fanout import LoopLag, percentile, post
+from bench.lean_client import LeanClient
+from bench.profile import FACILITATOR_PARTS, Recorder, summary
+from bench.servers import UNLIMITED_COMMANDS, backing, start, versions
+
+COMMAND_TIMEOUT = 10.0
+CONNECT_CONCURRENCY = 25
+SIGNAL_EVERY = 10      # one signal action in place of every tenth message, while a client has one
+TEXT = "We can accept a corridor if inspections are joint; our capital needs a written guarantee."
+MODES = {"gevent": "gevent", "threading": "served"}   # --mode -> bench/servers.py mode
+THROUGHPUT_RATIO_TARGET = 0.7
+SQLITE_TARGET = 500.0
+P99_TARGET = 100.0
+
+
+class Participant:
+    """One page: one command in flight, a fresh command_id each, every push read (cheaply)."""
+
+    def __init__(self, bench: "Bench", token: str, exercise: int, delegation: str, member: int, umpire=False):
+        self.bench, self.token, self.exercise, self.delegation, self.member = bench, token, exercise, delegation, \
+            member
+        self.umpire = umpire
+        self.sio = LeanClient(reconnection=False)
+        self.sio.eio.fast = self.raw
+        self.sio.on("sync", self.on_sync)
+        self.sio.on("update", lambda msg: None)
+        self.sio.on("event", lambda msg: None)
+        self.signals: list[dict] = []      # actions still to send: {"play": card view} or {"withdraw": card id}
+        self.awaiting: dict[str, bool] = {}   # card id -> reversible, played, its number not yet seen
+        self.ready_withdrawals: list[int] = []
+        self.sent = 0
+
+    # -- receiving --------------------------------------------------------------------------------
+
+    def raw(self, data: str) -> bool:
+        self.bench.received += 1
+        if self.awaiting and '"signal_played"' in data:
+            return False   # decoded: the play's number, to withdraw it
+        return data.startswith('42["update",') or data.startswith('42["event",')
+
+    def on_sync(self, msg: dict) -> None:
+        state = msg.get("state") or {}
+        for delegation in state.get("delegations") or []:
+            if delegation.get("id") == self.delegation and delegation.get("hand") is not None:
+                self.hand = delegation["hand"]
+
+    def on_update_full(self, msg: dict) -> None:
+        for event in msg.get("events") or []:
+            data = event.get("data") or {}
+            if event.get("type") == "signal_played" and data.get("by") == self.delegation \
+                    and data.get("card") in self.awaiting:
+                if self.awaiting.pop(data["card"]):
+                    self.ready_withdrawals.append(data["play"])
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    def plan_signals(self, members: int) -> None:
+        """This member's share of its delegation's hand: cards member, member + members, …"""
+        for i, card in enumerate(getattr(self, "hand", [])):
+            if i % members == self.member:
+                self.signals.append(card)
+
+    def next_command(self) -> tuple[str, dict]:
+        """(kind, payload) of the next command."""
+        self.sent += 1
+        if self.sent % SIGNAL_EVERY == SIGNAL_EVERY // 2:
+            if self.ready_withdrawals:
+                return "signal", {"type": "withdraw_signal", "play": self.ready_withdrawals.pop(0)}
+            if self.signals:
+                card = self.signals.pop(0)
+                command = {"type": "play_signal", "card": card["id"]}
+                if card.get("visibility") == "private":
+                    command["to"] = list(card.get("toward") or [])
+                self.awaiting[card["id"]] = bool(card.get("reversible"))
+                return "signal", command
+        channel = "plenary" if self.sent % 2 else f"delegation:{self.delegation}"
+        return "chat", {"type": "post_message", "channel": channel, "text": f"{TEXT} ({self.sent})"}
+
+
+class Bench:
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.received = 0
+        self.stop = False
+        self.window: tuple[float, float] | None = None   # (start, end) of the measured window
+        self.latencies: list[float] = []
+        self.accepted = 0
+        self.refused: Counter = Counter()
+        self.unanswered = 0
+        self.kinds: Counter = Counter()   # accepted commands by kind
+
+    def in_window(self, acked: float) -> bool:
+        return self.window is not None and self.window[0] <= acked <= self.window[1]
+
+
+def baseline_payload(client: Participant, kind: str, command: dict) -> dict:
+    """The bare server's command for the same action: re-broadcast to the rooms the facilitator's would reach."""
+    exercise = f"e{client.exercise}"
+    if kind == "chat" and command["channel"].startswith("delegation:"):
+        rooms = [f"{exercise}:d:{client.delegation}", f"{exercise}:umpire"]
+    else:
+        rooms = [exercise]
+    return {"rooms": rooms, "text": command.get("text", "") or "signal".ljust(80, "."),
+            "command_id": uuid.uuid4().hex}
+
+
+async def sender(bench: Bench, client: Participant) -> None:
+    while not bench.stop and client.sio.connected:
+        kind, command = client.next_command()
+        if bench.kind == "baseline":
+            payload = baseline_payload(client, kind, command)
+        else:
+            payload = {**command, "command_id": uuid.uuid4().hex}
+        sent = time.perf_counter()
+        try:
+            ack = await client.sio.call("command", payload, timeout=COMMAND_TIMEOUT)
+        except Exception:   # no answer within the timeout, or the connection dropped
+            if bench.window and bench.window[0] <= sent <= bench.window[1]:
+                bench.unanswered += 1
+            continue
+        acked = time.perf_counter()
+        if not bench.in_window(acked):
+            continue
+        bench.latencies.append((acked - sent) * 1000)
+        if isinstance(ack, dict) and ack.get("ok"):
+            bench.accepted += 1
+            bench.kinds[kind] += 1
+        else:
+            code = ((ack or {}).get("error") or {}).get("code", "?") if isinstance(ack, dict) else "?"
+            bench.refused[code] += 1
+
+
+async def seat(url: str, sizes: list[int]) -> list[dict]:
+    """Exercises with their participants: [{umpire, participants: [(token, delegation, member index)]}]."""
+    gate = asyncio.Semaphore(4)
+    async with aiohttp.ClientSession() as http:
+        async def one(size: int) -> dict:
+            created = await post(http, f"{url}/api/exercises", {"deck": "demo"})
+            delegations = created["delegations"]
+
+            async def join(i: int):
+                d = delegations[i % len(delegations)]
+                async with gate:
+                    reply = await post(http, f"{url}/api/join", {"code": d["code"], "name": f"p{i}"})
+                return reply["token"], d["id"], i // len(delegations)
+
+            seated = await asyncio.gather(*(join(i) for i in range(size)))
+            return {"umpire": created["umpire"]["token"], "participants": list(seated),
+                    "delegations": [d["id"] for d in delegations]}
+
+        return list(await asyncio.gather(*(one(size) for size in sizes)))
+
+
+async def run(kind: str, database: str, args, backs) -> dict:
+    sizes = [args.exercise_size] * (args.clients // args.exercise_size)
+    if args.clients % args.exercise_size:
+        sizes.append(args.clients % args.exercise_size)
+    bench = Bench(kind)
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as folder:
+        database_url = backs["postgres"].database() if kind == "facilitator" and database == "postgresql" else None
+        env = {"BENCH_ASYNC_HANDLERS": "0"}
+        if not args.keep_limits:
+            env.update(UNLIMITED_COMMANDS)
+        server = start(kind, MODES[args.mode], folder, database_url, env=env)
+        clients: list[Participant] = []
+        umpires: list[Participant] = []
+        recorder = None
+        try:
+            if kind == "baseline":
+                delegations = ["ukraine", "russia", "turkey", "un"]
+                seats = [{"umpire": "-", "delegations": delegations,
+                          "participants": [("-", delegations[i % 4], i // 4) for i in range(size)]} for size in sizes]
+            else:
+                seats = await seat(server.url, sizes)
+            for e, exercise in enumerate(seats):
+                umpire = Participant(bench, exercise["umpire"], e, "", 0, umpire=True)
+                await umpire.sio.connect(server.url, auth={"token": umpire.token}, transports=["websocket"],
+                                         wait_timeout=30)
+                rooms = [f"e{e}", f"e{e}:umpire"]
+                await umpire.sio.call("resume", {"last_seq": None, "rooms": rooms}, timeout=30)
+                if kind == "facilitator":
+                    ack = await umpire.sio.call("command", {"type": "advance_phase", "command_id": uuid.uuid4().hex},
+                                                timeout=30)
+                    assert ack.get("ok"), ack
+                umpires.append(umpire)
+                for token, delegation, member in exercise["participants"]:
+                    clients.append(Participant(bench, token, e, delegation, member))
+            gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+            async def connect(client: Participant) -> None:
+                async with gate:
+                    await client.sio.connect(server.url, auth={"token": client.token}, transports=["websocket"],
+                                             wait_timeout=30)
+                    rooms = [f"e{client.exercise}", f"e{client.exercise}:d:{client.delegation}"]
+                    ack = await client.sio.call("resume", {"last_seq": None, "rooms": rooms}, timeout=30)
+                    assert isinstance(ack, dict) and ack.get("ok"), ack
+
+            connect_start = time.perf_counter()
+            await asyncio.gather(*(connect(c) for c in clients))
+            connect_s = time.perf_counter() - connect_start
+            members = Counter((c.exercise, c.delegation) for c in clients)
+            for client in clients:
+                client.plan_signals(members[(client.exercise, client.delegation)])
+                client.sio.on("update", client.on_update_full)
+            planned = sum(len(c.signals) + sum(1 for s in c.signals if s.get("reversible")) for c in clients)
+            lag = LoopLag()
+            tasks = [asyncio.get_running_loop().create_task(sender(bench, c)) for c in clients]
+            await asyncio.sleep(args.warmup)
+            if args.profile and kind == "facilitator":
+                recorder = Recorder(server.pid, Path(args.profile) / f"{args.mode}-{database}-{args.clients}-"
+                                                                     f"{args.exercise_size}.txt", idle=True)
+            cpu0, client0, received0 = server.cpu_ms(), time.process_time(), bench.received
+            start_at = time.perf_counter()
+            bench.window = (start_at, start_at + args.duration)
+            lag.start()
+            await asyncio.sleep(args.duration)
+            elapsed = time.perf_counter() - start_at
+            cpu = server.cpu_ms() - cpu0
+            client_cpu = time.process_time() - client0
+            received = bench.received - received0
+            lag.stop()
+            rss = server.rss_mb()
+            bench.stop = True
+            if recorder is not None:
+                path = recorder.stop()
+                recorder = None
+                if path is not None:
+                    print(summary(path, 25, FACILITATOR_PARTS), flush=True)
+            await asyncio.wait(tasks, timeout=COMMAND_TIMEOUT + 5)
+            accepted = bench.accepted
+            return {
+                "kind": kind, "database": database if kind == "facilitator" else "-", "clients": len(clients),
+                "exercises": len(seats), "duration": elapsed, "connect_s": connect_s,
+                "rate": accepted / elapsed, "accepted": accepted, "refused": dict(bench.refused),
+                "unanswered": bench.unanswered, "kinds": dict(bench.kinds), "planned_signals": planned,
+                "p50": percentile(bench.latencies, 0.5), "p95": percentile(bench.latencies, 0.95),
+                "p99": percentile(bench.latencies, 0.99), "max": max(bench.latencies, default=math.nan),
+                "cpu_pct": cpu / 10 / elapsed, "cpu_per_cmd": cpu / accepted if accepted else math.nan,
+                "rss": rss, "received": received / elapsed,
+                "client_pct": client_cpu * 100 / elapsed, "lag_p99": percentile(lag.lags, 0.99), "load": load,
+            }
+        finally:
+            bench.stop = True
+            if recorder is not None:
+                recorder.stop()
+            server.stop()
+            if args.server_logs:
+                Path(args.server_logs).mkdir(parents=True, exist_ok=True)
+                target = Path(args.server_logs) / f"throughput-{args.mode}-{kind}-{database}.log"
+                target.write_text(server.log.read_text(errors="replace"))
+            try:
+                await asyncio.wait_for(asyncio.gather(*(c.sio.disconnect() for c in clients + umpires),
+                                                      return_exceptions=True), 30)
+            except asyncio.TimeoutError:
+                pass
+
+
+HEADER = (f"{'server':<12} {'database':<10} {'clients':>7} {'ex':>3} {'cmds/s':>7} {'refused':>7} {'lost':>5} "
+          f"{'ack p50':>7} {'p95':>6} {'p99':>6} {'max':>6} {'srv CPU%':>8} {'ms/cmd':>6} {'RSS MB':>6} "
+          f"{'updates/s':>9} {'cli CPU%':>8} {'lag p99':>7}")
+
+
+def row(r: dict) -> str:
+    return (f"{r['kind']:<12} {r['database']:<10} {r['clients']:>7} {r['exercises']:>3} {r['rate']:>7.0f} "
+            f"{sum(r['refused'].values()):>7} {r['unanswered']:>5} {r['p50']:>7.1f} {r['p95']:>6.1f} "
+            f"{r['p99']:>6.1f} {r['max']:>6.0f} {r['cpu_pct']:>8.0f} {r['cpu_per_cmd']:>6.2f} {r['rss']:>6.0f} "
+            f"{r['received']:>9.0f} {r['client_pct']:>8.0f} {r['lag_p99']:>7.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=list(MODES), nargs="+", default=["gevent"])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], nargs="+",
+                        default=["sqlite", "postgresql"])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--exercise-size", type=int, default=25, help="participants per exercise")
+    parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of sending before measuring")
+    parser.add_argument("--keep-limits", action="store_true",
+                        help="keep the facilitator's limit on commands per person (10/s, burst 30)")
+    parser.add_argument("--total-budget", type=float, default=600.0,
+                        help="seconds for the whole benchmark: runs not started by then are skipped")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the facilitator during each measured window")
+    parser.add_argument("--server-logs", metavar="DIR")
+    parser.add_argument("--servers", nargs="+", choices=["baseline", "facilitator"],
+                        default=["baseline", "facilitator"])
+    args = parser.parse_args()
+    started = time.perf_counter()
+    print(versions(), flush=True)
+    print(f"clients: python-socketio {version('python-socketio')} AsyncClient (lean read path, bench/lean_client.py), "
+          f"one asyncio loop; {args.clients} participants in exercises of {args.exercise_size}; "
+          f"{args.warmup:g} s warm-up, {args.duration:g} s measured; commands per person "
+          f"{'limited as shipped' if args.keep_limits else 'unlimited (FACILITATOR_LIMIT_COMMANDS raised)'}",
+          flush=True)
+    results: list[dict] = []
+    skipped: list[str] = []
+    postgres = "postgresql" in args.database and "facilitator" in args.servers
+    with backing(postgres=postgres) as backs:
+        if postgres:
+            print(f"PostgreSQL {backs['postgres'].bin.parent.name} on port {backs['postgres'].port} "
+                  f"(fsync and synchronous_commit on)", flush=True)
+        print(HEADER, flush=True)
+        for mode in args.mode:
+            args.mode = mode
+            runs = [("baseline", "-")] if "baseline" in args.servers else []
+            runs += [("facilitator", db) for db in args.database] if "facilitator" in args.servers else []
+            for kind, database in runs:
+                if time.perf_counter() - started > args.total_budget - args.duration - 30:
+                    skipped.append(f"{mode} {kind} {database}")
+                    continue
+                r = asyncio.run(run(kind, database, args, backs))
+                r["mode"] = mode
+                results.append(r)
+                print(row(r), flush=True)
+                extra = (f"  {mode}: load average {r['load']:.1f} at the start; connect {r['connect_s']:.1f} s; "
+                         f"accepted by kind {r['kinds']}")
+                if r["refused"]:
+                    extra += f"; refused {r['refused']}"
+                if kind == "facilitator":
+                    extra += f"; signal actions planned {r['planned_signals']}"
+                print(extra, flush=True)
+    print()
+    for mode in dict.fromkeys(r["mode"] for r in results):
+        these = [r for r in results if r["mode"] == mode]
+        print(f"Command throughput, {mode} mode, {args.clients} clients in exercises of {args.exercise_size}:")
+        print(HEADER)
+        for r in these:
+            print(row(r))
+        base = next((r for r in these if r["kind"] == "baseline"), None)
+        for r in these:
+            if r["kind"] != "facilitator":
+                continue
+            verdicts = []
+            if base:
+                share = r["rate"] / base["rate"] if base["rate"] else math.nan
+                verdicts.append(f"throughput {share:.2f}x the bare server's "
+                                f"({'met' if share >= THROUGHPUT_RATIO_TARGET else 'MISSED'}: target >= "
+                                f"{THROUGHPUT_RATIO_TARGET}x); ack p99 {r['p99'] / base['p99']:.2f}x")
+            if r["database"] == "sqlite":
+                verdicts.append(f"{r['rate']:.0f} commands/s ({'met' if r['rate'] >= SQLITE_TARGET else 'MISSED'}: "
+                                f"target >= {SQLITE_TARGET:.0f} on SQLite)")
+            verdicts.append(f"ack p99 {r['p99']:.0f} ms ({'met' if r['p99'] < P99_TARGET else 'MISSED'}: target < "
+                            f"{P99_TARGET:.0f} ms)")
+            print(f"  facilitator on {r['database']}: " + "; ".join(verdicts))
+        print()
+    for line in skipped:
+        print(f"SKIPPED (over the --total-budget): {line}")
+    print(f"{time.perf_counter() - started:.0f} s in all")
+
+
+if __name__ == "__main__":
+    main()
