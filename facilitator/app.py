@@ -26,11 +26,16 @@ from .services.tokens import code_key
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class SettingError(ValueError):
+    """A setting (from the environment or the overrides) that cannot be used; the message names it."""
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """The app, configured from the environment and then ``overrides``.
 
     Raises :class:`~facilitator.links.PublicUrlError` when the public URL setting
-    (``FACILITATOR_PUBLIC_URL``) is not a usable http(s) address.
+    (``FACILITATOR_PUBLIC_URL``) is not a usable http(s) address, ``SettingError`` for a limit or
+    ``PROXY_HOPS`` that is not one.
     """
     _refuse_flask_run()
     instance = Path(os.environ.get("FACILITATOR_INSTANCE", ROOT / "instance"))
@@ -69,8 +74,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     catalog = DeckCatalog(Path(app.config["SCENARIOS_DIR"]), Path(app.config["SEEDS_DIR"]))
     exercises = ExerciseService(db, catalog, code_key=code_key(app.config["SECRET_KEY"]))
     schedule = Schedule(exercises, pause_after=app.config["CLOCK_PAUSE_AFTER_DOWN"])
-    app.extensions["facilitator"] = Services(db, catalog, exercises, schedule, ReplayService(db),
-                                                Limits(app.config))
+    try:
+        limits = Limits(app.config)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+    app.extensions["facilitator"] = Services(db, catalog, exercises, schedule, ReplayService(db), limits)
 
     api.init_app(app)
     pages.init_app(app)
@@ -90,7 +98,7 @@ def _behind_proxies(app: Flask) -> None:
     naming the setting for a value that is not a whole number from 0 to 5."""
     hops = app.config["PROXY_HOPS"]
     if isinstance(hops, bool) or not isinstance(hops, int) or not 0 <= hops <= 5:
-        raise ValueError(f"PROXY_HOPS (FACILITATOR_PROXY_HOPS) must be a whole number from 0 to 5, not {hops!r}")
+        raise SettingError(f"PROXY_HOPS (FACILITATOR_PROXY_HOPS) must be a whole number from 0 to 5, not {hops!r}")
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

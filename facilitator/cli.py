@@ -757,7 +757,7 @@ def main() -> None:
     """The ``facilitator`` console script: Flask's command line bound to this app."""
     from sqlalchemy.exc import OperationalError
 
-    from .app import create_app
+    from .app import SettingError, create_app
     try:
         FlaskGroup(create_app=create_app, add_default_commands=False, load_dotenv=False)(prog_name="facilitator")
     except OperationalError as exc:
@@ -766,6 +766,6 @@ def main() -> None:
         click.echo("Error: the database is not set up for this version: run `facilitator db upgrade` first "
                    "(make run does).", err=True)
         sys.exit(1)
-    except PublicUrlError as exc:  # a bad setting: say which and stop, without a traceback
+    except (PublicUrlError, SettingError) as exc:  # a bad setting: say which and stop, without a traceback
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)

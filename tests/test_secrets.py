@@ -362,3 +362,18 @@ def test_a_class_connecting_at_once_with_valid_tokens_spends_no_guesses():
     with pytest.raises(RuleError), ExitStack() as in_flight:
         for _ in range(25):
             in_flight.enter_context(guessing(codes, "10.0.0.1", new_code()))
+
+
+@pytest.mark.parametrize("setting", [("FACILITATOR_PROXY_HOPS", "abc", "PROXY_HOPS"),
+                                     ("FACILITATOR_LIMIT_COMMANDS", "abc", "LIMIT_COMMANDS")])
+def test_a_bad_setting_stops_the_command_line_with_its_name_and_no_traceback(tmp_path, setting):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    name, value, named = setting
+    env = {**os.environ, "FACILITATOR_INSTANCE": str(tmp_path / "instance"), name: value}
+    done = subprocess.run([str(Path(sys.executable).with_name("facilitator")), "scenarios", "list"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and f"Error: {named}" in done.stderr and "Traceback" not in done.stderr
