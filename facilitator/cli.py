@@ -755,16 +755,22 @@ def serve(host: str, port: int, public_url: str | None, production: bool):
 
 def main() -> None:
     """The ``facilitator`` console script: Flask's command line bound to this app."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
     from .app import SettingError, create_app
     try:
         FlaskGroup(create_app=create_app, add_default_commands=False, load_dotenv=False)(prog_name="facilitator")
     except OperationalError as exc:
-        if "no such table" not in str(exc):
-            raise
-        click.echo("Error: the database is not set up for this version: run `facilitator db upgrade` first "
-                   "(make run does).", err=True)
+        if "no such table" in str(exc) or "does not exist" in str(exc).split("\n", 1)[0] and "relation" in str(exc):
+            click.echo("Error: the database is not set up for this version: run `facilitator db upgrade` first "
+                       "(make run does).", err=True)
+        else:  # unreachable, refused, wrong password: the driver's first line says which
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+            click.echo(f"Error: the database (DATABASE_URL) cannot be used: {reason}", err=True)
+        sys.exit(1)
+    except (ArgumentError, NoSuchModuleError) as exc:  # not a URL SQLAlchemy knows
+        click.echo(f"Error: DATABASE_URL is not a database URL this server can use ({exc}); e.g. "
+                   "sqlite:////path/to/file.sqlite3 or postgresql+psycopg://user:password@host/database", err=True)
         sys.exit(1)
     except (PublicUrlError, SettingError) as exc:  # a bad setting: say which and stop, without a traceback
         click.echo(f"Error: {exc}", err=True)

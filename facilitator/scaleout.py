@@ -15,14 +15,18 @@ Setting: ``SOCKETIO_MESSAGE_QUEUE`` (a ``redis://`` URL), as in Flask-SocketIO's
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "facilitator:commits"
 RETRY = (0.5, 1.0, 2.0, 5.0)  # seconds between attempts to reach Redis again after losing it
 QUIET = 5.0  # seconds without ringing after a ring failed
+WAITING = 10_000  # rings waiting to be sent; beyond, they are dropped (the others catch up within a tick)
+SCHEMES = ("redis", "rediss", "unix")
 
 
 class CommitBell:
@@ -32,31 +36,56 @@ class CommitBell:
     def __init__(self, url: str, exercises):
         import redis
 
+        from .app import SettingError
+
+        if urlsplit(url).scheme not in SCHEMES:
+            raise SettingError(f"SOCKETIO_MESSAGE_QUEUE must be a Redis URL (redis://host:port/0), not {url!r}")
         self.url = url
         self.exercises = exercises
         self._redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
         self._listening: threading.Thread | None = None
         self._stop = threading.Event()
+        self._waiting: queue.Queue = queue.Queue(maxsize=WAITING)
         self._quiet_until = 0.0
         self.heard = 0  # rings from other processes acted on (the tests and the benchmarks read it)
 
     def ring(self, exercise_id: str, seq: int) -> None:
-        """Tell the other processes that ``exercise_id`` now stands at ``seq``. After a failure, no ring is
-        tried for ``QUIET`` seconds: a Redis that does not answer must not slow every command down."""
-        if time.monotonic() < self._quiet_until:
-            return
+        """Tell the other processes that ``exercise_id`` now stands at ``seq``: queued for the ringing thread,
+        so a Redis that does not answer never holds a command up."""
         try:
-            self._redis.publish(CHANNEL, f"{self.exercises.server} {exercise_id} {seq}")
-        except Exception as exc:  # they still find it at their next tick
-            self._quiet_until = time.monotonic() + QUIET
-            log.warning("could not tell the other server processes through Redis (%s): they catch up within "
-                        "a second; trying again in %g s", exc, QUIET)
+            self._waiting.put_nowait((exercise_id, seq))
+        except queue.Full:  # Redis has not answered for a while: the others catch up at their next tick
+            pass
+
+    def _ring(self) -> None:
+        """Send the queued rings. After a failure, none is tried for ``QUIET`` seconds (those queued
+        meanwhile are dropped: the others catch up within a tick)."""
+        while not self._stop.is_set():
+            try:
+                exercise_id, seq = self._waiting.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            if time.monotonic() < self._quiet_until:
+                continue
+            try:
+                self._redis.publish(CHANNEL, f"{self.exercises.server} {exercise_id} {seq}")
+            except Exception as exc:  # they still find it at their next tick
+                self._quiet_until = time.monotonic() + QUIET
+                log.warning("could not tell the other server processes through Redis at %s (%s): they catch up "
+                            "within a second; trying again in %g s", self.url, exc, QUIET)
 
     def start(self) -> None:
-        """Listen in a daemon thread (a greenlet under gevent) until ``stop``."""
+        """Check that Redis answers (saying so in the log if not), then ring and listen in daemon threads
+        (greenlets under gevent) until ``stop``."""
         if self._listening is None:
+            try:
+                self._redis.ping()
+            except Exception as exc:
+                log.error("cannot reach Redis at %s (%s): the other server processes' commits reach this one's "
+                          "connections within a second, not at once, until it answers", self.url, exc)
             self._listening = threading.Thread(target=self._listen, name="facilitator-commit-bell", daemon=True)
             self._listening.start()
+            threading.Thread(target=self._ring, name="facilitator-commit-ringer", daemon=True).start()
 
     def stop(self) -> None:
         self._stop.set()
@@ -78,8 +107,8 @@ class CommitBell:
             except Exception as exc:  # Redis down or restarting: say so, and try again
                 delay = RETRY[min(failures, len(RETRY) - 1)]
                 failures += 1
-                log.error("lost Redis (%s); the other processes' commits reach this one's connections within "
-                          "a second meanwhile; trying again in %g s", exc, delay)
+                log.error("cannot listen to Redis at %s (%s); the other processes' commits reach this one's "
+                          "connections within a second meanwhile; trying again in %g s", self.url, exc, delay)
                 time.sleep(delay)
             finally:
                 if pubsub is not None:
@@ -105,8 +134,9 @@ class CommitBell:
 
 
 def init_app(app) -> CommitBell | None:
-    """With ``SOCKETIO_MESSAGE_QUEUE`` set, every commit of this app rings the bell (command-line runs too);
-    the server starts listening (``start``) when it serves. Returns the bell, or None."""
+    """With ``SOCKETIO_MESSAGE_QUEUE`` set, every commit of this app rings the bell once it serves (``start``:
+    ringing and listening; what a command-line run commits reaches the servers at their next tick). Returns
+    the bell, or None. Raises ``SettingError`` for a URL that is not Redis's."""
     url = app.config.get("SOCKETIO_MESSAGE_QUEUE")
     if not url:
         return None

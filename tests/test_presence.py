@@ -126,3 +126,41 @@ def test_a_process_restarted_on_its_address_takes_its_predecessors_connections_a
         assert exercises.server == second.exercises.server
         assert _presence(exercises, exercise_id, olena.actor.participant) == 0
     assert presence.server_id("127.0.0.1:5000") != presence.server_id("127.0.0.1:5001")
+
+
+def test_after_the_database_was_out_of_reach_no_process_is_taken_for_stopped_at_once(exercises, second):
+    """PostgreSQL down for longer than 15 s: no process could beat. The first to beat again must not take the
+    others for stopped before they had as long to beat again."""
+    from datetime import timedelta as td
+
+    exercise_id, olena = _seat(exercises)
+    second.exercises.mark_presence(olena, True)
+    presence.beat(exercises.db, second.exercises.server, now() - td(seconds=presence.DEAD_AFTER + 5))
+    schedule = type(second.schedule)(exercises)
+    schedule._beat()  # the first beat after the outage: nobody is taken away yet
+    assert _presence(exercises, exercise_id, olena.actor.participant) == 1
+    schedule._beating_since -= presence.DEAD_AFTER  # 15 s of beats later, the other still silent
+    schedule._beat()
+    assert _presence(exercises, exercise_id, olena.actor.participant) == 0
+
+
+def test_processes_starting_together_all_read_one_instructor_key(tmp_path):
+    import threading
+
+    from facilitator.instance import instructor_key
+
+    keys, errors = [], []
+
+    def start():
+        try:
+            keys.append(instructor_key(tmp_path / "instance"))
+        except Exception as exc:  # pragma: no cover - the failure this test is about
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(keys)) == 1 and keys[0]
+    assert sorted(p.name for p in (tmp_path / "instance").iterdir()) == ["instructor_key"]

@@ -65,6 +65,8 @@ class Schedule:
         self.rescan_seconds = rescan
         self.pause_after = float(pause_after)
         self._beaten_at = float("-inf")
+        self._beating_since: float | None = None  # since when every beat succeeded (None: the last one failed)
+        self._failing: str | None = None  # the last tick's failure, logged once until it changes
         self._watched: set[str] = set()
         self._scanned_at = float("-inf")
         self._stop = threading.Event()
@@ -121,8 +123,16 @@ class Schedule:
             heartbeat(self.exercises.db, at)
             presence.beat(self.exercises.db, self.exercises.server, at)
             self._beaten_at = time.monotonic()
-        except Exception:  # a missed beat dates an outage a little early; it must not stop the schedule
-            log.exception("heartbeat failed")
+        except Exception as exc:  # a missed beat dates an outage a little early; it must not stop the schedule
+            if self._beating_since is not None:
+                log.error("heartbeat failed: %s", exc)
+            self._beating_since = None
+            return
+        if self._beating_since is None:
+            self._beating_since = time.monotonic()
+        # After the database was out of reach (for every process alike), the others need as long to beat again
+        # as this one waits before taking any of them for stopped.
+        if time.monotonic() - self._beating_since < presence.DEAD_AFTER:
             return
         try:
             for server in presence.stopped(self.exercises.db, at):
@@ -138,8 +148,11 @@ class Schedule:
                 self._beat()
             try:
                 self.tick()
-            except Exception:  # a bad tick must not end the schedule
-                log.exception("schedule tick failed")
+                self._failing = None
+            except Exception as exc:  # a bad tick must not end the schedule; the same failure is logged once
+                if repr(exc) != self._failing:
+                    log.exception("schedule tick failed")
+                self._failing = repr(exc)
             self._stop.wait(min(self.tick_seconds, HEARTBEAT))
 
     def tick(self, at: datetime | None = None) -> int:
