@@ -238,26 +238,33 @@ def test_killing_one_process_loses_nothing_acknowledged_and_its_clients_resume_o
         olena.close()
 
 
-def test_presence_is_counted_per_process_and_a_dead_process_takes_away_only_its_own(cluster):
+def _olena_on_both(cluster) -> tuple[Player, Player, Player]:
+    """The umpire on b; Olena with her laptop on a and her phone on b."""
     created = create_exercise(cluster.a.url)
     umpire = _umpire(cluster.b.url, created)
     seat = join(cluster.a.url, created["codes"]["ukraine"], "Olena")
     laptop = Player(cluster.a.url, seat["token"], "delegation", "ukraine").connect(last_seq=None)
     phone = Player(cluster.b.url, seat["token"], "delegation", "ukraine").connect(last_seq=None)
+    return umpire, laptop, phone
 
-    def connections(p):
-        rows = [r for r in (p.state or {}).get("presence", []) if r["name"] == "Olena"]
-        return rows[0]["connections"] if rows else None
 
+def _connections(player: Player) -> int | None:
+    """Olena's open connections, in the umpire's presence list."""
+    rows = [r for r in (player.state or {}).get("presence", []) if r["name"] == "Olena"]
+    return rows[0]["connections"] if rows else None
+
+
+def test_presence_is_counted_per_process_and_a_dead_process_takes_away_only_its_own(cluster):
+    umpire, laptop, phone = _olena_on_both(cluster)
     try:
-        umpire.wait_for(lambda p: connections(p) == 2, what="two connections")
+        umpire.wait_for(lambda p: _connections(p) == 2, what="two connections")
         cluster.a.kill()  # the laptop's process dies: nobody closes that connection
         started = time.monotonic()
-        umpire.wait_for(lambda p: connections(p) == 1, timeout=presence.DEAD_AFTER + 15,
+        umpire.wait_for(lambda p: _connections(p) == 1, timeout=presence.DEAD_AFTER + 15,
                         what="the dead process's connection taken away")
         assert time.monotonic() - started >= presence.DEAD_AFTER - 3  # not before it stopped beating
         time.sleep(3)
-        assert connections(umpire) == 1  # the phone, on the living process, is still there
+        assert _connections(umpire) == 1  # the phone, on the living process, is still there
     finally:
         for player in (umpire, laptop, phone):
             player.close()
@@ -301,20 +308,11 @@ def test_without_redis_a_process_still_publishes_the_others_commits_within_a_tic
 
 
 def test_a_process_stopped_cleanly_marks_its_own_participants_disconnected_at_once(cluster):
-    created = create_exercise(cluster.a.url)
-    umpire = _umpire(cluster.b.url, created)
-    seat = join(cluster.a.url, created["codes"]["ukraine"], "Olena")
-    laptop = Player(cluster.a.url, seat["token"], "delegation", "ukraine").connect(last_seq=None)
-    phone = Player(cluster.b.url, seat["token"], "delegation", "ukraine").connect(last_seq=None)
-
-    def connections(p):
-        rows = [r for r in (p.state or {}).get("presence", []) if r["name"] == "Olena"]
-        return rows[0]["connections"] if rows else None
-
+    umpire, laptop, phone = _olena_on_both(cluster)
     try:
-        umpire.wait_for(lambda p: connections(p) == 2, what="two connections")
+        umpire.wait_for(lambda p: _connections(p) == 2, what="two connections")
         cluster.a.stop()  # SIGTERM: gunicorn stops its worker, which takes its own connections away
-        umpire.wait_for(lambda p: connections(p) == 1, timeout=presence.DEAD_AFTER - 5,
+        umpire.wait_for(lambda p: _connections(p) == 1, timeout=presence.DEAD_AFTER - 5,
                         what="the stopped process's connection taken away before it could be found dead")
     finally:
         for player in (umpire, laptop, phone):
