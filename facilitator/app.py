@@ -12,7 +12,7 @@ from flask import Flask
 from . import api, broadcast, cli, pages, print_views, realtime, scaleout
 from .decks.catalog import DeckCatalog
 from .engine.clock import PAUSE_AFTER
-from .extensions import Services
+from .extensions import Services, SettingError
 from .limits import DEFAULTS as LIMIT_DEFAULTS, Limits
 from .links import PublicUrlError, public_url
 from .persistence import Database
@@ -24,10 +24,6 @@ from .services.schedule import Schedule
 from .services.tokens import code_key
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class SettingError(ValueError):
-    """A setting (from the environment or the overrides) that cannot be used; the message names it."""
 
 
 def create_app(overrides: dict | None = None) -> Flask:

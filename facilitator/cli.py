@@ -757,7 +757,8 @@ def main() -> None:
     """The ``facilitator`` console script: Flask's command line bound to this app."""
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-    from .app import SettingError, create_app
+    from .app import create_app
+    from .extensions import SettingError
     try:
         FlaskGroup(create_app=create_app, add_default_commands=False, load_dotenv=False)(prog_name="facilitator")
     except OperationalError as exc:

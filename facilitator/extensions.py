@@ -17,6 +17,10 @@ from .services.replay import ReplayService
 from .services.schedule import Schedule
 
 
+class SettingError(ValueError):
+    """A setting (from the environment or the app's overrides) that cannot be used; the message names it."""
+
+
 @dataclass
 class Services:
     db: Database

@@ -36,7 +36,7 @@ class CommitBell:
     def __init__(self, url: str, exercises):
         import redis
 
-        from .app import SettingError
+        from .extensions import SettingError
 
         if urlsplit(url).scheme not in SCHEMES:
             raise SettingError(f"SOCKETIO_MESSAGE_QUEUE must be a Redis URL (redis://host:port/0), not {url!r}")
