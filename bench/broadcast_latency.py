@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -25,8 +24,9 @@ from pathlib import Path
 
 import socketio
 
+from bench.servers import cpu_ms, rss_mb
+
 ROOT = Path(__file__).resolve().parent.parent
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -42,18 +42,6 @@ def start(kind: str, folder: str) -> tuple[subprocess.Popen, str]:
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     json.loads(proc.stdout.readline())
     return proc, f"http://127.0.0.1:{port}"
-
-
-def cpu_ms(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / TICKS
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def post(url: str, body: dict) -> dict:

@@ -22,25 +22,18 @@ import pytest
 from facilitator.services import presence
 
 from .realtime_helpers import Player, create_exercise, join
+from .throwaway_servers import free_port
 
 pytestmark = pytest.mark.scale
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Process:
     """``facilitator serve --production`` in a process group of its own (gunicorn's master and its worker)."""
 
     def __init__(self, env: dict, folder: Path, name: str):
-        self.port, self.name = _free_port(), name
+        self.port, self.name = free_port(), name
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / f"{name}.log"
         facilitator = Path(sys.executable).with_name("facilitator")
@@ -102,7 +95,7 @@ def cluster(postgres_url, redis_url, tmp_path):
 
 @pytest.fixture
 def cluster_without_redis_for_b(postgres_url, redis_url, tmp_path):
-    yield from _cluster(postgres_url, redis_url, tmp_path, b_redis=f"redis://127.0.0.1:{_free_port()}/0")
+    yield from _cluster(postgres_url, redis_url, tmp_path, b_redis=f"redis://127.0.0.1:{free_port()}/0")
 
 
 def _umpire(base: str, created: dict) -> Player:
