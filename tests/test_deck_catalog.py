@@ -1,0 +1,43 @@
+"""The catalog's decks are loaded once per process for the same folders, and afresh when a file changes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from facilitator.decks.catalog import DeckCatalog
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _folders(tmp_path: Path) -> tuple[Path, Path]:
+    scenarios, seeds = tmp_path / "scenarios", tmp_path / "seeds"
+    scenarios.mkdir()
+    shutil.copy(ROOT / "scenarios" / "demo.yaml", scenarios / "demo.yaml")
+    shutil.copytree(ROOT / "seeds", seeds)
+    return scenarios, seeds
+
+
+def test_a_second_catalog_of_unchanged_folders_shares_the_loaded_decks(tmp_path):
+    scenarios, seeds = _folders(tmp_path)
+    first, second = DeckCatalog(scenarios, seeds).get("demo"), DeckCatalog(scenarios, seeds).get("demo")
+    assert first is second
+
+
+def test_a_changed_deck_file_is_read_again_by_a_new_catalog(tmp_path):
+    scenarios, seeds = _folders(tmp_path)
+    before = DeckCatalog(scenarios, seeds).get("demo")
+    path = scenarios / "demo.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(f"title: \"{before.deck.title}\"", "title: Renamed drill", 1), encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    after = DeckCatalog(scenarios, seeds).get("demo")
+    assert after.deck.title == "Renamed drill" and before.deck.title != "Renamed drill"
+
+
+def test_a_deck_file_added_is_offered_by_a_new_catalog(tmp_path):
+    scenarios, seeds = _folders(tmp_path)
+    assert [d.deck.id for d in DeckCatalog(scenarios, seeds).list()] == ["demo"]
+    shutil.copy(ROOT / "scenarios" / "kyiv-decides.yaml", scenarios / "kyiv-decides.yaml")
+    assert {d.deck.id for d in DeckCatalog(scenarios, seeds).list()} == {"demo", "kyiv-decides"}
