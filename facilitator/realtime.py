@@ -17,16 +17,18 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import simple_websocket
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
+from socketio import packet as socketio_packet
 
+from .broadcast import credential
 from .engine import MAX_TEXT, MAX_TITLE, RuleError
 from .engine.core import MAX_REF
 from .engine.proposals import MAX_CLAUSES, MAX_LINKS
-from .broadcast import credential
 from .extensions import broadcaster, services
 from .limits import Limiter, Rate, guessing
 from .schemas import WireError, load_command
@@ -69,7 +71,7 @@ class _CappedWebSocket(SimpleWebSocketWSGI):
     sends one anyway breaks the protocol and is closed. Messages here are small; the room's network is not
     what limits a class."""
 
-    concurrency: dict = {}  # simple-websocket's thread, event and selector classes (gevent's, in gevent mode)
+    concurrency: ClassVar[dict] = {}  # simple-websocket's thread, event and selector classes (gevent's, in gevent mode)
 
     def __init__(self, handler, server, **kwargs):
         super().__init__(handler, server, max_message_size=TRANSPORT_CAP, **self.concurrency, **kwargs)
@@ -214,6 +216,48 @@ class _WireJSON:
         return json.loads(text, parse_int=_capped_int, **kwargs)
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # see WirePacket
+
+
+class WirePacket(socketio_packet.Packet):
+    """Socket.IO packets as the facilitator sends them: JSON only, encoded without looking for binary first.
+
+    The stock packet walks every outgoing payload in Python (``data_is_binary``), looking for ``bytes`` to
+    send as attachments, before encoding it: with a ``sync`` that lists every member of a large exercise,
+    that walk cost more than the JSON itself. **The facilitator never sends binary data**: every payload
+    (``sync``, ``update``, acks, connect errors) is the JSON of dicts, lists, strings, numbers, booleans and
+    None. So there is no walk and no attachment; a ``bytes`` (or any other value JSON has no form for) that
+    ever reaches an emit raises ``TypeError`` from the encoder, in the code that emitted it, and nothing is
+    sent, instead of going out as a binary attachment the browser's client was never written to expect.
+
+    The JSON is the stdlib's C encoder, built once, with the stock packet's settings (compact separators,
+    ``\\uXXXX`` escapes for non-ASCII, NaN as the stock packet writes it): the text on the wire is the same
+    as before, byte for byte, for every payload (tests/test_wire_encoding.py). Only ``check_circular`` is
+    off: a payload is a tree built for the wire; a cycle would still fail, as ``RecursionError``.
+
+    Decoding is the stock packet's, unchanged: incoming binary events and their attachments are read
+    (``decode``, ``add_attachment``) as before, with ``json`` (``_WireJSON``, set by Socket.IO from the
+    server's ``json=``) reading the text. Used by this process's server only, not by Socket.IO's message
+    queue (``PubSubManager`` uses the stock packet), which the facilitator does not use (see ``init_app``).
+    """
+
+    uses_binary_events = False  # no walk in the constructor (a decoded packet's type comes from the wire)
+    json = _WireJSON
+
+    def encode(self) -> str:
+        """The packet as one text frame (never the stock packet's list of frames with attachments)."""
+        if self.packet_type in (socketio_packet.BINARY_EVENT, socketio_packet.BINARY_ACK):
+            raise ValueError("The facilitator sends no binary packets.")
+        encoded = str(self.packet_type)
+        if self.namespace is not None and self.namespace != "/":
+            encoded += self.namespace + ","
+        if self.id is not None:
+            encoded += str(self.id)
+        if self.data is not None:
+            encoded += _ENCODE(self.data)
+        return encoded
+
+
 def _closer(eio):
     """Close one Engine.IO connection without waiting for its client: ``eio.disconnect`` waits until the close
     packet is taken, which a long-polling client that never polls again never does (a thread held for good)."""
@@ -278,8 +322,9 @@ def init_app(app: Flask) -> None:
     logging.getLogger("engineio.server").addFilter(_MALFORMED)  # once per process: adding it again does nothing
     mode = async_mode()
     # Several processes: each publishes to its own connections from the log (services/exercises.py), told of
-    # the others' commits through Redis (scaleout.py), so Socket.IO's own message queue is not used.
-    socketio = SocketIO(app, async_mode=mode, async_handlers=False, json=_WireJSON,
+    # the others' commits through Redis (scaleout.py), so Socket.IO's own message queue is not used. Packets are
+    # ``WirePacket``s (JSON only), on threads and on gevent alike.
+    socketio = SocketIO(app, async_mode=mode, async_handlers=False, serializer=WirePacket, json=_WireJSON,
                         max_http_buffer_size=TRANSPORT_CAP)
     socketio.server.eio._async = {**socketio.server.eio._async, "websocket": _capped_websocket(mode)}
     limits = app.extensions["facilitator"].limits
