@@ -4,10 +4,11 @@ commands already applied (so a resent command is recognised)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
-from sqlalchemy import String, insert, select, type_coerce, update
+from sqlalchemy import String, bindparam, insert, select, type_coerce, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from facilitator.engine import Actor, Audience, Event, load_event
@@ -23,8 +24,35 @@ _COLUMNS = (EventRow.seq, EventRow.type, EventRow.version, type_coerce(EventRow.
             EventRow.at)
 
 
+# The statements of the command path, built once: Core on the session's connection skips the ORM's statement
+# building and result processing (six times the cost of these statements in the driver), and the column types
+# still process the values (the JSON texts and UTC times are written as the ORM writes them).
+_EVENTS, _COMMANDS, _EXERCISES = EventRow.__table__, CommandRow.__table__, ExerciseRow.__table__
+_LOCK = select(_EXERCISES.c.last_seq).where(_EXERCISES.c.id == bindparam("exercise")).with_for_update()
+_ADVANCE = update(_EXERCISES).where(_EXERCISES.c.id == bindparam("exercise")).values(last_seq=bindparam("last"))
+_HASH_AT = select(_EVENTS.c.hash).where(_EVENTS.c.exercise_id == bindparam("exercise"),
+                                        _EVENTS.c.seq == bindparam("seq"))
+_INSERT_EVENTS, _INSERT_COMMANDS = insert(_EVENTS), insert(_COMMANDS)
+_APPLIED = select(_COMMANDS.c.seq).where(_COMMANDS.c.exercise_id == bindparam("exercise"),
+                                         _COMMANDS.c.issuer == bindparam("issuer"),
+                                         _COMMANDS.c.command_id == bindparam("command_id"))
+# every pair of the issuers and ids given (the unique key's index serves both lists); the pairs asked for are
+# picked out of those found
+_APPLIED_ANY = select(_COMMANDS.c.issuer, _COMMANDS.c.command_id, _COMMANDS.c.seq).where(
+    _COMMANDS.c.exercise_id == bindparam("exercise"), _COMMANDS.c.issuer.in_(bindparam("issuers", expanding=True)),
+    _COMMANDS.c.command_id.in_(bindparam("command_ids", expanding=True)))
+
+
 def _json(value):
     return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _connection(session: Session) -> Connection:
+    """The session's connection, in its transaction; ORM changes still pending are flushed first, as
+    ``Session.execute`` does before a statement."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
 
 
 class StaleSequence(RuleError):
@@ -41,7 +69,7 @@ class EventStore:
         processes take turns (``FOR UPDATE``; on SQLite, ``BEGIN IMMEDIATE`` already holds the write lock);
         returns the log's last seq. Only that column is read (not the deck the row holds). Raises
         ``RuleError`` (``not_found``)."""
-        last = session.scalar(select(ExerciseRow.last_seq).where(ExerciseRow.id == exercise_id).with_for_update())
+        last = _connection(session).execute(_LOCK, {"exercise": exercise_id}).scalar()
         if last is None:
             raise RuleError("not_found", f"There is no exercise '{exercise_id}'.", {"exercise": "unknown"})
         return last
@@ -55,6 +83,7 @@ class EventStore:
         locked (``lock``; ``locked``: the caller did, in this transaction, and found ``after``) and the
         unique key on (exercise, seq) refuses any duplicate that slipped by. ``previous_hash``: the hash of
         event ``after``, when the caller knows it (else it is read).
+        Raises ``ValueError`` if the events are not numbered ``after + 1, after + 2, ...``.
         """
         if not locked:
             last = self.lock(session, exercise_id)
@@ -67,14 +96,14 @@ class EventStore:
             return None
         if [r["seq"] for r in rows] != list(range(after + 1, after + 1 + len(rows))):
             raise ValueError("events must be numbered from the log's last seq on, without gaps")
-        previous = GENESIS if after == 0 else previous_hash or session.scalar(
-            select(EventRow.hash).where(EventRow.exercise_id == exercise_id, EventRow.seq == after)) or GENESIS
+        connection = _connection(session)
+        previous = GENESIS if after == 0 else previous_hash or connection.execute(
+            _HASH_AT, {"exercise": exercise_id, "seq": after}).scalar() or GENESIS
         for r in rows:
             r["hash"] = previous = event_hash(previous, r["seq"], r["type"], r["version"], r["actor"], r["audience"],
                                               r["data"], r["at"])
-        session.execute(insert(EventRow), rows)
-        session.execute(update(ExerciseRow).where(ExerciseRow.id == exercise_id).values(last_seq=rows[-1]["seq"])
-                        .execution_options(synchronize_session=False))
+        connection.execute(_INSERT_EVENTS, rows)
+        connection.execute(_ADVANCE, {"exercise": exercise_id, "last": rows[-1]["seq"]})
         return previous
 
     def load(self, session: Session, exercise_id: str, after: int = 0, upto: int | None = None,
@@ -106,12 +135,33 @@ class EventStore:
 
     def applied(self, session: Session, exercise_id: str, issuer: str, command_id: str) -> int | None:
         """The seq the log stood at once ``issuer``'s command ``command_id`` was applied, or None if it was not."""
-        return session.scalar(select(CommandRow.seq).where(CommandRow.exercise_id == exercise_id,
-                                                           CommandRow.issuer == issuer,
-                                                           CommandRow.command_id == command_id))
+        return _connection(session).execute(_APPLIED, {"exercise": exercise_id, "issuer": issuer,
+                                                       "command_id": command_id}).scalar()
+
+    def applied_many(self, session: Session, exercise_id: str,
+                     keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """For ``(issuer, command_id)`` pairs, the seq each was applied at: only the pairs found (none: ``{}``)."""
+        if not keys:
+            return {}
+        if len(keys) == 1:  # the usual case, by the cheaper statement
+            seq = self.applied(session, exercise_id, *keys[0])
+            return {} if seq is None else {keys[0]: seq}
+        wanted = set(keys)
+        found = _connection(session).execute(_APPLIED_ANY, {"exercise": exercise_id,
+                                                            "issuers": sorted({k[0] for k in wanted}),
+                                                            "command_ids": sorted({k[1] for k in wanted})})
+        return {key: seq for issuer, command_id, seq in found if (key := (issuer, command_id)) in wanted}
 
     def remember(self, session: Session, exercise_id: str, issuer: str, command_id: str, type_: str, seq: int,
                  at: datetime) -> None:
-        session.execute(insert(CommandRow), [{"exercise_id": exercise_id, "issuer": issuer, "command_id": command_id,
-                                              "type": type_, "seq": seq, "at": at}])
+        """Record that ``issuer``'s command ``command_id`` (of type ``type_``) was applied, leaving the log at
+        ``seq``; a command id already recorded for that issuer raises ``IntegrityError`` (the unique key)."""
+        self.remember_many(session, exercise_id, [(issuer, command_id, type_, seq, at)])
 
+    def remember_many(self, session: Session, exercise_id: str,
+                      entries: list[tuple[str, str, str, int, datetime]]) -> None:
+        """``remember`` for several ``(issuer, command_id, type, seq, at)`` entries, in one statement."""
+        if entries:
+            _connection(session).execute(_INSERT_COMMANDS, [
+                {"exercise_id": exercise_id, "issuer": issuer, "command_id": command_id, "type": type_, "seq": seq,
+                 "at": at} for issuer, command_id, type_, seq, at in entries])

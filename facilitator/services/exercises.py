@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 Listener = Callable[[str, dict[str, dict]], None]  # (exercise id, {perspective key: payload})
 _PAGE_BATCH = 1000
 HISTORY_BATCH = 500  # events per message when a client catches up
+GROUP_MAX = 200  # commands applied in one transaction at most (the others wait for the next)
 _RESUME_PAGE = 250  # events of the log read at a time for a resume, between which others' commands run
 
 
@@ -77,6 +78,22 @@ class Applied:
     duplicate: bool = False
 
 
+@dataclass(eq=False)
+class _Ticket:
+    """One command waiting to be applied, and then its outcome (``applied`` or ``error``)."""
+
+    command: object
+    actor: Actor
+    expected_seq: int | None
+    command_id: str | None
+    issuer: str
+    also: Callable | None
+    at: datetime | None
+    applied: Applied | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
 @dataclass
 class _Publication:
     events: list[Event]
@@ -95,6 +112,7 @@ class _Live:
     last_at: datetime | None = None  # when the last event folded into ``state`` happened
     snapshot_seq: int = 0  # the seq of the exercise's last snapshot (persistence/snapshots.py)
     last_hash: str | None = None  # the hash of the event at ``state.seq``, when this process wrote it
+    queue: deque = field(default_factory=deque)  # commands waiting for a writer, in arrival order
 
     def __post_init__(self):
         self.feed = Feed(self.state)
@@ -347,13 +365,27 @@ class ExerciseService:
         applied again; its original result comes back with ``duplicate`` set. ``also(session)`` runs in
         the same transaction (e.g. the participant row of a join). ``at``: the time the command is decided at
         (default: now; the schedule's tests set it). Raises ``RuleError``.
+
+        Commands to one exercise that arrive while another is being written wait in its queue, and the next
+        writer applies all of them in one transaction (group commit): each is decided on the state the ones
+        before it left, in arrival order, and gets its own outcome; one commit and one publication serve them
+        all. A command refused by a rule costs the others nothing; one that breaks the transaction itself
+        makes each of the group be applied again on its own.
         """
         live = self._get(exercise_id)
+        ticket = _Ticket(command, actor, expected_seq, command_id, issuer or actor.role, also, at)
+        live.queue.append(ticket)
         try:
             with live.lock:
-                applied = self._apply(live, command, actor, expected_seq, command_id, issuer or actor.role, also, at)
+                if not ticket.done:
+                    time.sleep(0)  # let commands already received join this group (under gevent: they run now)
+                while not ticket.done:  # (a long queue: groups of GROUP_MAX, in order, until ours)
+                    self._write_queued(live)
         finally:
             self._publish(live)  # never under the writers' lock: an emit may run a disconnect, which writes
+        if ticket.error is not None:
+            raise ticket.error
+        applied = ticket.applied
         if applied.events:
             for hook in self._committed:
                 try:
@@ -362,43 +394,88 @@ class ExerciseService:
                     log.exception("telling other processes of seq %s of exercise %s failed", applied.seq, exercise_id)
         return applied
 
-    def _apply(self, live: _Live, command, actor: Actor, expected_seq, command_id, issuer, also, at) -> Applied:
-        """The write transaction of ``execute`` (the caller holds ``live.lock``).
+    def _write_queued(self, live: _Live) -> None:
+        """Apply the first ``GROUP_MAX`` queued commands of ``live`` (the caller holds ``live.lock``); each of them
+        is done on return."""
+        batch = [live.queue.popleft() for _ in range(min(len(live.queue), GROUP_MAX))]  # the rest: their writers
+        try:
+            if len(batch) > 1:
+                try:
+                    self._apply(live, batch)
+                    return
+                except Exception:  # one of them broke the transaction (nothing was kept): each on its own
+                    log.warning("a group of %s commands to exercise %s failed; applying each alone", len(batch),
+                                live.state.exercise_id, exc_info=True)
+                    for ticket in batch:
+                        ticket.applied = ticket.error = None
+            for ticket in batch:
+                try:
+                    self._apply(live, [ticket])
+                except Exception as exc:
+                    ticket.applied, ticket.error = None, exc
+        finally:
+            for ticket in batch:
+                if ticket.applied is None and ticket.error is None:
+                    ticket.error = RuleError("internal", "The command could not be applied.")
+                ticket.done = True
+
+    def _apply(self, live: _Live, batch: list[_Ticket]) -> None:
+        """The write transaction of ``execute`` for ``batch`` (the caller holds ``live.lock``): sets each
+        ticket's ``applied`` or, for a refusal, its ``error``; raises if the transaction fails (then no ticket's
+        outcome counts).
 
         Without ``at``, events are dated now, but never before the log's last event: the log's times never go
         back (a clock stepped back, another process's clock a little ahead), which an import checks."""
+        exercise_id = live.state.exercise_id
         with self.db.write() as session:
-            last = self.store.lock(session, live.state.exercise_id)  # writers in other processes wait here
+            last = self.store.lock(session, exercise_id)  # writers in other processes wait here
             state = live.state if last == live.state.seq else self._catch_up(session, live)
-            if at is None:
-                at = now()
-                if live.last_at is not None and live.last_at > at:
-                    at = live.last_at
-            if command_id is not None:
-                seq = self.store.applied(session, state.exercise_id, issuer, command_id)
-                if seq is not None:
-                    return Applied(seq, [], duplicate=True)
-            if expected_seq is not None and expected_seq != state.seq:
-                self._check_not_stale(session, state, command, expected_seq)
-            events, after = run(state, command, actor, at)
-            if also is not None:
-                also(session)
-            last_hash = self.store.append(session, state.exercise_id, events, state.seq, locked=True,
-                                          previous_hash=live.last_hash)
-            if command_id is not None:
-                self.store.remember(session, state.exercise_id, issuer, command_id, command.TYPE, after.seq, at)
-            snapshot = after.seq - live.snapshot_seq >= snapshots.EVERY
+            first, last_at, previous_hash = state.seq, live.last_at, live.last_hash
+            keyed = [(t.issuer, t.command_id) for t in batch if t.command_id is not None]
+            known = self.store.applied_many(session, exercise_id, keyed) if keyed else {}
+            events: list[Event] = []
+            remembered = []
+            for ticket in batch:
+                key = (ticket.issuer, ticket.command_id)
+                if ticket.command_id is not None and key in known:
+                    ticket.applied = Applied(known[key], [], duplicate=True)
+                    continue
+                at = ticket.at
+                if at is None:
+                    at = now()
+                    if last_at is not None and last_at > at:
+                        at = last_at
+                try:
+                    if ticket.expected_seq is not None and ticket.expected_seq != state.seq:
+                        self._check_not_stale(session, state, ticket.command, ticket.expected_seq)
+                    made, after = run(state, ticket.command, ticket.actor, at)
+                    if ticket.also is not None:
+                        with session.begin_nested():  # its rows go if it fails, and only its own
+                            ticket.also(session)
+                except (RuleError, presence.NotHeld) as exc:
+                    ticket.error = exc
+                    continue
+                state = after
+                events.extend(made)
+                if made:
+                    last_at = made[-1].at
+                ticket.applied = Applied(after.seq, made)
+                if ticket.command_id is not None:
+                    known[key] = after.seq  # the same id again in this group is a duplicate
+                    remembered.append((ticket.issuer, ticket.command_id, ticket.command.TYPE, after.seq, at))
+            last_hash = self.store.append(session, exercise_id, events, first, locked=True,
+                                          previous_hash=previous_hash)
+            if remembered:
+                self.store.remember_many(session, exercise_id, remembered)
+            snapshot = state.seq - live.snapshot_seq >= snapshots.EVERY
             if snapshot:  # in the same transaction: a snapshot never runs ahead of the log
-                snapshots.save(session, after, events[-1].at)
+                snapshots.save(session, state, last_at)
         if snapshot:
-            live.snapshot_seq = after.seq
+            live.snapshot_seq = state.seq
+        live.state = state
         if events:
-            live.last_hash = last_hash
-        live.state = after
-        if events:
-            live.last_at = events[-1].at
-            live.outbox.append(_Publication(events, after))
-        return Applied(after.seq, events)
+            live.last_hash, live.last_at = last_hash, last_at
+            live.outbox.append(_Publication(events, state))
 
     def _check_not_stale(self, session, state: ExerciseState, command, expected_seq: int) -> None:
         """``stale`` if what ``command`` depends on moved since ``expected_seq``: for a command that names its

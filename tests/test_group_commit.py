@@ -1,0 +1,144 @@
+"""Commands that arrive while another is being written are applied together, in one transaction, each with
+its own outcome: in arrival order, gap-free, a refusal costing the others nothing, a resent id recognised
+inside the group, and one that breaks the transaction making each be applied again alone."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import event
+
+from facilitator.engine import PostMessage, RuleError
+from facilitator.engine.audience import UMPIRE_ACTOR
+
+
+def _texts(exercises, exercise_id: str) -> list[str]:
+    return [e.data["text"] for e in exercises.events(exercise_id, UMPIRE_ACTOR) if e.type == "message_posted"]
+
+
+def _queued_together(exercises, exercise_id: str, calls: list) -> list:
+    """Run ``calls`` (each a function taking nothing) in threads while the exercise's writer lock is held, so
+    they all queue, then let them go: the first to take the lock applies them as one group. Returns each
+    call's result or the exception it raised, in the order given."""
+    live = exercises._get(exercise_id)
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the test looks at it
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    with live.lock:
+        for thread in threads:
+            thread.start()
+            deadline = time.monotonic() + 5
+            while len(live.queue) < threads.index(thread) + 1 and time.monotonic() < deadline:
+                time.sleep(0.001)  # one at a time: the queue's order is the order given
+        assert len(live.queue) == len(calls)
+    for thread in threads:
+        thread.join(10)
+    return results
+
+
+@pytest.fixture
+def commits(app):
+    """How many write transactions commit (counted on the real database)."""
+    engine = app.extensions["facilitator"].db.engine
+    counted = {"commits": 0}
+
+    def commit(_connection):
+        counted["commits"] += 1
+    event.listen(engine, "commit", commit)
+    yield counted
+    event.remove(engine, "commit", commit)
+
+
+def test_commands_queued_behind_a_writer_are_applied_in_one_transaction_in_arrival_order(exercises, commits):
+    exercise_id = exercises.create("demo").id
+    before = commits["commits"]
+    results = _queued_together(exercises, exercise_id, [
+        (lambda i=i: exercises.execute(exercise_id, PostMessage("plenary", f"m{i}"), UMPIRE_ACTOR))
+        for i in range(20)])
+    assert [r.seq for r in results] == list(range(1, 21))
+    assert [[e.data["text"] for e in r.events] for r in results] == [[f"m{i}"] for i in range(20)]
+    assert _texts(exercises, exercise_id) == [f"m{i}" for i in range(20)]
+    assert commits["commits"] - before == 1
+    assert exercises.state(exercise_id).seq == 20
+
+
+def test_a_refused_command_in_a_group_costs_the_others_nothing(exercises):
+    exercise_id = exercises.create("demo").id
+    results = _queued_together(exercises, exercise_id, [
+        lambda: exercises.execute(exercise_id, PostMessage("plenary", "first"), UMPIRE_ACTOR),
+        lambda: exercises.execute(exercise_id, PostMessage("nowhere", "refused"), UMPIRE_ACTOR),
+        lambda: exercises.execute(exercise_id, PostMessage("plenary", "third"), UMPIRE_ACTOR)])
+    assert results[0].seq == 1 and results[2].seq == 2
+    assert isinstance(results[1], RuleError) and results[1].code == "not_found"
+    assert _texts(exercises, exercise_id) == ["first", "third"]
+
+
+def test_the_same_command_id_twice_in_one_group_is_applied_once(exercises):
+    exercise_id = exercises.create("demo").id
+
+    def send(text):
+        return lambda: exercises.execute(exercise_id, PostMessage("plenary", text), UMPIRE_ACTOR,
+                                         command_id="cmd-00042", issuer="umpire")
+    first, again = _queued_together(exercises, exercise_id, [send("once"), send("once")])
+    assert (first.seq, first.duplicate, again.seq, again.duplicate, again.events) == (1, False, 1, True, [])
+    assert _texts(exercises, exercise_id) == ["once"]
+    resent = exercises.execute(exercise_id, PostMessage("plenary", "once"), UMPIRE_ACTOR, command_id="cmd-00042",
+                               issuer="umpire")
+    assert resent.duplicate and resent.seq == 1  # remembered by the group's transaction
+
+
+def test_a_command_that_breaks_the_groups_transaction_fails_alone(exercises):
+    """Its own rows cannot be written (here: its ``also`` inserts a duplicate key): the group is applied again
+    one by one, and only it fails."""
+    from facilitator.persistence.models import CommandRow
+    exercise_id = exercises.create("demo").id
+
+    def duplicate_row(session):
+        for _ in range(2):
+            session.add(CommandRow(exercise_id=exercise_id, issuer="x", command_id="same", type="t", seq=0,
+                                   at=datetime.now(timezone.utc)))
+            session.flush()
+
+    results = _queued_together(exercises, exercise_id, [
+        lambda: exercises.execute(exercise_id, PostMessage("plenary", "before"), UMPIRE_ACTOR),
+        lambda: exercises.execute(exercise_id, PostMessage("plenary", "broken"), UMPIRE_ACTOR, also=duplicate_row),
+        lambda: exercises.execute(exercise_id, PostMessage("plenary", "after"), UMPIRE_ACTOR)])
+    assert results[0].seq == 1 and results[2].seq == 2
+    assert isinstance(results[1], Exception) and not isinstance(results[1], RuleError)
+    assert _texts(exercises, exercise_id) == ["before", "after"]
+    assert exercises.state(exercise_id).seq == 2
+
+
+def test_a_group_reaches_every_perspective_in_one_update_with_every_event(exercises):
+    exercise_id = exercises.create("demo").id
+    updates = []
+    exercises.subscribe(lambda exercise, payloads: updates.append(payloads) if exercise == exercise_id else None)
+    _queued_together(exercises, exercise_id, [
+        (lambda i=i: exercises.execute(exercise_id, PostMessage("plenary", f"m{i}"), UMPIRE_ACTOR))
+        for i in range(5)])
+    assert len(updates) == 1
+    for key, payload in updates[0].items():
+        assert [e["data"]["text"] for e in payload["events"]] == [f"m{i}" for i in range(5)], key
+        assert payload["seq"] == 5
+
+
+def test_a_long_queue_is_applied_in_groups_of_at_most_group_max_in_order(exercises, commits, monkeypatch):
+    from facilitator.services import exercises as module
+    monkeypatch.setattr(module, "GROUP_MAX", 2)
+    exercise_id = exercises.create("demo").id
+    before = commits["commits"]
+    results = _queued_together(exercises, exercise_id, [
+        (lambda i=i: exercises.execute(exercise_id, PostMessage("plenary", f"m{i}"), UMPIRE_ACTOR))
+        for i in range(5)])
+    assert [r.seq for r in results] == [1, 2, 3, 4, 5]
+    assert _texts(exercises, exercise_id) == [f"m{i}" for i in range(5)]
+    assert commits["commits"] - before == 3
