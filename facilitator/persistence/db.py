@@ -115,7 +115,30 @@ def make_engine(url: str, **kwargs) -> Engine:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
 
+    _commit_off_the_loop(engine)
     return engine
+
+
+def _commit_off_the_loop(engine: Engine) -> None:
+    """Under gevent (``facilitator serve --production``), SQLite's commits run in gevent's pool of OS threads.
+
+    A commit waits for the disk (``synchronous=FULL`` syncs the WAL), and sqlite3 waits inside C: on the event
+    loop's own thread that wait stopped every connection of the process (15 % of a busy worker's time). In a
+    pool thread (sqlite3 lets go of the GIL while it waits) the loop goes on reading and sending meanwhile, and
+    the commands that arrive queue for the next group (services/exercises.py). The committing greenlet holds
+    the process's write lock (``Database.write``) and waits for its commit: the connection is never used by two
+    threads at once. Without gevent, nothing changes (threads already wait in parallel)."""
+    try:
+        from gevent import get_hub, monkey
+    except ImportError:
+        return
+    if not monkey.is_module_patched("threading"):
+        return
+    commit = engine.dialect.do_commit
+
+    def do_commit(dbapi_connection):
+        get_hub().threadpool.apply(commit, (dbapi_connection,))
+    engine.dialect.do_commit = do_commit
 
 
 class StorageFull(RuleError):

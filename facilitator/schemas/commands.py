@@ -117,6 +117,15 @@ def schema_for(cls) -> type[Schema]:
 
 
 CLIENT_COMMANDS: dict[str, type] = {name: cls for name, cls in COMMANDS.items() if cls.CLIENT}
+_LOADERS: dict[type, Schema] = {}  # one instance per command: building a schema costs more than a load
+
+
+def _loader(cls) -> Schema:
+    """The schema instance that loads ``cls`` (marshmallow's ``load`` keeps no state between calls)."""
+    found = _LOADERS.get(cls)
+    if found is None:
+        found = _LOADERS[cls] = schema_for(cls)()
+    return found
 
 
 def load_command(payload) -> tuple[object, dict]:
@@ -130,6 +139,6 @@ def load_command(payload) -> tuple[object, dict]:
         raise WireError("unknown_command", f"Unknown command type {kind!r}. Known types: {known}.",
                         {"type": "unknown"})
     try:
-        return schema_for(command)().load(payload)
+        return _loader(command).load(payload)
     except ValidationError as exc:
         raise WireError.from_validation(exc, f"'{kind}' command") from None
