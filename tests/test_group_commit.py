@@ -14,6 +14,8 @@ from sqlalchemy import event
 from facilitator.engine import PostMessage, RuleError
 from facilitator.engine.audience import UMPIRE_ACTOR
 
+from .conftest import sqlite_only
+
 
 def _texts(exercises, exercise_id: str) -> list[str]:
     return [e.data["text"] for e in exercises.events(exercise_id, UMPIRE_ACTOR) if e.type == "message_posted"]
@@ -142,3 +144,62 @@ def test_a_long_queue_is_applied_in_groups_of_at_most_group_max_in_order(exercis
     assert [r.seq for r in results] == [1, 2, 3, 4, 5]
     assert _texts(exercises, exercise_id) == [f"m{i}" for i in range(5)]
     assert commits["commits"] - before == 3
+
+
+def _arriving_together(exercises, calls: list) -> list:
+    """Run ``calls`` in threads while the database's writers wait (its write lock held here), then let them
+    go: the first becomes the leader of one SQLite transaction that the others join."""
+    db = exercises.db
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the test looks at it
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    with db._work:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 5
+        while db._arriving < len(calls) and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert db._arriving == len(calls)
+    for thread in threads:
+        thread.join(10)
+    return results
+
+
+@sqlite_only("SQLite's writers share one transaction; PostgreSQL commits each (it groups commits itself)")
+def test_commands_to_different_exercises_arriving_together_share_one_commit(exercises, commits):
+    ids = [exercises.create("demo").id for _ in range(4)]
+    before = commits["commits"]
+    results = _arriving_together(exercises, [
+        (lambda x=x: exercises.execute(x, PostMessage("plenary", f"to {x}"), UMPIRE_ACTOR)) for x in ids])
+    assert [r.seq for r in results] == [1, 1, 1, 1]
+    assert commits["commits"] - before == 1
+    for x in ids:
+        assert _texts(exercises, x) == [f"to {x}"] and exercises.state(x).seq == 1
+
+
+@sqlite_only("SQLite's writers share one transaction; PostgreSQL commits each (it groups commits itself)")
+def test_a_writer_that_fails_in_a_shared_transaction_loses_only_its_own_work(exercises):
+    from facilitator.persistence.models import CommandRow
+    ids = [exercises.create("demo").id for _ in range(3)]
+
+    def duplicate_row(session):
+        for _ in range(2):
+            session.add(CommandRow(exercise_id=ids[1], issuer="x", command_id="same", type="t", seq=0,
+                                   at=datetime.now(timezone.utc)))
+            session.flush()
+
+    results = _arriving_together(exercises, [
+        lambda: exercises.execute(ids[0], PostMessage("plenary", "kept"), UMPIRE_ACTOR),
+        lambda: exercises.execute(ids[1], PostMessage("plenary", "broken"), UMPIRE_ACTOR, also=duplicate_row),
+        lambda: exercises.execute(ids[2], PostMessage("plenary", "kept too"), UMPIRE_ACTOR)])
+    assert results[0].seq == 1 and results[2].seq == 1
+    assert isinstance(results[1], Exception) and not isinstance(results[1], RuleError)
+    assert _texts(exercises, ids[0]) == ["kept"] and _texts(exercises, ids[2]) == ["kept too"]
+    assert _texts(exercises, ids[1]) == [] and exercises.state(ids[1]).seq == 0
+    assert exercises.execute(ids[1], PostMessage("plenary", "then fine"), UMPIRE_ACTOR).seq == 1

@@ -16,8 +16,9 @@ import logging
 import os
 import stat
 import threading
+import time
 import weakref
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -171,6 +172,38 @@ def _is_nul(exc: DataError) -> bool:
     return "NUL (0x00)" in str(exc.orig)
 
 
+def _in_transaction(session: Session) -> bool:
+    """Whether SQLite still holds the session's transaction open (an error can make it roll back whole)."""
+    try:
+        return session.connection().connection.driver_connection.in_transaction
+    except Exception:  # noqa: BLE001 - a connection that cannot tell holds nothing to keep
+        return False
+
+
+def _discard(group: _Group) -> None:
+    """End a transaction that is not to be kept: rolled back, or its connection dropped when SQLite already
+    rolled it back (its savepoints are gone, so SQLAlchemy's rollback to them would fail)."""
+    if group.error is None and _in_transaction(group.session):
+        group.session.rollback()
+        group.session.close()
+    else:
+        group.session.connection().invalidate()  # closes the DBAPI connection: no statement is sent
+        group.session.close()
+
+
+GROUP_WRITES = 64  # SQLite writes committed together at most (see ``Database._grouped``)
+
+
+class _Group:
+    """One SQLite write transaction shared by several writers."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.members = 0
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+
 class Database:
     def __init__(self, url: str, **engine_kwargs):
         self.url = url
@@ -183,10 +216,12 @@ class Database:
         # A handle dropped without ``dispose`` closes its pooled connections when collected (a server's
         # connections otherwise stay open until the process ends, and psycopg warns about each).
         weakref.finalize(self, self.engine.dispose)
-        # SQLite: this process's writers take turns here before ``BEGIN IMMEDIATE``. Under gevent, sqlite3
-        # waits for a busy database inside C, blocking every greenlet, including the one holding the write
-        # lock: waiting on this lock instead yields. With threads it is fairer than SQLite's busy retries.
-        self._writers = threading.RLock() if self.is_sqlite else nullcontext()
+        # SQLite: this process's writers take turns on ``_work`` (before ``BEGIN IMMEDIATE``: under gevent,
+        # sqlite3 waits for a busy database inside C, blocking every greenlet; waiting on this lock yields) and
+        # share one transaction and one commit (``_grouped``).
+        self._work = threading.Lock()
+        self._group: _Group | None = None  # the open transaction writers join, until its leader commits it
+        self._arriving = 0  # writers waiting for ``_work``
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -206,8 +241,12 @@ class Database:
         of every command. On PostgreSQL, a text with a NUL character (which it refuses to hold) raises
         ``NulInText``: an ``invalid`` refusal, not an ``internal`` failure."""
         try:
-            with self._writers, self._write() as session, session.begin():
-                yield session
+            if self.is_sqlite:
+                with self._grouped() as session:
+                    yield session
+            else:
+                with self._write() as session, session.begin():
+                    yield session
         except OperationalError as exc:
             if _is_full(exc):
                 log.error("The database could not be written: %s", exc.orig)
@@ -217,6 +256,70 @@ class Database:
             if _is_nul(exc):
                 raise NulInText() from None
             raise
+
+    @contextmanager
+    def _grouped(self) -> Iterator[Session]:
+        """A SQLite write: its work in a savepoint of the process's open write transaction, committed with the
+        work of every writer that came meanwhile (group commit: a commit waits for the disk, ``synchronous=
+        FULL``, once for all of them).
+
+        The first writer (the leader) opens the transaction and does its work; then the writers already waiting
+        do theirs in turn (at most ``GROUP_WRITES`` in all), each in a savepoint of its own (a failure undoes
+        its work alone); then the leader commits, holding ``_work`` so that writers arriving meanwhile wait
+        for the next transaction. Each writer returns once the commit is done, or raises its error: nobody is
+        told their work is kept before it is on disk."""
+        self._arriving += 1
+        try:
+            self._work.acquire()
+        finally:
+            self._arriving -= 1
+        group = self._group
+        leader = group is None
+        if leader:
+            group = self._group = _Group(self._write())
+        elif group.error is not None:  # the transaction is lost already: nothing can be kept in it
+            self._work.release()
+            raise group.error
+        savepoint = group.session.begin_nested()
+        try:
+            yield group.session
+            savepoint.commit()
+            group.members += 1
+        except BaseException as exc:
+            if _in_transaction(group.session):
+                savepoint.rollback()
+            elif group.error is None:  # SQLite rolled the whole transaction back (a full disk, say): all is lost
+                group.error = exc
+            if leader:  # alone in it so far: the transaction ends here
+                self._group = None
+                _discard(group)
+            self._work.release()
+            raise
+        if not leader:
+            self._work.release()
+            group.done.wait()
+            if group.error is not None:
+                raise group.error
+            return
+        self._work.release()
+        time.sleep(0)  # writers ready to run (under gevent: other greenlets) arrive now
+        while self._arriving and group.members < GROUP_WRITES:
+            time.sleep(0)
+        with self._work:
+            self._group = None
+            try:
+                if group.error is None:
+                    group.session.commit()
+            except BaseException as exc:
+                group.error = exc
+            finally:
+                if group.error is not None:
+                    _discard(group)
+                else:
+                    group.session.close()
+                group.done.set()
+        if group.error is not None:
+            raise group.error
 
     def dispose(self) -> None:
         self.engine.dispose()
