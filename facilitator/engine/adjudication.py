@@ -23,7 +23,7 @@ from .errors import RuleError
 from .guards import MAX_TEXT, MAX_TITLE, clean_text, known_delegations, member, name_of, started, text, umpire
 from .indicators import apply_effects, pairs_with
 from .injects import IndicatorDelta
-from .visibility import sees
+from .visibility import entries, sees
 
 WAITING, APPROVED, REJECTED, MODIFIED = "waiting", "approved", "rejected", "modified"
 RULINGS = (APPROVED, REJECTED, MODIFIED)
@@ -231,12 +231,11 @@ def _adjudicated(state, e: MoveAdjudicated, event):
 def _moves(state, viewer) -> list[dict]:
     """Exercise control: every move, the queue with its age (``submitted_at``). A delegation: the moves it
     submitted, and the rulings it was told of (the action and the ruling, not the mover's reasons)."""
-    shown = []
-    for m in state.moves.moves:
+    def shown(m) -> dict | None:
         own = sees(viewer, m.audience)
         told = m.told is not None and sees(viewer, m.told)
         if not (own or told):
-            continue
+            return None
         entry = {"move": m.number, "by": m.by, "action": m.action, "status": m.status}
         if own:
             card = state.deck.signal(m.card) if m.card else None
@@ -245,5 +244,6 @@ def _moves(state, viewer) -> list[dict]:
                          submitted_at=m.submitted_at.isoformat() if m.submitted_at else None)
         if m.status != WAITING:
             entry.update(outcome=m.outcome, odds=m.odds, roll=m.roll, succeeded=m.succeeded)
-        shown.append(entry)
-    return shown
+        return entry
+
+    return entries(state.moves.moves, shown)

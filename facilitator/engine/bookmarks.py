@@ -17,7 +17,7 @@ from .core import Description, Number, Outcome, Ref, Text, command, decides, eve
     replace
 from .errors import RuleError
 from .guards import MAX_TEXT, MAX_TITLE, text, umpire
-from .visibility import sees
+from .visibility import entries, sees
 
 # ---- state -----------------------------------------------------------------------------------------
 
@@ -142,6 +142,6 @@ def _removed(state, e: BookmarkRemoved, event):
 def _bookmarks(state, viewer) -> list[dict]:
     """Bookmarks and notes the viewer may see, in log order of the moments they mark."""
     marks: Mapping[str, Bookmark] = state.bookmarks
-    return [{"id": m.id, "kind": m.kind, "at": m.at, "text": m.text, "by": m.by,
-             "shared": m.audience.everyone}
-            for m in sorted(marks.values(), key=lambda m: (m.at, int(m.id[1:]))) if sees(viewer, m.audience)]
+    return entries(sorted(marks.values(), key=lambda m: (m.at, int(m.id[1:]))), lambda m: {
+        "id": m.id, "kind": m.kind, "at": m.at, "text": m.text, "by": m.by, "shared": m.audience.everyone}
+        if sees(viewer, m.audience) else None)

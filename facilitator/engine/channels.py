@@ -12,7 +12,7 @@ from .core import Description, Number, Outcome, Ref, Refs, Text, command, decide
     record, view
 from .errors import RuleError
 from .guards import MAX_TEXT, known_delegations, text, umpire
-from .visibility import sees
+from .visibility import entries, sees
 
 PLENARY = "plenary"
 UMPIRE_ROOM = "umpire"
@@ -353,7 +353,7 @@ def _channels(state, viewer) -> list[dict]:
     """The channels ``viewer`` reads, with their names and message counts."""
     shown = [c for c in state.channels.by_id.values() if sees(viewer, c.audience)]
     shown.sort(key=lambda c: KINDS.index(c.kind))
-    return [{"id": c.id, "name": c.name, "kind": c.kind, "count": c.count} for c in shown]
+    return entries(shown, lambda c: {"id": c.id, "name": c.name, "kind": c.kind, "count": c.count})
 
 
 @view("tables", reads=("clock", "room"), key="id")

@@ -21,6 +21,7 @@ Standard library only.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import typing
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,6 +85,24 @@ class ViewSection:
     build: Callable
     reads: tuple[str, ...]
     key: str | None = None
+    parts: Callable = dataclasses.field(init=False, repr=False, compare=False)  # state -> the tuple of its reads
+
+    def __post_init__(self):
+        reads = tuple(self.reads)
+        if not reads:
+            parts = _no_parts
+        elif len(reads) == 1:
+            get = operator.attrgetter(reads[0])
+
+            def parts(state, get=get) -> tuple:
+                return (get(state),)
+        else:
+            parts = operator.attrgetter(*reads)  # a tuple already
+        object.__setattr__(self, "parts", parts)
+
+
+def _no_parts(state) -> tuple:
+    return ()
 
 
 VIEWS: list[ViewSection] = []

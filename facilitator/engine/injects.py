@@ -12,6 +12,7 @@ note never leave the event list: no event a player may see carries them.
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 from typing import Annotated
 
 from .audience import Audience
@@ -24,7 +25,7 @@ from .channels import PLENARY, MessagePosted, delegation_channel
 from .guards import MAX_TEXT, MAX_TITLE, clean_text, text, umpire as control
 from .indicators import apply_effects, effects_view, pairs_among
 from .polls import MAX_MARGIN
-from .visibility import sees
+from .visibility import entries, sees
 
 EVENT_LIST = Audience.umpire_only()  # the rows, before they are fired, are exercise control's
 PENDING, FIRED, SKIPPED = "pending", "fired", "skipped"
@@ -91,11 +92,16 @@ class Injects:
     automatic: bool = True  # the server fires due rows itself; False: it flags them and the umpire fires
 
     def row(self, row_id: str) -> Row | None:
-        return next((r for r in self.rows if r.id == row_id), None)
+        rows = self.rows
+        ids = list(map(_ROW_ID, rows))  # at C speed: the list grows with every ad hoc inject
+        return rows[ids.index(row_id)] if row_id in ids else None
 
     @property
     def next_number(self) -> int:
-        return max((r.number for r in self.rows), default=0) + 1
+        return max(map(_ROW_NUMBER, self.rows), default=0) + 1
+
+
+_ROW_ID, _ROW_NUMBER = attrgetter("id"), attrgetter("number")
 
 
 def row_from_card(card: InjectCard, number: int) -> Row:
@@ -480,7 +486,8 @@ def _fire_inject(out: Outcome, cmd: FireInject) -> None:
             raise RuleError("invalid", "Name a row of the event list, or give a title and a text for an ad hoc "
                                        "inject.", {"": "empty"})
         given = InjectRow(cmd.title, cmd.text, "ad hoc", audience="delegations" if to else EVERYONE, to=to or ())
-        row = _one_row(state, given, state.injects.next_number, f"row-{state.injects.next_number}")
+        number = state.injects.next_number
+        row = _one_row(state, given, number, f"row-{number}")
         out.consequence(InjectAdded(row), EVENT_LIST)  # the act is the firing, which its audience sees
         _fire(out, row, to, row.title, row.text, edited=False)
         return
@@ -640,9 +647,17 @@ def fire_due(out: Outcome, act: bool = True) -> None:
 
 
 def _with_row(state, row: Row):
-    rows = tuple(row if r.id == row.id else r for r in state.injects.rows)
-    if all(r.id != row.id for r in rows):
+    """The state with ``row`` in place of the row of its id, or added at the end of the list."""
+    rows = state.injects.rows
+    ids = list(map(_ROW_ID, rows))  # at C speed: the list grows with every ad hoc inject
+    count = ids.count(row.id)
+    if count == 0:
         rows += (row,)
+    elif count == 1:
+        at = ids.index(row.id)
+        rows = rows[:at] + (row,) + rows[at + 1:]
+    else:
+        rows = tuple(row if r.id == row.id else r for r in rows)
     return replace(state, injects=replace(state.injects, rows=rows))
 
 
@@ -704,9 +719,9 @@ def _due(state, e: InjectDue, event):
 @view("injects_fired", reads=("injects",), key="seq")
 def _injects_fired(state, viewer) -> list[dict]:
     """The injects ``viewer`` was told of (never the controller's note nor the expected action)."""
-    return [{"inject": f.inject, "title": f.title, "seq": f.seq, "to": list(f.to) if f.to else None,
-             "delivery": f.delivery, "sender": f.sender}
-            for f in state.injects.fired if sees(viewer, f.audience)]
+    return entries(state.injects.fired, lambda f: {
+        "inject": f.inject, "title": f.title, "seq": f.seq, "to": list(f.to) if f.to else None, "delivery": f.delivery,
+        "sender": f.sender} if sees(viewer, f.audience) else None)
 
 
 def row_view(r: Row) -> dict:
@@ -724,7 +739,7 @@ def _event_list(state, viewer) -> list[dict] | None:
     """Exercise control's event list, in order: every row with its plan, its status and its notes."""
     if not sees(viewer, EVENT_LIST):
         return None
-    return [row_view(r) for r in state.injects.rows]
+    return entries(state.injects.rows, row_view)
 
 
 @view("firing", reads=("injects",))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Callable, Iterable, Mapping
 
@@ -10,7 +10,7 @@ from .audience import Audience
 from .core import Description, Outcome, Ref, Text, command, decides, event, evolves, initial, record, view, replace
 from .errors import RuleError
 from .guards import display_name, known_delegations, name_keys, umpire
-from .visibility import sees
+from .visibility import entries, sees
 
 PRESENCE = Audience.umpire_only()  # who is connected is exercise control's business
 
@@ -62,18 +62,35 @@ class Presence:
 
 
 QUIET = frozenset({"participant_connected", "participant_connection_closed", "participant_disconnected"})
+ACTIVITY_RESOLUTION = timedelta(seconds=30)  # an act moves ``last_active`` only when it moves it this much
 
 
 def note_activity(state, event) -> dict:
     """Remember when a seated participant last acted (anything but connecting): the umpire sees who has
     been silent for how long. Called by ``state.evolve`` for every event; returns the change to make to the
-    state (``{"presence": …}``, or nothing), which ``evolve`` makes with the new seq in one copy."""
+    state (``{"presence": …}``, or nothing), which ``evolve`` makes with the new seq in one copy.
+
+    At a resolution of ``ACTIVITY_RESOLUTION`` (30 s): an act that would move the participant's ``last_active``
+    by less leaves it (and the umpire's ``presence`` view) as it is, so it may be up to 30 s before their last
+    act, and a burst of chat does not republish presence with every message. The fold depends only on the
+    events' times, so every replay and every server process agree."""
     actor = event.actor
     if actor is None or event.type in QUIET or actor.participant not in state.participants.members:
         return {}
     presence = state.presence
-    active = {**(presence.last_active or {}), actor.participant: event.at}
+    last = (presence.last_active or {}).get(actor.participant)
+    at = event.at
+    if last is not None and at is not None and _within(at, last):
+        return {}
+    active = {**(presence.last_active or {}), actor.participant: at}
     return {"presence": replace(presence, last_active=MappingProxyType(active))}
+
+
+def _within(at: datetime, last: datetime) -> bool:
+    try:
+        return abs(at - last) < ACTIVITY_RESOLUTION
+    except TypeError:  # one with a time zone, one without: not comparable, so it moves
+        return False
 
 
 @initial
@@ -296,8 +313,8 @@ def _delegations(state, viewer) -> list[dict]:
 @view("members", reads=("participants",), key="name")
 def _members(state, viewer) -> list[dict]:
     """Who sits in which delegation, by display name (one entry each, so a join sends one entry)."""
-    return [{"name": p.name, "delegation": p.delegation} for p in state.participants.members.values()
-            if sees(viewer, p.audience)]
+    return entries(state.participants.members.values(),
+                   lambda p: {"name": p.name, "delegation": p.delegation} if sees(viewer, p.audience) else None)
 
 
 @view("presence", reads=("participants", "presence"), key="participant")

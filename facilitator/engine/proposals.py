@@ -20,7 +20,7 @@ from .deck import Effects
 from .errors import RuleError
 from .guards import MAX_TEXT, MAX_TITLE, clean_text, member, name_of, started, text
 from .indicators import apply_effects, pairs_among, pairs_with
-from .visibility import sees
+from .visibility import entries, sees
 
 OPEN, SIGNED, IN_FORCE, WITHDRAWN = "open", "signed", "in_force", "withdrawn"
 MAX_CLAUSES, MAX_LINKS = 30, 20
@@ -474,18 +474,19 @@ def _clauses_view(clauses) -> list[dict]:
 @view("proposals", reads=("proposals",), key="proposal")
 def _proposals(state, viewer) -> list[dict]:
     """Proposals as their table knows them; agreements in force as everyone learnt of them."""
-    shown = []
-    for p in state.proposals.items:
+    def entry(p) -> dict | None:
         if sees(viewer, p.audience):
-            shown.append({"proposal": p.number, "table": p.table, "title": p.title, "drafted_by": p.drafted_by,
-                          "clauses": _clauses_view(p.clauses), "parties": list(p.parties), "links": list(p.links),
-                          "version": p.version, "signatures": list(p.signatures), "status": p.status})
-        elif p.in_force_audience is not None and sees(viewer, p.in_force_audience):
+            return {"proposal": p.number, "table": p.table, "title": p.title, "drafted_by": p.drafted_by,
+                    "clauses": _clauses_view(p.clauses), "parties": list(p.parties), "links": list(p.links),
+                    "version": p.version, "signatures": list(p.signatures), "status": p.status}
+        if p.in_force_audience is not None and sees(viewer, p.in_force_audience):
             # What the agreement_entered_into_force event told: in force, so every party signed.
-            shown.append({"proposal": p.number, "table": p.table, "title": p.title, "drafted_by": None,
-                          "clauses": _clauses_view(p.clauses), "parties": list(p.parties), "links": list(p.links),
-                          "version": None, "signatures": list(p.parties), "status": IN_FORCE})
-    return shown
+            return {"proposal": p.number, "table": p.table, "title": p.title, "drafted_by": None,
+                    "clauses": _clauses_view(p.clauses), "parties": list(p.parties), "links": list(p.links),
+                    "version": None, "signatures": list(p.parties), "status": IN_FORCE}
+        return None
+
+    return entries(state.proposals.items, entry)
 
 
 @view("clause_types", reads=())

@@ -17,7 +17,7 @@ from .deck import PRIVATE, PUBLIC, Effects
 from .errors import RuleError
 from .guards import known_delegations, member, name_of, started
 from .indicators import apply_effects, effects_view, one_move_per_indicator, pairs_with
-from .visibility import sees
+from .visibility import entries, sees
 
 # ---- state -----------------------------------------------------------------------------------------
 
@@ -313,8 +313,9 @@ def card_view(card) -> dict:
 def _signals(state, viewer) -> list[dict]:
     """The plays ``viewer`` was told of, and of their answers only those it was told of."""
     deck = state.deck
-    return [{"play": p.number, "card": p.card, "title": deck.signal(p.card).title, "by": p.by, "to": list(p.to),
-             "toward": list(p.toward), "active": p.active, "reversible": deck.signal(p.card).reversible,
-             "family": deck.signal(p.card).family, "weight": deck.signal(p.card).weight,
-             "reciprocated_by": [r.play for r in p.reciprocations if sees(viewer, r.audience)]}
-            for p in state.signals.plays if sees(viewer, p.audience)]
+    return entries(state.signals.plays, lambda p: {
+        "play": p.number, "card": p.card, "title": deck.signal(p.card).title, "by": p.by, "to": list(p.to),
+        "toward": list(p.toward), "active": p.active, "reversible": deck.signal(p.card).reversible,
+        "family": deck.signal(p.card).family, "weight": deck.signal(p.card).weight,
+        "reciprocated_by": [r.play for r in p.reciprocations if sees(viewer, r.audience)]}
+        if sees(viewer, p.audience) else None)

@@ -11,12 +11,18 @@ Every payload a client can receive passes through here: live updates, ``sync``,
 - Viewers come in *perspectives*: the umpire, the observers, and each delegation.
   Every member of a delegation sees exactly the same, so live delivery computes
   one payload per perspective, not one per connection.
+- After each command a perspective's view is advanced from its previous one: only the
+  sections reading a part of the state that changed are rebuilt, and in them the entries
+  of records that did not change are the very objects of before (``entries``), which
+  ``diff`` skips at once. What a client receives is what a view built whole would give.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from operator import is_, itemgetter
+from typing import Any, Callable, Iterable, Sequence
 
 from .audience import CONTROL, DELEGATION, OBSERVER, UMPIRE, Actor, Audience
 from .core import VIEWS, Event
@@ -95,34 +101,156 @@ def perspective_for(key: str, deck) -> Actor | None:
 
 @dataclass(frozen=True, slots=True)
 class Sections:
-    """A perspective's view: section name -> value, with the state parts each was computed from."""
+    """A perspective's view: section name -> value, with the state parts each was computed from.
+
+    ``memos``: per section, what its ``entries`` calls built, to reuse an entry while its record is the very
+    same object (see ``entries``); ``viewer``, ``deck``, ``state`` and ``plan``: whose view it is, of which deck,
+    built from which state, with which sections (a view of another perspective or deck is never reused)."""
 
     values: dict[str, Any]
     inputs: dict[str, tuple]
+    memos: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
+    viewer: Actor | None = field(default=None, compare=False)
+    deck: Any = field(default=None, repr=False, compare=False)
+    state: Any = field(default=None, repr=False, compare=False)
+    plan: Any = field(default=None, repr=False, compare=False)  # the sections declared when it was built
 
 
 def view_sections(state, viewer: Actor, previous: Sections | None = None) -> Sections:
     """Every view section ``viewer`` may see. Sections whose state parts are the very objects they
-    were computed from in ``previous`` are reused, not recomputed (states are immutable)."""
+    were computed from in ``previous`` are reused, not recomputed (states are immutable); the others
+    are rebuilt, reusing the entries of records that are the very objects they were built from
+    (``entries``). A ``previous`` of another perspective or deck is ignored.
+
+    Without ``previous`` the view is built whole and keeps no entries (``view_state``, a replay): the
+    first view advanced from it keeps those of the sections it rebuilds."""
     viewer = perspective(viewer)
-    values, inputs = {}, {}
-    for section in VIEWS:
-        parts = tuple(getattr(state, name) for name in section.reads)
-        if previous is not None and section.name in previous.inputs and _same(previous.inputs[section.name], parts):
-            value = previous.values.get(section.name, _HIDDEN)
-        else:
+    plan = _plan()
+    if previous is not None:
+        if previous.viewer != viewer or previous.deck is not state.deck:
+            previous = None
+        elif previous.plan is plan and previous.state is not None:
+            return previous if previous.state is state else _advance(state, viewer, previous, plan)
+    values, inputs, memos = {}, {}, {}
+    if previous is None:  # built whole: nothing to reuse, so nothing kept (the next build keeps its entries)
+        for section in plan.sections:
             value = section.build(state, viewer)
-        inputs[section.name] = parts
+            inputs[section.name] = section.parts(state)
+            if value is not None:
+                values[section.name] = value
+        return Sections(values, inputs, memos, viewer, state.deck, state, plan)
+    before, old_memos = previous.inputs, previous.memos
+    for section in plan.sections:
+        name = section.name
+        old = before.get(name)
+        if old is not None and _same(old, section.parts(state)):
+            value = previous.values.get(name, _HIDDEN)
+            inputs[name] = old  # the very tuple: ``diff`` sees at once that the section was reused
+            memo = old_memos.get(name)
+        else:
+            inputs[name], value, memo = _build(section, state, viewer, old_memos.get(name, ()))
+        if memo:
+            memos[name] = memo
         if value is not _HIDDEN and value is not None:
-            values[section.name] = value
-    return Sections(values, inputs)
+            values[name] = value
+    return Sections(values, inputs, memos, viewer, state.deck, state, plan)
+
+
+def _advance(state, viewer: Actor, previous: Sections, plan: _Plan) -> Sections:
+    """``view_sections`` from ``previous``, built from another state of the same exercise: only the sections
+    that read a part of the state that is another object now are rebuilt; the rest is ``previous``'s."""
+    was = previous.state
+    affected = set()
+    for name in plan.reads:
+        if getattr(state, name) is not getattr(was, name):
+            affected.update(plan.readers[name])
+    values, inputs, memos = dict(previous.values), dict(previous.inputs), dict(previous.memos)
+    appeared = False
+    for index in sorted(affected):
+        section = plan.sections[index]
+        name = section.name
+        inputs[name], value, memo = _build(section, state, viewer, memos.get(name, ()))
+        if memo:
+            memos[name] = memo
+        else:
+            memos.pop(name, None)
+        if value is None:
+            values.pop(name, None)
+        else:
+            appeared = appeared or name not in values
+            values[name] = value
+    if appeared:  # in the order of the sections, as a view built whole has them
+        values = {section.name: values[section.name] for section in plan.sections if section.name in values}
+    return Sections(values, inputs, memos, viewer, state.deck, state, plan)
+
+
+def _build(section, state, viewer: Actor, old_memo: tuple) -> tuple[tuple, Any, tuple]:
+    """One section built afresh: its state parts, its value and what its ``entries`` calls built."""
+    memo = _Memo(old_memo)
+    token = _MEMO.set(memo)
+    try:
+        value = section.build(state, viewer)
+    finally:
+        _MEMO.reset(token)
+    return section.parts(state), value, tuple(memo.fresh)
 
 
 _HIDDEN = object()
 
 
 def _same(a: tuple, b: tuple) -> bool:
-    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+    return a is b or (len(a) == len(b) and all(map(is_, a, b)))
+
+
+# ---- entries reused by identity ---------------------------------------------------------------------
+
+
+class _Memo:
+    """What one section's ``entries`` calls built last time (``old``, in call order) and build now (``fresh``)."""
+
+    __slots__ = ("fresh", "old")
+
+    def __init__(self, old: tuple):
+        self.old, self.fresh = old, []
+
+
+_MEMO: ContextVar[_Memo | None] = ContextVar("facilitator_view_memo", default=None)
+
+
+def entries(records: Sequence, build: Callable[[Any], Any]) -> list:
+    """``[build(r) for r in records]`` without the ``None``s (records the viewer is not shown), for a list
+    section's entries, each a function of its record and the viewer only (and the deck).
+
+    When ``view_sections`` rebuilds a section of a view it advances, an entry is reused, the very object,
+    when its record is the very object it was built from in that perspective's previous view of the section
+    (records are frozen); when ``records`` only grew (the same objects first) the previous list is extended.
+    ``diff`` then skips reused entries at once. The memo lives in that perspective's ``Sections``: it holds
+    the records of the section's last build and their entries, no more, and is never given to another
+    perspective. A section may call ``entries`` several times (its calls are matched in order)."""
+    memo = _MEMO.get()
+    if memo is None:
+        return [e for e in map(build, records) if e is not None]
+    records = records if isinstance(records, tuple) else tuple(records)
+    code = getattr(build, "__code__", build)  # a closure made anew for each build is the same code
+    call = len(memo.fresh)
+    last = memo.old[call] if call < len(memo.old) else None
+    if last is None or last[0] is not code:
+        built = tuple(map(build, records))
+        shown = tuple(e for e in built if e is not None)
+    else:
+        _, before, made, shown_before = last
+        n = len(before)
+        if len(records) >= n and all(map(is_, before, records)):  # it only grew: the same records first
+            tail = tuple(map(build, records[n:]))
+            built = made + tail if tail else made
+            shown = shown_before + tuple(e for e in tail if e is not None) if tail else shown_before
+        else:
+            # ``before`` is alive (held by the memo): a record whose id is in it is one of its objects
+            known = dict(zip(map(id, before), made))
+            built = tuple(known[id(r)] if id(r) in known else build(r) for r in records)
+            shown = tuple(e for e in built if e is not None)
+    memo.fresh.append((code, records, built, shown))
+    return list(shown)
 
 
 def view_state(state, viewer: Actor) -> dict:
@@ -141,29 +269,42 @@ def diff(old: Sections | None, new: Sections) -> dict:
 
     List sections with a key are patched entry by entry; ``order`` is given only when the keys
     or their order changed. Empty parts are left out; an empty dict means nothing changed.
+    Entries that are the very same objects (reused by ``entries``) are known equal without comparing.
     """
-    keys = {section.name: section.key for section in VIEWS}
     before = old.values if old is not None else {}
+    old_inputs = old.inputs if old is not None else {}
     set_, merge = {}, {}
+    keys = None
     for name, value in new.values.items():
-        if old is not None and name in old.inputs and _same(old.inputs[name], new.inputs[name]) and name in before:
-            continue
+        if name in before:
+            inputs = old_inputs.get(name)
+            if inputs is not None and _same(inputs, new.inputs[name]):
+                continue
         previous = before.get(name)
-        if previous == value:
+        if previous is value or previous == value:
             continue
+        if keys is None:
+            keys = _plan().keys
         key = keys.get(name)
         if key is None or previous is None:
             set_[name] = value
             continue
-        old_by_key = {entry[key]: entry for entry in previous}
-        upsert = [entry for entry in value if old_by_key.get(entry[key]) != entry]
-        new_keys = [entry[key] for entry in value]
+        get = itemgetter(key)
+        n = len(previous)
+        if len(value) > n and all(map(is_, previous, value)):  # entries only added, at the end (the same first)
+            old_keys, added = set(map(get, previous)), list(value[n:])
+            if len(old_keys) == n and old_keys.isdisjoint(map(get, added)):  # what the general case finds
+                merge[name] = {"key": key, "upsert": added, "order": list(map(get, value))}
+                continue
+        old_by_key = dict(zip(map(get, previous), previous))
+        new_keys = list(map(get, value))
+        upsert = [entry for entry, was in zip(value, map(old_by_key.get, new_keys))
+                  if was is not entry and was != entry]
         change = {"key": key, "upsert": upsert}
         kept = set(new_keys)
-        removed = [k for k in old_by_key if k not in kept]
-        if removed:
-            change["remove"] = removed
-        if new_keys != list(old_by_key):
+        if not kept.issuperset(old_by_key):
+            change["remove"] = [k for k in old_by_key if k not in kept]
+        if len(new_keys) != len(old_by_key) or new_keys != list(old_by_key):
             change["order"] = new_keys
         merge[name] = change
     gone = [name for name in before if name not in new.values]
@@ -175,3 +316,32 @@ def diff(old: Sections | None, new: Sections) -> dict:
     if merge:
         patch["merge"] = merge
     return patch
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What ``VIEWS`` declares, indexed: the key of each section's entries (None: pushed whole), the state parts
+    any section reads, and which sections (by position) read each part."""
+
+    sections: tuple
+    keys: dict[str, str | None]
+    reads: tuple[str, ...]
+    readers: dict[str, tuple[int, ...]]
+
+
+_PLAN: _Plan | None = None
+
+
+def _plan() -> _Plan:
+    """The plan of ``VIEWS`` as it is now (made again if a section was added or replaced)."""
+    global _PLAN
+    plan = _PLAN
+    if plan is None or len(plan.sections) != len(VIEWS) or not all(map(is_, plan.sections, VIEWS)):
+        sections = tuple(VIEWS)
+        readers: dict[str, list[int]] = {}
+        for index, section in enumerate(sections):
+            for name in section.reads:
+                readers.setdefault(name, []).append(index)
+        plan = _PLAN = _Plan(sections, {section.name: section.key for section in sections}, tuple(readers),
+                             {name: tuple(indexes) for name, indexes in readers.items()})
+    return plan
