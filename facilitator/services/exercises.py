@@ -43,7 +43,7 @@ Listener = Callable[[str, dict[str, dict]], None]  # (exercise id, {perspective 
 _PAGE_BATCH = 1000
 HISTORY_BATCH = 500  # events per message when a client catches up
 GROUP_MAX = 200  # commands applied in one transaction at most (the others wait for the next)
-_RESUME_PAGE = 250  # events of the log read at a time for a resume, between which others' commands run
+_RESUME_PAGE = 20  # events of the log read at a time for a resume, between which others' commands run
 
 
 @dataclass(frozen=True)
