@@ -25,7 +25,7 @@ from facilitator.engine.injects import InjectRow, AddInject, SetFiring
 from facilitator.persistence.models import EventRow
 from facilitator.services import ExerciseService
 from facilitator.services.exercises import now
-from facilitator.services.schedule import Schedule
+from facilitator.services.schedule import Schedule, last_heartbeat
 
 from .conftest import ROOT, free_port
 
@@ -138,14 +138,23 @@ class Server:
         self.process.wait(timeout=10)
 
 
-def wait_until(predicate, timeout: float = 20.0):
+def wait_until(predicate, timeout: float = 20.0, every: float = 0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = predicate()
         if found:
             return found
-        time.sleep(0.2)
+        time.sleep(every)
     raise AssertionError("timed out")
+
+
+def ticked(exercises: ExerciseService) -> None:
+    """Wait until the one running server's schedule has ticked at least twice since it started (instead of a
+    fixed sleep). Its loop beats (every ``HEARTBEAT`` seconds) before that moment's tick, and once more as it
+    starts: the next beat after the one read now comes after two ticks at least."""
+    seen = last_heartbeat(exercises.db)
+    assert seen is not None, "the server beats as it starts"
+    wait_until(lambda: last_heartbeat(exercises.db) > seen, every=0.05)
 
 
 def shift_log(exercises: ExerciseService, exercise_id: str, delta: timedelta) -> None:
@@ -180,18 +189,18 @@ def test_a_row_that_fell_due_while_the_server_was_down_fires_once_on_restart_mar
     exercise_id = started(exercises, minutes_ago=3)  # its minute is two minutes away
     row_id = added_row(exercises, exercise_id)
     first = Server(tmp_path, url)
-    time.sleep(2.5)  # a few ticks: not due yet
+    ticked(exercises)  # a few ticks: not due yet
     first.kill()  # killed before its time
     assert row_id not in firings(exercises, exercise_id)
     shift_log(exercises, exercise_id, timedelta(minutes=3, seconds=30))  # the server stays down past the minute
     second = Server(tmp_path, url)
     try:
-        fired = wait_until(lambda: firings(exercises, exercise_id).get(row_id))
+        fired = wait_until(lambda: firings(exercises, exercise_id).get(row_id), every=0.05)
     finally:
         second.kill()
     assert [f["late"] for f in fired] == [1]
     third = Server(tmp_path, url)  # and once more: nothing fires twice
-    time.sleep(2.5)
+    ticked(exercises)
     third.kill()
     assert len(firings(exercises, exercise_id)[row_id]) == 1
 

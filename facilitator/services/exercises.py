@@ -43,7 +43,8 @@ Listener = Callable[[str, dict[str, dict]], None]  # (exercise id, {perspective 
 _PAGE_BATCH = 1000
 HISTORY_BATCH = 500  # events per message when a client catches up
 GROUP_MAX = 200  # commands applied in one transaction at most (the others wait for the next)
-_RESUME_PAGE = 20  # events of the log read at a time for a resume, between which others' commands run
+_RESUME_PAGE = 250  # events of the log read at a time for a resume, after which it waits as long as it took
+_RESUME_SLICE = 25  # events worded and sent at a time, between which others' commands run
 
 
 @dataclass(frozen=True)
@@ -564,9 +565,10 @@ class ExerciseService:
             while read < published:
                 began = time.monotonic()
                 upto = min(read + _RESUME_PAGE, published)
-                page = [e.to_dict(deck) for e in self.events(identity.exercise_id, identity.actor, read, upto)]
-                for i in range(0, len(page), HISTORY_BATCH):
-                    send_history(page[i:i + HISTORY_BATCH])
+                found = self.events(identity.exercise_id, identity.actor, read, upto)
+                for i in range(0, len(found), _RESUME_SLICE):  # worded and sent a slice at a time, others between
+                    send_history([e.to_dict(deck) for e in found[i:i + _RESUME_SLICE]])
+                    time.sleep(0)
                 read = upto
                 if read < published:  # a long history gives way: others' commands run between its pages
                     time.sleep(time.monotonic() - began)

@@ -1,14 +1,21 @@
 """A long session stays light: 5,000 messages in one channel and ~10,000 events in all are rendered
-a screenful at a time, and scrolling up pages older history in from the events endpoint."""
+a screenful at a time, and scrolling up pages older history in from the events endpoint.
+
+The long log is what a member's commands make, decided by the engine (``engine.run``, as ``execute`` decides
+them) and stored through the event store in one transaction; the server then catches up from the log, as after
+another process wrote. Writing it command by command (10,000 transactions) is what other tests are about and
+took most of this one's time."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from facilitator.engine.audience import UMPIRE_ACTOR
-from facilitator.engine import AdvancePhase, PostMessage
+from facilitator.engine import AdvancePhase, PostMessage, run
+from facilitator.services.exercises import now
 from flows import tab
 
 MESSAGES = 5000
@@ -24,11 +31,12 @@ def test_long_channel_and_timeline_render_little_and_page_older_history_in(live_
     created = exercises.create("demo")
     exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
     identity, token = exercises.join(created.join_codes["ukraine"], "Olena")
+    commands = []
     for i in range(MESSAGES):
-        exercises.execute(created.id, PostMessage("plenary", f"plenary message #{i}"), identity.actor)
+        commands.append(PostMessage("plenary", f"plenary message #{i}"))
         if i < OTHER:
-            exercises.execute(created.id, PostMessage("delegation:ukraine", f"room note #{i}"), identity.actor)
-    last_seq = exercises.state(created.id).seq
+            commands.append(PostMessage("delegation:ukraine", f"room note #{i}"))
+    last_seq = write_at_once(exercises, created.id, commands, identity.actor)
     assert last_seq >= 9_990
 
     page = watched.page(label="ukraine")
@@ -91,6 +99,22 @@ def test_long_channel_and_timeline_render_little_and_page_older_history_in(live_
     page.locator("button[data-channel='delegation:ukraine']").click()
     expect(messages.locator(".msg-text", has_text=f"room note #{OTHER - 1}")).to_be_visible()
     assert page.locator(".messages .msg").count() < 100
+
+
+def write_at_once(exercises, exercise_id: str, commands: list, actor) -> int:
+    """Decide ``commands`` by ``actor`` one after another with the engine, append all their events in one
+    transaction, and have the service catch up from the log; returns the log's last seq."""
+    state = exercises.state(exercise_id)
+    first, events = state.seq, []
+    when = max(now(), exercises.events(exercise_id, UMPIRE_ACTOR, after=first - 1)[-1].at)
+    for k, command in enumerate(commands):
+        made, state = run(state, command, actor, when + timedelta(microseconds=100 * k))  # 1 s for 10,000
+        events += made
+    with exercises.db.write() as session:
+        exercises.store.append(session, exercise_id, events, first)
+    caught_up = exercises.state(exercise_id)
+    assert caught_up.seq == state.seq == first + len(commands), (caught_up.seq, state.seq, first)
+    return caught_up.seq
 
 
 def settled_scroll_top(locator, tries: int = 50) -> float:
