@@ -546,7 +546,7 @@ class ExerciseService:
         """Bring one connection up to date and into the live stream, with nothing lost or repeated.
 
         History from far back (the events the connection may see with ``last_seq < seq <= P``, P the seq
-        published when it asked) is read and sent first, in batches of ``HISTORY_BATCH``
+        published when it asked) is read and sent first, ``_RESUME_SLICE`` events at a time
         (``send_history(batch)``), holding nothing: the log up to what was published never changes, and the
         exercise's other connections get their updates meanwhile. Then, with publication held still, calls
         ``deliver(sync, history)`` once: ``sync`` is the connection's ``sync`` payload (its perspective's view
