@@ -78,6 +78,26 @@ def join(base: str, code: str, name: str) -> dict:
 
 # ---- audiences, as the wire describes them ----------------------------------------
 
+def post_at_once(players: list, n: int) -> list[int]:
+    """Each player posts ``n`` plenary messages (``"<label>: <k>"``), one after another, all players at once (a
+    thread each); returns the seqs of every ack."""
+    acks: list[int] = []
+    lock = threading.Lock()
+
+    def talk(player) -> None:
+        for k in range(n):
+            seq = player.ok("post_message", channel="plenary", text=f"{player.label}: {k}")
+            with lock:
+                acks.append(seq)
+
+    threads = [threading.Thread(target=talk, args=(p,)) for p in players]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return acks
+
+
 def may_see(event: dict, role: str, delegation: str | None = None) -> bool:
     """What the event's own ``audience`` says about a viewer (the umpire sees everything)."""
     audience = event["audience"]

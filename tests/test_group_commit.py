@@ -21,11 +21,10 @@ def _texts(exercises, exercise_id: str) -> list[str]:
     return [e.data["text"] for e in exercises.events(exercise_id, UMPIRE_ACTOR) if e.type == "message_posted"]
 
 
-def _queued_together(exercises, exercise_id: str, calls: list) -> list:
-    """Run ``calls`` (each a function taking nothing) in threads while the exercise's writer lock is held, so
-    they all queue, then let them go: the first to take the lock applies them as one group. Returns each
-    call's result or the exception it raised, in the order given."""
-    live = exercises._get(exercise_id)
+def _released_together(lock, calls: list, waiting) -> list:
+    """Run ``calls`` (each a function taking nothing) in threads, one after another, while ``lock`` is held
+    here, each started once ``waiting()`` counts the one before it as waiting; then let them all go. Returns
+    each call's result or the exception it raised, in the order given."""
     results: list = [None] * len(calls)
 
     def run(i, call):
@@ -35,16 +34,23 @@ def _queued_together(exercises, exercise_id: str, calls: list) -> list:
             results[i] = exc
 
     threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    with live.lock:
-        for thread in threads:
+    with lock:
+        for started, thread in enumerate(threads, 1):
             thread.start()
             deadline = time.monotonic() + 5
-            while len(live.queue) < threads.index(thread) + 1 and time.monotonic() < deadline:
-                time.sleep(0.001)  # one at a time: the queue's order is the order given
-        assert len(live.queue) == len(calls)
+            while waiting() < started and time.monotonic() < deadline:
+                time.sleep(0.001)
+        assert waiting() == len(calls)
     for thread in threads:
         thread.join(10)
     return results
+
+
+def _queued_together(exercises, exercise_id: str, calls: list) -> list:
+    """``calls`` queued on the exercise's writer lock in the order given: the first to take it applies them as
+    one group."""
+    live = exercises._get(exercise_id)
+    return _released_together(live.lock, calls, lambda: len(live.queue))
 
 
 @pytest.fixture
@@ -147,28 +153,10 @@ def test_a_long_queue_is_applied_in_groups_of_at_most_group_max_in_order(exercis
 
 
 def _arriving_together(exercises, calls: list) -> list:
-    """Run ``calls`` in threads while the database's writers wait (its write lock held here), then let them
-    go: the first becomes the leader of one SQLite transaction that the others join."""
+    """``calls`` waiting for the database's write lock: the first becomes the leader of one SQLite transaction
+    that the others join."""
     db = exercises.db
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test looks at it
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    with db._work:
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 5
-        while db._arriving < len(calls) and time.monotonic() < deadline:
-            time.sleep(0.001)
-        assert db._arriving == len(calls)
-    for thread in threads:
-        thread.join(10)
-    return results
+    return _released_together(db._work, calls, lambda: db._arriving)
 
 
 @sqlite_only("SQLite's writers share one transaction; PostgreSQL commits each (it groups commits itself)")

@@ -10,12 +10,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
-from .realtime_helpers import Player, create_exercise, join
+from .realtime_helpers import Player, create_exercise, join, post_at_once
 from .test_scale_out import ROOT, Process
 
 
@@ -41,21 +40,8 @@ def test_commands_from_many_connections_at_once_are_gap_free_and_in_order_for_ev
         seat = join(server.url, created["codes"][delegation], f"Member {i}")
         players.append(Player(server.url, seat["token"], "delegation", delegation, label=f"Member {i}")
                        .connect(last_seq=None))
-    acks: list[int] = []
-    lock = threading.Lock()
-
-    def talk(player: Player, n: int) -> None:
-        for k in range(n):
-            seq = player.ok("post_message", channel="plenary", text=f"{player.label}: {k}")
-            with lock:
-                acks.append(seq)
-
-    threads = [threading.Thread(target=talk, args=(p, 40)) for p in players]
     try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        acks = post_at_once(players, 40)
         assert len(acks) == 240 and len(set(acks)) == 240, "every command acknowledged once, at its own seq"
         with sqlite3.connect(server.database) as connection:
             seqs = [row[0] for row in connection.execute(

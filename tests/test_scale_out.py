@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from facilitator.services import presence
 
-from .realtime_helpers import Player, create_exercise, join
+from .realtime_helpers import Player, create_exercise, join, post_at_once
 from .throwaway_servers import free_port
 
 pytestmark = pytest.mark.scale
@@ -140,21 +140,8 @@ def test_concurrent_commands_through_both_processes_keep_the_seq_gap_free_and_in
     created = create_exercise(cluster.a.url)
     players = [_member(cluster.a.url if i % 2 == 0 else cluster.b.url, created, d, f"Member {i}")
                for i, d in enumerate(["ukraine", "russia", "turkey", "ukraine", "russia", "turkey"])]
-    acks: list[int] = []
-    lock = threading.Lock()
-
-    def talk(player: Player, n: int) -> None:
-        for k in range(n):
-            seq = player.ok("post_message", channel="plenary", text=f"{player.label}: {k}")
-            with lock:
-                acks.append(seq)
-
-    threads = [threading.Thread(target=talk, args=(p, 40)) for p in players]
     try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
+        acks = post_at_once(players, 40)
         assert len(acks) == 240 and len(set(acks)) == 240, "every command acknowledged once, at its own seq"
         seqs = _log_seqs(cluster.db, created["id"])
         assert seqs == list(range(1, len(seqs) + 1)), "gap-free"
