@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from facilitator.decks.catalog import DeckCatalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,3 +43,26 @@ def test_a_deck_file_added_is_offered_by_a_new_catalog(tmp_path):
     assert [d.deck.id for d in DeckCatalog(scenarios, seeds).list()] == ["demo"]
     shutil.copy(ROOT / "scenarios" / "kyiv-decides.yaml", scenarios / "kyiv-decides.yaml")
     assert {d.deck.id for d in DeckCatalog(scenarios, seeds).list()} == {"demo", "kyiv-decides"}
+
+
+def test_exercises_that_store_the_same_deck_share_one_parsed_copy(exercises):
+    """Forty classes playing one deck hold it once; a deck stored without an optional delegation is its own."""
+    first, second = exercises.create("demo").id, exercises.create("demo").id
+    assert exercises.state(first).deck is exercises.state(second).deck
+    kyiv = exercises.create("kyiv-decides").id
+    assert exercises.state(kyiv).deck is not exercises.state(first).deck
+    optional = [d.id for d in exercises.state(kyiv).deck.delegations if d.optional]
+    if optional:
+        fewer = exercises.create("kyiv-decides", leave_out=optional[:1]).id
+        deck = exercises.state(fewer).deck
+        assert deck is not exercises.state(kyiv).deck
+        assert optional[0] not in {d.id for d in deck.delegations}
+
+
+def test_a_stored_deck_that_no_longer_checks_out_is_refused_every_time(exercises, app):
+    """Only decks that passed their checks are kept: a damaged stored deck is reported at each load."""
+    from facilitator.decks import DeckInvalid, stored_deck
+    data = dict(exercises.catalog.get("demo").data, delegations=[])
+    for _ in range(2):
+        with pytest.raises(DeckInvalid):
+            stored_deck(data, "exercise x")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -104,6 +108,34 @@ def deck_from_data(data: dict, file: str = "<deck>", notes: Mapping[str, dict] |
     problems = [Problem(file, path, msg) for path, msg in check_references(deck, notes)]
     if problems:
         raise DeckInvalid(problems)
+    return deck
+
+
+STORED_DECKS = 32  # decks kept parsed at most (the distinct decks of the exercises a process serves)
+_stored: OrderedDict[str, Deck] = OrderedDict()  # by the digest of the deck's data: least recently used first
+_stored_lock = threading.Lock()
+
+
+def stored_deck(data: dict, file: str = "<deck>") -> Deck:
+    """The deck an exercise stores (``data``, as ``LoadedDeck.data``), built once per process for each distinct
+    content and shared by every exercise that stores the same (a deck is frozen records). Raises
+    ``DeckInvalid`` as ``deck_from_data``.
+
+    Building a deck checks it whole (the schemas, the references): 50-65 ms for the demo's, paid at every
+    exercise load, replay and export; and forty classes playing one deck held forty copies of it."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    with _stored_lock:
+        deck = _stored.get(key)
+        if deck is not None:
+            _stored.move_to_end(key)
+            return deck
+    deck = deck_from_data(data, file)  # outside the lock: two first loads of one deck may both build it
+    with _stored_lock:
+        _stored[key] = deck
+        _stored.move_to_end(key)
+        while len(_stored) > STORED_DECKS:
+            _stored.popitem(last=False)
     return deck
 
 

@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 from sqlalchemy import select
 
 from facilitator import names
-from facilitator.decks import DeckInvalid, deck_from_data, variants
+from facilitator.decks import DeckInvalid, deck_from_data, stored_deck, variants
 from facilitator.decks.catalog import DeckCatalog
 from facilitator.engine import Actor, ClearPresence, Event, ExerciseState, MarkPresence, RuleError, SeatParticipant, \
     evolve, initial_state, run, visible_events
@@ -682,7 +682,7 @@ class ExerciseService:
         last_at, snapshot_seq = None, 0
         with self.db.read() as session:
             row = self._row(session, exercise_id)
-            deck = deck_from_data(row.deck, f"exercise {exercise_id}")
+            deck = stored_deck(row.deck, f"exercise {exercise_id}")
             state = initial_state(deck, row.seed, row.id, row.title)
             found = snapshots.latest(session, exercise_id, deck, row.last_seq)
             if found is not None:  # fold only what came after it

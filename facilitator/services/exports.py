@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 from sqlalchemy import String, cast, insert, select
 
-from facilitator.decks import DeckInvalid, deck_from_data
+from facilitator.decks import DeckInvalid, deck_from_data, stored_deck
 from facilitator.engine import EVENTS, MAX_NAME, MAX_TEXT, MAX_TITLE, Actor, Audience, Event, RuleError, evolve, \
     initial_state, load_event, pair, perspectives, view_sections, view_state
 from facilitator.engine.adjudication import RULINGS
@@ -203,7 +203,7 @@ def _prepare(db: Database, exercise_id: str, viewer: Actor, key: str | None, pse
         row = session.get(ExerciseRow, exercise_id)
         if row is None:
             raise RuleError("not_found", f"There is no exercise '{exercise_id}'.", {"exercise": "unknown"})
-        deck = deck_from_data(row.deck, f"exercise {exercise_id}")
+        deck = stored_deck(row.deck, f"exercise {exercise_id}")
         key = key or replay_keys(viewer, deck)[0]
         as_viewer = take_perspective(viewer, key, deck)
         pseudonyms = Pseudonyms.of_log(session, exercise_id, deck, row.last_seq) if pseudonymise else None

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from facilitator.decks.loader import deck_from_data
+from facilitator.decks.loader import stored_deck
 from facilitator.engine import Actor, Audience, ExerciseState, evolve, initial_state, view_state, visible_events
 from facilitator.engine.errors import RuleError
 from facilitator.engine.indicators import indicator_audience, relation_audience
@@ -262,7 +262,7 @@ class ReplayService:
             last = row.last_seq
             if folded is None:
                 full = session.get(ExerciseRow, exercise_id)
-                start = initial_state(deck_from_data(full.deck, f"exercise {exercise_id}"), full.seed, full.id,
+                start = initial_state(stored_deck(full.deck, f"exercise {exercise_id}"), full.seed, full.id,
                                       full.title)
                 folded = _Folded(start, self.every, [start])
                 with self._lock:
