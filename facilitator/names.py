@@ -18,10 +18,11 @@ dropped, as the skeleton drops every default-ignorable character anyway.
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from importlib.resources import files
 from functools import lru_cache
 
-from confusable_homoglyphs import confusables
 
 from facilitator.engine.guards import clean_name, invisible
 from facilitator.engine.guards import name_keys as plain_keys
@@ -30,10 +31,17 @@ _LRM = "\u200e"
 
 
 def _prototypes() -> dict[str, str]:
-    """Each confusable character -> its prototype (a character or a short sequence), from the data."""
+    """Each confusable character -> its prototype (a character or a short sequence), from the data.
+
+    The package's data file is read here rather than through its modules, which would keep all of it (and
+    import ``urllib.request`` to fetch updates): 10 MB of each server process, where this table is one."""
+    def entry(pairs: list[tuple]):  # an entry {"c": character, "n": its name} -> the character: names unread
+        return pairs[0][1] if len(pairs) == 2 and pairs[0][0] == "c" and pairs[1][0] == "n" else dict(pairs)
+    data = json.loads(files("confusable_homoglyphs").joinpath("confusables.json").read_text(encoding="utf-8"),
+                      object_pairs_hook=entry)
     alike: dict[str, list[str]] = {}
-    for key, found in confusables.confusables_data.items():
-        alike.setdefault(key.replace(_LRM, ""), []).extend(entry["c"].replace(_LRM, "") for entry in found)
+    for key, found in data.items():
+        alike.setdefault(key.replace(_LRM, ""), []).extend(c.replace(_LRM, "") for c in found)
     table = {}
     for char, others in alike.items():
         if len(char) != 1 or len(others) != 1:

@@ -18,9 +18,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
 from sqlalchemy import inspect, text
 
 from . import migrate
@@ -224,6 +221,9 @@ def counts(db: Database) -> tuple[int, int]:
 def downgrade_losses(db: Database, revision: str) -> Losses | None:
     """What ``migrate.downgrade(db, revision)`` would undo (``Losses``), or None when it undoes nothing.
     Raises ``BackupError`` for a revision this version does not know."""
+    from alembic.script import ScriptDirectory  # not at import: see migrate.py
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
     current = migrate.current_revision(db)
     if current is None:
         return None
@@ -307,6 +307,7 @@ def _check(connection: sqlite3.Connection, path: Path, db: Database) -> None:
     if revision is None:
         raise BackupError(f"{path} is not a facilitator database: it has no schema revision")
     revision = revision[0]
+    from alembic.script import ScriptDirectory  # not at import: see migrate.py
     script = ScriptDirectory.from_config(migrate.alembic_config(db))
     head = script.get_current_head()
     if revision not in {s.revision for s in script.walk_revisions()}:
