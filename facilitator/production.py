@@ -18,6 +18,7 @@ if __name__ == "__main__":  # the server's own process (``serve``): patched befo
 
     monkey.patch_all()
 
+import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
@@ -64,6 +65,10 @@ class ProductionServer(BaseApplication):
 
         app = create_app(self.overrides)
         app.extensions["facilitator_serving"] = ExitStack()
+        # What is built so far (the modules, the app) lives as long as the worker: out of the cyclic garbage
+        # collector's sight, so that its full collections, which stop the worker, walk only what came later.
+        # With 1,000 participants connected they took up to 210 ms, 100 ms frozen (docs/benchmarks.md).
+        gc.freeze()
         return app
 
 
