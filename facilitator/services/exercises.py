@@ -551,8 +551,8 @@ class ExerciseService:
         (``send_history(batch)``), holding nothing: the log up to what was published never changes, and the
         exercise's other connections get their updates meanwhile. Before each page and slice it gives way to
         the exercise's commands being written or waiting, and after each page it waits as long as the page
-        took: a history of 100,000 events takes about 14 s to send, and others' commands are not slowed. Then, with publication held still, calls
-        ``deliver(sync, history)`` once: ``sync`` is the connection's ``sync`` payload (its perspective's view
+        took: a history of 100,000 events takes about 14 s to send, and others' commands are not slowed.
+        Then, with publication held still, calls ``deliver(sync, history)`` once: ``sync`` is the connection's ``sync`` payload (its perspective's view
         as last published, at seq S), ``history`` the few events it may see with ``P < seq <= S``, in batches
         (no history at all if ``last_seq`` is None; a client that saw more than the log holds is given the
         log's end). ``deliver`` must send both and join the perspective's room before returning: every later
