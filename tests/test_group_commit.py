@@ -191,3 +191,36 @@ def test_a_writer_that_fails_in_a_shared_transaction_loses_only_its_own_work(exe
     assert _texts(exercises, ids[0]) == ["kept"] and _texts(exercises, ids[2]) == ["kept too"]
     assert _texts(exercises, ids[1]) == [] and exercises.state(ids[1]).seq == 0
     assert exercises.execute(ids[1], PostMessage("plenary", "then fine"), UMPIRE_ACTOR).seq == 1
+
+
+@sqlite_only("SQLite's writers share one transaction; PostgreSQL commits each (it groups commits itself)")
+def test_writers_failing_and_retrying_at_once_do_not_hold_the_shared_commit_off(exercises):
+    """Once, writers whose work kept failing and was retried at once (stale appends, say) kept the open
+    transaction's leader waiting for them for ever: the commit, and everyone in it, never came."""
+    db = exercises.db
+    stop, retries = threading.Event(), []
+
+    def failing():
+        while not stop.is_set():
+            try:
+                with db.write():
+                    raise RuleError("stale", "the log moved")
+            except RuleError:
+                retries.append(1)
+    retriers = [threading.Thread(target=failing) for _ in range(4)]
+    deadline = threading.Timer(20, stop.set)  # they then stop anyway
+    for retrier in retriers:
+        retrier.start()
+    deadline.start()
+    try:
+        while len(retries) < 3:
+            time.sleep(0.001)
+        exercise_id = exercises.create("demo").id  # a write joining the retrier's turns
+        kept = exercises.execute(exercise_id, PostMessage("plenary", "kept"), UMPIRE_ACTOR)
+        done_while_retrying = not stop.is_set()
+    finally:
+        stop.set()
+        deadline.cancel()
+        for retrier in retriers:
+            retrier.join(timeout=30)
+    assert done_while_retrying and kept.seq == 1 and _texts(exercises, exercise_id) == ["kept"]

@@ -199,7 +199,8 @@ class _Group:
 
     def __init__(self, session: Session):
         self.session = session
-        self.members = 0
+        self.members = 0  # writers whose work is in it
+        self.turns = 0  # writers that had their turn in it, their work kept or not
         self.done = threading.Event()
         self.error: BaseException | None = None
 
@@ -281,6 +282,7 @@ class Database:
             self._work.release()
             raise group.error
         savepoint = group.session.begin_nested()
+        group.turns += 1
         try:
             yield group.session
             savepoint.commit()
@@ -303,8 +305,8 @@ class Database:
             return
         self._work.release()
         time.sleep(0)  # writers ready to run (under gevent: other greenlets) arrive now
-        while self._arriving and group.members < GROUP_WRITES:
-            time.sleep(0)
+        while self._arriving and group.turns < GROUP_WRITES:  # turns, not members: writers that fail and
+            time.sleep(0)                                    # come straight back must not hold the commit off
         with self._work:
             self._group = None
             try:
