@@ -283,3 +283,45 @@ def test_the_logs_times_never_go_back_when_the_servers_clock_does(exercises, mon
     assert later.events[-1].at == stamped
     times = [e.at for e in exercises.events(exercise_id, UMPIRE_ACTOR)]
     assert times == sorted(times)
+
+
+def test_a_resume_from_far_back_gives_way_to_a_busy_exercise_but_not_for_ever(app, exercises, monkeypatch):
+    """While the exercise's writers hold its lock nearly all the time, a resume from seq 0 still sends the whole
+    history, in order and once, giving way to them at most about as long as it works (it once waited 50 ms
+    before every 25 events: a long history against a busy exercise took minutes, past the client's patience)."""
+    import time
+
+    from bench.long_log import build
+    from facilitator.services import Identity
+    from facilitator.services.exercises import ExerciseService
+
+    created = build(app, events=1_500)
+    last = exercises.state(created.id).seq
+    live = exercises._get(created.id)
+    waits: list[float] = []
+    give_way = ExerciseService._give_way
+
+    def counted(live, budget):
+        took = give_way(live, budget)
+        waits.append(took)
+        return took
+    monkeypatch.setattr(ExerciseService, "_give_way", staticmethod(counted))
+    stop = threading.Event()
+
+    def busy():  # a writer after another, each holding the exercise for 5 ms
+        while not stop.is_set():
+            with live.lock:
+                time.sleep(0.005)
+    writer = threading.Thread(target=busy)
+    writer.start()
+    sent: list[dict] = []
+    began = time.monotonic()
+    try:
+        exercises.attach(Identity(created.id, UMPIRE_ACTOR), 0,
+                         lambda sync, history: [sent.extend(batch) for batch in history], sent.extend)
+    finally:
+        stop.set()
+        writer.join()
+    elapsed = time.monotonic() - began
+    assert [e["seq"] for e in sent] == list(range(1, last + 1))
+    assert len(waits) > 10 and sum(waits) < 0.75 * elapsed, (sum(waits), elapsed)

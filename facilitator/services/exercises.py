@@ -45,7 +45,7 @@ HISTORY_BATCH = 500  # events per message when a client catches up
 GROUP_MAX = 200  # commands applied in one transaction at most (the others wait for the next)
 _RESUME_PAGE = 100  # events of the log read at a time for a resume, after which it waits as long as it took
 _RESUME_SLICE = 25  # events worded and sent at a time, between which others' commands run
-_GIVE_WAY = 0.05  # seconds a resume waits at most between slices for the exercise's commands to be written
+_GIVE_WAY = 0.05  # seconds a resume's first page may wait for the exercise's commands (then: the last page's work)
 
 
 @dataclass(frozen=True)
@@ -550,8 +550,10 @@ class ExerciseService:
         published when it asked) is read ``_RESUME_PAGE`` events at a time and sent ``_RESUME_SLICE`` at a time
         (``send_history(batch)``), holding nothing: the log up to what was published never changes, and the
         exercise's other connections get their updates meanwhile. Before each page and slice it gives way to
-        the exercise's commands being written or waiting, and after each page it waits as long as the page
-        took: a history of 100,000 events takes about 14 s to send, and others' commands are not slowed.
+        the exercise's commands being written or waiting (in all for at most as long as the page before it
+        took to read and send), and after each page it pauses as long as the page took to read and send: a
+        resume takes about twice its time alone, at most three times however busy the exercise (a history of
+        100,000 events about 14 s), and others' commands are not slowed.
         Then, with publication held still, calls ``deliver(sync, history)`` once: ``sync`` is the connection's ``sync`` payload (its perspective's view
         as last published, at seq S), ``history`` the few events it may see with ``P < seq <= S``, in batches
         (no history at all if ``last_seq`` is None; a client that saw more than the log holds is given the
@@ -565,17 +567,22 @@ class ExerciseService:
         deck, read = live.state.deck, last_seq
         if last_seq is not None:
             published = live.feed.seq  # only grows; everything up to it is committed for good
+            allowance = _GIVE_WAY  # seconds a page may spend giving way: the first's, then the last page's work
             while read < published:
-                began = time.monotonic()
+                worked = waited = 0.0
                 upto = min(read + _RESUME_PAGE, published)
-                self._give_way(live)
+                waited += self._give_way(live, allowance - waited)
+                began = time.monotonic()
                 found = self.events(identity.exercise_id, identity.actor, read, upto)
+                worked += time.monotonic() - began
                 for i in range(0, len(found), _RESUME_SLICE):  # worded and sent a slice at a time, others between
+                    began = time.monotonic()
                     send_history([e.to_dict(deck) for e in found[i:i + _RESUME_SLICE]])
-                    self._give_way(live)
-                read = upto
-                if read < published:  # a long history gives way: others' commands run between its pages
-                    time.sleep(time.monotonic() - began)
+                    worked += time.monotonic() - began
+                    waited += self._give_way(live, allowance - waited)
+                read, allowance = upto, worked
+                if read < published:  # others' commands run between pages: a pause as long as the page's work
+                    time.sleep(worked)
         with self._attaching(live):
             sync = live.feed.sync(identity.actor, now())
             seq = live.feed.seq
@@ -586,13 +593,14 @@ class ExerciseService:
         return seq
 
     @staticmethod
-    def _give_way(live: _Live) -> None:
-        """Let the exercise's commands go first: wait while one is being written or waits (at most
-        ``_GIVE_WAY`` seconds), or at least let others run once."""
-        until = time.monotonic() + _GIVE_WAY
+    def _give_way(live: _Live, budget: float) -> float:
+        """Let others run once, and the exercise's commands go first: wait while one is being written or waits,
+        for at most ``budget`` seconds. Returns the seconds it took."""
+        began = time.monotonic()
         time.sleep(0)
-        while (live.queue or live.lock.locked()) and time.monotonic() < until:
+        while (live.queue or live.lock.locked()) and time.monotonic() - began < budget:
             time.sleep(0.001)
+        return time.monotonic() - began
 
     # ---- reading ------------------------------------------------------------------------------------
 
