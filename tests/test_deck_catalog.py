@@ -66,3 +66,12 @@ def test_a_stored_deck_that_no_longer_checks_out_is_refused_every_time(exercises
     for _ in range(2):
         with pytest.raises(DeckInvalid):
             stored_deck(data, "exercise x")
+
+
+def test_a_deck_stored_with_its_mappings_in_another_order_is_its_own(exercises):
+    """Order is part of a deck (effects apply in the order written): a reordered copy is not the cached one."""
+    from facilitator.decks import stored_deck
+    data = exercises.catalog.get("demo").data
+    reordered = dict(reversed(list(data.items())))
+    first, second = stored_deck(data, "a"), stored_deck(reordered, "b")
+    assert first is not second and first == second

@@ -123,7 +123,7 @@ def stored_deck(data: dict, file: str = "<deck>") -> Deck:
 
     Building a deck checks it whole (the schemas, the references): 50-65 ms for the demo's, paid at every
     exercise load, replay and export; and forty classes playing one deck held forty copies of it."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    text = json.dumps(data, ensure_ascii=False)  # in the data's order: a deck keeps its mappings' order
     key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     with _stored_lock:
         deck = _stored.get(key)
