@@ -54,11 +54,14 @@ TRANSPORT_CAP = 2 * COMMAND_CAP  # bytes of one Socket.IO message: beyond it the
 
 def check_size(payload) -> None:
     """``too_large`` if ``payload`` is over ``COMMAND_CAP`` bytes as JSON with every character escaped (the
-    costliest way a client may have sent it); ``invalid`` if it is nested too deeply to be measured."""
+    costliest way a client may have sent it); ``invalid`` if it is nested too deeply to be measured or holds
+    binary data."""
     try:
         size = len(json.dumps(payload))
     except (RecursionError, ValueError):
         raise WireError("invalid", "This command is nested too deeply to read.", {"": "too deep"}) from None
+    except TypeError:  # binary data (a Socket.IO binary event): a command is JSON
+        raise WireError("invalid", "A command is JSON: this one holds binary data.", {"": "binary"}) from None
     if size > COMMAND_CAP:
         raise WireError("too_large", f"This command is {size:,} bytes; the limit is {COMMAND_CAP:,}.",
                         {"": f"over {COMMAND_CAP} bytes"})
