@@ -109,6 +109,39 @@ def test_two_schedules_on_one_database_fire_each_row_once(app, exercises):
     assert added_row(exercises, exercise_id) in fired
 
 
+def test_a_tick_publishes_what_another_process_appended_and_reads_no_other_log(exercises):
+    """What a command-line run (another service on the database) appends reaches this process's connections at
+    the next tick; the exercises nobody else touched are not read again (one look at every last seq)."""
+    from sqlalchemy import event
+
+    from facilitator.engine import PostMessage
+
+    held = [started(exercises, minutes_ago=0) for _ in range(12)]
+    moved = held[5]
+    other = ExerciseService(exercises.db, exercises.catalog, code_key=exercises.code_key)
+    published = []
+    exercises.subscribe(lambda exercise_id, payloads: published.append((exercise_id, payloads)))
+    schedule = Schedule(exercises)
+    schedule.tick()  # what the deck's event list holds at minute 0 fires
+    published.clear()
+    schedule.tick()
+    assert published == []
+    other.execute(moved, PostMessage(channel="plenary", text="Posted from elsewhere"), UMPIRE_ACTOR)
+
+    statements = []
+    listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
+    event.listen(exercises.db.engine, "before_cursor_execute", listener)
+    try:
+        schedule.tick()
+    finally:
+        event.remove(exercises.db.engine, "before_cursor_execute", listener)
+    assert [exercise_id for exercise_id, _ in published] == [moved]
+    assert "Posted from elsewhere" in str(published[0][1]["umpire"]["events"])
+    reads_of_the_log = [s for s in statements if "FROM events" in s]
+    assert len(reads_of_the_log) == 1, statements  # the moved exercise's only
+    assert exercises.state(moved).seq == other.state(moved).seq
+
+
 # ---- real server processes ---------------------------------------------------------------------------
 
 class Server:

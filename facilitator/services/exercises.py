@@ -612,6 +612,28 @@ class ExerciseService:
         self._publish(live)
         return state
 
+    def states(self, exercise_ids) -> dict[str, ExerciseState]:
+        """The current state of each of ``exercise_ids`` that exists (a deleted one is left out), caught up with
+        what other processes appended: one read of their last seqs, then the log read, and what it adds
+        published, only for those behind. The schedule's tick (services/schedule.py): reading every held
+        exercise's log each second held a process of 40 classes for 11 ms a second."""
+        wanted = sorted(set(exercise_ids))
+        if not wanted:
+            return {}
+        with self.db.read() as session:
+            stored = dict(session.execute(select(ExerciseRow.id, ExerciseRow.last_seq)
+                                          .where(ExerciseRow.id.in_(wanted))).all())
+        found = {}
+        for exercise_id in wanted:
+            if exercise_id not in stored:
+                continue
+            try:
+                live = self._get(exercise_id)
+                found[exercise_id] = live.state if live.state.seq >= stored[exercise_id] else self.state(exercise_id)
+            except RuleError:  # deleted meanwhile
+                continue
+        return found
+
     def follow(self, exercise_id: str, seq: int) -> None:
         """Another process committed to ``exercise_id`` up to ``seq``: if this process holds the exercise and
         is behind, catch up and publish now."""

@@ -162,12 +162,10 @@ class Schedule:
             self._watched = self._running_exercises()
             self._scanned_at = time.monotonic()
         made = 0
-        for exercise_id in sorted(self._watched | self.exercises.loaded()):
-            try:
-                state = self.exercises.state(exercise_id)  # caught up, and published, from the log
-            except RuleError:  # deleted meanwhile
-                self._watched.discard(exercise_id)
-                continue
+        held = self._watched | self.exercises.loaded()
+        states = self.exercises.states(held)  # caught up, and published, from the log where another wrote
+        self._watched -= held - states.keys()  # deleted meanwhile
+        for exercise_id, state in states.items():
             if state.ended:
                 self._watched.discard(exercise_id)
                 continue
