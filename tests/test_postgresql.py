@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.pool import NullPool
 
 from facilitator import create_app
 from facilitator.engine import PostMessage
@@ -155,3 +157,32 @@ def test_a_log_stored_on_postgresql_reads_back_whole_and_survives_the_data_migra
         assert all(e.at <= datetime.now(timezone.utc) for e in loaded)
     finally:
         services.db.dispose()
+
+
+def test_commands_go_on_after_the_database_server_dropped_every_connection(postgres_url, tmp_path, monkeypatch):
+    """Connections the database server dropped (a restart, an administrator's ``pg_terminate_backend``) while they
+    sat in the pool are found dead before they are handed out (those idle ``PING_AFTER_IDLE`` seconds are tried),
+    so the next command after a quiet spell is applied, not failed; those in use a moment ago are not tried."""
+    from facilitator.persistence import db as db_module
+
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE", 0.2)
+    app = create_app({"TESTING": True, "DATABASE_URL": postgres_url})
+    exercises = app.extensions["facilitator"].exercises
+    try:
+        exercise_id = exercises.create("demo").id
+        exercises.execute(exercise_id, PostMessage(channel="plenary", text="Before"), UMPIRE_ACTOR)
+        outside = create_engine(postgres_url, poolclass=NullPool)  # not one of the app's connections
+        with outside.connect() as own:
+            dropped = own.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()").scalar()
+        outside.dispose()
+        assert dropped >= 1
+        time.sleep(0.3)
+        applied = exercises.execute(exercise_id, PostMessage(channel="plenary", text="After"), UMPIRE_ACTOR)
+        assert applied.events and applied.events[0].data["text"] == "After"
+        assert [e.data["text"] for e in exercises.events(exercise_id, UMPIRE_ACTOR)
+                if e.type == "message_posted"] == ["Before", "After"]
+    finally:
+        exercises.db.dispose()

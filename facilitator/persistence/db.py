@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DisconnectionError, OperationalError
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -91,7 +91,7 @@ def make_database_private(path: Path) -> list[Path]:
 
 def make_engine(url: str, **kwargs) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        return _server_engine(url, **kwargs)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
                            **kwargs)
     path = sqlite_path(url)
@@ -117,6 +117,42 @@ def make_engine(url: str, **kwargs) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     _commit_off_the_loop(engine)
+    return engine
+
+
+# A database server (PostgreSQL): the connections a process keeps open, and how many more it may open at a
+# peak (closed again once returned). Under gevent every exercise's writer and every reader is a greenlet with a
+# connection of its own while its transaction lasts: with the pool's default of 5, forty classes firing an
+# inject at once opened and closed 35 connections a round (a new server process each on PostgreSQL's side).
+# PostgreSQL's ``max_connections`` (100 by default) must exceed (POOL_SIZE + POOL_OVERFLOW) × processes.
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
+# A pooled connection idle this long (seconds) is tried (``SELECT 1``) before it is handed out, and replaced if
+# it is dead (the database server restarted meanwhile). Trying every connection at every checkout (SQLAlchemy's
+# ``pool_pre_ping``) cost a round trip per transaction: as much as a follower's read itself.
+PING_AFTER_IDLE = 2.0
+
+
+def _server_engine(url: str, **kwargs) -> Engine:
+    # Last in, first out: the connection handed out is the one returned last, so at a quiet time the others stay
+    # idle (and are tried before their next use) instead of each being taken in turn and tried every time.
+    kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_use_lifo": True, **kwargs}
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return  # new, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool drops it and hands out a new one
+            raise DisconnectionError(f"a pooled connection was dead: {exc}") from exc
+
     return engine
 
 
@@ -212,7 +248,11 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self.path = sqlite_path(url)  # the SQLite file, or None
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        # PostgreSQL reads in autocommit: at its READ COMMITTED level each statement sees its own snapshot
+        # within a transaction too, so a read transaction's BEGIN and ROLLBACK were two round trips for nothing
+        # (a follower's catch-up is one SELECT). SQLite's read transactions do hold one snapshot: kept.
+        reader = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._read = sessionmaker(reader, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
         # A handle dropped without ``dispose`` closes its pooled connections when collected (a server's
         # connections otherwise stay open until the process ends, and psycopg warns about each).

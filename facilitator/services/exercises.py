@@ -384,17 +384,24 @@ class ExerciseService:
                 while not ticket.done:  # (a long queue: groups of GROUP_MAX, in order, until ours)
                     self._write_queued(live)
         finally:
+            if ticket.applied is not None and ticket.applied.events:
+                self._tell(exercise_id, ticket.applied.seq)
             self._publish(live)  # never under the writers' lock: an emit may run a disconnect, which writes
         if ticket.error is not None:
             raise ticket.error
-        applied = ticket.applied
-        if applied.events:
-            for hook in self._committed:
-                try:
-                    hook(exercise_id, applied.seq)
-                except Exception:  # the others still find it within a tick
-                    log.exception("telling other processes of seq %s of exercise %s failed", applied.seq, exercise_id)
-        return applied
+        return ticket.applied
+
+    def _tell(self, exercise_id: str, seq: int) -> None:
+        """Tell the other processes (``on_commit``) that the exercise stands at ``seq``, before this one publishes:
+        they then publish to their connections while this one does to its own. The hooks queue what they send;
+        ``time.sleep(0)`` lets it go now (under gevent, the bell's greenlet runs)."""
+        for hook in self._committed:
+            try:
+                hook(exercise_id, seq)
+            except Exception:  # the others still find it within a tick
+                log.exception("telling other processes of seq %s of exercise %s failed", seq, exercise_id)
+        if self._committed:
+            time.sleep(0)
 
     def _write_queued(self, live: _Live) -> None:
         """Apply the first ``GROUP_MAX`` queued commands of ``live`` (the caller holds ``live.lock``); each of them
