@@ -308,9 +308,9 @@ class Database:
         work of every writer that came meanwhile (group commit: a commit waits for the disk, ``synchronous=
         FULL``, once for all of them).
 
-        The first writer (the leader) opens the transaction and does its work; then the writers already waiting
-        do theirs in turn (at most ``GROUP_WRITES`` in all), each in a savepoint of its own (a failure undoes
-        its work alone); then the leader commits, holding ``_work`` so that writers arriving meanwhile wait
+        The first writer (the leader) opens the transaction and does its work (if it fails, the transaction
+        ends); then the writers already waiting do theirs in turn (at most ``GROUP_WRITES`` in all), each in a
+        savepoint of its own (a failure undoes its work alone); then the leader commits, holding ``_work`` so that writers arriving meanwhile wait
         for the next transaction. Each writer returns once the commit is done, or raises its error: nobody is
         told their work is kept before it is on disk."""
         self._arriving += 1
@@ -325,17 +325,21 @@ class Database:
         elif group.error is not None:  # the transaction is lost already: nothing can be kept in it
             self._work.release()
             raise group.error
-        savepoint = group.session.begin_nested()
+        # The leader's work needs no savepoint: it comes first, alone, and if it fails the transaction ends
+        # (a savepoint and its release were two of a quiet command's eight statements).
+        savepoint = None if leader else group.session.begin_nested()
         group.turns += 1
         try:
             yield group.session
-            savepoint.commit()
+            if savepoint is not None:
+                savepoint.commit()
             group.members += 1
         except BaseException as exc:
-            if _in_transaction(group.session):
+            if not _in_transaction(group.session):  # SQLite rolled the whole transaction back (a full disk, say)
+                if group.error is None:
+                    group.error = exc
+            elif savepoint is not None:
                 savepoint.rollback()
-            elif group.error is None:  # SQLite rolled the whole transaction back (a full disk, say): all is lost
-                group.error = exc
             if leader:  # alone in it so far: the transaction ends here
                 self._group = None
                 _discard(group)
