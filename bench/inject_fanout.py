@@ -90,6 +90,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import os
@@ -545,7 +546,16 @@ async def run(kind: str, n: int, args, layout: str = "one") -> dict:
             result.update(rss_connected=total_rss(servers), rss_each=[s.rss_mb() for s in servers])
             result["setup"] = time.perf_counter() - run_start
             profiles.start("inject")
-            result.update(await measure(kind, n, args, servers, bench, umpires, participants, run_start))
+            # This process's own collector must not pause the clients during a round (with 1,000 clients its
+            # full collections took 100-200 ms, which then set either server's p99): what the connected clients
+            # hold is frozen for the run, and the collector runs only in the gap after each round (``measure``).
+            gc.collect()
+            gc.freeze()
+            try:
+                result.update(await measure(kind, n, args, servers, bench, umpires, participants, run_start))
+            finally:
+                gc.enable()
+                gc.unfreeze()
             profiles.stop()
             result.update(package=first.package, groups=len(sizes), profiles=profiles.written, load=load)
             return result
@@ -620,6 +630,7 @@ async def measure(kind, n, args, servers, bench, umpires, participants, run_star
             lag.start()
         base = f"inject {kind} {n} {i + args.warmup}"
         markers = [base] if groups == 1 else [f"{base} x{g}" for g in range(groups)]
+        gc.disable()  # until the round is quiet (see the caller)
         current = bench.new_round(markers, participants)
         acked = [asyncio.get_running_loop().create_task(inject(kind, u, current, g, args.timeout))
                  for g, u in enumerate(umpires)]
@@ -630,6 +641,8 @@ async def measure(kind, n, args, servers, bench, umpires, participants, run_star
         held = time.perf_counter()
         acks = await asyncio.gather(*acked)
         await wait_quiet(everyone, max(1.0, min(current.sent) + args.timeout - time.perf_counter()))
+        gc.enable()
+        gc.collect()
         if args.verbose:
             good = [a for a in acks if a is not None]
             print(f"  [{base}: ack max {max(good, default=math.nan):.0f} ms; event {bench.got_event}/{n}, "

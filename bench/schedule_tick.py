@@ -3,9 +3,10 @@
 N exercises on a fresh SQLite file are started (first phase open, clock running, a row planned for
 minute 30) and held in memory, as a server holding a day of classes would. Measured, per tick:
 
-- **baseline**: reading each exercise's state caught up from the log (``ExerciseService.state``), the
-  least any schedule must do to see a clock another process may have paused;
-- **tick, nothing due**: ``Schedule.tick`` when no row is due (the usual second);
+- **baseline**: reading each exercise's state caught up from the log, one read of the log each
+  (``ExerciseService.state``), as the tick once did to see a clock another process may have paused;
+- **tick, nothing due**: ``Schedule.tick`` when no row is due (the usual second): one statement reads every
+  exercise's last seq, and the log is read only for those another process moved (none here);
 - **tick, one due each**: a tick that fires one row in every exercise (a write and a publication each).
 
     .venv/bin/python -m bench.schedule_tick [--exercises 50] [--ticks 20]
@@ -61,7 +62,7 @@ def main() -> None:
     due = (time.perf_counter() - start) * 1000
     b, t = statistics.median(baseline), statistics.median(idle)
     print(f"{args.exercises} running exercises, median of {args.ticks} ticks (ms):")
-    print(f"  baseline (read every state)   {b:8.2f}")
+    print(f"  baseline (read every log)     {b:8.2f}")
     print(f"  tick, nothing due             {t:8.2f}   ratio {t / b:5.2f}")
     print(f"  tick, one row due in each     {due:8.2f}   ratio {due / b:5.2f}   ({fired} events)")
     print(f"  per exercise per idle tick    {t / args.exercises:8.3f}")

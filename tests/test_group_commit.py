@@ -194,6 +194,32 @@ def test_a_writer_that_fails_in_a_shared_transaction_loses_only_its_own_work(exe
 
 
 @sqlite_only("SQLite's writers share one transaction; PostgreSQL commits each (it groups commits itself)")
+def test_a_first_writer_whose_changes_fail_to_be_written_fails_alone_and_holds_nobody(exercises):
+    """The first writer of a shared transaction works without a savepoint: what it left to be written (an ORM
+    row not flushed yet) is written in its own turn, so a failure there is its own, not the next writer's, and
+    the writers after it are applied and answered."""
+    from facilitator.persistence.models import CommandRow
+    ids = [exercises.create("demo").id for _ in range(3)]
+    row = dict(exercise_id=ids[0], issuer="x", command_id="same", type="t", seq=0, at=datetime.now(timezone.utc))
+    with exercises.db.write() as session:
+        session.add(CommandRow(**row))
+
+    def broken():
+        with exercises.db.write() as session:
+            session.add(CommandRow(**row))  # the same key again, left for the flush
+
+    for attempt in range(5):  # the first thread to take the lock leads; the broken one usually does
+        results = _arriving_together(exercises, [
+            broken,
+            lambda: exercises.execute(ids[1], PostMessage("plenary", f"kept {attempt}"), UMPIRE_ACTOR),
+            lambda: exercises.execute(ids[2], PostMessage("plenary", f"kept too {attempt}"), UMPIRE_ACTOR)])
+        assert isinstance(results[0], Exception) and not isinstance(results[0], RuleError), results
+        assert results[1].seq == attempt + 1 and results[2].seq == attempt + 1, results
+    assert _texts(exercises, ids[1]) == [f"kept {i}" for i in range(5)]
+    assert exercises.db._group is None and not exercises.db._work.locked()
+
+
+@sqlite_only("SQLite's writers share one transaction; PostgreSQL commits each (it groups commits itself)")
 def test_writers_failing_and_retrying_at_once_do_not_hold_the_shared_commit_off(exercises):
     """Once, writers whose work kept failing and was retried at once (stale appends, say) kept the open
     transaction's leader waiting for them for ever: the commit, and everyone in it, never came."""

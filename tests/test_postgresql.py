@@ -186,3 +186,16 @@ def test_commands_go_on_after_the_database_server_dropped_every_connection(postg
                 if e.type == "message_posted"] == ["Before", "After"]
     finally:
         exercises.db.dispose()
+
+
+def test_the_migrations_own_engine_without_a_pool_opens_on_postgresql(postgres_url):
+    """``migrations/env.py`` (``alembic`` run by hand) makes its engine with ``NullPool``: the server's pool
+    settings must not be forced on it."""
+    from facilitator.persistence.db import make_engine
+
+    engine = make_engine(postgres_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        engine.dispose()

@@ -136,7 +136,8 @@ PING_AFTER_IDLE = 2.0
 def _server_engine(url: str, **kwargs) -> Engine:
     # Last in, first out: the connection handed out is the one returned last, so at a quiet time the others stay
     # idle (and are tried before their next use) instead of each being taken in turn and tried every time.
-    kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_use_lifo": True, **kwargs}
+    if "poolclass" not in kwargs:  # (the migrations' own engine has no pool: NullPool)
+        kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_use_lifo": True, **kwargs}
     engine = create_engine(url, **kwargs)
     # Several rows inserted at once (a group's events and command ids) go as one INSERT with many VALUES, as
     # SQLAlchemy does for psycopg2, not as psycopg's executemany (a Bind and Execute a row in pipeline mode): a
@@ -212,23 +213,27 @@ def _is_nul(exc: DataError) -> bool:
     return "NUL (0x00)" in str(exc.orig)
 
 
-def _in_transaction(session: Session) -> bool:
-    """Whether SQLite still holds the session's transaction open (an error can make it roll back whole)."""
+def _in_transaction(group: _Group) -> bool:
+    """Whether SQLite still holds the group's transaction open (an error can make it roll back whole). Asked of
+    the DB-API connection itself: after a failed flush the session refuses to hand out its connection."""
     try:
-        return session.connection().connection.driver_connection.in_transaction
+        return group.dbapi.in_transaction
     except Exception:  # noqa: BLE001 - a connection that cannot tell holds nothing to keep
         return False
 
 
 def _discard(group: _Group) -> None:
     """End a transaction that is not to be kept: rolled back, or its connection dropped when SQLite already
-    rolled it back (its savepoints are gone, so SQLAlchemy's rollback to them would fail)."""
-    if group.error is None and _in_transaction(group.session):
-        group.session.rollback()
-        group.session.close()
-    else:
-        group.session.connection().invalidate()  # closes the DBAPI connection: no statement is sent
-        group.session.close()
+    rolled it back (its savepoints are gone, so SQLAlchemy's rollback to them would fail) or the rollback
+    fails."""
+    if group.error is None and _in_transaction(group):
+        try:
+            group.session.rollback()
+            group.session.close()
+            return
+        except Exception:  # noqa: BLE001 - dropped below
+            log.warning("a write transaction could not be rolled back; its connection is dropped", exc_info=True)
+    group.session.invalidate()  # closes the DB-API connection: no statement is sent
 
 
 GROUP_WRITES = 64  # SQLite writes committed together at most (see ``Database._grouped``)
@@ -239,6 +244,7 @@ class _Group:
 
     def __init__(self, session: Session):
         self.session = session
+        self.dbapi = session.connection().connection.driver_connection  # opens it: BEGIN IMMEDIATE
         self.members = 0  # writers whose work is in it
         self.turns = 0  # writers that had their turn in it, their work kept or not
         self.done = threading.Event()
@@ -308,10 +314,11 @@ class Database:
         work of every writer that came meanwhile (group commit: a commit waits for the disk, ``synchronous=
         FULL``, once for all of them).
 
-        The first writer (the leader) opens the transaction and does its work (if it fails, the transaction
-        ends); then the writers already waiting do theirs in turn (at most ``GROUP_WRITES`` in all), each in a
-        savepoint of its own (a failure undoes its work alone); then the leader commits, holding ``_work`` so that writers arriving meanwhile wait
-        for the next transaction. Each writer returns once the commit is done, or raises its error: nobody is
+        The first writer (the leader) opens the transaction and does its work, without a savepoint (it is
+        alone in it: if it fails, the transaction ends); then the writers already waiting do theirs in turn
+        (at most ``GROUP_WRITES`` in all), each in a savepoint of its own (a failure undoes its work alone);
+        then the leader commits, holding ``_work`` so that writers arriving meanwhile wait for the next
+        transaction. Each writer returns once the commit is done, or raises its error: nobody is
         told their work is kept before it is on disk."""
         self._arriving += 1
         try:
@@ -321,29 +328,43 @@ class Database:
         group = self._group
         leader = group is None
         if leader:
-            group = self._group = _Group(self._write())
+            session = self._write()
+            try:
+                group = _Group(session)
+            except BaseException:  # the transaction could not begin (the database busy past its timeout, say)
+                session.close()
+                self._work.release()
+                raise
+            self._group = group
         elif group.error is not None:  # the transaction is lost already: nothing can be kept in it
             self._work.release()
             raise group.error
         # The leader's work needs no savepoint: it comes first, alone, and if it fails the transaction ends
-        # (a savepoint and its release were two of a quiet command's eight statements).
-        savepoint = None if leader else group.session.begin_nested()
+        # (a savepoint and its release were two of a quiet command's eight statements). Its pending ORM changes
+        # are flushed in its own turn, so that a failure to write them is its own.
+        savepoint = None
         group.turns += 1
         try:
+            if not leader:
+                savepoint = group.session.begin_nested()
             yield group.session
             if savepoint is not None:
                 savepoint.commit()
+            else:
+                group.session.flush()
             group.members += 1
         except BaseException as exc:
-            if not _in_transaction(group.session):  # SQLite rolled the whole transaction back (a full disk, say)
-                if group.error is None:
-                    group.error = exc
-            elif savepoint is not None:
-                savepoint.rollback()
-            if leader:  # alone in it so far: the transaction ends here
-                self._group = None
-                _discard(group)
-            self._work.release()
+            try:
+                if not _in_transaction(group):  # SQLite rolled the whole transaction back (a full disk, say)
+                    if group.error is None:
+                        group.error = exc
+                elif savepoint is not None:
+                    savepoint.rollback()
+                if leader:  # alone in it so far: the transaction ends here
+                    self._group = None
+                    _discard(group)
+            finally:
+                self._work.release()
             raise
         if not leader:
             self._work.release()
@@ -363,11 +384,13 @@ class Database:
             except BaseException as exc:
                 group.error = exc
             finally:
-                if group.error is not None:
-                    _discard(group)
-                else:
-                    group.session.close()
-                group.done.set()
+                try:
+                    if group.error is not None:
+                        _discard(group)
+                    else:
+                        group.session.close()
+                finally:
+                    group.done.set()  # whatever happened, nobody waits for good
         if group.error is not None:
             raise group.error
 

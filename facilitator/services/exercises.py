@@ -622,8 +622,9 @@ class ExerciseService:
     def states(self, exercise_ids) -> dict[str, ExerciseState]:
         """The current state of each of ``exercise_ids`` that exists (a deleted one is left out), caught up with
         what other processes appended: one read of their last seqs, then the log read, and what it adds
-        published, only for those behind. The schedule's tick (services/schedule.py): reading every held
-        exercise's log each second held a process of 40 classes for 11 ms a second."""
+        published, only for those behind; anything committed but not yet published goes out too. For the
+        schedule's tick (services/schedule.py): reading every held exercise's log each second held a process
+        of 40 classes for 11 ms a second."""
         wanted = sorted(set(exercise_ids))
         if not wanted:
             return {}
@@ -636,7 +637,11 @@ class ExerciseService:
                 continue
             try:
                 live = self._get(exercise_id)
-                found[exercise_id] = live.state if live.state.seq >= stored[exercise_id] else self.state(exercise_id)
+                if live.state.seq >= stored[exercise_id]:
+                    found[exercise_id] = live.state
+                    self._publish(live)  # what a failed publication left waiting goes out within a tick
+                else:
+                    found[exercise_id] = self.state(exercise_id)
             except RuleError:  # deleted meanwhile
                 continue
         return found
