@@ -31,3 +31,39 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {{n.split("
     assert done.returncode == 0, done.stderr
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
     assert not loaded & set(NOT_IN_A_SERVER), loaded & set(NOT_IN_A_SERVER)
+
+
+def test_the_workers_collector_freezes_what_lives_on_and_sweeps_the_cycles_that_died():
+    """The production worker freezes its long-lived objects so that full collections, which stop it, walk
+    little; a cycle that dies while frozen is still reclaimed at the next sweep (no memory is kept for good).
+    Run in a child process: freezing here would freeze the test runner's own objects."""
+    script = """
+import gc, threading, weakref
+from facilitator import production
+production.FREEZE_EVERY, production.SWEEP_EVERY = 0.05, 0.4
+
+class Node:
+    pass
+
+a, b = Node(), Node()
+a.other, b.other = b, a  # a cycle: only the cyclic collector frees it
+alive = weakref.ref(a)
+stop = threading.Event()
+threading.Thread(target=production._collector, args=(stop,), daemon=True).start()
+import time
+deadline = time.monotonic() + 5
+while gc.get_freeze_count() == 0 and time.monotonic() < deadline:
+    time.sleep(0.01)
+frozen = gc.get_freeze_count()
+del a, b
+gc.collect()
+kept_while_frozen = alive() is not None
+deadline = time.monotonic() + 5
+while alive() is not None and time.monotonic() < deadline:
+    time.sleep(0.02)
+stop.set()
+print(frozen > 0, kept_while_frozen, alive() is None)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "True"], done.stdout
