@@ -126,6 +126,37 @@ def test_a_command_that_breaks_the_groups_transaction_fails_alone(exercises):
     assert exercises.state(exercise_id).seq == 2
 
 
+def test_a_group_whose_commit_is_interrupted_tells_nobody_it_was_applied(exercises, monkeypatch):
+    """Whatever ends the transaction before its commit (here an exception that is not an ``Exception``, as a
+    worker's greenlet killed at shutdown), no command of the group is answered as applied: nothing was kept."""
+    from contextlib import contextmanager
+
+    class Interrupted(BaseException):
+        pass
+
+    exercise_id = exercises.create("demo").id
+    original = exercises.db.write
+
+    @contextmanager
+    def interrupted_write():
+        with original() as session:
+            yield session
+            raise Interrupted()  # after the group's work, before its commit
+
+    def send(i):
+        try:
+            return exercises.execute(exercise_id, PostMessage("plenary", f"lost {i}"), UMPIRE_ACTOR)
+        except Interrupted as exc:  # the writer that ran the group
+            return exc
+
+    monkeypatch.setattr(exercises.db, "write", interrupted_write)
+    results = _queued_together(exercises, exercise_id, [(lambda i=i: send(i)) for i in range(3)])
+    monkeypatch.setattr(exercises.db, "write", original)
+    assert not any(hasattr(r, "seq") for r in results), results  # no Applied among them
+    assert _texts(exercises, exercise_id) == [] and exercises.state(exercise_id).seq == 0
+    assert exercises.execute(exercise_id, PostMessage("plenary", "kept"), UMPIRE_ACTOR).seq == 1
+
+
 def test_a_group_reaches_every_perspective_in_one_update_with_every_event(exercises):
     exercise_id = exercises.create("demo").id
     updates = []

@@ -430,8 +430,8 @@ class ExerciseService:
 
     def _apply(self, live: _Live, batch: list[_Ticket]) -> None:
         """The write transaction of ``execute`` for ``batch`` (the caller holds ``live.lock``): sets each
-        ticket's ``applied`` or, for a refusal, its ``error``; raises if the transaction fails (then no ticket's
-        outcome counts).
+        ticket's ``applied`` or, for a refusal, its ``error``, once the transaction is committed; raises if it
+        fails, whatever the exception (then no ticket has an outcome: none is told it was applied).
 
         Without ``at``, events are dated now, but never before the log's last event: the log's times never go
         back (a clock stepped back, another process's clock a little ahead), which an import checks."""
@@ -444,10 +444,11 @@ class ExerciseService:
             known = self.store.applied_many(session, exercise_id, keyed) if keyed else {}
             events: list[Event] = []
             remembered = []
+            outcomes: list[tuple[_Ticket, Applied | None, Exception | None]] = []
             for ticket in batch:
                 key = (ticket.issuer, ticket.command_id)
                 if ticket.command_id is not None and key in known:
-                    ticket.applied = Applied(known[key], [], duplicate=True)
+                    outcomes.append((ticket, Applied(known[key], [], duplicate=True), None))
                     continue
                 at = ticket.at
                 if at is None:
@@ -462,13 +463,13 @@ class ExerciseService:
                         with session.begin_nested():  # its rows go if it fails, and only its own
                             ticket.also(session)
                 except (RuleError, presence.NotHeld) as exc:
-                    ticket.error = exc
+                    outcomes.append((ticket, None, exc))
                     continue
                 state = after
                 events.extend(made)
                 if made:
                     last_at = made[-1].at
-                ticket.applied = Applied(after.seq, made)
+                outcomes.append((ticket, Applied(after.seq, made), None))
                 if ticket.command_id is not None:
                     known[key] = after.seq  # the same id again in this group is a duplicate
                     remembered.append((ticket.issuer, ticket.command_id, ticket.command.TYPE, after.seq, at))
@@ -479,6 +480,8 @@ class ExerciseService:
             snapshot = state.seq - live.snapshot_seq >= snapshots.EVERY
             if snapshot:  # in the same transaction: a snapshot never runs ahead of the log
                 snapshots.save(session, state, last_at)
+        for ticket, applied, error in outcomes:  # committed: now they count
+            ticket.applied, ticket.error = applied, error
         if snapshot:
             live.snapshot_seq = state.seq
         live.state = state
