@@ -73,12 +73,12 @@ class ProductionServer(BaseApplication):
         return app
 
 
-# The worker's objects that lived through FREEZE_EVERY seconds are frozen too (``gc.freeze``): Python's full
-# collections stop the worker while they walk every object they track, and with 1,000 participants connected
-# (their connections' sockets, greenlets and sessions) each took 110-190 ms, about one every 5-6 s under load:
-# one of them set a round's p99 (docs/benchmarks.md). Frozen objects are still freed when nothing refers to
-# them; only the cycles among them that became garbage wait, for the sweep every SWEEP_EVERY seconds (an
-# unfreeze and one full collection, the one pause of that length left).
+# Every FREEZE_EVERY seconds, after a collection of the young generations, what is alive is frozen too
+# (``gc.freeze``): Python's full collections stop the worker while they walk every object they track, and with
+# 1,000 participants connected (their connections' sockets, greenlets and sessions) each took 110-190 ms, about
+# one every 5-6 s under load: one of them set a round's p99 (docs/benchmarks.md). Frozen objects are still
+# freed when nothing refers to them; only the cycles among them that became garbage wait, for the sweep every
+# SWEEP_EVERY seconds (an unfreeze and one full collection of the whole heap: the one such pause left).
 FREEZE_EVERY = 5.0
 SWEEP_EVERY = 600.0
 
@@ -93,6 +93,8 @@ def _collector(stop) -> None:
             gc.unfreeze()
             gc.collect()
             swept = time.monotonic()
+        else:
+            gc.collect(1)  # what just died is not frozen with the rest
         gc.freeze()
 
 

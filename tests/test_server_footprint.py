@@ -40,7 +40,7 @@ def test_the_workers_collector_freezes_what_lives_on_and_sweeps_the_cycles_that_
     script = """
 import gc, threading, weakref
 from facilitator import production
-production.FREEZE_EVERY, production.SWEEP_EVERY = 0.05, 0.4
+production.FREEZE_EVERY, production.SWEEP_EVERY = 0.05, 1e9  # no sweep until the test asks for one
 
 class Node:
     pass
@@ -58,6 +58,7 @@ frozen = gc.get_freeze_count()
 del a, b
 gc.collect()
 kept_while_frozen = alive() is not None
+production.SWEEP_EVERY = 0  # the next round sweeps
 deadline = time.monotonic() + 5
 while alive() is not None and time.monotonic() < deadline:
     time.sleep(0.02)

@@ -359,7 +359,11 @@ class Database:
                     if group.error is None:
                         group.error = exc
                 elif savepoint is not None:
-                    savepoint.rollback()
+                    try:
+                        savepoint.rollback()
+                    except Exception:  # noqa: BLE001 - its work may be left in the transaction: keep none of it
+                        if group.error is None:
+                            group.error = exc
                 if leader:  # alone in it so far: the transaction ends here
                     self._group = None
                     _discard(group)
@@ -373,9 +377,13 @@ class Database:
                 raise group.error
             return
         self._work.release()
-        time.sleep(0)  # writers ready to run (under gevent: other greenlets) arrive now
-        while self._arriving and group.turns < GROUP_WRITES:  # turns, not members: writers that fail and
-            time.sleep(0)                                    # come straight back must not hold the commit off
+        interrupted = None
+        try:
+            time.sleep(0)  # writers ready to run (under gevent: other greenlets) arrive now
+            while self._arriving and group.turns < GROUP_WRITES:  # turns, not members: writers that fail and
+                time.sleep(0)                                    # come straight back must not hold it off
+        except BaseException as exc:  # (a greenlet killed meanwhile) the group is still committed and let go
+            interrupted = exc
         with self._work:
             self._group = None
             try:
@@ -391,6 +399,8 @@ class Database:
                         group.session.close()
                 finally:
                     group.done.set()  # whatever happened, nobody waits for good
+        if interrupted is not None:
+            raise interrupted
         if group.error is not None:
             raise group.error
 
