@@ -236,6 +236,23 @@ def _discard(group: _Group) -> None:
     group.session.invalidate()  # closes the DB-API connection: no statement is sent
 
 
+def _undo_turn(group: _Group, savepoint, exc: BaseException) -> None:
+    """After a writer's work failed (with ``exc``): its savepoint rolled back, undoing its work alone; or, when
+    SQLite rolled the whole transaction back (a full disk, say) or the savepoint cannot be rolled back, the
+    whole group marked lost (``group.error``). The first writer has no savepoint: its failure ends the
+    transaction (the caller discards it)."""
+    if _in_transaction(group):
+        if savepoint is None:
+            return
+        try:
+            savepoint.rollback()
+            return
+        except Exception:  # noqa: BLE001 - its work may be left in the transaction: keep none of it
+            pass
+    if group.error is None:
+        group.error = exc
+
+
 GROUP_WRITES = 64  # SQLite writes committed together at most (see ``Database._grouped``)
 
 
@@ -355,15 +372,7 @@ class Database:
             group.members += 1
         except BaseException as exc:
             try:
-                if not _in_transaction(group):  # SQLite rolled the whole transaction back (a full disk, say)
-                    if group.error is None:
-                        group.error = exc
-                elif savepoint is not None:
-                    try:
-                        savepoint.rollback()
-                    except Exception:  # noqa: BLE001 - its work may be left in the transaction: keep none of it
-                        if group.error is None:
-                            group.error = exc
+                _undo_turn(group, savepoint, exc)
                 if leader:  # alone in it so far: the transaction ends here
                     self._group = None
                     _discard(group)

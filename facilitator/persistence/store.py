@@ -57,6 +57,12 @@ def _connection(session: Session) -> Connection:
     return session.connection()
 
 
+def _insert(connection: Connection, statement, rows: list[dict]) -> None:
+    """Insert ``rows``: one row as one statement, not an executemany (psycopg runs one in pipeline mode, three
+    times the cost); several as one INSERT with many VALUES on PostgreSQL (persistence/db.py)."""
+    connection.execute(statement, rows[0] if len(rows) == 1 else rows)
+
+
 class StaleSequence(RuleError):
     def __init__(self, expected: int, actual: int):
         super().__init__("stale", f"The exercise has moved on (seq {actual}, you acted on {expected}); "
@@ -104,7 +110,7 @@ class EventStore:
         for r in rows:
             r["hash"] = previous = event_hash(previous, r["seq"], r["type"], r["version"], r["actor"], r["audience"],
                                               r["data"], r["at"])
-        connection.execute(_INSERT_EVENTS, rows[0] if len(rows) == 1 else rows)  # one row: no executemany
+        _insert(connection, _INSERT_EVENTS, rows)
         connection.execute(_ADVANCE, {"exercise": exercise_id, "last": rows[-1]["seq"]})
         return previous
 
@@ -168,5 +174,5 @@ class EventStore:
         """``remember`` for several ``(issuer, command_id, type, seq, at)`` entries, in one statement."""
         rows = [{"exercise_id": exercise_id, "issuer": issuer, "command_id": command_id, "type": type_, "seq": seq,
                  "at": at} for issuer, command_id, type_, seq, at in entries]
-        if rows:  # one row: no executemany (psycopg runs one in pipeline mode, three times the cost)
-            _connection(session).execute(_INSERT_COMMANDS, rows[0] if len(rows) == 1 else rows)
+        if rows:
+            _insert(_connection(session), _INSERT_COMMANDS, rows)
