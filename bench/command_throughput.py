@@ -80,7 +80,7 @@ import aiohttp
 from bench.inject_fanout import LoopLag, percentile, post
 from bench.lean_client import LeanClient
 from bench.profile import FACILITATOR_PARTS, Recorder, summary
-from bench.servers import UNLIMITED_COMMANDS, backing, start, versions
+from bench.servers import UNLIMITED_COMMANDS, backing, postgres_cpu_ms, start, versions
 
 COMMAND_TIMEOUT = 10.0
 CONNECT_CONCURRENCY = 25
@@ -366,6 +366,8 @@ async def run(kind: str, database: str, args, backs, rate: float | None = None) 
                 suffix = f"-{rate:g}" if rate is not None else ""
                 recorder = Recorder(server.pid, Path(args.profile) / f"{args.mode}-{database}-{args.clients}-"
                                                                      f"{args.exercise_size}{suffix}.txt", idle=True)
+            pg = backs["postgres"] if database_url else None
+            db0 = postgres_cpu_ms(pg) if pg else 0.0
             cpu0, client0, received0 = server.cpu_ms(), time.process_time(), bench.received
             start_at = time.perf_counter()
             bench.window = (start_at, start_at + args.duration)
@@ -373,6 +375,7 @@ async def run(kind: str, database: str, args, backs, rate: float | None = None) 
             await asyncio.sleep(args.duration)
             elapsed = time.perf_counter() - start_at
             cpu = server.cpu_ms() - cpu0
+            db_cpu = postgres_cpu_ms(pg) - db0 if pg else math.nan
             client_cpu = time.process_time() - client0
             received = bench.received - received0
             lag.stop()
@@ -402,6 +405,7 @@ async def run(kind: str, database: str, args, backs, rate: float | None = None) 
                 "p50": percentile(bench.latencies, 0.5), "p95": percentile(bench.latencies, 0.95),
                 "p99": percentile(bench.latencies, 0.99), "max": max(bench.latencies, default=math.nan),
                 "cpu_pct": cpu / 10 / elapsed, "cpu_per_cmd": cpu / accepted if accepted else math.nan,
+                "db_pct": db_cpu / 10 / elapsed, "db_per_cmd": db_cpu / accepted if accepted else math.nan,
                 "rss": rss, "received": received / elapsed,
                 "client_pct": client_cpu * 100 / elapsed, "lag_p99": percentile(lag.lags, 0.99), "load": load,
             }
@@ -534,6 +538,9 @@ def main() -> None:
                                  f"{r['connect_s']:.1f} s; accepted by kind {r['kinds']}")
                         if r["refused"]:
                             extra += f"; refused {r['refused']}"
+                        if not math.isnan(r["db_pct"]):
+                            extra += (f"; PostgreSQL's processes {r['db_pct']:.0f} % of a core, "
+                                      f"{r['db_per_cmd']:.2f} ms a command")
                         if r["capped"]:
                             extra += (f"; CAP HIT: {r['capped']} sends skipped, {r['capped_clients']} clients at "
                                       f"{args.max_outstanding} unacked")
@@ -555,6 +562,8 @@ def main() -> None:
                     extra += f"; refused {r['refused']}"
                 if kind == "facilitator":
                     extra += f"; signal actions planned {r['planned_signals']}"
+                if not math.isnan(r["db_pct"]):
+                    extra += f"; PostgreSQL's processes {r['db_pct']:.0f} % of a core, {r['db_per_cmd']:.2f} ms a command"
                 print(extra, flush=True)
     print()
     if args.rate:

@@ -159,6 +159,23 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def tree_cpu_ms(pid: int) -> float:
+    """User + system CPU of a process and its children (PostgreSQL's postmaster and its server processes), ms;
+    a child that exited meanwhile takes its CPU with it."""
+    total = 0.0
+    for one in [pid, *children(pid)]:
+        try:
+            total += cpu_ms(one)
+        except OSError:
+            pass
+    return total
+
+
+def postgres_cpu_ms(server) -> float:
+    """CPU of a throwaway PostgreSQL (``backing``'s ``postgres``), every one of its processes, ms."""
+    return tree_cpu_ms(int((server.data / "postmaster.pid").read_text().split()[0]))
+
+
 def children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():

@@ -24,7 +24,7 @@ from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.exc import DataError, DisconnectionError, OperationalError
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from facilitator.engine.errors import RuleError
@@ -213,6 +213,22 @@ def _is_nul(exc: DataError) -> bool:
     return "NUL (0x00)" in str(exc.orig)
 
 
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A full disk raised as ``StorageFull``, a NUL in a text given to PostgreSQL as ``NulInText``."""
+    try:
+        yield
+    except OperationalError as exc:
+        if _is_full(exc):
+            log.error("The database could not be written: %s", exc.orig)
+            raise StorageFull() from None
+        raise
+    except DataError as exc:
+        if _is_nul(exc):
+            raise NulInText() from None
+        raise
+
+
 def _in_transaction(group: _Group) -> bool:
     """Whether SQLite still holds the group's transaction open (an error can make it roll back whole). Asked of
     the DB-API connection itself: after a failed flush the session refuses to hand out its connection."""
@@ -279,6 +295,7 @@ class Database:
         # within a transaction too, so a read transaction's BEGIN and ROLLBACK were two round trips for nothing
         # (a follower's catch-up is one SELECT). SQLite's read transactions do hold one snapshot: kept.
         reader = self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommitting = None if self.is_sqlite else reader
         self._read = sessionmaker(reader, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
         # A handle dropped without ``dispose`` closes its pooled connections when collected (a server's
@@ -308,22 +325,24 @@ class Database:
         full raises ``StorageFull``: a refusal with a clear reason, where it was once an ``internal`` failure
         of every command. On PostgreSQL, a text with a NUL character (which it refuses to hold) raises
         ``NulInText``: an ``invalid`` refusal, not an ``internal`` failure."""
-        try:
+        with _refusals():
             if self.is_sqlite:
                 with self._grouped() as session:
                     yield session
             else:
                 with self._write() as session, session.begin():
                     yield session
-        except OperationalError as exc:
-            if _is_full(exc):
-                log.error("The database could not be written: %s", exc.orig)
-                raise StorageFull() from None
-            raise
-        except DataError as exc:
-            if _is_nul(exc):
-                raise NulInText() from None
-            raise
+
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """PostgreSQL: a connection on which each statement is a transaction of its own, committed (synced) as
+        it ends; for a write that is one statement, without the BEGIN and COMMIT round trips of ``write``.
+        Raises ``StorageFull`` and ``NulInText`` as ``write`` does; on SQLite, ``TypeError`` (its writers
+        share a transaction: ``write``)."""
+        if self._autocommitting is None:
+            raise TypeError("SQLite writes go through Database.write")
+        with _refusals(), self._autocommitting.connect() as connection:
+            yield connection
 
     @contextmanager
     def _grouped(self) -> Iterator[Session]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import String, bindparam, insert, select, type_coerce, update
 from sqlalchemy.engine import Connection
@@ -43,6 +43,50 @@ _APPLIED = select(_COMMANDS.c.seq).where(_COMMANDS.c.exercise_id == bindparam("e
 _APPLIED_ANY = select(_COMMANDS.c.issuer, _COMMANDS.c.command_id, _COMMANDS.c.seq).where(
     _COMMANDS.c.exercise_id == bindparam("exercise"), _COMMANDS.c.issuer.in_(bindparam("issuers", expanding=True)),
     _COMMANDS.c.command_id.in_(bindparam("command_ids", expanding=True)))
+
+
+# PostgreSQL: a group's events, its command ids and the exercise's last seq written by one statement, and only
+# if the log still stands at ``after`` (the row's lock, taken by the UPDATE, makes writers in several processes
+# take turns; a writer that finds the log moved on writes nothing). Its text is the same whatever the group's
+# size, the rows given as two JSON texts (``json_to_recordset``): psycopg parses it once and the server prepares
+# it. An INSERT with many VALUES was a new text for every size (psycopg's parsing of it was a fifth of a busy
+# worker), rows as arrays cost as much in psycopg's array dumpers, and three statements were three round trips.
+# The JSON columns hold the values' JSON as the ORM writes it; the times are given in UTC (``UTCDateTime``).
+_APPEND_POSTGRESQL = """
+WITH advanced AS (
+    UPDATE exercises SET last_seq = %(last)s WHERE id = %(exercise)s AND last_seq = %(after)s RETURNING id
+), new_events AS (
+    INSERT INTO events (exercise_id, seq, type, version, actor, audience, data, at, hash)
+    SELECT %(exercise)s, seq, type, version, actor, audience, data, at, hash
+    FROM json_to_recordset(%(events)s::json) AS e(seq integer, type text, version integer, actor json,
+                                                   audience json, data json, at timestamptz, hash text)
+    WHERE EXISTS (SELECT FROM advanced)
+), new_commands AS (
+    INSERT INTO commands (exercise_id, issuer, command_id, type, seq, at)
+    SELECT %(exercise)s, issuer, command_id, type, seq, at
+    FROM json_to_recordset(%(commands)s::json) AS c(issuer text, command_id text, type text, seq integer,
+                                                     at timestamptz)
+    WHERE EXISTS (SELECT FROM advanced)
+)
+SELECT count(*) FROM advanced
+"""
+
+
+def _utc(at: datetime) -> str:
+    if at.tzinfo is None:
+        raise ValueError("naive datetime")
+    return at.astimezone(timezone.utc).isoformat()
+
+
+def _append_postgresql(connection: Connection, exercise_id: str, after: int, rows: list[dict],
+                       commands: list[tuple[str, str, str, int, datetime]]) -> bool:
+    """Whether the rows were written (the log stood at ``after``)."""
+    events = [{**r, "at": _utc(r["at"])} for r in rows]
+    commands = [{"issuer": issuer, "command_id": command_id, "type": type_, "seq": seq, "at": _utc(at)}
+                for issuer, command_id, type_, seq, at in commands]
+    return connection.exec_driver_sql(_APPEND_POSTGRESQL, {
+        "exercise": exercise_id, "after": after, "last": rows[-1]["seq"], "events": json.dumps(events),
+        "commands": json.dumps(commands)}).scalar() == 1
 
 
 def _json(value):
@@ -83,8 +127,10 @@ class EventStore:
         return last
 
     def append(self, session: Session, exercise_id: str, events: Iterable[Event], after: int, locked: bool = False,
-               previous_hash: str | None = None) -> str | None:
-        """Append ``events`` (numbered by the engine from ``after + 1``) to the exercise's log; returns the
+               previous_hash: str | None = None,
+               commands: list[tuple[str, str, str, int, datetime]] = ()) -> str | None:
+        """Append ``events`` (numbered by the engine from ``after + 1``) to the exercise's log, and record the
+        ``commands`` applied with them (as ``remember_many``: on PostgreSQL in the same statement); returns the
         last event's hash (None when there were no events).
 
         Raises ``StaleSequence`` if the log has moved past ``after`` meanwhile. The exercise row is
@@ -97,22 +143,54 @@ class EventStore:
             last = self.lock(session, exercise_id)
             if last != after:
                 raise StaleSequence(after, last)
+        connection = _connection(session)
+        events = list(events)
+        if not events:
+            self.remember_many(session, exercise_id, list(commands))
+            return None
+        if previous_hash is None and after > 0:
+            previous_hash = connection.execute(_HASH_AT, {"exercise": exercise_id, "seq": after}).scalar()
+        rows = self._rows(exercise_id, events, after, previous_hash)
+        if connection.dialect.name == "postgresql":
+            if not _append_postgresql(connection, exercise_id, after, rows, list(commands)):
+                raise StaleSequence(after, self.last_seq(connection, exercise_id))
+        else:
+            _insert(connection, _INSERT_EVENTS, rows)
+            connection.execute(_ADVANCE, {"exercise": exercise_id, "last": rows[-1]["seq"]})
+            self.remember_many(session, exercise_id, list(commands))
+        return rows[-1]["hash"]
+
+    @staticmethod
+    def _rows(exercise_id: str, events: list[Event], after: int, previous_hash: str | None) -> list[dict]:
+        """The events' rows, hashed in a chain from ``previous_hash`` (the hash of event ``after``; the chain's
+        start for ``after`` 0 or an event stored without one). Raises ``ValueError`` if the events are not
+        numbered ``after + 1, after + 2, ...``."""
         rows = [{"exercise_id": exercise_id, "seq": e.seq, "type": e.type, "version": e.version,
                  "actor": e.actor.to_dict() if e.actor else None, "audience": e.audience.to_dict(), "data": e.data,
                  "at": e.at} for e in events]
-        if not rows:
-            return None
         if [r["seq"] for r in rows] != list(range(after + 1, after + 1 + len(rows))):
             raise ValueError("events must be numbered from the log's last seq on, without gaps")
-        connection = _connection(session)
-        previous = GENESIS if after == 0 else previous_hash or connection.execute(
-            _HASH_AT, {"exercise": exercise_id, "seq": after}).scalar() or GENESIS
+        previous = GENESIS if after == 0 else previous_hash or GENESIS
         for r in rows:
             r["hash"] = previous = event_hash(previous, r["seq"], r["type"], r["version"], r["actor"], r["audience"],
                                               r["data"], r["at"])
-        _insert(connection, _INSERT_EVENTS, rows)
-        connection.execute(_ADVANCE, {"exercise": exercise_id, "last": rows[-1]["seq"]})
-        return previous
+        return rows
+
+    def append_unlocked(self, connection: Connection, exercise_id: str, events: list[Event], after: int,
+                        previous_hash: str, commands: list[tuple[str, str, str, int, datetime]] = ()) -> str:
+        """PostgreSQL: ``append`` in one statement on ``connection`` (in autocommit: the statement is the
+        transaction), without ``lock`` first: it writes only if the log still stands at ``after`` and raises
+        ``StaleSequence`` otherwise (nothing written). ``previous_hash``: the hash of event ``after``. A command
+        id already recorded raises ``IntegrityError`` (nothing written). Returns the last event's hash. One
+        round trip, where a transaction of ``lock``, ``applied`` and ``append`` is five."""
+        rows = self._rows(exercise_id, events, after, previous_hash)
+        if not _append_postgresql(connection, exercise_id, after, rows, list(commands)):
+            raise StaleSequence(after, self.last_seq(connection, exercise_id))
+        return rows[-1]["hash"]
+
+    def last_seq(self, connection: Connection, exercise_id: str) -> int | None:
+        """The exercise's last seq as committed (None: no such exercise)."""
+        return connection.execute(select(_EXERCISES.c.last_seq).where(_EXERCISES.c.id == exercise_id)).scalar()
 
     def load(self, session: Session, exercise_id: str, after: int = 0, upto: int | None = None,
              channel: str | None = None, newest_first: bool = False, limit: int | None = None) -> list[Event]:

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from facilitator import names
 from facilitator.decks import DeckInvalid, deck_from_data, stored_deck, variants
@@ -31,7 +32,7 @@ from facilitator.engine.audience import DELEGATION, OBSERVER, UMPIRE_ACTOR
 from facilitator.engine.control import ArchiveExercise, ReissueLink, SeatStaff, acting_for, staff_actor
 from facilitator.engine.guards import chief, clean_name, clean_text
 from facilitator.engine.room import MoveParticipant, RemoveParticipant
-from facilitator.persistence import Database, EventStore, snapshots
+from facilitator.persistence import Database, EventStore, StaleSequence, snapshots
 from facilitator.persistence.models import DeletionRow, EventRow, ExerciseRow, ParticipantRow, SeatRow, StaffRow
 
 from . import presence, tokens
@@ -94,6 +95,22 @@ class _Ticket:
     applied: Applied | None = None
     error: BaseException | None = None
     done: bool = False
+
+
+@dataclass
+class _Decided:
+    """A batch of commands decided: the state they left, their events, the command ids to store with them, and
+    each ticket's outcome (``(ticket, applied, error)``), which counts only once they are committed."""
+
+    state: ExerciseState
+    last_at: datetime | None
+    events: list[Event] = field(default_factory=list)
+    remembered: list[tuple] = field(default_factory=list)  # (issuer, command_id, type, seq, at)
+    outcomes: list[tuple] = field(default_factory=list)
+
+
+class _NeedsTheLog(Exception):
+    """A batch cannot be decided without reading the log (or writing a command's own rows)."""
 
 
 @dataclass
@@ -429,69 +446,120 @@ class ExerciseService:
                 ticket.done = True
 
     def _apply(self, live: _Live, batch: list[_Ticket]) -> None:
-        """The write transaction of ``execute`` for ``batch`` (the caller holds ``live.lock``): sets each
-        ticket's ``applied`` or, for a refusal, its ``error``, once the transaction is committed; raises if it
-        fails, whatever the exception (then no ticket has an outcome: none is told it was applied).
+        """The write of ``execute`` for ``batch`` (the caller holds ``live.lock``): sets each ticket's
+        ``applied`` or, for a refusal, its ``error``, once the write is committed; raises if it fails, whatever
+        the exception (then no ticket has an outcome: none is told it was applied).
 
-        Without ``at``, events are dated now, but never before the log's last event: the log's times never go
-        back (a clock stepped back, another process's clock a little ahead), which an import checks."""
+        On PostgreSQL a batch is first tried in one statement (``_apply_unlocked``); when that cannot be, or
+        another process wrote meanwhile, it is applied in a transaction that locks the exercise first."""
+        if self.db.is_sqlite or not self._apply_unlocked(live, batch):
+            self._apply_locked(live, batch)
+
+    def _apply_locked(self, live: _Live, batch: list[_Ticket]) -> None:
+        """``_apply`` in a transaction: the exercise locked (writers in other processes wait), the log caught up
+        if another process wrote, the batch's command ids looked up, the batch decided, stored and committed."""
         exercise_id = live.state.exercise_id
         with self.db.write() as session:
             last = self.store.lock(session, exercise_id)  # writers in other processes wait here
             state = live.state if last == live.state.seq else self._catch_up(session, live)
-            first, last_at, previous_hash = state.seq, live.last_at, live.last_hash
             keyed = [(t.issuer, t.command_id) for t in batch if t.command_id is not None]
             known = self.store.applied_many(session, exercise_id, keyed) if keyed else {}
-            events: list[Event] = []
-            remembered = []
-            outcomes: list[tuple[_Ticket, Applied | None, Exception | None]] = []
-            for ticket in batch:
-                key = (ticket.issuer, ticket.command_id)
-                if ticket.command_id is not None and key in known:
-                    outcomes.append((ticket, Applied(known[key], [], duplicate=True), None))
-                    continue
-                at = ticket.at
-                if at is None:
-                    at = now()
-                    if last_at is not None and last_at > at:
-                        at = last_at
-                try:
-                    if ticket.expected_seq is not None and ticket.expected_seq != state.seq:
-                        self._check_not_stale(session, state, ticket.command, ticket.expected_seq)
-                    made, after = run(state, ticket.command, ticket.actor, at)
-                    if ticket.also is not None:
-                        with session.begin_nested():  # its rows go if it fails, and only its own
-                            ticket.also(session)
-                except (RuleError, presence.NotHeld) as exc:
-                    outcomes.append((ticket, None, exc))
-                    continue
-                state = after
-                events.extend(made)
-                if made:
-                    last_at = made[-1].at
-                outcomes.append((ticket, Applied(after.seq, made), None))
-                if ticket.command_id is not None:
-                    known[key] = after.seq  # the same id again in this group is a duplicate
-                    remembered.append((ticket.issuer, ticket.command_id, ticket.command.TYPE, after.seq, at))
-            last_hash = self.store.append(session, exercise_id, events, first, locked=True,
-                                          previous_hash=previous_hash)
-            if remembered:
-                self.store.remember_many(session, exercise_id, remembered)
-            snapshot = state.seq - live.snapshot_seq >= snapshots.EVERY
+            decided = self._decide(live, state, batch, known, session)
+            last_hash = self.store.append(session, exercise_id, decided.events, state.seq, locked=True,
+                                          previous_hash=live.last_hash, commands=decided.remembered)
+            snapshot = decided.state.seq - live.snapshot_seq >= snapshots.EVERY
             if snapshot:  # in the same transaction: a snapshot never runs ahead of the log
-                snapshots.save(session, state, last_at)
-        for ticket, applied, error in outcomes:  # committed: now they count
+                snapshots.save(session, decided.state, decided.last_at)
+        self._applied(live, decided, last_hash, snapshot)
+
+    def _apply_unlocked(self, live: _Live, batch: list[_Ticket]) -> bool:
+        """PostgreSQL: ``_apply`` as one statement in autocommit, one round trip where the locked transaction
+        takes five (BEGIN, the lock, the command ids' lookup, the append, COMMIT). The batch is decided on this
+        process's state as it stands, and its events and command ids stored only if the log still stands there
+        (``EventStore.append_unlocked``). Returns False, having stored nothing and set no outcome, when that
+        cannot be: another process wrote (the state must be caught up first), a command id of the batch is
+        stored already (a resend: the locked path finds it and answers it as a duplicate), a command needs
+        its own rows written (``also``) or the log read (a ``stale`` check), the batch made no event (its
+        refusals must be decided on the log as it stands), the hash of the last event is not known here, or a
+        snapshot is due."""
+        if live.last_hash is None or any(t.also is not None for t in batch):
+            return False
+        try:
+            decided = self._decide(live, live.state, batch, {}, None)
+        except _NeedsTheLog:
+            return False
+        if not decided.events or decided.state.seq - live.snapshot_seq >= snapshots.EVERY:
+            return False
+        try:
+            with self.db.autocommit() as connection:
+                last_hash = self.store.append_unlocked(connection, live.state.exercise_id, decided.events,
+                                                       live.state.seq, live.last_hash, decided.remembered)
+        except (StaleSequence, IntegrityError):
+            return False
+        self._applied(live, decided, last_hash, False)
+        return True
+
+    def _decide(self, live: _Live, state: ExerciseState, batch: list[_Ticket], known: dict,
+                session) -> _Decided:
+        """Decide each command of ``batch`` in turn on the state the one before it left, from ``state``;
+        ``known``: the seq each ``(issuer, command_id)`` already stored was applied at (it is answered as a
+        duplicate). ``session``: the write transaction, for a ``stale`` check that reads the log and for the
+        ``also`` of a command; None raises ``_NeedsTheLog`` when one is needed.
+
+        Without ``at``, events are dated now, but never before the log's last event: the log's times never go
+        back (a clock stepped back, another process's clock a little ahead), which an import checks."""
+        known = dict(known)
+        decided = _Decided(state, live.last_at)
+        for ticket in batch:
+            key = (ticket.issuer, ticket.command_id)
+            if ticket.command_id is not None and key in known:
+                decided.outcomes.append((ticket, Applied(known[key], [], duplicate=True), None))
+                continue
+            at = ticket.at
+            if at is None:
+                at = now()
+                if decided.last_at is not None and decided.last_at > at:
+                    at = decided.last_at
+            try:
+                if ticket.expected_seq is not None and ticket.expected_seq != decided.state.seq:
+                    self._check_not_stale(session, decided.state, ticket.command, ticket.expected_seq)
+                made, after = run(decided.state, ticket.command, ticket.actor, at)
+                if ticket.also is not None:
+                    if session is None:
+                        raise _NeedsTheLog()
+                    with session.begin_nested():  # its rows go if it fails, and only its own
+                        ticket.also(session)
+            except (RuleError, presence.NotHeld) as exc:
+                decided.outcomes.append((ticket, None, exc))
+                continue
+            decided.state = after
+            decided.events.extend(made)
+            if made:
+                decided.last_at = made[-1].at
+            decided.outcomes.append((ticket, Applied(after.seq, made), None))
+            if ticket.command_id is not None:
+                known[key] = after.seq  # the same id again in this group is a duplicate
+                decided.remembered.append((ticket.issuer, ticket.command_id, ticket.command.TYPE, after.seq, at))
+        return decided
+
+    @staticmethod
+    def _applied(live: _Live, decided: _Decided, last_hash: str | None, snapshot: bool) -> None:
+        """``decided`` is committed: the outcomes count now, and ``live`` moves on (to publish)."""
+        for ticket, applied, error in decided.outcomes:
             ticket.applied, ticket.error = applied, error
         if snapshot:
-            live.snapshot_seq = state.seq
-        live.state = state
-        if events:
-            live.last_hash, live.last_at = last_hash, last_at
-            live.outbox.append(_Publication(events, state))
+            live.snapshot_seq = decided.state.seq
+        live.state = decided.state
+        if decided.events:
+            live.last_hash, live.last_at = last_hash, decided.last_at
+            live.outbox.append(_Publication(decided.events, decided.state))
 
     def _check_not_stale(self, session, state: ExerciseState, command, expected_seq: int) -> None:
         """``stale`` if what ``command`` depends on moved since ``expected_seq``: for a command that names its
-        conflicts (opening a phase, the clock), an event of those types; for any other, any event."""
+        conflicts (opening a phase, the clock), an event of those types; for any other, any event. Reading the
+        log for those types with no ``session`` raises ``_NeedsTheLog``."""
+        if expected_seq <= state.seq and command.CONFLICTS and session is None:
+            raise _NeedsTheLog()
         if (expected_seq > state.seq or not command.CONFLICTS
                 or self.store.any_of(session, state.exercise_id, command.CONFLICTS, after=expected_seq)):
             raise RuleError("stale", f"The exercise has moved on (seq {state.seq}, you acted on {expected_seq}); "
