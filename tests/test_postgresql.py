@@ -199,3 +199,48 @@ def test_the_migrations_own_engine_without_a_pool_opens_on_postgresql(postgres_u
             assert connection.exec_driver_sql("SELECT 1").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_a_quiet_command_is_one_statement_and_a_write_by_another_process_is_caught_up_first(postgres_url, tmp_path,
+                                                                                              monkeypatch):
+    """On PostgreSQL a command to an exercise whose state this process holds is stored in one statement, the
+    whole of its transaction (no BEGIN, lock or lookup first). When another process wrote meanwhile that
+    statement stores nothing, and the command is applied after the other's events, the log gap-free and its
+    hash chain whole; a command id stored already is answered as a duplicate, not applied twice."""
+    from sqlalchemy import event
+
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    first = create_app({"TESTING": True, "DATABASE_URL": postgres_url}).extensions["facilitator"]
+    second = create_app({"TESTING": True, "DATABASE_URL": postgres_url}).extensions["facilitator"]
+    statements: list[str] = []
+    event.listen(first.db.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_: statements.append(" ".join(statement.split())[:60]))
+    try:
+        exercise_id = first.exercises.create("demo").id
+
+        def post(services, text, command_id=None):
+            return services.exercises.execute(exercise_id, PostMessage("plenary", text), UMPIRE_ACTOR,
+                                              command_id=command_id, issuer="umpire")
+
+        post(first, "one")
+        statements.clear()
+        post(first, "two")
+        assert len(statements) == 1 and statements[0].startswith("WITH advanced AS ( UPDATE exercises"), statements
+        post(second, "three")  # the other process
+        statements.clear()
+        applied = post(first, "four")
+        assert len(statements) > 1  # the one statement found the log moved: locked, caught up, stored
+        original = post(first, "five", command_id="c-5")
+        again = post(first, "five", command_id="c-5")
+        assert again.duplicate and again.seq == original.seq and not again.events
+        texts = [e.data["text"] for e in first.exercises.events(exercise_id, UMPIRE_ACTOR) if e.type == "message_posted"]
+        assert texts == ["one", "two", "three", "four", "five"]
+        assert applied.seq == original.seq - 1
+        with first.db.read() as session:
+            seqs = session.scalars(select(EventRow.seq).where(EventRow.exercise_id == exercise_id)
+                                   .order_by(EventRow.seq)).all()
+            assert seqs == list(range(1, len(seqs) + 1))
+            assert first.exercises.store.verify(session, exercise_id).ok
+    finally:
+        first.db.dispose()
+        second.db.dispose()
