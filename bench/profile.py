@@ -100,9 +100,11 @@ def share(stacks, pattern: str) -> float:
 def summary(path: Path, top: int = 20, parts: dict[str, str] | None = None) -> str:
     """Shares of the busy samples: those not idle in gevent's hub (waiting for I/O). A gevent process does
     one thing at a time: a busy sample is time the process could do nothing else, whether on the CPU or
-    blocked in a call that does not yield (SQLite's commit)."""
+    blocked in a call that does not yield (SQLite's commit). The threads of gevent's pool waiting for work
+    (they run SQLite's commits) are idle too."""
     everything = load(path)
-    stacks = [(frames, count) for frames, count in everything if not (len(frames) == 1 and IDLE.match(frames[0]))]
+    stacks = [(frames, count) for frames, count in everything
+              if not ((len(frames) == 1 and IDLE.match(frames[0])) or POOL_WAITING.match(frames[-1]))]
     idle = sum(c for _, c in everything) - sum(c for _, c in stacks)
     total, own, under = tally(stacks)
     if not total:
@@ -157,6 +159,7 @@ WRAPPERS = re.compile(r"\((gunicorn|gevent|engineio|socketio|flask_socketio|flas
                       r"\(contextlib\.py\)|\(threading\.py\)|\(socketserver\.py\)|^_CappedWebSocket\.|"
                       r"^ExerciseNamespace\.on_|^_EndWebSockets\.")
 IDLE = re.compile(r"^Hub\.run \(gevent/hub\.py\)$")
+POOL_WAITING = re.compile(r"^acquire_with_timeout \(gevent/_threading\.py\)$")
 
 
 def main() -> None:
