@@ -120,13 +120,15 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
-# A database server (PostgreSQL): the connections a process keeps open, and how many more it may open at a
-# peak (closed again once returned). Under gevent every exercise's writer and every reader is a greenlet with a
-# connection of its own while its transaction lasts: with the pool's default of 5, forty classes firing an
-# inject at once opened and closed 35 connections a round (a new server process each on PostgreSQL's side).
+# A database server (PostgreSQL): the connections a process keeps open once it opened them (as they are needed),
+# and how many more it may open at a peak (closed again once returned); beyond both, a writer waits for one to be
+# returned. Under gevent every exercise's writer and every reader is a greenlet with a connection of its own
+# while its statement or transaction lasts: with the pool's default of 5, forty classes firing an inject at once
+# opened and closed 35 connections a round (a new server process each on PostgreSQL's side), and with 20 kept
+# and 20 more at a peak, still 20 a round (a fifth of the worker's time in psycopg's connect and close).
 # PostgreSQL's ``max_connections`` (100 by default) must exceed (POOL_SIZE + POOL_OVERFLOW) × processes.
-POOL_SIZE = 20
-POOL_OVERFLOW = 20
+POOL_SIZE = 40
+POOL_OVERFLOW = 0
 # A pooled connection idle this long (seconds) is tried (``SELECT 1``) before it is handed out, and replaced if
 # it is dead (the database server restarted meanwhile). Trying every connection at every checkout (SQLAlchemy's
 # ``pool_pre_ping``) cost a round trip per transaction: as much as a follower's read itself.
