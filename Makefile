@@ -18,7 +18,8 @@ LINKS := $(if $(strip $(PUBLIC_URL)),--public-url '$(strip $(PUBLIC_URL))')
 # (its PRAGMAs, backup and restore, its file's permissions) skip themselves there.
 POSTGRES_SUITES := $(addprefix tests/,test_persistence.py test_exactly_once.py test_realtime.py test_api.py \
 	test_exercise_control.py test_schedule.py test_restart.py test_presence.py test_integrity.py test_secrets.py test_snapshots.py \
-	test_data_safety.py test_app_cli.py test_authorization.py test_export.py test_names_and_texts.py test_fuzz.py)
+	test_data_safety.py test_app_cli.py test_authorization.py test_export.py test_names_and_texts.py test_fuzz.py \
+	test_group_commit.py test_store_fast_path.py)
 
 # Installs the Debian packages named in the shell variable `missing`, if any (as root, or through sudo); $(1):
 # the tests that fail without them. A recipe line sets `missing`, then ends with `$(call apt_install,…)`.

@@ -55,15 +55,23 @@ def _queued_together(exercises, exercise_id: str, calls: list) -> list:
 
 @pytest.fixture
 def commits(app):
-    """How many write transactions commit (counted on the real database)."""
+    """How many write transactions commit (counted on the real database): COMMITs, and on PostgreSQL the writes
+    made as one statement in autocommit (services/exercises.py ``_apply_unlocked``), each its own transaction."""
     engine = app.extensions["facilitator"].db.engine
     counted = {"commits": 0}
 
     def commit(_connection):
         counted["commits"] += 1
+
+    def statement(connection, _cursor, text, *_):
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT" and \
+                text.lstrip().startswith("WITH advanced"):
+            counted["commits"] += 1
     event.listen(engine, "commit", commit)
+    event.listen(engine, "after_cursor_execute", statement)
     yield counted
     event.remove(engine, "commit", commit)
+    event.remove(engine, "after_cursor_execute", statement)
 
 
 def test_commands_queued_behind_a_writer_are_applied_in_one_transaction_in_arrival_order(exercises, commits):
@@ -281,3 +289,37 @@ def test_writers_failing_and_retrying_at_once_do_not_hold_the_shared_commit_off(
         for retrier in retriers:
             retrier.join(timeout=30)
     assert done_while_retrying and kept.seq == 1 and _texts(exercises, exercise_id) == ["kept"]
+
+
+def _load(kind: str, **fields):
+    from facilitator.schemas import load_command
+    return load_command({"type": kind, **fields})[0]
+
+
+def test_a_resend_queued_with_other_commands_is_a_duplicate_even_when_the_rules_now_refuse_it(exercises):
+    """A resent command (its ack lost) that shares a group with others is answered with its first outcome,
+    not decided again: played again, a signal card is no longer in the hand, and a message sent with the seq
+    its sender saw is stale once others wrote; neither is applied twice nor told it was refused."""
+    created = exercises.create("demo")
+    exercise_id = created.id
+    turkey, _ = exercises.join(created.join_codes["turkey"], "Aylin")
+    exercises.execute(exercise_id, _load("set_firing", automatic=False), UMPIRE_ACTOR)
+    for _ in range(2):
+        exercises.execute(exercise_id, _load("advance_phase"), UMPIRE_ACTOR)
+    play = _load("play_signal", card="tr-host-offer")
+    played = exercises.execute(exercise_id, play, turkey.actor, command_id="signal-1", issuer=turkey.issuer)
+    saw = exercises.state(exercise_id).seq
+    posted = exercises.execute(exercise_id, PostMessage("plenary", "hi"), UMPIRE_ACTOR, expected_seq=saw,
+                               command_id="post-1", issuer="umpire")
+    for resend, first in (
+            (lambda: exercises.execute(exercise_id, play, turkey.actor, command_id="signal-1",
+                                       issuer=turkey.issuer), played),
+            (lambda: exercises.execute(exercise_id, PostMessage("plenary", "hi"), UMPIRE_ACTOR, expected_seq=saw,
+                                       command_id="post-1", issuer="umpire"), posted)):
+        other, again = _queued_together(exercises, exercise_id, [
+            lambda: exercises.execute(exercise_id, PostMessage("plenary", "meanwhile"), UMPIRE_ACTOR), resend])
+        assert not isinstance(again, Exception), again
+        assert again.duplicate and again.seq == first.seq and not again.events
+        assert other.events
+    assert _texts(exercises, exercise_id) == ["hi", "meanwhile", "meanwhile"]
+    assert len(exercises.state(exercise_id).signals.plays) == 1

@@ -244,3 +244,48 @@ def test_a_quiet_command_is_one_statement_and_a_write_by_another_process_is_caug
     finally:
         first.db.dispose()
         second.db.dispose()
+
+
+def test_a_nul_in_a_command_id_is_refused_as_invalid_and_the_others_of_its_group_are_applied(postgres_url, tmp_path,
+                                                                                              monkeypatch):
+    """The id a client gives its command is looked up and stored as a text, which PostgreSQL cannot hold with a
+    NUL: the command is refused as ``invalid`` (not an internal failure), whichever way its group is written,
+    and the commands that came with it are applied."""
+    import threading
+
+    from facilitator.engine import RuleError
+
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    exercises = create_app({"TESTING": True, "DATABASE_URL": postgres_url}).extensions["facilitator"].exercises
+    try:
+        exercise_id = exercises.create("demo").id
+        exercises.execute(exercise_id, PostMessage("plenary", "first"), UMPIRE_ACTOR)  # the state is held here
+        with pytest.raises(RuleError) as alone:
+            exercises.execute(exercise_id, PostMessage("plenary", "bad"), UMPIRE_ACTOR, command_id="a\x00b",
+                              issuer="umpire")
+        assert alone.value.code == "invalid" and "NUL" in alone.value.message
+        live = exercises._get(exercise_id)
+        outcomes = {}
+
+        def send(key, command_id):
+            try:
+                outcomes[key] = exercises.execute(exercise_id, PostMessage("plenary", key), UMPIRE_ACTOR,
+                                                  command_id=command_id, issuer="umpire")
+            except RuleError as exc:
+                outcomes[key] = exc
+        with live.lock:  # both queue behind this writer and are applied as one group
+            threads = [threading.Thread(target=send, args=("good", "ok-1")),
+                       threading.Thread(target=send, args=("worse", "c\x00d"))]
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 5
+            while len(live.queue) < 2 and time.monotonic() < deadline:
+                time.sleep(0.001)
+        for thread in threads:
+            thread.join(10)
+        assert isinstance(outcomes["worse"], RuleError) and outcomes["worse"].code == "invalid"
+        assert outcomes["good"].events
+        assert [e.data["text"] for e in exercises.events(exercise_id, UMPIRE_ACTOR)
+                if e.type == "message_posted"] == ["first", "good"]
+    finally:
+        exercises.db.dispose()

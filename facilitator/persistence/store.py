@@ -51,13 +51,15 @@ _APPLIED_ANY = select(_COMMANDS.c.issuer, _COMMANDS.c.command_id, _COMMANDS.c.se
 # size, the rows given as two JSON texts (``json_to_recordset``): psycopg parses it once and the server prepares
 # it. An INSERT with many VALUES was a new text for every size (psycopg's parsing of it was a fifth of a busy
 # worker), rows as arrays cost as much in psycopg's array dumpers, and three statements were three round trips.
-# The JSON columns hold the values' JSON as the ORM writes it; the times are given in UTC (``UTCDateTime``).
+# The JSON columns hold the values' JSON as the ORM writes it (no actor: JSON ``null``, as the ORM stores None,
+# where ``json_to_recordset`` gives SQL NULL); the times are given in UTC (``UTCDateTime``). It refuses a NUL
+# or a lone surrogate escaped anywhere in those texts (the stored texts are cleaned of both: engine/guards.py).
 _APPEND_POSTGRESQL = """
 WITH advanced AS (
     UPDATE exercises SET last_seq = %(last)s WHERE id = %(exercise)s AND last_seq = %(after)s RETURNING id
 ), new_events AS (
     INSERT INTO events (exercise_id, seq, type, version, actor, audience, data, at, hash)
-    SELECT %(exercise)s, seq, type, version, actor, audience, data, at, hash
+    SELECT %(exercise)s, seq, type, version, coalesce(actor, 'null'), audience, data, at, hash
     FROM json_to_recordset(%(events)s::json) AS e(seq integer, type text, version integer, actor json,
                                                    audience json, data json, at timestamptz, hash text)
     WHERE EXISTS (SELECT FROM advanced)

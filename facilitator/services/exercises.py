@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from facilitator import names
 from facilitator.decks import DeckInvalid, deck_from_data, stored_deck, variants
@@ -478,10 +478,13 @@ class ExerciseService:
         process's state as it stands, and its events and command ids stored only if the log still stands there
         (``EventStore.append_unlocked``). Returns False, having stored nothing and set no outcome, when that
         cannot be: another process wrote (the state must be caught up first), a command id of the batch is
-        stored already (a resend: the locked path finds it and answers it as a duplicate), a command needs
-        its own rows written (``also``) or the log read (a ``stale`` check), the batch made no event (its
-        refusals must be decided on the log as it stands), the hash of the last event is not known here, or a
-        snapshot is due."""
+        stored already (a resend applied again here: the unique key refuses it), a command with an id was
+        refused (perhaps a resend of one applied before, which the rules now refuse: its id must be looked up),
+        a command needs its own rows written (``also``) or the log read (a ``stale`` check), the batch made no
+        event (its refusals must be decided on the log as it stands), the database refused a value (a NUL in
+        a command id: the locked path's lookup says so clearly), the hash of the last event is not known here,
+        or a snapshot is due. In every case the locked path looks the batch's command ids up and answers a
+        resend as a duplicate."""
         if live.last_hash is None or any(t.also is not None for t in batch):
             return False
         try:
@@ -490,11 +493,13 @@ class ExerciseService:
             return False
         if not decided.events or decided.state.seq - live.snapshot_seq >= snapshots.EVERY:
             return False
+        if any(error is not None and ticket.command_id is not None for ticket, _, error in decided.outcomes):
+            return False  # perhaps a resend of a command applied before, refused now: the lookup answers it
         try:
             with self.db.autocommit() as connection:
                 last_hash = self.store.append_unlocked(connection, live.state.exercise_id, decided.events,
                                                        live.state.seq, live.last_hash, decided.remembered)
-        except (StaleSequence, IntegrityError):
+        except (StaleSequence, IntegrityError, DataError):  # (DataError: a text the locked path refuses clearly)
             return False
         self._applied(live, decided, last_hash, False)
         return True
