@@ -134,9 +134,11 @@ def test_a_command_resent_after_a_lost_ack_is_applied_once(table, exercises, mon
 
 def test_command_ids_are_checked(table):
     ua = table["ukraine"]
-    for bad in ("short", "x" * 65, 12345678):
+    for bad in ("short", "x" * 65, 12345678, "abc\x00defgh", "abc\ud800defgh", "line\nbreak", "bell\x07bell",
+                "c1\x85control"):
         error = ua.refused("post_message", "invalid", channel="plenary", text="x", command_id=bad)
         assert "command_id" in error["fields"]
+    assert ua.send({"type": "post_message", "channel": "plenary", "text": "ok", "command_id": "идентификатор-🕊"})["ok"]
 
 
 def test_200_commands_with_duplicates_drops_and_reordered_acks_are_each_applied_once_in_send_order(

@@ -19,7 +19,13 @@ from facilitator.engine.core import MAX_REF, Wire, hints
 
 from .errors import WireError
 
-COMMAND_ID = validate.Length(min=8, max=64)
+# A command's id, the client's own name for it (a resend with the same id is not applied again): stored as a
+# text and looked up, so none of the characters no database text can hold well (a NUL, a lone surrogate) nor
+# the other control characters, which no client generating ids needs.
+COMMAND_ID = validate.And(
+    validate.Length(min=8, max=64),
+    validate.Regexp(r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff]*$",
+                    error="A command_id holds no control character and no lone surrogate."))
 
 
 class StrictBoolean(fields.Boolean):
