@@ -141,7 +141,8 @@ def _server_engine(url: str, **kwargs) -> Engine:
     if "poolclass" not in kwargs:  # (the migrations' own engine has no pool: NullPool)
         kwargs = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_use_lifo": True, **kwargs}
     engine = create_engine(url, **kwargs)
-    # Several rows inserted at once (a group's events and command ids) go as one INSERT with many VALUES, as
+    # Several rows inserted at once (an import's events; a group's command ids when it made no event: a group's
+    # events go by persistence/store.py's one statement) go as one INSERT with many VALUES, as
     # SQLAlchemy does for psycopg2, not as psycopg's executemany (a Bind and Execute a row in pipeline mode): a
     # fifth of a busy worker's time went to that pipeline's Python.
     engine.dialect.use_insertmanyvalues_wo_returning = True

@@ -152,14 +152,12 @@ class EventStore:
             return None
         if previous_hash is None and after > 0:
             previous_hash = connection.execute(_HASH_AT, {"exercise": exercise_id, "seq": after}).scalar()
+        if connection.dialect.name == "postgresql":  # the same one statement, in this transaction
+            return self.append_unlocked(connection, exercise_id, events, after, previous_hash, commands)
         rows = self._rows(exercise_id, events, after, previous_hash)
-        if connection.dialect.name == "postgresql":
-            if not _append_postgresql(connection, exercise_id, after, rows, list(commands)):
-                raise StaleSequence(after, self.last_seq(connection, exercise_id))
-        else:
-            _insert(connection, _INSERT_EVENTS, rows)
-            connection.execute(_ADVANCE, {"exercise": exercise_id, "last": rows[-1]["seq"]})
-            self.remember_many(session, exercise_id, list(commands))
+        _insert(connection, _INSERT_EVENTS, rows)
+        connection.execute(_ADVANCE, {"exercise": exercise_id, "last": rows[-1]["seq"]})
+        self.remember_many(session, exercise_id, list(commands))
         return rows[-1]["hash"]
 
     @staticmethod
@@ -180,8 +178,8 @@ class EventStore:
 
     def append_unlocked(self, connection: Connection, exercise_id: str, events: list[Event], after: int,
                         previous_hash: str, commands: list[tuple[str, str, str, int, datetime]] = ()) -> str:
-        """PostgreSQL: ``append`` in one statement on ``connection`` (in autocommit: the statement is the
-        transaction), without ``lock`` first: it writes only if the log still stands at ``after`` and raises
+        """PostgreSQL: ``append`` in one statement on ``connection`` (in autocommit the statement is the
+        transaction; ``append`` runs it in its own), without ``lock`` first: it writes only if the log still stands at ``after`` and raises
         ``StaleSequence`` otherwise (nothing written). ``previous_hash``: the hash of event ``after``. A command
         id already recorded raises ``IntegrityError`` (nothing written). Returns the last event's hash. One
         round trip, where a transaction of ``lock``, ``applied`` and ``append`` is five."""

@@ -563,12 +563,14 @@ class ExerciseService:
         """``stale`` if what ``command`` depends on moved since ``expected_seq``: for a command that names its
         conflicts (opening a phase, the clock), an event of those types; for any other, any event. Reading the
         log for those types with no ``session`` raises ``_NeedsTheLog``."""
-        if expected_seq <= state.seq and command.CONFLICTS and session is None:
+        stale = RuleError("stale", f"The exercise has moved on (seq {state.seq}, you acted on {expected_seq}); "
+                                   "look again and retry.", {"seq": state.seq})
+        if expected_seq > state.seq or not command.CONFLICTS:
+            raise stale
+        if session is None:
             raise _NeedsTheLog()
-        if (expected_seq > state.seq or not command.CONFLICTS
-                or self.store.any_of(session, state.exercise_id, command.CONFLICTS, after=expected_seq)):
-            raise RuleError("stale", f"The exercise has moved on (seq {state.seq}, you acted on {expected_seq}); "
-                                     "look again and retry.", {"seq": state.seq})
+        if self.store.any_of(session, state.exercise_id, command.CONFLICTS, after=expected_seq):
+            raise stale
 
     def clear_presence(self) -> int:
         """Mark everyone disconnected in every exercise where someone was (at start-up: no connection survives)."""
