@@ -135,7 +135,17 @@ def record(cls):
     return dataclass(frozen=True, slots=True)(cls)
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def field_names(cls: type) -> tuple[str, ...] | None:
+    """The field names of record class ``cls``, in order (cached); None for a class that is not a record."""
+    try:
+        return _FIELD_NAMES[cls]
+    except KeyError:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls)) \
+            if dataclasses.is_dataclass(cls) else None
+        return names
 
 
 def replace(obj, /, **changes):
@@ -143,9 +153,9 @@ def replace(obj, /, **changes):
     ``__post_init__``, at less than two thirds of its cost: folding a long log makes several per event).
     Raises ``TypeError`` for a name that is not a field."""
     cls = obj.__class__
-    names = _FIELD_NAMES.get(cls)
+    names = field_names(cls)
     if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        raise TypeError(f"{cls.__name__} is not a record")
     unknown = changes.keys() - set(names)
     if unknown:
         raise TypeError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
@@ -237,10 +247,24 @@ def signed(n: int | float) -> str:
 # ---- records to plain data and back ----------------------------------------------------------------
 
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value):
-    """A record (or anything inside one) as JSON-ready data: tuples become lists, records dicts."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """A record (or anything inside one) as JSON-ready data: tuples become lists, records dicts.
+
+    Dispatched on the exact class first (every stored event and every published one goes through here, and
+    an ``isinstance`` against ``typing.Mapping`` costs an ABC check): subclasses take the general way."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is tuple or kind is list:
+        return [plain(v) for v in value]
+    if kind is dict or kind is MappingProxyType:
+        return {k: plain(v) for k, v in value.items()}
+    names = field_names(kind)
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, Mapping):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -6,6 +6,7 @@ rule reads them; the rules are those of "Names and texts" in docs/protocol.md.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from .audience import DELEGATION, UMPIRE, Actor
@@ -63,6 +64,8 @@ _IGNORABLE_RANGES = (
     (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0xE0000, 0xE0FFF))
 _BLANK = frozenset({0x2800})  # BRAILLE PATTERN BLANK: a character that is drawn as nothing at all
 _TAGS = (0xE0020, 0xE007F)  # emoji tag sequences (subdivision flags) end with these
+# Unicode's control characters (category Cc) but tab and line feed, and lone surrogates (Cs)
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_BREAKS = {"\r\n": "\n", "\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"}
 
 
@@ -71,6 +74,8 @@ def invisible(char: str) -> bool:
     space, joiners, bidi controls, soft hyphen, BOM, variation selectors, tags, Hangul fillers …) or
     U+2800 BRAILLE PATTERN BLANK. Whitespace and control characters are not counted here."""
     code = ord(char)
+    if code < 0x80:  # ASCII has none (the common case, asked of both ends of every text)
+        return False
     if unicodedata.category(char) == "Cf":
         return code not in _VISIBLE_FORMAT
     return code in _BLANK or any(low <= code <= high for low, high in _IGNORABLE_RANGES)
@@ -102,8 +107,7 @@ def clean_text(value: str | None, lines: bool = True) -> str:
         value = value.replace(old, new)
     if not lines:
         value = value.replace("\n", " ").replace("\t", " ")
-    value = unicodedata.normalize("NFC", "".join(
-        c for c in value if c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cs")))
+    value = unicodedata.normalize("NFC", _CONTROLS.sub("", value))
     start, end = 0, len(value)
     while start < end and _blank(value[start]):
         start += 1
