@@ -118,11 +118,14 @@ def apply_patch(state: dict, patch: dict) -> None:
     for name, change in patch.get("merge", {}).items():
         key, before = change["key"], state.get(name, [])
         entries = {entry[key]: entry for entry in before}
+        # without ``order``: the entries kept in their places, then the new ones in the order of ``upsert``
+        arrived = [entry[key] for entry in before] + [entry[key] for entry in change.get("upsert", [])
+                                                     if entry[key] not in entries]
         for entry in change.get("upsert", []):
             entries[entry[key]] = entry
         for gone in change.get("remove", []):
             entries.pop(gone, None)
-        order = change.get("order", [entry[key] for entry in before])
+        order = change.get("order", [k for k in arrived if k in entries])
         state[name] = [entries[k] for k in order]
 
 

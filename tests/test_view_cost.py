@@ -80,7 +80,9 @@ def reference_diff(old: Sections | None, new: Sections) -> dict:
         removed = [k for k in old_by_key if k not in kept]
         if removed:
             change["remove"] = removed
-        if new_keys != list(old_by_key):
+        arrived = [k for k in old_by_key if k in kept] + [entry[key] for entry in upsert
+                                                          if entry[key] not in old_by_key]
+        if new_keys != arrived:
             change["order"] = new_keys
         merge[name] = change
     for name in [name for name in before if name not in new.values]:

@@ -267,9 +267,12 @@ def diff(old: Sections | None, new: Sections) -> dict:
         {"set": {section: value},                        # sections replaced whole
          "merge": {section: {"key": field, "upsert": [entries], "remove": [keys], "order": [keys]}}}
 
-    List sections with a key are patched entry by entry; ``order`` is given only when the keys
-    or their order changed. Empty parts are left out; an empty dict means nothing changed.
-    Entries that are the very same objects (reused by ``entries``) are known equal without comparing.
+    List sections with a key are patched entry by entry. ``order`` is given only when the client would not
+    arrive at it on its own: each entry kept keeps its place, those removed go, and the new ones (in
+    ``upsert``, keys it did not hold) come at the end, in their order there. A list that only grew (a message,
+    an inject fired) so costs its new entries alone, not the keys of all it holds. Empty parts are left out;
+    an empty dict means nothing changed. Entries that are the very same objects (reused by ``entries``) are
+    known equal without comparing.
     """
     before = old.values if old is not None else {}
     old_inputs = old.inputs if old is not None else {}
@@ -294,7 +297,7 @@ def diff(old: Sections | None, new: Sections) -> dict:
         if len(value) > n and all(map(is_, previous, value)):  # entries only added, at the end (the same first)
             old_keys, added = set(map(get, previous)), list(value[n:])
             if len(old_keys) == n and old_keys.isdisjoint(map(get, added)):  # what the general case finds
-                merge[name] = {"key": key, "upsert": added, "order": list(map(get, value))}
+                merge[name] = {"key": key, "upsert": added}
                 continue
         old_by_key = dict(zip(map(get, previous), previous))
         new_keys = list(map(get, value))
@@ -305,7 +308,9 @@ def diff(old: Sections | None, new: Sections) -> dict:
         if not kept.issuperset(old_by_key):
             change["remove"] = [k for k in old_by_key if k not in kept]
         if len(new_keys) != len(old_by_key) or new_keys != list(old_by_key):
-            change["order"] = new_keys
+            arrived = [k for k in old_by_key if k in kept] + [k for k in map(get, upsert) if k not in old_by_key]
+            if new_keys != arrived:
+                change["order"] = new_keys
         merge[name] = change
     gone = [name for name in before if name not in new.values]
     for name in gone:

@@ -308,7 +308,8 @@ export class ExerciseModel extends EventTarget {
 
 /**
  * Apply an update's state patch in place (docs/protocol.md): `set` replaces (or, with null, removes)
- * whole sections; `merge` patches list sections entry by entry, matched on `key`, in `order` when given.
+ * whole sections; `merge` patches list sections entry by entry, matched on `key`, in `order` when given;
+ * without it, entries keep their places and new ones come at the end, in the order of `upsert`.
  */
 export function applyPatch(state, patch) {
   for (const [name, value] of Object.entries(patch.set || {})) {
@@ -317,9 +318,12 @@ export function applyPatch(state, patch) {
   for (const [name, change] of Object.entries(patch.merge || {})) {
     const before = state[name] || [];
     const entries = new Map(before.map((e) => [e[change.key], e]));
-    for (const e of change.upsert || []) entries.set(e[change.key], e);
+    const upsert = change.upsert || [];
+    const arrived = before.map((e) => e[change.key])
+      .concat(upsert.map((e) => e[change.key]).filter((k) => !entries.has(k)));
+    for (const e of upsert) entries.set(e[change.key], e);
     for (const k of change.remove || []) entries.delete(k);
-    const order = change.order || before.map((e) => e[change.key]);
+    const order = change.order || arrived.filter((k) => entries.has(k));
     state[name] = order.map((k) => entries.get(k));
   }
 }
