@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import stat
 import threading
 import time
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.exc import DataError, DisconnectionError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,6 +90,16 @@ def make_database_private(path: Path) -> list[Path]:
     return [f for f in files if make_private(f, PRIVATE_FILE)]
 
 
+def sqlite_run(raw: sqlite3.Connection, statement: str, params, many: bool = False) -> sqlite3.Cursor:
+    """``statement`` given to sqlite3 itself, on ``raw`` (a pooled connection's own, in its transaction); its
+    errors raised as SQLAlchemy's (``IntegrityError``, ``OperationalError`` …), as a statement through
+    SQLAlchemy raises them (``write`` turns a full disk into a refusal)."""
+    try:
+        return raw.executemany(statement, params) if many else raw.execute(statement, params)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, params, exc, sqlite3.Error) from exc
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if not url.startswith("sqlite"):
         return _server_engine(url, **kwargs)
@@ -112,9 +123,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):
+    def _on_begin(connection):  # straight to sqlite3: through SQLAlchemy, a statement costs ten times as much
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        sqlite_run(connection.connection.driver_connection, f"BEGIN {mode}", ())
 
     _commit_off_the_loop(engine)
     return engine

@@ -10,12 +10,12 @@ from datetime import datetime, timezone
 
 from sqlalchemy import String, bindparam, insert, select, type_coerce, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from facilitator.engine import Actor, Audience, Event, load_event
 from facilitator.engine.errors import RuleError
 
+from .db import sqlite_run
 from .integrity import GENESIS, Verdict, event_hash, verify
 from .models import CommandRow, EventRow, ExerciseRow
 
@@ -72,15 +72,6 @@ def _sqlite_time(at: datetime) -> str:
 def _sqlite(connection: Connection) -> sqlite3.Connection | None:
     """SQLite's own connection under ``connection`` (in its transaction), or None on another database."""
     return connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
-
-
-def _sqlite_run(raw: sqlite3.Connection, statement: str, params, many: bool = False) -> sqlite3.Cursor:
-    """``statement`` on ``raw``; sqlite3's errors raised as SQLAlchemy's (``IntegrityError``, ``OperationalError``
-    …), as a statement through SQLAlchemy raises them (persistence/db.py turns a full disk into a refusal)."""
-    try:
-        return raw.executemany(statement, params) if many else raw.execute(statement, params)
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(statement, params, exc, sqlite3.Error) from exc
 
 
 # PostgreSQL: a group's events, its command ids and the exercise's last seq written by one statement, and only
@@ -164,7 +155,7 @@ class EventStore:
         connection = _connection(session)
         raw = _sqlite(connection)
         if raw is not None:
-            found = _sqlite_run(raw, _SQLITE_LOCK, (exercise_id,)).fetchone()
+            found = sqlite_run(raw, _SQLITE_LOCK, (exercise_id,)).fetchone()
             last = None if found is None else found[0]
         else:
             last = connection.execute(_LOCK, {"exercise": exercise_id}).scalar()
@@ -197,7 +188,7 @@ class EventStore:
         raw = _sqlite(connection)
         if previous_hash is None and after > 0:
             if raw is not None:
-                found = _sqlite_run(raw, _SQLITE_HASH_AT, (exercise_id, after)).fetchone()
+                found = sqlite_run(raw, _SQLITE_HASH_AT, (exercise_id, after)).fetchone()
                 previous_hash = None if found is None else found[0]
             else:
                 previous_hash = connection.execute(_HASH_AT, {"exercise": exercise_id, "seq": after}).scalar()
@@ -205,10 +196,10 @@ class EventStore:
             return self.append_unlocked(connection, exercise_id, events, after, previous_hash, commands)
         rows = self._rows(exercise_id, events, after, previous_hash)
         if raw is not None:
-            _sqlite_run(raw, _SQLITE_INSERT_EVENTS, [
+            sqlite_run(raw, _SQLITE_INSERT_EVENTS, [
                 (exercise_id, r["seq"], r["type"], r["version"], json.dumps(r["actor"]), json.dumps(r["audience"]),
                  json.dumps(r["data"]), _sqlite_time(r["at"]), r["hash"]) for r in rows], many=True)
-            _sqlite_run(raw, _SQLITE_ADVANCE, (rows[-1]["seq"], exercise_id))
+            sqlite_run(raw, _SQLITE_ADVANCE, (rows[-1]["seq"], exercise_id))
         else:
             _insert(connection, _INSERT_EVENTS, rows)
             connection.execute(_ADVANCE, {"exercise": exercise_id, "last": rows[-1]["seq"]})
@@ -282,7 +273,7 @@ class EventStore:
         connection = _connection(session)
         raw = _sqlite(connection)
         if raw is not None:
-            found = _sqlite_run(raw, _SQLITE_APPLIED, (exercise_id, issuer, command_id)).fetchone()
+            found = sqlite_run(raw, _SQLITE_APPLIED, (exercise_id, issuer, command_id)).fetchone()
             return None if found is None else found[0]
         return connection.execute(_APPLIED, {"exercise": exercise_id, "issuer": issuer,
                                              "command_id": command_id}).scalar()
@@ -315,7 +306,7 @@ class EventStore:
         connection = _connection(session)
         raw = _sqlite(connection)
         if raw is not None:
-            _sqlite_run(raw, _SQLITE_INSERT_COMMANDS, [(exercise_id, issuer, command_id, type_, seq, _sqlite_time(at))
+            sqlite_run(raw, _SQLITE_INSERT_COMMANDS, [(exercise_id, issuer, command_id, type_, seq, _sqlite_time(at))
                                                        for issuer, command_id, type_, seq, at in entries], many=True)
             return
         _insert(connection, _INSERT_COMMANDS, [
