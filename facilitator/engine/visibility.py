@@ -116,11 +116,13 @@ class Sections:
     plan: Any = field(default=None, repr=False, compare=False)  # the sections declared when it was built
 
 
-def view_sections(state, viewer: Actor, previous: Sections | None = None) -> Sections:
+def view_sections(state, viewer: Actor, previous: Sections | None = None,
+                  moved: tuple[str, ...] | None = None) -> Sections:
     """Every view section ``viewer`` may see. Sections whose state parts are the very objects they
     were computed from in ``previous`` are reused, not recomputed (states are immutable); the others
     are rebuilt, reusing the entries of records that are the very objects they were built from
-    (``entries``). A ``previous`` of another perspective or deck is ignored.
+    (``entries``). A ``previous`` of another perspective or deck is ignored. ``moved``: what
+    ``moved(previous.state, state)`` returns, when the caller advances several perspectives at once.
 
     Without ``previous`` the view is built whole and keeps no entries (``view_state``, a replay): the
     first view advanced from it keeps those of the sections it rebuilds."""
@@ -130,7 +132,9 @@ def view_sections(state, viewer: Actor, previous: Sections | None = None) -> Sec
         if previous.viewer != viewer or previous.deck is not state.deck:
             previous = None
         elif previous.plan is plan and previous.state is not None:
-            return previous if previous.state is state else _advance(state, viewer, previous, plan)
+            if previous.state is state:
+                return previous
+            return _advance(state, viewer, previous, plan, moved if moved is not None else _moved(previous.state, state, plan))
     values, inputs, memos = {}, {}, {}
     if previous is None:  # built whole: nothing to reuse, so nothing kept (the next build keeps its entries)
         for section in plan.sections:
@@ -156,19 +160,28 @@ def view_sections(state, viewer: Actor, previous: Sections | None = None) -> Sec
     return Sections(values, inputs, memos, viewer, state.deck, state, plan)
 
 
-def _advance(state, viewer: Actor, previous: Sections, plan: _Plan) -> Sections:
-    """``view_sections`` from ``previous``, built from another state of the same exercise: only the sections
-    that read a part of the state that is another object now are rebuilt; the rest is ``previous``'s."""
-    was = previous.state
+def moved(was, state) -> tuple[str, ...]:
+    """The view sections, by name and in order, that read a part of ``state`` that is another object than in
+    ``was`` (another state of the same exercise): those a view advanced from ``was`` to ``state`` rebuilds,
+    whatever the perspective. Computed once, it serves every perspective (``view_sections``, ``diff``)."""
+    return _moved(was, state, _plan())
+
+
+def _moved(was, state, plan: _Plan) -> tuple[str, ...]:
     affected = set()
     for name in plan.reads:
         if getattr(state, name) is not getattr(was, name):
             affected.update(plan.readers[name])
+    return tuple(plan.sections[index].name for index in sorted(affected))
+
+
+def _advance(state, viewer: Actor, previous: Sections, plan: _Plan, rebuilt: tuple[str, ...]) -> Sections:
+    """``view_sections`` from ``previous``, built from another state of the same exercise: only the sections
+    ``rebuilt`` (``moved``) are built again; the rest is ``previous``'s."""
     values, inputs, memos = dict(previous.values), dict(previous.inputs), dict(previous.memos)
     appeared = False
-    for index in sorted(affected):
-        section = plan.sections[index]
-        name = section.name
+    for name in rebuilt:
+        section = plan.by_name[name]
         inputs[name], value, memo = _build(section, state, viewer, memos.get(name, ()))
         if memo:
             memos[name] = memo
@@ -261,7 +274,7 @@ def view_state(state, viewer: Actor) -> dict:
     return view
 
 
-def diff(old: Sections | None, new: Sections) -> dict:
+def diff(old: Sections | None, new: Sections, moved: tuple[str, ...] | None = None) -> dict:
     """What changed between two views of one perspective, as a patch::
 
         {"set": {section: value},                        # sections replaced whole
@@ -272,13 +285,16 @@ def diff(old: Sections | None, new: Sections) -> dict:
     ``upsert``, keys it did not hold) come at the end, in their order there. A list that only grew (a message,
     an inject fired) so costs its new entries alone, not the keys of all it holds. Empty parts are left out;
     an empty dict means nothing changed. Entries that are the very same objects (reused by ``entries``) are
-    known equal without comparing.
+    known equal without comparing. ``moved``: the only sections that may have changed (``moved``), when
+    ``new`` was advanced from ``old``.
     """
     before = old.values if old is not None else {}
     old_inputs = old.inputs if old is not None else {}
     set_, merge = {}, {}
     keys = None
-    for name, value in new.values.items():
+    values = new.values
+    changed = values.items() if moved is None else ((name, values[name]) for name in moved if name in values)
+    for name, value in changed:
         if name in before:
             inputs = old_inputs.get(name)
             if inputs is not None and _same(inputs, new.inputs[name]):
@@ -325,10 +341,11 @@ def diff(old: Sections | None, new: Sections) -> dict:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What ``VIEWS`` declares, indexed: the key of each section's entries (None: pushed whole), the state parts
-    any section reads, and which sections (by position) read each part."""
+    """What ``VIEWS`` declares, indexed: each section by name, the key of each section's entries (None: pushed
+    whole), the state parts any section reads, and which sections (by position) read each part."""
 
     sections: tuple
+    by_name: dict[str, Any]
     keys: dict[str, str | None]
     reads: tuple[str, ...]
     readers: dict[str, tuple[int, ...]]
@@ -347,6 +364,7 @@ def _plan() -> _Plan:
         for index, section in enumerate(sections):
             for name in section.reads:
                 readers.setdefault(name, []).append(index)
-        plan = _PLAN = _Plan(sections, {section.name: section.key for section in sections}, tuple(readers),
+        plan = _PLAN = _Plan(sections, {section.name: section for section in sections},
+                             {section.name: section.key for section in sections}, tuple(readers),
                              {name: tuple(indexes) for name, indexes in readers.items()})
     return plan

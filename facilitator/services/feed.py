@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from facilitator.engine import Actor, Event, ExerciseState, diff, perspective, perspective_key, perspectives, \
+from facilitator.engine import Actor, Event, ExerciseState, diff, moved, perspective, perspective_key, perspectives, \
     view_sections, visible_to
 
 
@@ -27,9 +27,13 @@ class Feed:
         something new, ``{"seq", "events": [wire events it may see], "state": patch of its view}``."""
         wire = [(event, event.to_dict(self.deck)) for event in events]
         payloads = {}
+        was = next(iter(self.views.values())).state
+        changed = moved(was, state) if was is not None else None  # the same sections for every perspective
         for key, viewer in self.viewers.items():
-            sections = view_sections(state, viewer, self.views[key])
-            patch = diff(self.views[key], sections)
+            previous = self.views[key]
+            rebuilt = changed if previous.state is was else None
+            sections = view_sections(state, viewer, previous, rebuilt)
+            patch = diff(previous, sections, rebuilt if sections.plan is previous.plan else None)  # (else built whole)
             self.views[key] = sections
             seen = [data for event, data in wire if visible_to(event, viewer)]
             if seen or patch:
