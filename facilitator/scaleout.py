@@ -26,6 +26,7 @@ CHANNEL = "facilitator:commits"
 RETRY = (0.5, 1.0, 2.0, 5.0)  # seconds between attempts to reach Redis again after losing it
 QUIET = 5.0  # seconds without ringing after a ring failed
 WAITING = 10_000  # rings waiting to be sent; beyond, they are dropped (the others catch up within a tick)
+GATHER = 200  # rings received at once followed together (one read of the log for all their exercises)
 SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -102,8 +103,14 @@ class CommitBell:
                 failures = 0
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=1.0)
-                    if message is not None:
-                        self._heard(message["data"])
+                    heard = []
+                    while message is not None:  # with the rings that came meanwhile, followed at once
+                        heard.append(message["data"])
+                        if len(heard) >= GATHER:
+                            break
+                        message = pubsub.get_message(timeout=0)
+                    if heard:
+                        self._heard(heard)
             except Exception as exc:  # Redis down or restarting: say so, and try again
                 delay = RETRY[min(failures, len(RETRY) - 1)]
                 failures += 1
@@ -117,20 +124,27 @@ class CommitBell:
                     except Exception:
                         pass
 
-    def _heard(self, data) -> None:
-        try:
-            server, exercise_id, seq = (data.decode() if isinstance(data, bytes) else data).split()
-            seq = int(seq)
-        except ValueError:
-            log.warning("an unreadable message on %s was ignored", CHANNEL)
+    def _heard(self, messages: list) -> None:
+        """Rings received together: the exercises the other processes committed to are followed at once, by one
+        read of the log (``ExerciseService.follow``)."""
+        commits: dict[str, int] = {}
+        for data in messages:
+            try:
+                server, exercise_id, seq = (data.decode() if isinstance(data, bytes) else data).split()
+                seq = int(seq)
+            except ValueError:
+                log.warning("an unreadable message on %s was ignored", CHANNEL)
+                continue
+            if server == self.exercises.server:
+                continue
+            self.heard += 1
+            commits[exercise_id] = max(seq, commits.get(exercise_id, seq))
+        if not commits:
             return
-        if server == self.exercises.server:
-            return
-        self.heard += 1
         try:
-            self.exercises.follow(exercise_id, seq)
+            self.exercises.follow(commits)
         except Exception:  # a bad publication must not end the listening
-            log.exception("catching up exercise %s failed", exercise_id)
+            log.exception("catching up exercises %s failed", ", ".join(sorted(commits)))
 
 
 def init_app(app) -> CommitBell | None:

@@ -289,3 +289,49 @@ def test_a_nul_in_a_command_id_is_refused_as_invalid_and_the_others_of_its_group
                 if e.type == "message_posted"] == ["first", "good"]
     finally:
         exercises.db.dispose()
+
+
+def test_another_process_commits_to_several_exercises_are_followed_by_one_read_and_published_in_order(
+        postgres_url, tmp_path, monkeypatch):
+    """A process told that another committed to several exercises it holds catches all of them up with one
+    read of the log, folds each (the state as the writer's, the hash chain whole), and publishes each
+    exercise's new events once, in seq order; an exercise it does not hold, or holds up to date, is not read."""
+    from sqlalchemy import event
+
+    monkeypatch.setenv("FACILITATOR_INSTANCE", str(tmp_path / "instance"))
+    writer = create_app({"TESTING": True, "DATABASE_URL": postgres_url}).extensions["facilitator"]
+    follower = create_app({"TESTING": True, "DATABASE_URL": postgres_url}).extensions["facilitator"]
+    try:
+        held = [writer.exercises.create("demo").id for _ in range(4)]
+        elsewhere = writer.exercises.create("demo").id  # the follower never loaded it
+        for exercise_id in held:
+            follower.exercises.state(exercise_id)
+        published: list[tuple[str, int, list[str]]] = []
+        follower.exercises.subscribe(lambda exercise_id, payloads: published.append(
+            (exercise_id, payloads["umpire"]["seq"], [e["data"].get("text") for e in payloads["umpire"]["events"]])))
+        commits = {}
+        for n, exercise_id in enumerate(held[:3] + [elsewhere]):
+            for text in (f"first in {n}", f"second in {n}"):
+                commits[exercise_id] = writer.exercises.execute(exercise_id, PostMessage("plenary", text),
+                                                                UMPIRE_ACTOR).seq
+        commits[held[3]] = follower.exercises.state(held[3]).seq  # up to date already
+        reads: list[str] = []
+        event.listen(follower.db.engine, "before_cursor_execute",
+                     lambda _c, _cur, statement, *_: reads.append(statement) if "FROM" in statement else None)
+        follower.exercises.follow(commits)
+        assert len(reads) == 1 and "unnest" in reads[0], reads
+        assert sorted(published) == sorted((exercise_id, commits[exercise_id], [f"first in {n}", f"second in {n}"])
+                                           for n, exercise_id in enumerate(held[:3]))
+        for exercise_id in held:
+            assert follower.exercises.state(exercise_id) == writer.exercises.state(exercise_id)
+        assert elsewhere not in follower.exercises.loaded()
+        # the follower writes next: its one statement finds the log where it holds it (the chain whole)
+        follower.exercises.execute(held[0], PostMessage("plenary", "from the follower"), UMPIRE_ACTOR)
+        with follower.db.read() as session:
+            assert follower.exercises.store.verify(session, held[0]).ok
+        published.clear()
+        follower.exercises.follow(commits)  # an old ring: nothing to read, nothing published again
+        assert published == []
+    finally:
+        writer.db.dispose()
+        follower.db.dispose()

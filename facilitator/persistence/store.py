@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from sqlalchemy import String, bindparam, insert, select, type_coerce, update
+from sqlalchemy import Integer, String, bindparam, insert, select, text, type_coerce, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,7 @@ from facilitator.engine.errors import RuleError
 
 from .db import sqlite_run
 from .integrity import GENESIS, Verdict, event_hash, verify
-from .models import CommandRow, EventRow, ExerciseRow
+from .models import CommandRow, EventRow, ExerciseRow, UTCDateTime
 
 # The JSON columns are read as text and parsed here: SQLAlchemy's JSON result processing cost three times the
 # rest of a load on long logs (a replay folds them whole). A driver that returns them parsed is handled too.
@@ -72,6 +72,18 @@ def _sqlite_time(at: datetime) -> str:
 def _sqlite(connection: Connection) -> sqlite3.Connection | None:
     """SQLite's own connection under ``connection`` (in its transaction), or None on another database."""
     return connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
+
+
+# PostgreSQL: what was appended to several exercises, each after its own seq, in one statement of the same text
+# whatever their number (a process following another's commits to forty classes read them one by one).
+_AFTER_MANY_POSTGRESQL = text("""
+SELECT e.exercise_id, e.seq, e.type, e.version, e.actor::text AS actor, e.audience::text AS audience,
+       e.data::text AS data, e.at
+FROM unnest(CAST(:ids AS text[]), CAST(:afters AS integer[])) AS w(id, after)
+JOIN events e ON e.exercise_id = w.id AND e.seq > w.after
+ORDER BY e.exercise_id, e.seq
+""").columns(exercise_id=String, seq=Integer, type=String, version=Integer, actor=String, audience=String,
+             data=String, at=UTCDateTime())
 
 
 # PostgreSQL: a group's events, its command ids and the exercise's last seq written by one statement, and only
@@ -252,6 +264,22 @@ class EventStore:
             rows = session.execute(query.order_by(EventRow.seq.desc() if newest_first else EventRow.seq).limit(limit))
         return [load_event(r.type, r.version, _json(r.data), Audience.from_dict(_json(r.audience)),
                            Actor.from_dict(_json(r.actor)), r.seq, r.at) for r in rows]
+
+    def load_after(self, session: Session, afters: dict[str, int]) -> dict[str, list[Event]]:
+        """For ``{exercise_id: seq}``, the events each exercise's log holds after that seq, in order (an
+        exercise with none, or none at all, is left out). On PostgreSQL one statement for all of them; on
+        another database, ``load`` for each."""
+        if session.get_bind().dialect.name != "postgresql" or len(afters) < 2:
+            found = {exercise_id: self.load(session, exercise_id, after=after) for exercise_id, after in afters.items()}
+            return {exercise_id: events for exercise_id, events in found.items() if events}
+        ids = sorted(afters)
+        rows = session.execute(_AFTER_MANY_POSTGRESQL, {"ids": ids, "afters": [afters[i] for i in ids]})
+        out: dict[str, list[Event]] = {}
+        for r in rows:
+            out.setdefault(r.exercise_id, []).append(
+                load_event(r.type, r.version, _json(r.data), Audience.from_dict(_json(r.audience)),
+                           Actor.from_dict(_json(r.actor)), r.seq, r.at))
+        return out
 
     def verify(self, session: Session, exercise_id: str) -> Verdict:
         """Whether the exercise's stored log is whole and unaltered (see ``integrity.verify``)."""

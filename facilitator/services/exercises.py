@@ -724,14 +724,24 @@ class ExerciseService:
                 continue
         return found
 
-    def follow(self, exercise_id: str, seq: int) -> None:
-        """Another process committed to ``exercise_id`` up to ``seq``: if this process holds the exercise and
-        is behind, catch up and publish now."""
+    def follow(self, commits: dict[str, int]) -> None:
+        """Other processes committed: ``{exercise_id: seq}``, each exercise up to that seq. Those this process
+        holds and is behind on are caught up, by one read of the log for all of them, and published now; the
+        others are left alone."""
         with self._live_lock:
-            live = self._live.get(exercise_id)
-        if live is not None and live.state.seq < seq:
+            behind = {exercise_id: live for exercise_id, seq in commits.items()
+                      if (live := self._live.get(exercise_id)) is not None and live.state.seq < seq}
+        if not behind:
+            return
+        with self.db.read() as session:  # no lock held: each exercise's own is taken to fold what was read
+            found = self.store.load_after(session, {exercise_id: live.state.seq for exercise_id, live in behind.items()})
+        for exercise_id, live in behind.items():
             try:
-                self.state(exercise_id)
+                with live.lock:
+                    if not self._fold(live, found.get(exercise_id, ())):  # (only if this process wrote meanwhile)
+                        with self.db.read() as session:
+                            self._catch_up(session, live)
+                self._publish(live)
             except RuleError:  # deleted meanwhile
                 pass
 
@@ -828,11 +838,22 @@ class ExerciseService:
         """Fold what was appended since ``live.state`` (by another process); queued so feeds stay in step.
 
         The caller holds ``live.lock``."""
-        found = self.store.load(session, live.state.exercise_id, after=live.state.seq)
-        if found:
-            state = live.state
-            for event in found:
-                state = evolve(state, event)
-            live.state, live.last_at, live.last_hash = state, found[-1].at, None
-            live.outbox.append(_Publication(found, state))
+        self._fold(live, self.store.load(session, live.state.exercise_id, after=live.state.seq))
         return live.state
+
+    @staticmethod
+    def _fold(live: _Live, events) -> bool:
+        """Fold ``events`` read from the log (the caller holds ``live.lock``), those ``live`` does not hold yet,
+        and queue their publication. Returns False, folding nothing, if they do not follow on from
+        ``live.state`` (read before this process folded or wrote others: it must read again)."""
+        found = [event for event in events if event.seq > live.state.seq]
+        if not found:
+            return True
+        if found[0].seq != live.state.seq + 1:
+            return False
+        state = live.state
+        for event in found:
+            state = evolve(state, event)
+        live.state, live.last_at, live.last_hash = state, found[-1].at, None
+        live.outbox.append(_Publication(found, state))
+        return True
