@@ -59,6 +59,19 @@ def _timed_commit(self, connection):
         STATS["commits"].append(spent)
 
 
+def _counted_sqlite(original):
+    """SQLite's command path gives its statements (and BEGIN) to sqlite3 itself (persistence/db.py
+    ``sqlite_run``): counted and timed as the statements through SQLAlchemy are."""
+    def run(raw, statement, params, many=False):
+        started = time.perf_counter()
+        try:
+            return original(raw, statement, params, many)
+        finally:
+            STATS["statements"] += 1
+            STATS["execute_s"] += time.perf_counter() - started
+    return run
+
+
 default.DefaultDialect.do_execute = _counted(_execute)
 default.DefaultDialect.do_executemany = _counted(_executemany)
 default.DefaultDialect.do_execute_no_params = _counted(_execute_no_params)
@@ -95,8 +108,13 @@ def make_app(database: str, backs):
     folder = tempfile.mkdtemp(prefix="command-cost-")
     os.environ["FACILITATOR_INSTANCE"] = folder
     from facilitator import create_app
-    from facilitator.persistence import Database
+    from facilitator.persistence import Database, db as database_module, store as store_module
     from facilitator.persistence.migrate import upgrade
+
+    if not hasattr(database_module.sqlite_run, "__wrapped__"):
+        counted = _counted_sqlite(database_module.sqlite_run)
+        counted.__wrapped__ = database_module.sqlite_run
+        database_module.sqlite_run = store_module.sqlite_run = counted
 
     url = backs["postgres"].database() if database == "postgresql" else f"sqlite:///{folder}/bench.sqlite3"
     if database == "sqlite":
