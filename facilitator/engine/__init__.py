@@ -22,8 +22,8 @@ from .participants import ClearPresence, MarkPresence, SeatParticipant
 from .proposals import AmendProposal, Clause, DraftProposal, SignProposal, WithdrawProposal
 from .signals import PlaySignal, WithdrawSignal
 from .state import ExerciseState, decide, evolve, initial_state, pair, replay, run
-from .visibility import Sections, diff, moved, perspective, perspective_key, perspectives, sees, view_sections, view_state, \
-    visible_events, visible_to
+from .visibility import Sections, diff, moved, perspective, perspective_key, perspectives, sees, view_sections, \
+    view_state, visible_events, visible_to
 
 SLICES = (clock, participants, channels, beliefs, secret_cards, polls, indicators, signals, proposals, injects, ceasefire, adjudication, room, control,
           bookmarks, debrief)
@@ -33,7 +33,7 @@ __all__ = [
     "ClearPresence", "DraftProposal", "DrawCeasefireRisk", "EVENTS", "EndExercise", "Event", "ExerciseState",
     "ExtendClock", "FireDueInjects", "FireInject", "MAX_NAME", "MAX_TEXT", "MAX_TITLE", "MarkPresence", "OpenBackchannel",
     "PauseClock", "PlaySignal", "PostMessage", "ResumeClock", "RuleError", "SLICES", "SeatParticipant", "Sections",
-    "SignProposal", "WithdrawProposal", "WithdrawSignal", "decide", "diff", "due", "moved", "evolve", "initial_state", "load_event",
-    "pair", "perspective", "perspective_key", "perspectives", "replay", "run", "sees", "view_sections", "view_state",
+    "SignProposal", "WithdrawProposal", "WithdrawSignal", "decide", "diff", "due", "evolve", "initial_state", "load_event",
+    "moved", "pair", "perspective", "perspective_key", "perspectives", "replay", "run", "sees", "view_sections", "view_state",
     "visible_events", "visible_to",
 ]

@@ -134,7 +134,8 @@ def view_sections(state, viewer: Actor, previous: Sections | None = None,
         elif previous.plan is plan and previous.state is not None:
             if previous.state is state:
                 return previous
-            return _advance(state, viewer, previous, plan, moved if moved is not None else _moved(previous.state, state, plan))
+            rebuilt = moved if moved is not None else _moved(previous.state, state, plan)
+            return _advance(state, viewer, previous, plan, rebuilt)
     values, inputs, memos = {}, {}, {}
     if previous is None:  # built whole: nothing to reuse, so nothing kept (the next build keeps its entries)
         for section in plan.sections:
