@@ -325,3 +325,59 @@ def test_a_resume_from_far_back_gives_way_to_a_busy_exercise_but_not_for_ever(ap
     elapsed = time.monotonic() - began
     assert [e["seq"] for e in sent] == list(range(1, last + 1))
     assert len(waits) > 10 and sum(waits) < 0.75 * elapsed, (sum(waits), elapsed)
+
+
+# ---- following another process's commits --------------------------------------------------------------------
+
+def _follower(exercises):
+    """A second service on the same database: another server process, as far as the log is concerned."""
+    from facilitator.services.exercises import ExerciseService
+    return ExerciseService(exercises.db, exercises.catalog, code_key=exercises.code_key)
+
+
+def test_an_exercise_that_cannot_be_followed_holds_up_no_other(exercises, monkeypatch, caplog):
+    """Another process's commits to two exercises, heard together: one whose new events this process cannot
+    read (a bug, a row it cannot load) is logged and left for the next tick; the other is caught up and
+    published at once, on SQLite and on PostgreSQL (where both are read by one statement)."""
+    from facilitator.persistence import store as store_module
+
+    follower = _follower(exercises)
+    bad, good = exercises.create("demo").id, exercises.create("demo").id
+    for exercise_id in (bad, good):
+        follower.state(exercise_id)
+    published = []
+    follower.subscribe(lambda exercise_id, payloads: published.append(exercise_id))
+    commits = {bad: exercises.execute(bad, PostMessage("plenary", "unreadable"), UMPIRE_ACTOR).seq,
+               good: exercises.execute(good, PostMessage("plenary", "fine"), UMPIRE_ACTOR).seq}
+    real = store_module.load_event
+
+    def load_event(type_, version, data, *rest):
+        if data.get("text") == "unreadable":
+            raise ValueError("a row this process cannot load")
+        return real(type_, version, data, *rest)
+    monkeypatch.setattr(store_module, "load_event", load_event)
+    follower.follow(commits)
+    assert published == [good]
+    assert follower.state(good).seq == commits[good]
+    assert f"catching up exercise {bad} failed" in caplog.text
+    monkeypatch.setattr(store_module, "load_event", real)
+    follower.follow(commits)  # readable again: caught up at the next ring (or tick)
+    assert published == [good, bad] and follower.state(bad).seq == commits[bad]
+
+
+def test_an_exercise_deleted_while_it_is_followed_is_not_published(exercises):
+    follower = _follower(exercises)
+    exercise_id = exercises.create("demo").id
+    follower.state(exercise_id)
+    seq = exercises.execute(exercise_id, PostMessage("plenary", "late news"), UMPIRE_ACTOR).seq
+    published = []
+    follower.subscribe(lambda exercise_id, payloads: published.append(exercise_id))
+    read = follower.store.load_after
+
+    def load_after(session, afters):
+        found = read(session, afters)
+        follower.delete(exercise_id, UMPIRE_ACTOR)  # the umpire deletes it meanwhile, through this process
+        return found
+    follower.store.load_after = load_after
+    follower.follow({exercise_id: seq})
+    assert published == [] and exercise_id not in follower.loaded()

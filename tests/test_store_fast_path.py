@@ -106,6 +106,30 @@ def test_rows_are_stored_exactly_as_the_orm_stores_them(exercises, store):
         assert len(stored(ours)) == 4
 
 
+def test_command_ids_are_stored_exactly_as_the_orm_stores_them_whatever_the_times_zone(exercises, store):
+    """The commands' rows too, with times given in another zone and on a whole second (no microseconds)."""
+    from datetime import timezone
+
+    db = exercises.db
+    ours, theirs = exercises.create("demo").id, exercises.create("demo").id
+    times = [datetime(2026, 3, 1, 15, 0, 0, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+             datetime(2026, 2, 28, 22, 59, 59, 1, tzinfo=timezone(timedelta(hours=-11))), AT]
+    entries = [("p1", f"id-{n}", "post_message", n + 1, at) for n, at in enumerate(times)]
+    with db.write() as session:
+        store.remember_many(session, ours, entries)
+        session.execute(insert(CommandRow), [{"exercise_id": theirs, "issuer": issuer, "command_id": command_id,
+                                              "type": type_, "seq": seq, "at": at}
+                                             for issuer, command_id, type_, seq, at in entries])
+    columns = (CommandRow.issuer, CommandRow.command_id, CommandRow.type, CommandRow.seq,
+               cast(CommandRow.at, String), CommandRow.at)
+    with db.read() as session:
+        def stored(exercise_id):
+            return session.execute(select(*columns).where(CommandRow.exercise_id == exercise_id)
+                                   .order_by(CommandRow.seq)).all()
+        assert stored(ours) == stored(theirs)
+        assert [row[-1] for row in stored(ours)] == times  # the same instants, read back in UTC
+
+
 def test_a_stale_after_is_refused_and_writes_nothing(exercises, store, exercise_id):
     db = exercises.db
     with db.write() as session:

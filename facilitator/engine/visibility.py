@@ -325,7 +325,8 @@ def diff(old: Sections | None, new: Sections, moved: tuple[str, ...] | None = No
         if not kept.issuperset(old_by_key):
             change["remove"] = [k for k in old_by_key if k not in kept]
         if len(new_keys) != len(old_by_key) or new_keys != list(old_by_key):
-            arrived = [k for k in old_by_key if k in kept] + [k for k in map(get, upsert) if k not in old_by_key]
+            # as the client arrives at it: from the keys it holds as they are (a key held twice, twice)
+            arrived = [k for k in map(get, previous) if k in kept] + [k for k in map(get, upsert) if k not in old_by_key]
             if new_keys != arrived:
                 change["order"] = new_keys
         merge[name] = change

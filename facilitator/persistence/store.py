@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from sqlalchemy import Integer, String, bindparam, insert, select, text, type_coerce, update
+from sqlalchemy import Integer, String, bindparam, insert, select, text, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -26,15 +26,15 @@ _COLUMNS = (EventRow.seq, EventRow.type, EventRow.version, type_coerce(EventRow.
             EventRow.at)
 
 
-# The statements of the command path, built once: Core on the session's connection skips the ORM's statement
-# building and result processing (six times the cost of these statements in the driver), and the column types
-# still process the values (the JSON texts and UTC times are written as the ORM writes them).
+# The statements of the command path on PostgreSQL (SQLite's go to sqlite3 itself: below), built once: Core on
+# the session's connection skips the ORM's statement building and result processing (six times the cost of
+# these statements in the driver), and the column types still process the values (the JSON texts and UTC times
+# are written as the ORM writes them).
 _EVENTS, _COMMANDS, _EXERCISES = EventRow.__table__, CommandRow.__table__, ExerciseRow.__table__
 _LOCK = select(_EXERCISES.c.last_seq).where(_EXERCISES.c.id == bindparam("exercise")).with_for_update()
-_ADVANCE = update(_EXERCISES).where(_EXERCISES.c.id == bindparam("exercise")).values(last_seq=bindparam("last"))
 _HASH_AT = select(_EVENTS.c.hash).where(_EVENTS.c.exercise_id == bindparam("exercise"),
                                         _EVENTS.c.seq == bindparam("seq"))
-_INSERT_EVENTS, _INSERT_COMMANDS = insert(_EVENTS), insert(_COMMANDS)
+_INSERT_COMMANDS = insert(_COMMANDS)
 _AFTER = select(*_COLUMNS).where(EventRow.exercise_id == bindparam("exercise"),
                                  EventRow.seq > bindparam("after")).order_by(EventRow.seq)  # what another appended
 _APPLIED = select(_COMMANDS.c.seq).where(_COMMANDS.c.exercise_id == bindparam("exercise"),
@@ -52,7 +52,8 @@ _APPLIED_ANY = select(_COMMANDS.c.issuer, _COMMANDS.c.command_id, _COMMANDS.c.se
 # them prepared), and a command runs five or six; in a round of injects to forty classes, the group's writers
 # ran over two hundred. The values are written as the column types write them (the JSON columns as
 # ``json.dumps`` text, no actor as JSON ``null``, times in UTC in SQLite's DATETIME text): a test compares the
-# stored columns with the ORM's.
+# stored columns with the ORM's. These statements pass by SQLAlchemy's events and logging (``echo``), not by
+# its exceptions: ``sqlite_run`` raises sqlite3's errors as SQLAlchemy's.
 _SQLITE_LOCK = "SELECT last_seq FROM exercises WHERE id = ?"
 _SQLITE_ADVANCE = "UPDATE exercises SET last_seq = ? WHERE id = ?"
 _SQLITE_HASH_AT = "SELECT hash FROM events WHERE exercise_id = ? AND seq = ?"
@@ -198,23 +199,18 @@ class EventStore:
             self.remember_many(session, exercise_id, list(commands))
             return None
         raw = _sqlite(connection)
-        if previous_hash is None and after > 0:
-            if raw is not None:
-                found = sqlite_run(raw, _SQLITE_HASH_AT, (exercise_id, after)).fetchone()
-                previous_hash = None if found is None else found[0]
-            else:
+        if raw is None:  # PostgreSQL: the same one statement, in this transaction
+            if previous_hash is None and after > 0:
                 previous_hash = connection.execute(_HASH_AT, {"exercise": exercise_id, "seq": after}).scalar()
-        if connection.dialect.name == "postgresql":  # the same one statement, in this transaction
             return self.append_unlocked(connection, exercise_id, events, after, previous_hash, commands)
+        if previous_hash is None and after > 0:
+            found = sqlite_run(raw, _SQLITE_HASH_AT, (exercise_id, after)).fetchone()
+            previous_hash = None if found is None else found[0]
         rows = self._rows(exercise_id, events, after, previous_hash)
-        if raw is not None:
-            sqlite_run(raw, _SQLITE_INSERT_EVENTS, [
-                (exercise_id, r["seq"], r["type"], r["version"], json.dumps(r["actor"]), json.dumps(r["audience"]),
-                 json.dumps(r["data"]), _sqlite_time(r["at"]), r["hash"]) for r in rows], many=True)
-            sqlite_run(raw, _SQLITE_ADVANCE, (rows[-1]["seq"], exercise_id))
-        else:
-            _insert(connection, _INSERT_EVENTS, rows)
-            connection.execute(_ADVANCE, {"exercise": exercise_id, "last": rows[-1]["seq"]})
+        sqlite_run(raw, _SQLITE_INSERT_EVENTS, [
+            (exercise_id, r["seq"], r["type"], r["version"], json.dumps(r["actor"]), json.dumps(r["audience"]),
+             json.dumps(r["data"]), _sqlite_time(r["at"]), r["hash"]) for r in rows], many=True)
+        sqlite_run(raw, _SQLITE_ADVANCE, (rows[-1]["seq"], exercise_id))
         self.remember_many(session, exercise_id, list(commands))
         return rows[-1]["hash"]
 

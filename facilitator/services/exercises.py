@@ -726,24 +726,33 @@ class ExerciseService:
 
     def follow(self, commits: dict[str, int]) -> None:
         """Other processes committed: ``{exercise_id: seq}``, each exercise up to that seq. Those this process
-        holds and is behind on are caught up, by one read of the log for all of them, and published now; the
-        others are left alone."""
+        holds and is behind on are caught up, all of them by one read of the log (one statement on PostgreSQL),
+        and published now; the others are left alone. One that fails (or that read) is logged and costs the
+        others nothing: each is then read on its own."""
         with self._live_lock:
             behind = {exercise_id: live for exercise_id, seq in commits.items()
                       if (live := self._live.get(exercise_id)) is not None and live.state.seq < seq}
         if not behind:
             return
-        with self.db.read() as session:  # no lock held: each exercise's own is taken to fold what was read
-            found = self.store.load_after(session, {exercise_id: live.state.seq for exercise_id, live in behind.items()})
+        found = None
+        try:
+            with self.db.read() as session:  # no lock held: each exercise's own is taken to fold what was read
+                found = self.store.load_after(session, {exercise_id: live.state.seq
+                                                        for exercise_id, live in behind.items()})
+        except Exception:
+            log.exception("reading %s exercises' new events at once failed; reading each alone", len(behind))
         for exercise_id, live in behind.items():
             try:
                 with live.lock:
-                    if not self._fold(live, found.get(exercise_id, ())):  # (only if this process wrote meanwhile)
+                    with self._live_lock:
+                        if self._live.get(exercise_id) is not live:  # deleted meanwhile (or loaded afresh)
+                            continue
+                    if found is None or not self._fold(live, found.get(exercise_id, ())):
                         with self.db.read() as session:
                             self._catch_up(session, live)
                 self._publish(live)
-            except RuleError:  # deleted meanwhile
-                pass
+            except Exception:  # the others are still followed; this one at the schedule's next tick
+                log.exception("catching up exercise %s failed", exercise_id)
 
     def loaded(self) -> set[str]:
         """The exercises this process holds in memory (those it served since it started)."""
@@ -843,9 +852,10 @@ class ExerciseService:
 
     @staticmethod
     def _fold(live: _Live, events) -> bool:
-        """Fold ``events`` read from the log (the caller holds ``live.lock``), those ``live`` does not hold yet,
-        and queue their publication. Returns False, folding nothing, if they do not follow on from
-        ``live.state`` (read before this process folded or wrote others: it must read again)."""
+        """Fold ``events`` read from the log (the caller holds ``live.lock``), those ``live`` does not hold yet
+        (this process may have read or written some since they were read), and queue their publication.
+        Returns False, folding nothing, if they do not follow on from ``live.state``: a read that missed some,
+        which the log's order rules out; the caller then reads again rather than fold across a gap."""
         found = [event for event in events if event.seq > live.state.seq]
         if not found:
             return True

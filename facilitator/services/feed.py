@@ -33,7 +33,8 @@ class Feed:
             previous = self.views[key]
             rebuilt = changed if previous.state is was else None
             sections = view_sections(state, viewer, previous, rebuilt)
-            patch = diff(previous, sections, rebuilt if sections.plan is previous.plan else None)  # (else built whole)
+            # (views of another plan of sections: every section compared)
+            patch = diff(previous, sections, rebuilt if sections.plan is previous.plan else None)
             self.views[key] = sections
             seen = [data for event, data in wire if visible_to(event, viewer)]
             if seen or patch:
