@@ -727,8 +727,8 @@ class ExerciseService:
     def follow(self, commits: dict[str, int]) -> None:
         """Other processes committed: ``{exercise_id: seq}``, each exercise up to that seq. Those this process
         holds and is behind on are caught up, all of them by one read of the log (one statement on PostgreSQL),
-        and published now; the others are left alone. One that fails (or that read) is logged and costs the
-        others nothing: each is then read on its own."""
+        and published now; the others are left alone. If that read fails, each is read on its own; an exercise
+        that cannot be caught up is logged and costs the others nothing (the schedule's next tick tries again)."""
         with self._live_lock:
             behind = {exercise_id: live for exercise_id, seq in commits.items()
                       if (live := self._live.get(exercise_id)) is not None and live.state.seq < seq}
