@@ -367,6 +367,11 @@ def test_a_key_held_twice_is_put_right_by_the_next_patch():
     client = {"injects_fired": [{"seq": 1, "v": 0}, {"seq": 1, "v": 1}]}
     apply_patch(client, patch)
     assert client["injects_fired"] == new.values["injects_fired"]
+    # the same entry twice, then once: nothing upserted, nothing removed, but the order given
+    twice = Sections({"injects_fired": [{"seq": 2, "v": 0}, {"seq": 2, "v": 0}]}, {"injects_fired": (object(),)})
+    once = Sections({"injects_fired": [{"seq": 2, "v": 0}]}, {"injects_fired": (object(),)})
+    assert diff(twice, once) == reference_diff(twice, once) == {
+        "merge": {"injects_fired": {"key": "seq", "upsert": [], "order": [2]}}}
 
 
 # ---- the umpire's presence: last_active at a resolution of 30 s --------------------------------------

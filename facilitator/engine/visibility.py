@@ -316,7 +316,8 @@ def diff(old: Sections | None, new: Sections, moved: tuple[str, ...] | None = No
             if len(old_keys) == n and old_keys.isdisjoint(map(get, added)):  # what the general case finds
                 merge[name] = {"key": key, "upsert": added}
                 continue
-        old_by_key = dict(zip(map(get, previous), previous))
+        old_keys = list(map(get, previous))  # as the client holds them (a key held twice, twice)
+        old_by_key = dict(zip(old_keys, previous))
         new_keys = list(map(get, value))
         upsert = [entry for entry, was in zip(value, map(old_by_key.get, new_keys))
                   if was is not entry and was != entry]
@@ -324,9 +325,8 @@ def diff(old: Sections | None, new: Sections, moved: tuple[str, ...] | None = No
         kept = set(new_keys)
         if not kept.issuperset(old_by_key):
             change["remove"] = [k for k in old_by_key if k not in kept]
-        if len(new_keys) != len(old_by_key) or new_keys != list(old_by_key):
-            # as the client arrives at it: from the keys it holds as they are (a key held twice, twice)
-            arrived = [k for k in map(get, previous) if k in kept] + [k for k in map(get, upsert) if k not in old_by_key]
+        if new_keys != old_keys:  # the order the client arrives at without one:
+            arrived = [k for k in old_keys if k in kept] + [k for k in map(get, upsert) if k not in old_by_key]
             if new_keys != arrived:
                 change["order"] = new_keys
         merge[name] = change
