@@ -8,7 +8,7 @@ decided once, by the engine's visibility boundary, and each room's payload is en
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_socketio import SocketIO, join_room
 
 from .engine import Actor, perspective, perspective_key
@@ -88,8 +88,10 @@ class Broadcaster:
 
     def attach(self, sid: str, exercise_id: str, viewer: Actor, sync: dict, history: list[list[dict]]) -> None:
         """Send one connection its ``sync``, then the rest of what it missed (``update``s marked ``history``),
-        then put it in its perspective's room: later updates reach it in order, after these."""
-        self.socketio.emit("sync", sync, to=sid, namespace=NAMESPACE)
+        then put it in its perspective's room: later updates reach it in order, after these. The sync says
+        which build of the page the server serves (``build``: pages.py ``client_build``)."""
+        self.socketio.emit("sync", {**sync, "build": current_app.extensions.get("client_build")}, to=sid,
+                           namespace=NAMESPACE)
         for batch in history:
             self.history(sid, batch)
         join_room(room_of(exercise_id, viewer), sid=sid, namespace=NAMESPACE)

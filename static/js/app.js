@@ -36,4 +36,28 @@ async function main() {
   if (!screen.handlesHashChange) window.addEventListener('hashchange', () => location.reload());
 }
 
+// The server was upgraded while this page was open and something is being typed (lib/socket.js): ask for a
+// reload, at the top of the page (not over the text being written), rather than lose the text.
+window.addEventListener('facilitator:outdated', () => {
+  if (document.querySelector('.outdated-notice')) return;
+  const text = document.createElement('span');
+  text.textContent = 'The server was updated. Reload this page to go on (copy what you are writing first).';
+  const reload = document.createElement('button');
+  reload.type = 'button';
+  reload.className = 'btn btn--small';
+  reload.textContent = 'Reload';
+  reload.addEventListener('click', () => location.reload());
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'toast-close';
+  close.setAttribute('aria-label', 'Dismiss');
+  close.textContent = '×';
+  const el = document.createElement('div');
+  el.className = 'toast outdated-notice';
+  el.setAttribute('role', 'alert');
+  el.append(text, reload, close);
+  close.addEventListener('click', () => el.remove());
+  document.body.appendChild(el);
+});
+
 main();

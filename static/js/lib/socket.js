@@ -10,6 +10,9 @@
 import {io} from '/static/vendor/socket.io.esm.min.js';
 import {storage} from './store.js';
 
+// Which build of this page is loaded (static/index.html, filled in by the server: facilitator/pages.py).
+const PAGE_BUILD = document.querySelector('meta[name="facilitator-build"]')?.content || '';
+
 const COMMAND_TIMEOUT_MS = 10000;   // one attempt at a command (or a resume)
 const COMMAND_GIVE_UP_MS = 120000;  // keep resending a command (same command_id) this long
 const OUTBOX_MAX_AGE_MS = 15 * 60 * 1000;  // a command left unanswered by a closed page is resent this long after
@@ -124,6 +127,7 @@ export class Connection {
   }
 
   handleSync(msg) {
+    if (outdated(msg.build)) return;  // the page reloads itself
     const first = !this.synced;
     this.synced = true;
     this.lastSeq = msg.last_seq;
@@ -259,4 +263,31 @@ function refusalMessage(err) {
   if (err?.data?.message) return err.data.message;
   const m = /'message':\s*'([^']*)'/.exec(err?.message || '') || /"message":\s*"([^"]*)"/.exec(err?.message || '');
   return m ? m[1] : 'This link is not (or no longer) valid for any exercise.';
+}
+
+
+/**
+ * Whether the server now serves another build of the page than the one loaded (it was upgraded since): an old
+ * page could misread what the new server sends. Then the page reloads itself (true), once per build; but while
+ * something is being typed it asks first (a `facilitator:outdated` event: app.js shows a notice with a Reload
+ * button), rather than lose the text.
+ */
+function outdated(build) {
+  if (!build || !PAGE_BUILD || build === PAGE_BUILD) return false;
+  const key = `facilitator:reloaded-for:${build}`;
+  try {
+    if (sessionStorage.getItem(key)) return false;  // reloaded for it already: go on rather than reload again
+  } catch { /* no storage: the notice below asks instead */
+    window.dispatchEvent(new CustomEvent('facilitator:outdated'));
+    return false;
+  }
+  const typing = [...document.querySelectorAll('textarea, input[type="text"], input:not([type])')]
+    .some((el) => el.value.trim());
+  if (typing) {
+    window.dispatchEvent(new CustomEvent('facilitator:outdated'));
+    return false;
+  }
+  sessionStorage.setItem(key, '1');
+  location.reload();
+  return true;
 }
