@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response, current_app, request
 
 from .report.render import style_source
 
@@ -19,13 +19,17 @@ PAGES = ("join", "play", "umpire", "observe", "projector", "replay", "glossary")
 BUILD_META = '<meta name="facilitator-build" content="">'  # in static/index.html, filled in as it is served
 
 
+NOT_THE_CLIENT = (".md", ".map")  # notes and source maps in the static folder: the page runs without them
+
+
 def client_build(folder: str | Path) -> str:
     """Which build of the browser client ``folder`` (the static files) holds: 16 hex digits of SHA-256 over
-    every file's path and bytes. The shell carries it (``BUILD_META``) and so does every ``sync``: a page
-    loaded before an upgrade of the server learns that it runs another build (static/js/lib/socket.js)."""
+    every file's path and bytes (but ``NOT_THE_CLIENT``). The shell carries it (``BUILD_META``) and so does
+    every ``sync``: a page loaded before an upgrade of the server learns that it runs another build
+    (static/js/lib/socket.js)."""
     digest = hashlib.sha256()
     root = Path(folder)
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(NOT_THE_CLIENT)):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
@@ -54,4 +58,5 @@ def page(page: str = "home"):
     shell = current_app.extensions["client_shell"].replace(BUILD_META, BUILD_META.replace('""', f'"{build}"'))
     response = Response(shell, mimetype="text/html")
     response.headers["Cache-Control"] = "no-cache"
-    return response
+    response.set_etag(build)  # the shell is part of the build: the same build, the same shell
+    return response.make_conditional(request)

@@ -278,3 +278,29 @@ def test_as_takes_a_delegation_by_id_d_id_or_name_in_any_case(runner, exercises,
         assert re.search(r"Exercise control +umpire\n", refused.output)
         assert re.search(r"The public +public\n", refused.output)
     assert not (tmp_path / "a.html").exists()
+
+
+def test_the_shell_carries_the_clients_build_and_is_revalidated_by_it(client, app, tmp_path):
+    """Every page's shell names the build of the client (a hash of the static files, which a changed file
+    changes and a note does not), answers a revalidation with 304 while the build is the same, and the shell
+    again once it is not (the server was upgraded)."""
+    from facilitator.pages import client_build
+
+    build = app.extensions["client_build"]
+    first = client.get("/play")
+    assert first.status_code == 200 and f'<meta name="facilitator-build" content="{build}">' in first.text
+    assert first.headers["ETag"] == f'"{build}"'
+    again = client.get("/play", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    app.extensions["client_build"] = "0123456789abcdef"
+    upgraded = client.get("/play", headers={"If-None-Match": first.headers["ETag"]})
+    assert upgraded.status_code == 200 and 'content="0123456789abcdef"' in upgraded.text
+
+    folder = tmp_path / "static"
+    (folder / "js").mkdir(parents=True)
+    (folder / "js" / "app.js").write_text("console.log(1);")
+    one = client_build(folder)
+    (folder / "README.md").write_text("notes")
+    assert client_build(folder) == one
+    (folder / "js" / "app.js").write_text("console.log(2);")
+    assert client_build(folder) != one and len(one) == 16

@@ -41,7 +41,7 @@ async function main() {
 window.addEventListener('facilitator:outdated', () => {
   if (document.querySelector('.outdated-notice')) return;
   const text = document.createElement('span');
-  text.textContent = 'The server was updated. Reload this page to go on (copy what you are writing first).';
+  text.textContent = 'The server was updated. Reload this page to go on (what you have typed here may be lost).';
   const reload = document.createElement('button');
   reload.type = 'button';
   reload.className = 'btn btn--small';
@@ -50,14 +50,15 @@ window.addEventListener('facilitator:outdated', () => {
   const close = document.createElement('button');
   close.type = 'button';
   close.className = 'toast-close';
-  close.setAttribute('aria-label', 'Dismiss');
+  close.setAttribute('aria-label', 'Dismiss this notice');
   close.textContent = '×';
   const el = document.createElement('div');
   el.className = 'toast outdated-notice';
   el.setAttribute('role', 'alert');
   el.append(text, reload, close);
   close.addEventListener('click', () => el.remove());
-  document.body.appendChild(el);
+  el.addEventListener('keydown', (event) => { if (event.key === 'Escape') el.remove(); });
+  document.body.prepend(el);  // first in the keyboard's order, as it is at the top of the page
 });
 
 main();

@@ -2,7 +2,7 @@
 // come, reconnect by itself, and say what it is doing (status) so the page can show it.
 //
 // Protocol (docs/protocol.md): after `connect` the client emits `resume` {last_seq}; the server answers
-// with one `sync` {state, last_seq, server_time} and the events it missed (`update`s marked `history`,
+// with one `sync` {state, last_seq, server_time, build} and the events it missed (`update`s marked `history`,
 // already reflected in the state; after a long gap most of them come before the sync), then live
 // `update`s {seq, events, state: patch}, each carrying what changed in this viewer's state. Nothing is
 // ever requested because an update arrived.
@@ -266,28 +266,47 @@ function refusalMessage(err) {
 }
 
 
+// Form controls the person changed (trusted `input` events) that are still on the page: what a reload would
+// lose. A value the app filled in itself (a default reason) is not counted.
+const edited = new Set();
+document.addEventListener('input', (event) => {
+  const el = event.target;
+  if (event.isTrusted && el instanceof Element && el.matches('input, textarea, select')) edited.add(el);
+}, true);
+
+function somethingBeingEdited() {
+  for (const el of edited) {
+    if (!el.isConnected) edited.delete(el);
+    else if (el.matches('input[type="checkbox"], input[type="radio"], select') || el.value.trim()) return true;
+  }
+  return false;
+}
+
 /**
- * Whether the server now serves another build of the page than the one loaded (it was upgraded since): an old
- * page could misread what the new server sends. Then the page reloads itself (true), once per build; but while
- * something is being typed it asks first (a `facilitator:outdated` event: app.js shows a notice with a Reload
- * button), rather than lose the text.
+ * Whether the server now serves another build of the page than the one loaded (it was upgraded since, or this
+ * connection reached a process of another version): an old page could misread what the new server sends. Then
+ * the page reloads itself (true), once for each change of build; but while the person has something in hand
+ * (a field they changed), or when it reloaded for this change already, or cannot tell, it asks instead (a
+ * `facilitator:outdated` event: app.js shows a notice with a Reload button) and goes on meanwhile.
  */
 function outdated(build) {
   if (!build || !PAGE_BUILD || build === PAGE_BUILD) return false;
-  const key = `facilitator:reloaded-for:${build}`;
+  const ask = () => window.dispatchEvent(new CustomEvent('facilitator:outdated'));
+  if (somethingBeingEdited()) {
+    ask();
+    return false;
+  }
+  const key = `facilitator:reloaded:${PAGE_BUILD}:${build}`;
   try {
-    if (sessionStorage.getItem(key)) return false;  // reloaded for it already: go on rather than reload again
-  } catch { /* no storage: the notice below asks instead */
-    window.dispatchEvent(new CustomEvent('facilitator:outdated'));
+    if (sessionStorage.getItem(key)) {  // reloaded for this very change already, and still old: do not loop
+      ask();
+      return false;
+    }
+    sessionStorage.setItem(key, '1');
+  } catch {  // no storage in this tab: a reload could not know it had happened
+    ask();
     return false;
   }
-  const typing = [...document.querySelectorAll('textarea, input[type="text"], input:not([type])')]
-    .some((el) => el.value.trim());
-  if (typing) {
-    window.dispatchEvent(new CustomEvent('facilitator:outdated'));
-    return false;
-  }
-  sessionStorage.setItem(key, '1');
   location.reload();
   return true;
 }
