@@ -70,6 +70,12 @@ def _sqlite_time(at: datetime) -> str:
     return at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+def _sqlite_value(raw: sqlite3.Connection, statement: str, params):
+    """The first column of the first row ``statement`` finds, or None if it finds none."""
+    found = sqlite_run(raw, statement, params).fetchone()
+    return None if found is None else found[0]
+
+
 def _sqlite(connection: Connection) -> sqlite3.Connection | None:
     """SQLite's own connection under ``connection`` (in its transaction), or None on another database."""
     return connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
@@ -168,8 +174,7 @@ class EventStore:
         connection = _connection(session)
         raw = _sqlite(connection)
         if raw is not None:
-            found = sqlite_run(raw, _SQLITE_LOCK, (exercise_id,)).fetchone()
-            last = None if found is None else found[0]
+            last = _sqlite_value(raw, _SQLITE_LOCK, (exercise_id,))
         else:
             last = connection.execute(_LOCK, {"exercise": exercise_id}).scalar()
         if last is None:
@@ -204,8 +209,7 @@ class EventStore:
                 previous_hash = connection.execute(_HASH_AT, {"exercise": exercise_id, "seq": after}).scalar()
             return self.append_unlocked(connection, exercise_id, events, after, previous_hash, commands)
         if previous_hash is None and after > 0:
-            found = sqlite_run(raw, _SQLITE_HASH_AT, (exercise_id, after)).fetchone()
-            previous_hash = None if found is None else found[0]
+            previous_hash = _sqlite_value(raw, _SQLITE_HASH_AT, (exercise_id, after))
         rows = self._rows(exercise_id, events, after, previous_hash)
         sqlite_run(raw, _SQLITE_INSERT_EVENTS, [
             (exercise_id, r["seq"], r["type"], r["version"], json.dumps(r["actor"]), json.dumps(r["audience"]),
@@ -297,8 +301,7 @@ class EventStore:
         connection = _connection(session)
         raw = _sqlite(connection)
         if raw is not None:
-            found = sqlite_run(raw, _SQLITE_APPLIED, (exercise_id, issuer, command_id)).fetchone()
-            return None if found is None else found[0]
+            return _sqlite_value(raw, _SQLITE_APPLIED, (exercise_id, issuer, command_id))
         return connection.execute(_APPLIED, {"exercise": exercise_id, "issuer": issuer,
                                              "command_id": command_id}).scalar()
 

@@ -28,7 +28,7 @@ class Feed:
         wire = [(event, event.to_dict(self.deck)) for event in events]
         payloads = {}
         was = next(iter(self.views.values())).state
-        changed = moved(was, state) if was is not None else None  # the same sections for every perspective
+        changed = moved(was, state)  # the same sections for every perspective
         for key, viewer in self.viewers.items():
             previous = self.views[key]
             rebuilt = changed if previous.state is was else None

@@ -2,6 +2,8 @@
 // A screen is a module in ./screens/ exporting mount(root, ctx). To add one: write the module, add
 // its path here (and to PAGES in facilitator/pages.py so the server serves the shell there).
 
+import {h} from './lib/dom.js';
+
 const ROUTES = {
   '/': 'home',
   '/join': 'join',
@@ -40,22 +42,11 @@ async function main() {
 // reload, at the top of the page (not over the text being written), rather than lose the text.
 window.addEventListener('facilitator:outdated', () => {
   if (document.querySelector('.outdated-notice')) return;
-  const text = document.createElement('span');
-  text.textContent = 'The server was updated. Reload this page to go on (what you have typed here may be lost).';
-  const reload = document.createElement('button');
-  reload.type = 'button';
-  reload.className = 'btn btn--small';
-  reload.textContent = 'Reload';
-  reload.addEventListener('click', () => location.reload());
-  const close = document.createElement('button');
-  close.type = 'button';
-  close.className = 'toast-close';
-  close.setAttribute('aria-label', 'Dismiss this notice');
-  close.textContent = '×';
-  const el = document.createElement('div');
-  el.className = 'toast outdated-notice';
-  el.setAttribute('role', 'alert');
-  el.append(text, reload, close);
+  const close = h('button', {type: 'button', class: 'toast-close', 'aria-label': 'Dismiss this notice'}, '×');
+  const el = h('div', {class: ['toast', 'outdated-notice'], role: 'alert'},
+    h('span', {}, 'The server was updated. Reload this page to go on (what you have typed here may be lost).'),
+    h('button', {type: 'button', class: ['btn', 'btn--small'], on: {click: () => location.reload()}}, 'Reload'),
+    close);
   close.addEventListener('click', () => el.remove());
   el.addEventListener('keydown', (event) => { if (event.key === 'Escape') el.remove(); });
   document.body.prepend(el);  // first in the keyboard's order, as it is at the top of the page
