@@ -533,3 +533,17 @@ def test_a_secret_card_is_in_the_reports_that_may_see_it(world):
         text = shown(key)
         assert "Secret cards" in text and dealt.title in text and "revealed to the room" in text, key
         assert [t for t in others if t in text] == [], key
+
+
+@pytest.mark.parametrize("key", (U, UA))
+def test_what_moved_a_gauge_is_the_act_not_a_belief_it_also_moved(world, key):
+    """Russia's safe-passage signal moves escalation and Ukraine's belief about Russia in one act: the
+    escalation chart credits the signal, also in the reports of those told of the belief's move."""
+    app, game, _ = world
+    with app.app_context():
+        built = build_report(services().replay, services().exercises, game.id,
+                             perspective_for(key, game.deck), key)
+    escalation = next(c for c in built.charts if c["id"] == "indicator:escalation")
+    causes = [m["cause"] for m in escalation["moves"] if m["cause"] is not None]
+    assert any("Declare safe passage" in cause.title for cause in causes), [c.title for c in causes]
+    assert not [c.title for c in causes if c.type == "belief_changed"]

@@ -25,7 +25,9 @@ from . import charts
 
 FOLLOW = 8  # events listed after an inject, at most (fewer when the next inject comes first)
 PRESENCE = ("participant_connected", "participant_connection_closed", "participant_disconnected")
-CHANGES = ("indicator_changed", "relation_changed", "threshold_crossed")
+# What an act moves, never what sets a move off: an indicator, a relation, a belief (told to its holder alone), a
+# poll's reading of the gauges the act moved. A move's cause is the act, or the answer or agreement it set off.
+CHANGES = ("indicator_changed", "relation_changed", "threshold_crossed", "belief_changed", "poll_published")
 BOOKKEEPING = ("inject_added", "inject_edited", "inject_delayed", "inject_skipped", "inject_moved",
                "event_list_imported", "firing_set", "inject_due")  # exercise control's event list, not the play
 CHART_MOVES = 40  # moves listed under a chart, at most (the largest ones, when there are more)
