@@ -80,3 +80,25 @@ def test_the_migration_chains_the_events_stored_before_it(exercises, played):
     downgrade(exercises.db, "0003", code_key=exercises.code_key)
     upgrade(exercises.db, code_key=exercises.code_key)
     assert verdict(exercises, played).ok
+
+
+def test_the_migration_chains_a_log_whose_texts_hold_a_lone_surrogate(exercises, played, runner):
+    """A log stored before texts were cleaned may hold a lone surrogate in an event's JSON (a message, the name
+    in its actor): 0004 removes it, as the server now removes one from every text, and chains the log."""
+    from facilitator.persistence.migrate import downgrade, upgrade
+
+    exercises.db.dispose()
+    downgrade(exercises.db, "0003", code_key=exercises.code_key)
+    with exercises.db.engine.begin() as connection:  # written as an older server wrote it: JSON, escaped
+        connection.exec_driver_sql(
+            "UPDATE events SET data = ?, actor = ? WHERE exercise_id = ? AND seq = ?",
+            ('{"channel": "plenary", "text": "message \\ud800zero"}',
+             '{"role": "delegation", "delegation": "ukraine", "participant": "p", "name": "Ole\\udfffna"}',
+             played, 2))
+    upgrade(exercises.db, code_key=exercises.code_key)
+    assert verdict(exercises, played).ok
+    with exercises.db.read() as session:
+        row = session.scalars(select(EventRow).where(EventRow.exercise_id == played, EventRow.seq == 2)).one()
+    assert row.data["text"] == "message zero" and row.actor["name"] == "Olena"
+    result = runner.invoke(args=["exercises", "export", played])
+    assert result.exit_code == 0 and "message zero" in result.output
