@@ -14,7 +14,7 @@ import pytest
 from facilitator.decks import DeckInvalid, deck_from_data, deck_warnings
 from facilitator.decks.loader import LoadedDeck
 from facilitator.decks.references import check_warnings
-from facilitator.engine import (AdjustIndicator, AdjustRelation, AmendProposal, Clause, DraftProposal,
+from facilitator.engine import (AdjustIndicator, AdjustRelation, AmendProposal, Clause, DraftProposal, WithdrawProposal,
                                 DrawCeasefireRisk, SignProposal, pair, view_state)
 from facilitator.engine.ceasefire import odds
 from facilitator.engine.proposals import IN_FORCE
@@ -341,3 +341,76 @@ def test_the_validator_refuses_signatories_no_table_can_seat_and_unknown_tables(
         deck_from_data(data, "mini.yaml")
     paths = {p.path for p in info.value.problems}
     assert paths == {"clause_types[1].tables[1]", "clause_types[1].signatories"}
+
+
+# ---- a clause that enters into force only beside a text others sign (in_package_with) ---------------------------
+
+def _beside_alpha():
+    """Trade (at the side table: Beta and Delta) enters into force only together with a text Alpha signs."""
+    return in_talks(_mini(lambda k, d: k["trade"].update(in_package_with=["a"])))
+
+
+def test_a_clause_in_package_with_is_signed_only_once_linked_to_a_text_that_delegation_signs():
+    game = _beside_alpha()
+    trade = draft(game, B, "side", "trade")
+    error = game.refused(SignProposal(trade), D, "needs_package")
+    assert "Alpha" in error.message and f"#{trade}" in error.message and error.fields == {"links": "needs a text Alpha signs"}
+    game.refused(SignProposal(trade), B, "needs_package")
+    deal = draft(game, B, "main", "monitors", links=(trade,))  # Beta sits at both tables and links them
+    game.run(SignProposal(trade), D)
+    game.run(SignProposal(trade), B)
+    assert game.state.proposals.get(trade).status == "signed"  # it waits for Alpha's text
+    game.run(SignProposal(deal), B)
+    entered = of_type(game.run(SignProposal(deal), A), "agreement_entered_into_force")
+    assert sorted(e.data["proposal"] for e in entered) == [trade, deal]
+    kinds = {k["id"]: k for k in view_state(game.state, D)["clause_types"]}
+    assert kinds["trade"]["in_package_with"] == ["a"] and kinds["monitors"]["in_package_with"] == []
+
+
+def test_an_agreement_already_in_force_is_no_company_and_neither_is_a_withdrawn_text():
+    game = _beside_alpha()
+    done = draft(game, A, "main", "monitors")
+    game.run(SignProposal(done), A)
+    game.run(SignProposal(done), B)
+    late = draft(game, B, "side", "trade", links=(done,))  # Alpha signed that one without this
+    game.refused(SignProposal(late), D, "needs_package")
+
+    game = _beside_alpha()
+    trade = draft(game, B, "side", "trade")
+    deal = draft(game, B, "main", "monitors", links=(trade,))
+    game.run(SignProposal(trade), D)
+    game.run(SignProposal(trade), B)
+    game.run(WithdrawProposal(deal), B)
+    other = draft(game, B, "side", "monitors", links=(trade,))
+    game.run(SignProposal(other), D)
+    error = game.refused(SignProposal(other), B, "needs_package")  # it would bring trade in without Alpha
+    assert f"#{trade}" in error.message
+    assert not game.state.proposals.in_force()
+
+
+def test_the_validator_refuses_an_unknown_delegation_in_package_with():
+    data = mini_data()
+    data["clause_types"][1].update(in_package_with=["atlantis"])
+    with pytest.raises(DeckInvalid) as info:
+        deck_from_data(data, "mini.yaml")
+    assert {p.path for p in info.value.problems} == {"clause_types[1].in_package_with[0]"}
+
+
+def test_kyiv_sanctions_relief_binds_only_in_a_package_kyiv_signs():
+    """The U.S. brief's "sanctions relief only inside a deal Kyiv signs" is a rule: on the Washington-Moscow channel
+    neither side can sign it alone; once Moscow links a text of the Black Sea table (Kyiv a party) to it, both
+    enter into force together, with Kyiv's signature."""
+    ex = at_table("kyiv-decides", "washington-moscow")
+    assert ex.state.phase.table_open("black-sea")
+    ready(ex, "black-sea")
+    outlook = ex.value("ru-outlook")
+    relief = ex.draft("united-states", "washington-moscow", "Relief", "sanctions-relief")
+    for who in ("united-states", "russia"):
+        refusal = ex.refused(who, SignProposal(relief))
+        assert refusal.code == "needs_package" and "Ukraine" in refusal.message and f"#{relief}" in refusal.message
+    swap = ex.draft("russia", "black-sea", "A swap for relief", "prisoner-exchange", links=[relief])
+    ex.sign(relief, "united-states", "russia")
+    assert ex.value("ru-outlook") == outlook and ex.state.proposals.get(relief).status == "signed"  # waits for Kyiv
+    events = ex.sign(swap, *ex.deck.table("black-sea").delegations)
+    assert {e.data["proposal"] for e in events if e.type == "agreement_entered_into_force"} == {relief, swap}
+    assert ex.value("ru-outlook") > outlook

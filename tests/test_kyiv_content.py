@@ -188,7 +188,9 @@ def test_the_mediators_are_optional_and_the_deck_stands_without_them():
         assert {k.id for k in smaller.clause_types} == {k.id for k in deck().clause_types}, gone
         for goal in smaller.teaching.learning_objectives:
             assert goal.clause_types or goal.injects, goal.id
-        result = simulate(smaller, "random", 40, "optional", 4)
+        # Ten greedy runs: sanctions relief binds only in a package with a text Kyiv signs, which the greedy
+        # strategy assembles in about one run in five.
+        result = simulate(smaller, "random", 40, "optional", 10)
         assert result.unreachable()["objectives (any run)"] == [], gone
 
 

@@ -264,6 +264,12 @@ def _links(deck: Deck) -> Found:
             where = "its tables" if k.tables else "any table"
             yield (f"clause_types[{i}].signatories", f"No table ({where}) has all of {', '.join(sorted(needed))} "
                                                       "as parties: this clause could never enter into force.")
+        yield from refs(k.in_package_with, delegations, f"clause_types[{i}].in_package_with", "delegation")
+        for who in sorted(set(k.in_package_with) & delegations):
+            if deck.tables and not any(who in t.delegations for t in deck.tables):
+                yield (f"clause_types[{i}].in_package_with", f"'{who}' is a party at no table: no text it signs can "
+                                                              "join this clause's package, so the clause could never "
+                                                              "enter into force.")
         for j, cond in enumerate(k.sign_conditions):
             if cond.delegation not in delegations:
                 yield f"clause_types[{i}].sign_conditions[{j}].delegation", f"Unknown delegation '{cond.delegation}'."

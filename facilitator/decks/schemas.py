@@ -335,6 +335,7 @@ class ClauseTypeSchema(Record):
     tables = Ids()
     signatories = Ids()
     max_in_force = fields.Integer(load_default=1, allow_none=True, strict=True, validate=validate.Range(min=1))
+    in_package_with = Ids()
 
 
 class AmendmentsSchema(Record):

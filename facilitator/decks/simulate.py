@@ -6,11 +6,14 @@ and the cease-fire risks are drawn as the engine draws them at each change of ph
 delegation moves in turn, a few times a phase, by one of three strategies:
 
 - ``random``: a legal move picked at random (a signal from the hand, a withdrawal, a draft, an amendment, a
-  signature, a message, or nothing); a move the rules refuse is replaced by another;
+  signature, a message, or nothing); a move the rules refuse is replaced by another; a clause that binds only
+  beside a text others sign is mostly drafted linked to one, and texts are often linked to give it company;
 - ``greedy``: the move that most improves the delegation's own measurable objectives (less its red lines),
   found by trying every move on the state (states are immutable: a try changes nothing). It looks one step
-  further: a draft, an amendment or a signature is worth what the text would bring in force, if the parties
-  still to sign can sign it now and lose nothing by it, discounted for each signature it still lacks; a signal
+  further: a draft, an amendment or a signature is worth what the text would bring in force, with the rest of
+  its package, if the parties still to sign can sign it now and lose nothing by it, discounted for each
+  signature it still lacks (and for a link, when a clause binds only beside a text others sign and one of the
+  text's parties could link one: ``in_package_with``); a signal
   is worth what its answer would bring, if one it speaks to holds a card that answers it. An indicator is read
   as the end will find it if its drift goes on. Partial progress counts: an indicator nearer its bound, a pair
   nearer its rung, the way to a table that waits for readiness. With nothing to gain it makes the free move
@@ -67,7 +70,7 @@ from facilitator.engine.deck import Deck, Measure, Quality
 from facilitator.engine.indicators import IndicatorChanged, ThresholdCrossed, pairs_among
 from facilitator.engine.indicators import holds as condition_holds
 from facilitator.engine.injects import InjectFired
-from facilitator.engine.proposals import AgreementInForce, ProposalDrafted
+from facilitator.engine.proposals import IN_FORCE, AgreementInForce, ProposalDrafted, package_of
 from facilitator.engine.signals import answers_in_kind
 from facilitator.schemas import CLIENT_COMMANDS, WireError, load_command
 
@@ -134,16 +137,52 @@ def _tables(state, me: str) -> list:
 
 
 def _drafts(state, me: str, rng: random.Random | None) -> list[Move]:
-    """One-clause drafts at every open table the delegation sits at (random: one, sometimes of two clauses)."""
+    """One-clause drafts at every open table the delegation sits at (random: one, sometimes of two clauses); a
+    clause that enters into force only beside a text others sign (``in_package_with``) is also drafted linked to
+    each text of theirs the delegation sees (random: to one, when there is one)."""
     moves = []
     for table in _tables(state, me):
         kinds = _offerable(state.deck, table, me)
         picks = [(k,) for k in kinds]
         if rng is not None and picks:
             picks = [tuple(rng.sample(kinds, min(len(kinds), rng.choice((1, 1, 2)))))]
-        moves += [Move(me, DraftProposal(table.id, "Draft", tuple(Clause(k) for k in p)), "draft", p)
-                  for p in picks]
+        for p in picks:
+            ways = [()] + [(q.number,) for q in _company(state, me, set(table.delegations), p)]
+            if rng is not None:
+                ways = [ways[-1] if len(ways) > 1 and rng.random() < 0.8 else ()]
+            moves += [Move(me, DraftProposal(table.id, "Draft", tuple(Clause(k) for k in p), links), "draft", p)
+                      for links in ways]
     return moves
+
+
+def _company(state, me: str, parties: set[str], clause_types) -> list:
+    """The texts the delegation sees (``_live``) whose parties give what the clause types ask for beside them
+    (``in_package_with``) and ``parties`` lack: for a draft."""
+    wanted = {d for k in clause_types for d in state.deck.clause_type(k).in_package_with} - parties
+    return [q for q in _live(state, me) if wanted & set(q.parties)] if wanted else []
+
+
+def _needs(state, numbers) -> set[str]:
+    """Who the clauses of these texts ask for beside them (``in_package_with``) and is a party to none of them
+    not yet in force: the company their package still lacks."""
+    texts = [state.proposals.get(n) for n in numbers]
+    company = {d for q in texts if q.status != IN_FORCE for d in q.parties}
+    return {d for q in texts for c in q.clauses for d in state.deck.clause_type(c.clause_type).in_package_with} \
+        - company
+
+
+def _links(state, me: str, p) -> list:
+    """The texts the delegation sees that, linked to ``p``, give its package, or theirs, company it lacks."""
+    package = package_of(state, p.number)
+    lacking = _needs(state, package)
+    found = []
+    for q in _live(state, me):
+        if q.number in package:
+            continue
+        theirs = package_of(state, q.number)
+        if _needs(state, package | theirs) < lacking | _needs(state, theirs):
+            found.append(q)
+    return found
 
 
 def _live(state, me: str) -> list:
@@ -158,17 +197,22 @@ def _signatures(state, me: str) -> list[Move]:
 
 
 def _amendments(state, me: str, rng: random.Random | None) -> list[Move]:
-    """Add one clause the delegation may offer, or drop one (random: one such amendment)."""
+    """Add one clause the delegation may offer, or drop one, or link the text to one that gives what a clause of
+    its package asks for beside it (``in_package_with``; random: one such amendment)."""
     moves = []
     for p in _live(state, me):
         table = state.deck.table(p.table)
         have = [c.clause_type for c in p.clauses]
-        options = [have + [k] for k in _offerable(state.deck, table, me) if k not in have]
-        options += [have[:i] + have[i + 1:] for i in range(len(have))] if len(have) > 1 else []
+        options = [(have + [k], None) for k in _offerable(state.deck, table, me) if k not in have]
+        options += [(have[:i] + have[i + 1:], None) for i in range(len(have))] if len(have) > 1 else []
+        linking = [(have, tuple(sorted({*p.links, q.number}))) for q in _links(state, me, p)]
+        if rng is not None and linking and rng.random() < 0.5:  # (a link is one option among many otherwise)
+            options = linking
+        options += linking
         if rng is not None and options:
             options = [rng.choice(options)]
-        moves += [Move(me, AmendProposal(p.number, tuple(Clause(k) for k in kinds),
-                                         version=p.version), "amend", tuple(kinds)) for kinds in options]
+        moves += [Move(me, AmendProposal(p.number, tuple(Clause(k) for k in kinds), links=links,
+                                         version=p.version), "amend", tuple(kinds)) for kinds, links in options]
     return moves
 
 
@@ -438,8 +482,9 @@ class Outlook:
         p = state.proposals.get(number)
         if p is None or p.status not in ("open", "signed"):
             return now
-        key = (p.table, frozenset(c.clause_type for c in p.clauses), p.links, frozenset(p.signatures),
-               tuple(state.indicators.values()))
+        members = [state.proposals.get(n) for n in sorted(package_of(state, number))]
+        package = tuple((q.number, q.version, q.status, frozenset(q.signatures)) for q in members)
+        key = (p.table, frozenset(c.clause_type for c in p.clauses), package, tuple(state.indicators.values()))
         if key not in self.texts:
             self.texts[key] = self._signed(state, p)
         if self.texts[key] is None:
@@ -448,20 +493,44 @@ class Outlook:
         return now + LOOKAHEAD ** lacking * (self.score(signed, who) - now)
 
     def _signed(self, state, p) -> tuple | None:
-        """The state once the parties still to sign ``p`` have signed it, and how many they are; None if one of
-        them cannot sign now or would lose by it, or the signatures would not bring it into force (a package
-        not yet complete)."""
-        missing = [d for d in p.parties if d not in p.signatures]
-        signed = state
-        for d in missing:
-            try:
-                _, signed = run(signed, SignProposal(p.number, p.version), self.game.actors[d], self.game.now)
-            except RuleError:
-                return None
-        if signed.proposals.get(p.number).status != "in_force" or \
-                any(self.score(signed, d) < self.score(state, d) - 1e-9 for d in missing):
+        """The state once the parties still to sign ``p`` and the other texts of its package have signed them,
+        and how many steps that took; None if one of the signers cannot sign now or would lose by it, or the
+        signatures would not bring ``p`` into force. A package that lacks the company a clause asks for
+        (``in_package_with``) is first linked, by one of ``p``'s parties, to a text that gives it (one step)."""
+        found = self._sign_all(state, p)
+        if found is not None or not _needs(state, package_of(state, p.number)):
+            return found
+        for d in p.parties:
+            for q in _links(state, d, p):
+                command = AmendProposal(q.number, tuple(Clause(c.clause_type, c.terms) for c in q.clauses),
+                                        links=tuple(sorted({*q.links, p.number})), version=q.version)
+                try:
+                    _, linked = run(state, command, self.game.actors[d], self.game.now)
+                except RuleError:
+                    continue
+                found = self._sign_all(linked, p)
+                if found is not None and self.score(found[0], d) >= self.score(state, d) - 1e-9:
+                    return found[0], found[1] + 1
+        return None
+
+    def _sign_all(self, state, p) -> tuple | None:
+        signed, count, signers = state, 0, set()
+        for q in [p] + [state.proposals.get(n) for n in sorted(package_of(state, p.number)) if n != p.number]:
+            if q.status == IN_FORCE:
+                continue
+            for d in q.parties:
+                if d in q.signatures:
+                    continue
+                try:
+                    _, signed = run(signed, SignProposal(q.number, q.version), self.game.actors[d], self.game.now)
+                except RuleError:
+                    return None
+                count += 1
+                signers.add(d)
+        if signed.proposals.get(p.number).status != IN_FORCE or \
+                any(self.score(signed, d) < self.score(state, d) - 1e-9 for d in signers):
             return None
-        return signed, len(missing)
+        return signed, count
 
     def answered(self, after, now: float) -> float:
         """The worth to this delegation of the signal it just played (the last play in ``after``): if one it

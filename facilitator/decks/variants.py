@@ -96,7 +96,8 @@ def leave_out(data: dict, delegations: Iterable[str]) -> dict:
     data["signals"] = [c for c in data.get("signals", []) if not ("toward" in c and not c["toward"])]
     kept = []
     for clause in data.get("clause_types", []):
-        if gone & set(clause.get("requires_parties", [])) or gone & set(clause.get("signatories", [])):
+        if gone & set(clause.get("requires_parties", [])) or gone & set(clause.get("signatories", [])) \
+                or gone & set(clause.get("in_package_with", [])):
             continue
         if clause.get("offered_by"):
             clause["offered_by"] = [d for d in clause["offered_by"] if d not in gone]

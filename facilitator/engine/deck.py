@@ -245,6 +245,8 @@ class ClauseType:
     tables: tuple[str, ...] = ()  # where it may be proposed; empty: any table where requires_parties sit
     signatories: tuple[str, ...] = ()  # who must all sign (as parties) for an agreement holding it to enter into force
     max_in_force: int | None = 1  # clauses of this type in force at once, across agreements; None: no cap
+    # It enters into force only together with a text each of these is a party to (its package: engine/proposals.py)
+    in_package_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

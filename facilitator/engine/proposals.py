@@ -243,6 +243,25 @@ def _check_caps(state, entering: list) -> None:
                                              f"once{already}.", {"clauses": clause_type})
 
 
+def _check_company(state, proposal: Proposal, entering: list[Proposal]) -> None:
+    """Refuse a signature while a clause of the text, or of what it would bring into force, lacks the company its
+    type asks for (``in_package_with``): a text each of those delegations is a party to (and so must sign), in
+    its package and not yet in force. A text in force already was signed without this one and does not count.
+    Sanctions relief "only inside a deal Kyiv signs" is this rule (kyiv-decides)."""
+    package = [state.proposals.get(n) for n in package_of(state, proposal.number)]
+    company = {d for p in package if p.status != IN_FORCE for d in p.parties}
+    for p in [proposal, *(e for e in entering if e.number != proposal.number)]:
+        for clause in p.clauses:
+            kind = state.deck.clause_type(clause.clause_type)
+            absent = [d for d in kind.in_package_with if d not in company]
+            if absent:
+                who = " and ".join(name_of(state, d) for d in absent)
+                raise RuleError("needs_package", f"'{kind.title}' enters into force only together with a text {who} "
+                                                 f"signs: link proposal #{p.number} to one {who} is a party to "
+                                                 "(they then enter into force together).",
+                                {"links": f"needs a text {who} signs"})
+
+
 def _check_links(state, actor, links, own: int | None) -> tuple[int, ...]:
     """A proposal may link to proposals its drafter's delegation was told of, at any table where it sits:
     a package is made by someone who sees both sides of it. Any other number is 'not found', whether or
@@ -368,7 +387,9 @@ def _sign(out: Outcome, cmd: SignProposal) -> None:
                 raise RuleError("cannot_ratify", condition.message or
                                 f"{name_of(state, me)} can ratify '{kind.title}' only while {name} is "
                                 f"{condition.wanted()}.")
-    _check_caps(state, [p.clauses for p in _entering(state, proposal, me)])
+    entering = _entering(state, proposal, me)
+    _check_caps(state, [p.clauses for p in entering])
+    _check_company(state, proposal, entering)
     out.act(ProposalSigned(proposal.number, me, proposal.version, out.actor.name), table_audience(table))
     for kind in kinds:
         cost = kind.signing_costs.get(me)
@@ -377,7 +398,7 @@ def _sign(out: Outcome, cmd: SignProposal) -> None:
     _enter_into_force(out, proposal.number)
 
 
-def _package(state, number: int) -> set[int]:
+def package_of(state, number: int) -> set[int]:
     """Proposal ``number`` and every proposal linked to it, in either direction. A withdrawn proposal binds
     nothing any more: it is left out, and the package is not followed through it."""
     package, frontier = set(), [number]
@@ -395,7 +416,7 @@ def _entering(state, proposal: Proposal, me: str) -> list[Proposal]:
     """What would enter into force with ``me``'s signature: its package, if that completes it; else the
     proposal itself is checked (nobody pays to sign a text that could not enter into force)."""
     signed = replace(proposal, signatures=proposal.signatures + (me,))
-    members = [signed if n == proposal.number else state.proposals.get(n) for n in _package(state, proposal.number)]
+    members = [signed if n == proposal.number else state.proposals.get(n) for n in package_of(state, proposal.number)]
     if all(p.fully_signed for p in members):
         return [p for p in members if p.status != IN_FORCE]
     return [proposal]
@@ -403,7 +424,7 @@ def _entering(state, proposal: Proposal, me: str) -> list[Proposal]:
 
 def _enter_into_force(out: Outcome, number: int) -> None:
     """Bring proposal ``number``'s package into force once every proposal in it is fully signed."""
-    members = [out.state.proposals.get(n) for n in sorted(_package(out.state, number))]
+    members = [out.state.proposals.get(n) for n in sorted(package_of(out.state, number))]
     if not all(p.fully_signed for p in members):
         return
     package = {p.number for p in members}
@@ -493,4 +514,5 @@ def _proposals(state, viewer) -> list[dict]:
 def _clause_types(state, viewer) -> list[dict]:
     return [{"id": k.id, "title": k.title, "text": k.text, "topics": list(k.topics), "offered_by": list(k.offered_by),
              "requires_parties": list(k.requires_parties), "tables": list(k.tables),
-             "signatories": list(k.signatories), "max_in_force": k.max_in_force} for k in state.deck.clause_types]
+             "signatories": list(k.signatories), "max_in_force": k.max_in_force,
+             "in_package_with": list(k.in_package_with)} for k in state.deck.clause_types]

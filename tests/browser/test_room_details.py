@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from facilitator.engine import AdvancePhase, OpenBackchannel, PostMessage
+from facilitator.engine import AdjustRelation, AdvancePhase, OpenBackchannel, PostMessage
 from facilitator.engine.audience import UMPIRE_ACTOR
 from flows import channel, create_exercise, join, open_console, post, tab, tab_to
 
@@ -223,3 +223,30 @@ def test_the_keyboard_stays_on_a_proposal_once_it_is_tabled_and_signed(live_serv
     expect(heading).to_be_focused()  # the Sign button is gone: the focus stays on its proposal
     page.keyboard.press("Tab")
     expect(page.locator(".proposal[data-proposal='1'] button").first).to_be_focused()
+
+
+def test_a_clause_that_binds_only_beside_a_text_kyiv_signs_says_so_before_and_at_the_signature(live_server, exercises,
+                                                                                                 watched):
+    created = exercises.create("kyiv-decides")
+    while exercises.state(created.id).phase is None or \
+            not exercises.state(created.id).phase.table_open("washington-moscow"):
+        exercises.execute(created.id, AdvancePhase(), UMPIRE_ACTOR)
+    state = exercises.state(created.id)
+    rung = state.deck.table("washington-moscow").min_readiness - state.relations[("russia", "united-states")].readiness
+    if rung > 0:
+        exercises.execute(created.id, AdjustRelation(("russia", "united-states"), "ready", readiness=rung), UMPIRE_ACTOR)
+    page = watched.page(label="united-states")
+    join(page, f"{live_server.url}/join#code={created.join_codes['united-states']}", "Antony")
+    tab(page, "Proposals")
+    draft = page.locator("#draft-card")
+    draft.get_by_label("Table").select_option("washington-moscow")
+    draft.get_by_label("Title").fill("Relief in stages")
+    draft.get_by_label("Clause type").select_option("sanctions-relief")
+    expect(draft.locator(".clause-desc")).to_contain_text(
+        "It enters into force only together with a text Ukraine signs: link this proposal to one.")
+    draft.get_by_role("button", name="Put it on the table").click()
+    proposal = page.locator(".proposal[data-proposal='1']")
+    expect(proposal).to_contain_text("Relief in stages")
+    proposal.get_by_role("button", name="Sign proposal #1").click()
+    expect(page.get_by_text("enters into force only together with a text Ukraine signs: link proposal #1")).to_be_visible()
+    expect(proposal.locator(".signatures")).not_to_contain_text("United States signed")

@@ -75,7 +75,10 @@ function draftForm({model, conn}) {
     const termsRoom = roomLeft(terms);
     const describe = () => {
       const k = model.state.clause_types.find((x) => x.id === select.value);
-      desc.replaceChildren(k ? termText(k.text) : '');
+      const beside = k?.in_package_with?.length
+        ? ` It enters into force only together with a text ${k.in_package_with.map((d) => model.delegationName(d)).join(' and ')} `
+          + 'signs: link this proposal to one.' : '';
+      desc.replaceChildren(k ? termText(k.text) : '', beside);
     };
     select.addEventListener('change', describe);
     describe();
