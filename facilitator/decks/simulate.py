@@ -171,16 +171,33 @@ def _needs(state, numbers) -> set[str]:
         - company
 
 
-def _links(state, me: str, p) -> list:
-    """The texts the delegation sees that, linked to ``p``, give its package, or theirs, company it lacks."""
-    package = package_of(state, p.number)
-    lacking = _needs(state, package)
+def _needy(state) -> dict[frozenset, set[str]]:
+    """The packages of open or signed texts that lack company a clause of theirs asks for (``_needs``), with what
+    each lacks; none, at once, in a deck without ``in_package_with``."""
+    found = {}
+    if not any(k.in_package_with for k in state.deck.clause_types):
+        return found
+    for q in state.proposals.items:
+        if q.status in ("open", "signed") and any(state.deck.clause_type(c.clause_type).in_package_with
+                                                  for c in q.clauses):
+            package = frozenset(package_of(state, q.number))
+            if package not in found:
+                found[package] = _needs(state, package)
+    return {package: lacking for package, lacking in found.items() if lacking}
+
+
+def _links(state, me: str, p, needy: dict[frozenset, set[str]]) -> list:
+    """The texts the delegation sees that, linked to ``p``, give company ``p``'s package lacks, or take company to
+    theirs (``needy``: ``_needy(state)``)."""
+    if not needy:
+        return []
+    mine = next((package for package in needy if p.number in package), frozenset())
     found = []
     for q in _live(state, me):
-        if q.number in package:
+        if q.number == p.number or q.number in mine:
             continue
-        theirs = package_of(state, q.number)
-        if _needs(state, package | theirs) < lacking | _needs(state, theirs):
+        theirs = next((package for package in needy if q.number in package), None)
+        if (mine and set(q.parties) & needy[mine]) or (theirs is not None and set(p.parties) & needy[theirs]):
             found.append(q)
     return found
 
@@ -199,13 +216,13 @@ def _signatures(state, me: str) -> list[Move]:
 def _amendments(state, me: str, rng: random.Random | None) -> list[Move]:
     """Add one clause the delegation may offer, or drop one, or link the text to one that gives what a clause of
     its package asks for beside it (``in_package_with``; random: one such amendment)."""
-    moves = []
+    moves, needy = [], _needy(state)
     for p in _live(state, me):
         table = state.deck.table(p.table)
         have = [c.clause_type for c in p.clauses]
         options = [(have + [k], None) for k in _offerable(state.deck, table, me) if k not in have]
         options += [(have[:i] + have[i + 1:], None) for i in range(len(have))] if len(have) > 1 else []
-        linking = [(have, tuple(sorted({*p.links, q.number}))) for q in _links(state, me, p)]
+        linking = [(have, tuple(sorted({*p.links, q.number}))) for q in _links(state, me, p, needy)]
         if rng is not None and linking and rng.random() < 0.5:  # (a link is one option among many otherwise)
             options = linking
         options += linking
@@ -498,10 +515,11 @@ class Outlook:
         signatures would not bring ``p`` into force. A package that lacks the company a clause asks for
         (``in_package_with``) is first linked, by one of ``p``'s parties, to a text that gives it (one step)."""
         found = self._sign_all(state, p)
-        if found is not None or not _needs(state, package_of(state, p.number)):
+        needy = _needy(state)
+        if found is not None or not any(p.number in package for package in needy):
             return found
         for d in p.parties:
-            for q in _links(state, d, p):
+            for q in _links(state, d, p, needy):
                 command = AmendProposal(q.number, tuple(Clause(c.clause_type, c.terms) for c in q.clauses),
                                         links=tuple(sorted({*q.links, p.number})), version=q.version)
                 try:
