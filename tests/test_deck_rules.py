@@ -388,12 +388,26 @@ def test_an_agreement_already_in_force_is_no_company_and_neither_is_a_withdrawn_
     assert not game.state.proposals.in_force()
 
 
-def test_the_validator_refuses_an_unknown_delegation_in_package_with():
+def test_the_validator_refuses_in_package_with_that_could_never_be_met():
     data = mini_data()
     data["clause_types"][1].update(in_package_with=["atlantis"])
     with pytest.raises(DeckInvalid) as info:
         deck_from_data(data, "mini.yaml")
     assert {p.path for p in info.value.problems} == {"clause_types[1].in_package_with[0]"}
+    # Epsilon is a party only at a table where nobody else of the deck sits: no text it signs can be linked to
+    # trade's.
+    data = mini_data()
+    for id_, name in (("e", "Epsilon"), ("f", "Zeta")):
+        data["delegations"].append({"id": id_, "name": name, "kind": "other", "public_brief": "Far away.",
+                                    "private_brief": "Apart."})
+    data["tables"].append({"id": "far", "name": "Far table", "delegations": ["e", "f"]})
+    data["clause_types"][3].update(in_package_with=["e"])
+    with pytest.raises(DeckInvalid) as info:
+        deck_from_data(data, "mini.yaml")
+    [problem] = info.value.problems
+    assert problem.path == "clause_types[3].in_package_with" and "Nobody sits both" in problem.message
+    data["tables"][-1]["mediators"] = ["d"]  # Delta sits at the side table, where trade is proposed
+    assert deck_from_data(data, "mini.yaml").clause_type("trade").in_package_with == ("e",)
 
 
 def test_kyiv_sanctions_relief_binds_only_in_a_package_kyiv_signs():
@@ -414,3 +428,45 @@ def test_kyiv_sanctions_relief_binds_only_in_a_package_kyiv_signs():
     events = ex.sign(swap, *ex.deck.table("black-sea").delegations)
     assert {e.data["proposal"] for e in events if e.type == "agreement_entered_into_force"} == {relief, swap}
     assert ex.value("ru-outlook") > outlook
+
+
+def test_a_refusal_names_no_linked_text_the_signer_was_not_shown():
+    """Gamma sits at the brokers' table only: a refusal caused by a linked text at the side table says neither its
+    number nor its clause (for the company a clause asks for, and for a cap alike)."""
+    game = _beside_alpha()  # trade binds only beside a text Alpha signs
+    trade = draft(game, B, "side", "trade")
+    deal = draft(game, B, "main", "monitors", links=(trade,))
+    game.run(SignProposal(trade), D)
+    game.run(SignProposal(trade), B)
+    game.run(WithdrawProposal(deal), B)
+    brokered = draft(game, D, "brokers", "monitors", links=(trade,))
+    game.run(SignProposal(brokered), D)
+    error = game.refused(SignProposal(brokered), C, "needs_package")
+    assert "Trade" not in error.message and f"#{trade}" not in error.message and "not shown" in error.message
+    assert not any(p["proposal"] == trade for p in view_state(game.state, C)["proposals"])
+
+    game = in_talks()  # monitors: at most one in force
+    hidden = draft(game, B, "side", "monitors")
+    brokered = draft(game, D, "brokers", "trade", links=(hidden,))
+    game.run(SignProposal(hidden), D)
+    game.run(SignProposal(hidden), B)  # waits for the brokers' text
+    first = draft(game, A, "main", "monitors")
+    game.run(SignProposal(first), A)
+    game.run(SignProposal(first), B)
+    game.run(SignProposal(brokered), D)
+    error = game.refused(SignProposal(brokered), C, "limit_reached")
+    assert "Monitors" not in error.message and f"#{first}" not in error.message and "not shown" in error.message
+
+
+def test_an_agreement_in_force_ties_no_new_texts_together():
+    """Texts linked to the same agreement in force are not one package: Alpha never saw trade linked to its text."""
+    game = _beside_alpha()
+    done = draft(game, A, "main", "monitors")
+    game.run(SignProposal(done), A)
+    game.run(SignProposal(done), B)
+    trade = draft(game, B, "side", "trade", links=(done,))
+    later = draft(game, A, "main", "truce", links=(done,))
+    game.refused(SignProposal(trade), D, "needs_package")
+    game.run(SignProposal(later), A)
+    entered = of_type(game.run(SignProposal(later), B), "agreement_entered_into_force")
+    assert [e.data["proposal"] for e in entered] == [later]

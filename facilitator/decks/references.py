@@ -265,10 +265,19 @@ def _links(deck: Deck) -> Found:
             yield (f"clause_types[{i}].signatories", f"No table ({where}) has all of {', '.join(sorted(needed))} "
                                                       "as parties: this clause could never enter into force.")
         yield from refs(k.in_package_with, delegations, f"clause_types[{i}].in_package_with", "delegation")
+        # A text it signs must be linkable to the clause's: someone seated (a party or a mediator) both at a table
+        # where the clause may be proposed and at one where it is a party (links are made by who sees both).
+        homes = [t for t in deck.tables if (not k.tables or t.id in k.tables) and needed <= set(t.delegations)]
         for who in sorted(set(k.in_package_with) & delegations):
-            if deck.tables and not any(who in t.delegations for t in deck.tables):
+            partners = [t for t in deck.tables if who in t.delegations]
+            if deck.tables and not partners:
                 yield (f"clause_types[{i}].in_package_with", f"'{who}' is a party at no table: no text it signs can "
                                                               "join this clause's package, so the clause could never "
+                                                              "enter into force.")
+            elif homes and not any(home is t or set(home.seated) & set(t.seated) for home in homes for t in partners):
+                yield (f"clause_types[{i}].in_package_with", f"Nobody sits both at a table where '{k.id}' may be "
+                                                              f"proposed and at one where '{who}' is a party: no text "
+                                                              f"'{who}' signs can be linked to it, so it could never "
                                                               "enter into force.")
         for j, cond in enumerate(k.sign_conditions):
             if cond.delegation not in delegations:

@@ -228,9 +228,11 @@ def counted_in_force(state) -> list[Proposal]:
     return [p for p in state.proposals.in_force() if p.number not in state.ceasefire.broken]
 
 
-def _check_caps(state, entering: list) -> None:
+def _check_caps(state, entering: list, unseen: frozenset = frozenset()) -> None:
     """Refuse texts that would put more clauses of a type in force than the deck allows (``max_in_force``):
-    a deal made once cannot be stacked by signing it again, at this table or another."""
+    a deal made once cannot be stacked by signing it again, at this table or another. ``entering``: the clauses
+    of each text; ``unseen``: the indexes of texts the signer was not told of (a linked text at a table where it
+    does not sit), whose clauses the refusal does not name."""
     counts = Counter(cl.clause_type for clauses in entering for cl in clauses)
     for clause_type, adding in counts.items():
         kind = state.deck.clause_type(clause_type)
@@ -238,22 +240,31 @@ def _check_caps(state, entering: list) -> None:
             continue
         holding = [p.number for p in counted_in_force(state) for cl in p.clauses if cl.clause_type == clause_type]
         if len(holding) + adding > kind.max_in_force:
+            if any(cl.clause_type == clause_type for i in unseen for cl in entering[i]):
+                raise RuleError("limit_reached", "This signature would bring into force, with a text linked to it "
+                                                 "that you were not shown, more of a clause than the deck allows "
+                                                 "in force at once.", {"links": "a linked text"})
             already = f" (in force: agreement {', '.join(f'#{n}' for n in sorted(set(holding)))})" if holding else ""
             raise RuleError("limit_reached", f"At most {kind.max_in_force} '{kind.title}' may be in force at "
                                              f"once{already}.", {"clauses": clause_type})
 
 
-def _check_company(state, proposal: Proposal, entering: list[Proposal]) -> None:
+def _check_company(state, proposal: Proposal, entering: list[Proposal], viewer) -> None:
     """Refuse a signature while a clause of the text, or of what it would bring into force, lacks the company its
-    type asks for (``in_package_with``): a text each of those delegations is a party to (and so must sign), in
-    its package and not yet in force. A text in force already was signed without this one and does not count.
-    Sanctions relief "only inside a deal Kyiv signs" is this rule (kyiv-decides)."""
+    type asks for (``in_package_with``): texts, in its package and not yet in force, to which those delegations
+    are parties between them (and so must sign). A text in force already was signed without this one and does not
+    count. Sanctions relief "only inside a deal Kyiv signs" is this rule (kyiv-decides). A text ``viewer`` (the
+    signer) was not told of is not named."""
     package = [state.proposals.get(n) for n in package_of(state, proposal.number)]
     company = {d for p in package if p.status != IN_FORCE for d in p.parties}
     for p in [proposal, *(e for e in entering if e.number != proposal.number)]:
         for clause in p.clauses:
             kind = state.deck.clause_type(clause.clause_type)
             absent = [d for d in kind.in_package_with if d not in company]
+            if absent and not sees(viewer, p.audience):
+                raise RuleError("needs_package", "This signature would bring into force a text linked to it that you "
+                                                 "were not shown, and that text binds only together with a text "
+                                                 "others sign, which the package lacks.", {"links": "a linked text"})
             if absent:
                 who = " and ".join(name_of(state, d) for d in absent)
                 raise RuleError("needs_package", f"'{kind.title}' enters into force only together with a text {who} "
@@ -388,8 +399,9 @@ def _sign(out: Outcome, cmd: SignProposal) -> None:
                                 f"{name_of(state, me)} can ratify '{kind.title}' only while {name} is "
                                 f"{condition.wanted()}.")
     entering = _entering(state, proposal, me)
-    _check_caps(state, [p.clauses for p in entering])
-    _check_company(state, proposal, entering)
+    _check_caps(state, [p.clauses for p in entering],
+                frozenset(i for i, p in enumerate(entering) if not sees(out.actor, p.audience)))
+    _check_company(state, proposal, entering, out.actor)
     out.act(ProposalSigned(proposal.number, me, proposal.version, out.actor.name), table_audience(table))
     for kind in kinds:
         cost = kind.signing_costs.get(me)
@@ -400,11 +412,13 @@ def _sign(out: Outcome, cmd: SignProposal) -> None:
 
 def package_of(state, number: int) -> set[int]:
     """Proposal ``number`` and every proposal linked to it, in either direction. A withdrawn proposal binds
-    nothing any more: it is left out, and the package is not followed through it."""
+    nothing any more, nor does an agreement in force (it entered into force without what is linked to it now):
+    either is left out, and the package is not followed through it."""
     package, frontier = set(), [number]
     while frontier:
         n = frontier.pop()
-        if n in package or state.proposals.get(n).status == WITHDRAWN:
+        status = state.proposals.get(n).status
+        if n in package or status == WITHDRAWN or (status == IN_FORCE and n != number):
             continue
         package.add(n)
         frontier += list(state.proposals.get(n).links)

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from facilitator.engine import AdjustRelation, AdvancePhase, OpenBackchannel, PostMessage
+from facilitator.engine import AdjustRelation, AdvancePhase, Clause, DraftProposal, OpenBackchannel, PostMessage
 from facilitator.engine.audience import UMPIRE_ACTOR
 from flows import channel, create_exercise, join, open_console, post, tab, tab_to
 
@@ -247,6 +247,23 @@ def test_a_clause_that_binds_only_beside_a_text_kyiv_signs_says_so_before_and_at
     draft.get_by_role("button", name="Put it on the table").click()
     proposal = page.locator(".proposal[data-proposal='1']")
     expect(proposal).to_contain_text("Relief in stages")
+    expect(proposal.locator(".package-note")).to_have_text(
+        "“U.S. sanctions relief” enters into force only together with a text Ukraine signs.")
     proposal.get_by_role("button", name="Sign proposal #1").click()
     expect(page.get_by_text("enters into force only together with a text Ukraine signs: link proposal #1")).to_be_visible()
     expect(proposal.locator(".signatures")).not_to_contain_text("United States signed")
+    # Moscow links a Black Sea text to it: Kyiv's page says the linked text is at a table Kyiv does not sit at.
+    russia, _ = exercises.join(created.join_codes["russia"], "Sergei")
+    state = exercises.state(created.id)
+    for other in ("turkey", "un", "ukraine"):
+        key = tuple(sorted(("russia", other)))
+        short = state.deck.table("black-sea").min_readiness - state.relations[key].readiness if key in state.relations else 0
+        if short > 0:
+            exercises.execute(created.id, AdjustRelation(key, "ready", readiness=short), UMPIRE_ACTOR)
+    exercises.execute(created.id, DraftProposal("black-sea", "A swap", (Clause("prisoner-exchange"),), links=(1,)),
+                      russia.actor)
+    kyiv = watched.page(label="ukraine")
+    join(kyiv, f"{live_server.url}/join#code={created.join_codes['ukraine']}", "Olena")
+    tab(kyiv, "Proposals")
+    expect(kyiv.locator(".proposal[data-proposal='2'] .links-note")).to_have_text(
+        "Linked: #1 (at a table where you do not sit)")

@@ -273,8 +273,14 @@ function proposalCard(p, {model, conn, role, onAmend}) {
   }
   const linked = p.links.map((n) => {
     const other = state.proposals.find((x) => x.proposal === n);
-    return other ? [`#${n} “`, h('bdi', {}, other.title), `” (${STATUS_LABEL[other.status]})`] : [`#${n}`];
+    return other ? [`#${n} “`, h('bdi', {}, other.title), `” (${STATUS_LABEL[other.status]})`]
+      : [`#${n} (at a table where you do not sit)`];
   });
+  // A clause that binds only beside a text others sign says so on the card, to every party (the deck's rule).
+  const beside = p.status === 'in_force' ? [] : p.clauses.map((c) => model.state.clause_types.find((k) => k.id === c.clause_type))
+    .filter((k) => k?.in_package_with?.length)
+    .map((k) => `“${k.title}” enters into force only together with a text `
+      + `${k.in_package_with.map((d) => model.delegationName(d)).join(' and ')} signs.`);
   const linkedFrom = state.proposals.filter((x) => x.links.includes(p.proposal) && !p.links.includes(x.proposal))
     .map((x) => [`#${x.proposal} (links here)`]);
   return h('article', {class: ['proposal', `proposal--${p.status}`], dataset: {proposal: p.proposal}},
@@ -288,6 +294,7 @@ function proposalCard(p, {model, conn, role, onAmend}) {
       p.drafted_by ? ` · drafted by ${model.delegationName(p.drafted_by)}` : ''),
     h('ol', {class: 'clauses-list'}, ...p.clauses.map((c) => h('li', {},
       h('strong', {}, termText(c.title)), c.terms ? [' — ', h('span', {class: 'terms', dir: 'auto'}, c.terms)] : null))),
+    beside.length ? h('p', {class: 'hint package-note'}, beside.join(' ')) : null,
     h('ul', {class: 'signatures', 'aria-label': 'Signatures'}, ...p.parties.map((d) => {
       const signed = p.signatures.includes(d);
       return h('li', {class: signed ? 'is-signed' : 'is-unsigned'},
