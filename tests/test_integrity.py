@@ -89,12 +89,11 @@ def test_the_migration_chains_a_log_whose_texts_hold_a_lone_surrogate(exercises,
 
     exercises.db.dispose()
     downgrade(exercises.db, "0003", code_key=exercises.code_key)
-    with exercises.db.engine.begin() as connection:  # written as an older server wrote it: JSON, escaped
-        connection.exec_driver_sql(
-            "UPDATE events SET data = ?, actor = ? WHERE exercise_id = ? AND seq = ?",
-            ('{"channel": "plenary", "text": "message \\ud800zero"}',
-             '{"role": "delegation", "delegation": "ukraine", "participant": "p", "name": "Ole\\udfffna"}',
-             played, 2))
+    with exercises.db.engine.begin() as connection:  # written as an older server wrote it: the JSON escapes it
+        connection.execute(update(EventRow.__table__).where(EventRow.exercise_id == played, EventRow.seq == 2)
+                           .values(data={"channel": "plenary", "text": "message \ud800zero"},
+                                   actor={"role": "delegation", "delegation": "ukraine", "participant": "p",
+                                          "name": "Ole\udfffna"}))
     upgrade(exercises.db, code_key=exercises.code_key)
     assert verdict(exercises, played).ok
     with exercises.db.read() as session:
