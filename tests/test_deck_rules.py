@@ -350,6 +350,16 @@ def _beside_alpha():
     return in_talks(_mini(lambda k, d: k["trade"].update(in_package_with=["a"])))
 
 
+def _signed_then_left(game) -> int:
+    """Trade signed by its parties while linked to Alpha's text, then that text withdrawn: trade's number."""
+    trade = draft(game, B, "side", "trade")
+    deal = draft(game, B, "main", "monitors", links=(trade,))
+    game.run(SignProposal(trade), D)
+    game.run(SignProposal(trade), B)
+    game.run(WithdrawProposal(deal), B)
+    return trade
+
+
 def test_a_clause_in_package_with_is_signed_only_once_linked_to_a_text_that_delegation_signs():
     game = _beside_alpha()
     trade = draft(game, B, "side", "trade")
@@ -376,11 +386,7 @@ def test_an_agreement_already_in_force_is_no_company_and_neither_is_a_withdrawn_
     game.refused(SignProposal(late), D, "needs_package")
 
     game = _beside_alpha()
-    trade = draft(game, B, "side", "trade")
-    deal = draft(game, B, "main", "monitors", links=(trade,))
-    game.run(SignProposal(trade), D)
-    game.run(SignProposal(trade), B)
-    game.run(WithdrawProposal(deal), B)
+    trade = _signed_then_left(game)
     other = draft(game, B, "side", "monitors", links=(trade,))
     game.run(SignProposal(other), D)
     error = game.refused(SignProposal(other), B, "needs_package")  # it would bring trade in without Alpha
@@ -433,12 +439,8 @@ def test_kyiv_sanctions_relief_binds_only_in_a_package_kyiv_signs():
 def test_a_refusal_names_no_linked_text_the_signer_was_not_shown():
     """Gamma sits at the brokers' table only: a refusal caused by a linked text at the side table says neither its
     number nor its clause (for the company a clause asks for, and for a cap alike)."""
-    game = _beside_alpha()  # trade binds only beside a text Alpha signs
-    trade = draft(game, B, "side", "trade")
-    deal = draft(game, B, "main", "monitors", links=(trade,))
-    game.run(SignProposal(trade), D)
-    game.run(SignProposal(trade), B)
-    game.run(WithdrawProposal(deal), B)
+    game = _beside_alpha()
+    trade = _signed_then_left(game)
     brokered = draft(game, D, "brokers", "monitors", links=(trade,))
     game.run(SignProposal(brokered), D)
     error = game.refused(SignProposal(brokered), C, "needs_package")

@@ -225,7 +225,8 @@ def _amendments(state, me: str, rng: random.Random | None) -> list[Move]:
         linking = [(have, tuple(sorted({*p.links, q.number}))) for q in _links(state, me, p, needy)]
         if rng is not None and linking and rng.random() < 0.5:  # (a link is one option among many otherwise)
             options = linking
-        options += linking
+        else:
+            options += linking
         if rng is not None and options:
             options = [rng.choice(options)]
         moves += [Move(me, AmendProposal(p.number, tuple(Clause(k) for k in kinds), links=links,
@@ -532,6 +533,7 @@ class Outlook:
         return None
 
     def _sign_all(self, state, p) -> tuple | None:
+        """``_signed`` without a link: every party still to sign ``p`` and the rest of its package signs."""
         signed, count, signers = state, 0, set()
         for q in [p] + [state.proposals.get(n) for n in sorted(package_of(state, p.number)) if n != p.number]:
             if q.status == IN_FORCE:
