@@ -8,7 +8,8 @@ import re
 
 from playwright.sync_api import expect
 
-from facilitator.engine import AdjustRelation, AdvancePhase, Clause, DraftProposal, OpenBackchannel, PostMessage
+from facilitator.engine import (AdjustRelation, AdvancePhase, Clause, DraftProposal, OpenBackchannel, PostMessage,
+                                SignProposal)
 from facilitator.engine.audience import UMPIRE_ACTOR
 from flows import channel, create_exercise, join, open_console, post, tab, tab_to
 
@@ -267,3 +268,8 @@ def test_a_clause_that_binds_only_beside_a_text_kyiv_signs_says_so_before_and_at
     tab(kyiv, "Proposals")
     expect(kyiv.locator(".proposal[data-proposal='2'] .links-note")).to_have_text(
         "Linked: #1 (at a table where you do not sit)")
+    # Both sign the relief: Washington's card says it waits for the texts linked with it, which it is not shown.
+    exercises.execute(created.id, SignProposal(1), russia.actor)
+    proposal.get_by_role("button", name="Sign proposal #1").click()
+    expect(proposal.locator(".waits-note")).to_have_text(
+        "Every party has signed: it enters into force when every text linked with it is signed too.")

@@ -295,6 +295,9 @@ function proposalCard(p, {model, conn, role, onAmend}) {
     h('ol', {class: 'clauses-list'}, ...p.clauses.map((c) => h('li', {},
       h('strong', {}, termText(c.title)), c.terms ? [' — ', h('span', {class: 'terms', dir: 'auto'}, c.terms)] : null))),
     beside.length ? h('p', {class: 'hint package-note'}, beside.join(' ')) : null,
+    // Signed by every party and not in force: it waits for its package (texts one may not be shown).
+    p.status === 'signed' ? h('p', {class: 'hint waits-note'},
+      'Every party has signed: it enters into force when every text linked with it is signed too.') : null,
     h('ul', {class: 'signatures', 'aria-label': 'Signatures'}, ...p.parties.map((d) => {
       const signed = p.signatures.includes(d);
       return h('li', {class: signed ? 'is-signed' : 'is-unsigned'},
