@@ -70,7 +70,7 @@ from facilitator.engine.deck import Deck, Measure, Quality
 from facilitator.engine.indicators import IndicatorChanged, ThresholdCrossed, pairs_among
 from facilitator.engine.indicators import holds as condition_holds
 from facilitator.engine.injects import InjectFired
-from facilitator.engine.proposals import IN_FORCE, AgreementInForce, ProposalDrafted, package_of
+from facilitator.engine.proposals import IN_FORCE, AgreementInForce, ProposalDrafted, lacking_company, package_of
 from facilitator.engine.signals import answers_in_kind
 from facilitator.schemas import CLIENT_COMMANDS, WireError, load_command
 
@@ -162,18 +162,9 @@ def _company(state, me: str, parties: set[str], clause_types) -> list:
     return [q for q in _live(state, me) if wanted & set(q.parties)] if wanted else []
 
 
-def _needs(state, numbers) -> set[str]:
-    """Who the clauses of these texts ask for beside them (``in_package_with``) and is a party to none of them
-    not yet in force: the company their package still lacks."""
-    texts = [state.proposals.get(n) for n in numbers]
-    company = {d for q in texts if q.status != IN_FORCE for d in q.parties}
-    return {d for q in texts for c in q.clauses for d in state.deck.clause_type(c.clause_type).in_package_with} \
-        - company
-
-
 def _needy(state) -> dict[frozenset, set[str]]:
-    """The packages of open or signed texts that lack company a clause of theirs asks for (``_needs``), with what
-    each lacks; none, at once, in a deck without ``in_package_with``."""
+    """The packages of open or signed texts that lack company a clause of theirs asks for (the engine's
+    ``lacking_company``), with what each lacks; none, at once, in a deck without ``in_package_with``."""
     found = {}
     if not any(k.in_package_with for k in state.deck.clause_types):
         return found
@@ -182,7 +173,7 @@ def _needy(state) -> dict[frozenset, set[str]]:
                                                   for c in q.clauses):
             package = frozenset(package_of(state, q.number))
             if package not in found:
-                found[package] = _needs(state, package)
+                found[package] = lacking_company(state, q.number)
     return {package: lacking for package, lacking in found.items() if lacking}
 
 

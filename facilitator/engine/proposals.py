@@ -249,18 +249,24 @@ def _check_caps(state, entering: list, unseen: frozenset = frozenset()) -> None:
                                              f"once{already}.", {"clauses": clause_type})
 
 
+def lacking_company(state, number: int) -> set[str]:
+    """The delegations a clause of proposal ``number``'s package asks for beside it (``in_package_with``) that are
+    parties to none of the package's texts: the company it still lacks (none: it may enter into force)."""
+    texts = [state.proposals.get(n) for n in package_of(state, number)]
+    asked = {d for p in texts for c in p.clauses for d in state.deck.clause_type(c.clause_type).in_package_with}
+    return asked - {d for p in texts for d in p.parties} if asked else set()
+
+
 def _check_company(state, proposal: Proposal, entering: list[Proposal], viewer) -> None:
     """Refuse a signature while a clause of the text, or of what it would bring into force, lacks the company its
-    type asks for (``in_package_with``): texts, in its package and not yet in force, to which those delegations
-    are parties between them (and so must sign). A text in force already was signed without this one and does not
-    count. Sanctions relief "only inside a deal Kyiv signs" is this rule (kyiv-decides). A text ``viewer`` (the
-    signer) was not told of is not named."""
-    package = [state.proposals.get(n) for n in package_of(state, proposal.number)]
-    company = {d for p in package if p.status != IN_FORCE for d in p.parties}
+    type asks for (``lacking_company``): texts of its package, none in force (``package_of``), to which those
+    delegations are parties between them (and so must sign). Sanctions relief "only inside a deal Kyiv signs" is
+    this rule (kyiv-decides). A text ``viewer`` (the signer) was not told of is not named."""
+    lacking = lacking_company(state, proposal.number)
     for p in [proposal, *(e for e in entering if e.number != proposal.number)]:
         for clause in p.clauses:
             kind = state.deck.clause_type(clause.clause_type)
-            absent = [d for d in kind.in_package_with if d not in company]
+            absent = [d for d in kind.in_package_with if d in lacking]
             if absent and not sees(viewer, p.audience):
                 raise RuleError("needs_package", "This signature would bring into force a text linked to it that you "
                                                  "were not shown, and that text binds only together with a text "

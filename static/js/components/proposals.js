@@ -9,6 +9,11 @@ const MAX_CLAUSES = 30;  // what the server takes (docs/protocol.md, Limits)
 const STATUS_LABEL = {open: 'open', signed: 'signed by all', in_force: 'in force', withdrawn: 'withdrawn'};
 const STATUS_ORDER = {open: 0, signed: 1, in_force: 2, withdrawn: 3};
 
+// Who must sign beside a clause type's text for it to enter into force (``in_package_with``), in words.
+function signers(model, kind) {
+  return kind.in_package_with.map((d) => model.delegationName(d)).join(' and ');
+}
+
 function seatedTables(state) {
   const me = state.you?.delegation;
   return state.tables.filter((t) => t.delegations.includes(me) || t.mediators.includes(me));
@@ -76,8 +81,7 @@ function draftForm({model, conn}) {
     const describe = () => {
       const k = model.state.clause_types.find((x) => x.id === select.value);
       const beside = k?.in_package_with?.length
-        ? ` It enters into force only together with a text ${k.in_package_with.map((d) => model.delegationName(d)).join(' and ')} `
-          + 'signs: link this proposal to one.' : '';
+        ? ` It enters into force only together with a text ${signers(model, k)} signs: link this proposal to one.` : '';
       desc.replaceChildren(k ? termText(k.text) : '', beside);
     };
     select.addEventListener('change', describe);
@@ -279,8 +283,7 @@ function proposalCard(p, {model, conn, role, onAmend}) {
   // A clause that binds only beside a text others sign says so on the card, to every party (the deck's rule).
   const beside = p.status === 'in_force' ? [] : p.clauses.map((c) => model.state.clause_types.find((k) => k.id === c.clause_type))
     .filter((k) => k?.in_package_with?.length)
-    .map((k) => `“${k.title}” enters into force only together with a text `
-      + `${k.in_package_with.map((d) => model.delegationName(d)).join(' and ')} signs.`);
+    .map((k) => `“${k.title}” enters into force only together with a text ${signers(model, k)} signs.`);
   const linkedFrom = state.proposals.filter((x) => x.links.includes(p.proposal) && !p.links.includes(x.proposal))
     .map((x) => [`#${x.proposal} (links here)`]);
   return h('article', {class: ['proposal', `proposal--${p.status}`], dataset: {proposal: p.proposal}},
